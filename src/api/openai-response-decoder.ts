@@ -1,0 +1,150 @@
+/**
+ * Decoding OpenAI responses into what the measurement needs: which stream events carry tokens,
+ * the finish reason, the server's token counts, and errors. Works for chat completions
+ * (`choices[0].delta`) and completions (`choices[0].text`) alike.
+ */
+
+/** What one SSE event meant for the measurement. */
+export const enum StreamEventKind {
+  /** No generated content (role-only opening chunk, usage chunk, finish chunk, keep-alive). */
+  Empty = 0,
+  /** Carried content, reasoning or a tool-call delta. */
+  Token = 1,
+  /** `[DONE]`. */
+  Done = 2,
+  /** The data was not valid JSON. */
+  Malformed = 3,
+  /** The server reported an error inside the stream. */
+  ServerError = 4,
+}
+
+interface ChoiceLike {
+  delta?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: unknown; function_call?: unknown };
+  text?: unknown;
+  message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown };
+  finish_reason?: unknown;
+}
+
+interface UsageLike {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+}
+
+/** Per-request decoding state. */
+export class OpenAiResponseState {
+  finishReason = '';
+  /** -1 until the server reports usage. */
+  promptTokens = -1;
+  completionTokens = -1;
+  tokenEvents = 0;
+  errorMessage = '';
+  /** Generated text, only collected when `captureText` is set. */
+  text = '';
+
+  constructor(readonly captureText: boolean) {}
+
+  /** Interpret one SSE event's data. */
+  applyStreamEvent(event: string, data: string): StreamEventKind {
+    if (data === '[DONE]') return StreamEventKind.Done;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      this.errorMessage = `stream event is not JSON: ${excerpt(data)}`;
+      return StreamEventKind.Malformed;
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      this.errorMessage = `stream event is not a JSON object: ${excerpt(data)}`;
+      return StreamEventKind.Malformed;
+    }
+    const obj = parsed as { choices?: unknown; usage?: unknown; error?: unknown };
+    if (event === 'error' || (obj.error !== undefined && obj.error !== null)) {
+      this.errorMessage = `server error in stream: ${excerpt(describeError(obj.error ?? obj))}`;
+      return StreamEventKind.ServerError;
+    }
+    this.applyUsage(obj.usage);
+    const choices = obj.choices;
+    if (!Array.isArray(choices) || choices.length === 0) return StreamEventKind.Empty;
+    const choice = choices[0] as ChoiceLike;
+    if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
+    let hasToken = false;
+    const delta = choice.delta;
+    if (delta !== undefined && delta !== null) {
+      hasToken =
+        nonEmptyString(delta.content) ||
+        nonEmptyString(delta.reasoning_content) ||
+        nonEmptyString(delta.reasoning) ||
+        nonEmptyArray(delta.tool_calls) ||
+        (delta.function_call !== undefined && delta.function_call !== null);
+      if (this.captureText && typeof delta.content === 'string') this.text += delta.content;
+    } else if (nonEmptyString(choice.text)) {
+      hasToken = true;
+      if (this.captureText) this.text += choice.text as string;
+    }
+    if (!hasToken) return StreamEventKind.Empty;
+    this.tokenEvents++;
+    return StreamEventKind.Token;
+  }
+
+  /** Interpret a whole non-streaming JSON body. Returns false (with errorMessage set) when it is not an OpenAI response. */
+  applyJsonBody(body: string): boolean {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      this.errorMessage = `response body is not JSON: ${excerpt(body)}`;
+      return false;
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      this.errorMessage = `response body is not a JSON object: ${excerpt(body)}`;
+      return false;
+    }
+    const obj = parsed as { choices?: unknown; usage?: unknown; error?: unknown };
+    if (obj.error !== undefined && obj.error !== null) {
+      this.errorMessage = `server error: ${excerpt(describeError(obj.error))}`;
+      return false;
+    }
+    if (!Array.isArray(obj.choices)) {
+      this.errorMessage = `response has no "choices" array: ${excerpt(body)}`;
+      return false;
+    }
+    this.applyUsage(obj.usage);
+    const choice = (obj.choices[0] ?? {}) as ChoiceLike;
+    if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
+    if (this.captureText) {
+      const content = choice.message?.content ?? choice.text;
+      if (typeof content === 'string') this.text = content;
+    }
+    return true;
+  }
+
+  private applyUsage(usage: unknown): void {
+    if (typeof usage !== 'object' || usage === null) return;
+    const u = usage as UsageLike;
+    if (typeof u.prompt_tokens === 'number') this.promptTokens = u.prompt_tokens;
+    if (typeof u.completion_tokens === 'number') this.completionTokens = u.completion_tokens;
+  }
+}
+
+function nonEmptyString(v: unknown): boolean {
+  return typeof v === 'string' && v.length > 0;
+}
+
+function nonEmptyArray(v: unknown): boolean {
+  return Array.isArray(v) && v.length > 0;
+}
+
+function describeError(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (typeof err === 'object' && err !== null) {
+    const m = (err as { message?: unknown }).message;
+    if (typeof m === 'string') return m;
+  }
+  return JSON.stringify(err);
+}
+
+/** A short, single-line excerpt of server text for error messages. */
+export function excerpt(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max) + '…' : flat;
+}

@@ -1,0 +1,19 @@
+/** Commander argument parsers that reject bad values with the flag's name (exit code 2). */
+import { InvalidArgumentError } from 'commander';
+
+export function parseIntFlag(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('expected an integer.');
+  return n;
+}
+
+export function parseNumberFlag(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
+  return n;
+}
+
+/** Repeated or comma-separated values accumulate into one list. */
+export function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}

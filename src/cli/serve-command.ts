@@ -1,0 +1,125 @@
+/** `llm-loadgen serve`: run the built-in mock OpenAI endpoint until Ctrl-C. */
+
+import { Command } from 'commander';
+import { BadInputError } from '../errors.js';
+import {
+  MAX_OUTPUT_TOKENS,
+  MOCK_FAULTS,
+  startMockServer,
+  type MockFault,
+  type RunningMockServer,
+} from '../servers/mock-openai-server.js';
+
+/** As commander hands them over: strings (defaults too), validated by parseServeFlags. */
+interface RawServeFlags {
+  host: string;
+  port: string;
+  ttftMs: string;
+  itlMs: string;
+  outputTokens: string;
+  fault: string;
+  faultEvery: string;
+}
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  ttftMs: number;
+  itlMs: number;
+  outputTokens: number;
+  fault: MockFault;
+  faultEvery: number;
+}
+
+function badFlag(flag: string, expected: string, value: string): BadInputError {
+  return new BadInputError('bad_flag_value', `${flag} must be ${expected}, got "${value}"`);
+}
+
+// Strict patterns: Number() would also accept '', ' 5', '0x10' and '1e3'.
+function integerFlag(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw badFlag(flag, `an integer from ${min} to ${max}`, value);
+  }
+  return n;
+}
+
+function msFlag(flag: string, value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw badFlag(flag, 'a number of ms >= 0', value);
+  return Number(value);
+}
+
+function parseServeFlags(raw: RawServeFlags): ServeOptions {
+  const fault = MOCK_FAULTS.find((kind) => kind === raw.fault);
+  if (fault === undefined) throw badFlag('--fault', `one of ${MOCK_FAULTS.join(', ')}`, raw.fault);
+  if (raw.host.trim() === '') throw badFlag('--host', 'a host name or address', raw.host);
+  return {
+    host: raw.host,
+    port: integerFlag('--port', raw.port, 0, 65535),
+    ttftMs: msFlag('--ttft-ms', raw.ttftMs),
+    itlMs: msFlag('--itl-ms', raw.itlMs),
+    outputTokens: integerFlag('--output-tokens', raw.outputTokens, 1, MAX_OUTPUT_TOKENS),
+    fault,
+    faultEvery: integerFlag('--fault-every', raw.faultEvery, 1, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+/** Turns listen errors a user can fix into BadInputError; anything else is rethrown as is. */
+async function listen(options: ServeOptions): Promise<RunningMockServer> {
+  try {
+    return await startMockServer(options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${options.host}:${options.port}`;
+    if (code === 'EADDRINUSE') {
+      const message = `${where} is already in use; pick another --port`;
+      throw new BadInputError('port_in_use', message, { cause: err });
+    }
+    if (code === 'EACCES') {
+      const message = `not allowed to listen on ${where}; pick a --port above 1023`;
+      throw new BadInputError('port_not_permitted', message, { cause: err });
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      const message = `cannot listen on --host ${options.host}: not an address of this machine`;
+      throw new BadInputError('bad_host', message, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      // Only the first signal is ours: a second Ctrl-C during shutdown kills the process.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run a mock OpenAI-compatible endpoint (no GPU needed) until Ctrl-C')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'TCP port (0 picks a free one)', '8000')
+    .option('--ttft-ms <n>', 'delay before the first token, ms', '0')
+    .option('--itl-ms <n>', 'delay between tokens, ms', '0')
+    .option('--output-tokens <n>', 'tokens per response when the request sets no max_tokens', '16')
+    .option('--fault <kind>', `inject a fault: ${MOCK_FAULTS.join(', ')}`, 'none')
+    .option('--fault-every <n>', 'apply the fault to every n-th completion request', '1')
+    .action(async (raw: RawServeFlags) => {
+      const options = parseServeFlags(raw);
+      const server = await listen(options);
+      const { ttftMs, itlMs, outputTokens } = options;
+      console.log(
+        `llm-loadgen mock endpoint listening on ${server.url} ` +
+          `(ttft ${ttftMs} ms, itl ${itlMs} ms, ${outputTokens} output tokens)`,
+      );
+      await shutdownSignal();
+      await server.close();
+      process.exitCode = 0;
+    });
+}

@@ -1,0 +1,246 @@
+/**
+ * Connections to one endpoint, owned by one shard.
+ *
+ * - Reuse is most-recently-idle first (a stack), so a burst followed by a lull leaves the
+ *   least-used connections at the bottom where idle eviction closes them.
+ * - New connections are paced: at most `maxConcurrentConnects` in flight, so bursts and warmup
+ *   do not flood the server's accept queue (unpaced bursts cost 1–3 s SYN-retransmit tails).
+ * - Running out of local ports (EADDRNOTAVAIL / EADDRINUSE) is back-pressure: the request waits
+ *   for a connection to free and is still sent; the event is counted, never a silent failure.
+ */
+import { Connector, type ConnectTarget } from './connector.js';
+import { Http1Connection, type ConnectionOwner } from './http1-connection.js';
+
+/** A request waiting for a connection. */
+export interface PoolWaiter {
+  onConnection(conn: Http1Connection, reused: boolean): void;
+  /** The connect failed for a reason other than port exhaustion. `code` is the errno code. */
+  onConnectFailure(code: string, message: string): void;
+}
+
+export interface PoolOptions {
+  target: ConnectTarget;
+  connector: Connector;
+  /** Open + connecting connections never exceed this. */
+  maxConnections: number;
+  maxConcurrentConnects: number;
+  /** Idle connections older than this are closed. 0 disables eviction. */
+  maxIdleMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface PoolStats {
+  connectsStarted: number;
+  connectsFailed: number;
+  portExhaustionEvents: number;
+  peakOpen: number;
+}
+
+const PORT_EXHAUSTION_CODES = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
+/** After port exhaustion with nothing left to free, retry the connect after this long. */
+const EXHAUSTION_RETRY_MS = 50;
+
+export class ConnectionPool implements ConnectionOwner {
+  private readonly idle: Http1Connection[] = [];
+  private waiters: PoolWaiter[] = [];
+  private waiterHead = 0;
+  /** Connected connections (idle or busy). */
+  private open = 0;
+  private connecting = 0;
+  /** Set after EADDRNOTAVAIL: no new connects until a connection closes or the retry timer fires. */
+  private exhausted = false;
+  private exhaustionTimer: NodeJS.Timeout | null = null;
+  private evictionTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private warmupRemaining = 0;
+  private warmupDone: (() => void) | null = null;
+  readonly stats: PoolStats = { connectsStarted: 0, connectsFailed: 0, portExhaustionEvents: 0, peakOpen: 0 };
+
+  constructor(private readonly options: PoolOptions) {
+    if (options.maxIdleMs > 0) {
+      this.evictionTimer = setInterval(() => this.evictIdle(), Math.min(1000, options.maxIdleMs));
+      this.evictionTimer.unref();
+    }
+  }
+
+  get openConnections(): number {
+    return this.open;
+  }
+
+  get idleConnections(): number {
+    return this.idle.length;
+  }
+
+  get waiting(): number {
+    return this.waiters.length - this.waiterHead;
+  }
+
+  /** Hand the waiter a connection now, or as soon as one is free or connected. */
+  acquire(waiter: PoolWaiter): void {
+    const conn = this.idle.pop();
+    if (conn !== undefined) {
+      waiter.onConnection(conn, true);
+      return;
+    }
+    this.waiters.push(waiter);
+    this.fill();
+  }
+
+  /** Withdraw a waiter that has not got a connection yet (cancellation). */
+  withdraw(waiter: PoolWaiter): boolean {
+    const i = this.waiters.indexOf(waiter, this.waiterHead);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    return true;
+  }
+
+  /** The request on `conn` is finished. A reusable connection goes to the next waiter or idles. */
+  release(conn: Http1Connection): void {
+    conn.user = null;
+    if (!conn.reusable || this.closing) {
+      conn.destroy();
+      return;
+    }
+    const waiter = this.shiftWaiter();
+    if (waiter !== undefined) {
+      waiter.onConnection(conn, true);
+      return;
+    }
+    conn.idleSinceMs = performance.now();
+    this.idle.push(conn);
+  }
+
+  /**
+   * Open up to `count` connections ahead of time (warmup), paced like any other connect; they
+   * go idle. `done` is called once every warmup connect has settled.
+   */
+  prewarm(count: number, done: () => void): void {
+    this.warmupRemaining = Math.max(0, Math.min(count, this.options.maxConnections - this.open - this.connecting));
+    this.warmupDone = done;
+    this.fill();
+    this.checkWarmupDone();
+  }
+
+  /** Close everything (end of run). Waiters still queued are told the pool closed. */
+  close(): void {
+    this.closing = true;
+    if (this.evictionTimer !== null) clearInterval(this.evictionTimer);
+    if (this.exhaustionTimer !== null) clearTimeout(this.exhaustionTimer);
+    for (const conn of this.idle.splice(0)) conn.destroy();
+    this.checkWarmupDone();
+    let w: PoolWaiter | undefined;
+    while ((w = this.shiftWaiter()) !== undefined) w.onConnectFailure('ECANCELED', 'connection pool closed');
+  }
+
+  onConnectionClosed(conn: Http1Connection): void {
+    this.open--;
+    const i = this.idle.lastIndexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+    // A freed port may let a stalled connect through.
+    this.exhausted = false;
+    this.fill();
+  }
+
+  /** Start connects while there are waiters, budget and pacing room. */
+  private fill(): void {
+    if (this.closing || this.exhausted) return;
+    const o = this.options;
+    while (
+      (this.waiting > this.connecting || this.warmupRemaining > 0) &&
+      this.connecting < o.maxConcurrentConnects &&
+      this.open + this.connecting < o.maxConnections
+    ) {
+      if (this.waiting <= this.connecting) this.warmupRemaining--;
+      this.startConnect();
+      if (this.exhausted) return;
+    }
+  }
+
+  private startConnect(): void {
+    this.connecting++;
+    this.stats.connectsStarted++;
+    const { socket, sourceIp } = this.options.connector.connect(this.options.target);
+    const connectEvent = this.options.target.tls ? 'secureConnect' : 'connect';
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), this.options.connectTimeoutMs);
+    const onError = (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      socket.removeListener(connectEvent, onConnect);
+      this.connecting--;
+      this.onConnectError(err);
+    };
+    const onConnect = () => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      this.connecting--;
+      this.open++;
+      if (this.open > this.stats.peakOpen) this.stats.peakOpen = this.open;
+      const conn = new Http1Connection(socket, sourceIp, this);
+      if (this.closing) {
+        conn.destroy();
+        return;
+      }
+      const waiter = this.shiftWaiter();
+      if (waiter !== undefined) waiter.onConnection(conn, false);
+      else this.release(conn);
+      this.fill();
+      this.checkWarmupDone();
+    };
+    socket.once('error', onError);
+    socket.once(connectEvent, onConnect);
+  }
+
+  private onConnectError(err: NodeJS.ErrnoException): void {
+    const code = err.code ?? 'ECONNFAILED';
+    if (PORT_EXHAUSTION_CODES.has(code)) {
+      // Back-pressure: keep the waiter queued; try again when a connection closes or shortly.
+      this.stats.portExhaustionEvents++;
+      this.exhausted = true;
+      if (this.exhaustionTimer === null) {
+        this.exhaustionTimer = setTimeout(() => {
+          this.exhaustionTimer = null;
+          this.exhausted = false;
+          this.fill();
+        }, EXHAUSTION_RETRY_MS);
+      }
+      return;
+    }
+    this.stats.connectsFailed++;
+    const waiter = this.shiftWaiter();
+    if (waiter !== undefined) waiter.onConnectFailure(code, err.message);
+    else this.warmupRemaining = 0; // a failing warmup connect: stop warming, the run will report it
+    this.fill();
+    this.checkWarmupDone();
+  }
+
+  private checkWarmupDone(): void {
+    if (this.warmupDone !== null && (this.closing || (this.warmupRemaining === 0 && this.connecting === 0))) {
+      const done = this.warmupDone;
+      this.warmupDone = null;
+      done();
+    }
+  }
+
+  private shiftWaiter(): PoolWaiter | undefined {
+    if (this.waiterHead >= this.waiters.length) return undefined;
+    const w = this.waiters[this.waiterHead];
+    this.waiterHead++;
+    // Compact now and then so the queue array does not grow without bound.
+    if (this.waiterHead > 1024 && this.waiterHead * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.waiterHead);
+      this.waiterHead = 0;
+    } else if (this.waiterHead === this.waiters.length) {
+      this.waiters.length = 0;
+      this.waiterHead = 0;
+    }
+    return w;
+  }
+
+  private evictIdle(): void {
+    const cutoff = performance.now() - this.options.maxIdleMs;
+    // The stack is ordered by idle time: the stale ones are a prefix.
+    let n = 0;
+    while (n < this.idle.length && this.idle[n].idleSinceMs <= cutoff) n++;
+    if (n === 0) return;
+    for (const conn of this.idle.splice(0, n)) conn.destroy();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Opens sockets. With source IPs, each new connection binds the next one round-robin; without,
+ * the OS picks the source address and port (no extra work on the hot path).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+
+export interface ConnectTarget {
+  /** Resolved IP address to connect to. */
+  address: string;
+  port: number;
+  tls: boolean;
+  /** Host name for TLS SNI. */
+  servername: string;
+  /** Accept any TLS certificate (self-signed test servers). */
+  insecure: boolean;
+}
+
+export class Connector {
+  private next = 0;
+
+  constructor(private readonly sourceIps: readonly string[]) {}
+
+  /** Start a connection. Returns the socket and the source IP it is bound to ('' = OS choice). */
+  connect(target: ConnectTarget): { socket: net.Socket; sourceIp: string } {
+    let sourceIp = '';
+    if (this.sourceIps.length > 0) {
+      sourceIp = this.sourceIps[this.next];
+      this.next = (this.next + 1) % this.sourceIps.length;
+    }
+    const localAddress = sourceIp === '' ? undefined : sourceIp;
+    const socket = target.tls
+      ? tls.connect({
+          host: target.address,
+          port: target.port,
+          localAddress,
+          servername: net.isIP(target.servername) === 0 ? target.servername : undefined,
+          rejectUnauthorized: !target.insecure,
+          ALPNProtocols: ['http/1.1'],
+          // tls.connect hands these options to net.connect, which honours localAddress.
+        } as tls.ConnectionOptions & { localAddress?: string })
+      : net.connect({ host: target.address, port: target.port, localAddress, noDelay: true });
+    return { socket, sourceIp };
+  }
+}

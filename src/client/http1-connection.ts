@@ -1,0 +1,105 @@
+/**
+ * One keep-alive HTTP/1.1 connection carrying one request at a time (no pipelining).
+ *
+ * Why our own HTTP/1.1 client instead of undici: the measurement needs the socket itself — the
+ * time a connection was in hand and whether it was reused, the time the request was written, the
+ * raw body bytes as they arrive — and the connection budget needs control of every connect (source
+ * IP, pacing, EADDRNOTAVAIL as back-pressure). On this machine class an undici Pool loop also tops
+ * out near half of wrk's request rate (issue 4's anchors), which would make the client the
+ * bottleneck it must never be.
+ */
+import type net from 'node:net';
+import { Http1ResponseParser, HttpParseError, type ResponseSink } from './http1-response-parser.js';
+
+/** The request currently using a connection. */
+export interface ConnectionUser extends ResponseSink {
+  /** The connection failed or closed before the response completed. */
+  onConnectionLost(error: Error | null, responseBytes: number): void;
+  /** The response could not be parsed as HTTP. */
+  onProtocolError(error: HttpParseError): void;
+}
+
+export interface ConnectionOwner {
+  /** The socket closed (for any reason); the owner forgets it. */
+  onConnectionClosed(conn: Http1Connection): void;
+}
+
+export class Http1Connection {
+  readonly parser = new Http1ResponseParser();
+  user: ConnectionUser | null = null;
+  /** Requests this connection has carried so far. */
+  requests = 0;
+  /** Monotonic ms when it went idle (for idle eviction). */
+  idleSinceMs = 0;
+  closed = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly sourceIp: string,
+    private readonly owner: ConnectionOwner,
+  ) {
+    socket.on('data', (buf: Buffer) => this.onData(buf));
+    socket.on('error', (err: Error) => this.onClose(err));
+    socket.on('close', () => this.onClose(null));
+  }
+
+  /** Write a request made of two parts (head prefix, then length + body) and expect its response. */
+  send(user: ConnectionUser, head: Buffer, tail: Buffer): void {
+    this.user = user;
+    this.requests++;
+    this.parser.reset(user);
+    const s = this.socket;
+    s.cork();
+    s.write(head);
+    s.write(tail);
+    s.uncork();
+  }
+
+  /** Fresh, or the last response completed and the server keeps the connection alive. */
+  get reusable(): boolean {
+    return !this.closed && (this.requests === 0 || (this.parser.done && this.parser.head.keepAlive));
+  }
+
+  destroy(): void {
+    if (!this.closed) this.socket.destroy();
+  }
+
+  private onData(buf: Buffer): void {
+    const user = this.user;
+    if (user === null) {
+      // Bytes while idle: the server is confused or closing; this connection cannot be trusted.
+      this.socket.destroy();
+      return;
+    }
+    try {
+      this.parser.execute(buf);
+    } catch (err) {
+      if (err instanceof HttpParseError) {
+        this.user = null;
+        this.socket.destroy();
+        user.onProtocolError(err);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private onClose(err: Error | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (err !== null) this.socket.destroy();
+    const user = this.user;
+    this.user = null;
+    if (user !== null && !this.parser.done) {
+      // A close-delimited body ends here; anything else is a lost response.
+      if (this.parser.bytesReceived > 0 && this.parser.readsUntilClose) {
+        this.user = user;
+        this.parser.finishOnClose();
+        this.user = null;
+      } else {
+        user.onConnectionLost(err, this.parser.bytesReceived);
+      }
+    }
+    this.owner.onConnectionClosed(this);
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * Incremental HTTP/1.1 response parser: status line, the few headers the client needs, and the
+ * body framed by Content-Length, chunked transfer encoding or connection close.
+ *
+ * Hand-written on purpose (see client/http1-connection.ts for why we own the socket): it is fed
+ * raw socket buffers split anywhere, hands body bytes to the sink as (buffer, start, end) views
+ * without copying, and allocates nothing per chunk in the common case. Only the response head is
+ * ever copied, and only when it is split across reads.
+ */
+
+export interface ResponseSink {
+  /** The status line and headers are complete (1xx interim responses are skipped). */
+  onResponseHead(status: number, head: ResponseHead): void;
+  /** Decoded body bytes (chunk framing removed): buf[start, end). */
+  onResponseBody(buf: Buffer, start: number, end: number): void;
+  /** The message is complete. */
+  onResponseComplete(): void;
+}
+
+export interface ResponseHead {
+  /** Lower-cased Content-Type without parameters ('' when absent). */
+  contentType: string;
+  /** False when the server asked to close the connection (or spoke HTTP/1.0 without keep-alive). */
+  keepAlive: boolean;
+  /** -1 when absent. */
+  contentLength: number;
+  chunked: boolean;
+}
+
+export class HttpParseError extends Error {
+  readonly code = 'malformed_response';
+}
+
+const enum State {
+  Head,
+  BodyLength,
+  ChunkSize,
+  ChunkExt,
+  ChunkSizeLf,
+  ChunkData,
+  ChunkDataCr,
+  ChunkDataLf,
+  Trailers,
+  BodyUntilClose,
+  Done,
+}
+
+const CR = 13;
+const LF = 10;
+const MAX_HEAD_BYTES = 64 * 1024;
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+export class Http1ResponseParser {
+  private state = State.Head;
+  private headCarry: Buffer | null = null;
+  private remaining = 0;
+  private chunkSizeDigits = 0;
+  private trailerLineLength = 0;
+  private sink: ResponseSink | null = null;
+  private noBody = false;
+  /** The head of the current response, once parsed. */
+  head: ResponseHead = { contentType: '', keepAlive: true, contentLength: -1, chunked: false };
+  /** Response bytes received for the current message (0 = the server has said nothing yet). */
+  bytesReceived = 0;
+
+  /** Prepare for the next response. `expectNoBody` is for HEAD requests. */
+  reset(sink: ResponseSink, expectNoBody = false): void {
+    this.state = State.Head;
+    this.headCarry = null;
+    this.sink = sink;
+    this.noBody = expectNoBody;
+    this.bytesReceived = 0;
+    this.head = { contentType: '', keepAlive: true, contentLength: -1, chunked: false };
+  }
+
+  get done(): boolean {
+    return this.state === State.Done;
+  }
+
+  /** True when the body is delimited by the connection closing (then close = complete). */
+  get readsUntilClose(): boolean {
+    return this.state === State.BodyUntilClose;
+  }
+
+  /**
+   * Feed bytes. Returns the number of bytes consumed; bytes past the end of the message are not
+   * consumed (a well-behaved server sends none, since we never pipeline). Throws HttpParseError.
+   */
+  execute(buf: Buffer): number {
+    if (this.state === State.Done) return 0;
+    this.bytesReceived += buf.length;
+    let pos = 0;
+    const len = buf.length;
+    while (pos < len) {
+      switch (this.state) {
+        case State.Head: {
+          pos = this.parseHeadFrom(buf, pos);
+          break;
+        }
+        case State.BodyLength: {
+          const n = Math.min(this.remaining, len - pos);
+          if (n > 0) this.sink!.onResponseBody(buf, pos, pos + n);
+          pos += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.finish();
+          break;
+        }
+        case State.BodyUntilClose: {
+          this.sink!.onResponseBody(buf, pos, len);
+          pos = len;
+          break;
+        }
+        case State.ChunkSize: {
+          const c = buf[pos++];
+          const digit = hexValue(c);
+          if (digit >= 0) {
+            if (this.chunkSizeDigits >= 12) throw new HttpParseError('chunk size too large');
+            this.remaining = this.remaining * 16 + digit;
+            this.chunkSizeDigits++;
+          } else if (this.chunkSizeDigits === 0) {
+            throw new HttpParseError('invalid chunk size line');
+          } else if (c === CR) {
+            this.state = State.ChunkSizeLf;
+          } else if (c === LF) {
+            this.afterChunkSize();
+          } else if (c === 0x3b /* ; */ || c === 0x20 || c === 0x09) {
+            this.state = State.ChunkExt;
+          } else {
+            throw new HttpParseError('invalid chunk size line');
+          }
+          break;
+        }
+        case State.ChunkExt: {
+          const lf = buf.indexOf(LF, pos);
+          if (lf < 0) {
+            pos = len;
+          } else {
+            pos = lf + 1;
+            this.afterChunkSize();
+          }
+          break;
+        }
+        case State.ChunkSizeLf: {
+          if (buf[pos++] !== LF) throw new HttpParseError('expected LF after chunk size');
+          this.afterChunkSize();
+          break;
+        }
+        case State.ChunkData: {
+          const n = Math.min(this.remaining, len - pos);
+          this.sink!.onResponseBody(buf, pos, pos + n);
+          pos += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.state = State.ChunkDataCr;
+          break;
+        }
+        case State.ChunkDataCr: {
+          const c = buf[pos++];
+          if (c === CR) this.state = State.ChunkDataLf;
+          else if (c === LF) this.startChunk();
+          else throw new HttpParseError('expected CRLF after chunk data');
+          break;
+        }
+        case State.ChunkDataLf: {
+          if (buf[pos++] !== LF) throw new HttpParseError('expected CRLF after chunk data');
+          this.startChunk();
+          break;
+        }
+        case State.Trailers: {
+          // Trailer lines are ignored; an empty line ends the message.
+          const c = buf[pos++];
+          if (c === LF) {
+            if (this.trailerLineLength === 0) this.finish();
+            this.trailerLineLength = 0;
+          } else if (c !== CR) {
+            this.trailerLineLength++;
+          }
+          break;
+        }
+      }
+      if ((this.state as State) === State.Done) break;
+    }
+    if ((this.state as State) === State.Done) {
+      this.bytesReceived -= len - pos;
+      // Signalled after the loop so that a sink which reuses the connection at once (and resets
+      // this parser for the next request) never sees the rest of this call.
+      this.sink!.onResponseComplete();
+    }
+    return pos;
+  }
+
+  /** The socket closed. Returns true when that completes the message (close-delimited body). */
+  finishOnClose(): boolean {
+    if (this.state === State.BodyUntilClose) {
+      this.finish();
+      this.sink!.onResponseComplete();
+      return true;
+    }
+    return this.state === State.Done;
+  }
+
+  private startChunk(): void {
+    this.state = State.ChunkSize;
+    this.remaining = 0;
+    this.chunkSizeDigits = 0;
+  }
+
+  private afterChunkSize(): void {
+    if (this.remaining === 0) {
+      this.state = State.Trailers;
+      this.trailerLineLength = 0;
+    } else {
+      this.state = State.ChunkData;
+    }
+  }
+
+  private finish(): void {
+    this.state = State.Done;
+  }
+
+  /** Consume head bytes from buf[pos..]; returns the new position. */
+  private parseHeadFrom(buf: Buffer, pos: number): number {
+    let head: Buffer;
+    let headStart: number;
+    let searchFrom: number;
+    if (this.headCarry === null) {
+      head = buf;
+      headStart = pos;
+      searchFrom = pos;
+    } else {
+      // The head was split across reads: join (rare, and heads are small).
+      const carried = this.headCarry.length;
+      head = Buffer.concat([this.headCarry, buf.subarray(pos)]);
+      headStart = 0;
+      searchFrom = Math.max(0, carried - 3);
+    }
+    const end = head.indexOf(HEAD_END, searchFrom);
+    if (end < 0) {
+      const pending = head.length - headStart;
+      if (pending > MAX_HEAD_BYTES) throw new HttpParseError('response head larger than 64 KiB');
+      this.headCarry = Buffer.from(head.subarray(headStart));
+      return buf.length;
+    }
+    const next = this.headCarry === null ? end + 4 : end + 4 - this.headCarry.length + pos;
+    this.headCarry = null;
+    const status = this.applyHead(head.toString('latin1', headStart, end));
+    if (status >= 100 && status < 200) {
+      // Interim response (100 Continue, 103 Early Hints): the real one follows.
+      return next;
+    }
+    this.sink!.onResponseHead(status, this.head);
+    const h = this.head;
+    if (this.noBody || status === 204 || status === 304) {
+      this.finish();
+    } else if (h.chunked) {
+      this.startChunk();
+    } else if (h.contentLength >= 0) {
+      this.remaining = h.contentLength;
+      this.state = State.BodyLength;
+      if (h.contentLength === 0) this.finish();
+    } else {
+      this.state = State.BodyUntilClose;
+      h.keepAlive = false;
+    }
+    return next;
+  }
+
+  /** Parse status line and headers; returns the status. */
+  private applyHead(text: string): number {
+    const lines = text.split('\r\n');
+    const statusLine = lines[0];
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(statusLine);
+    if (m === null) {
+      throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(statusLine.slice(0, 60))}`);
+    }
+    const http10 = m[1] === '0';
+    const status = Number(m[2]);
+    const head: ResponseHead = { contentType: '', keepAlive: !http10, contentLength: -1, chunked: false };
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      switch (name) {
+        case 'content-length': {
+          if (!/^\d+$/.test(value)) throw new HttpParseError(`invalid Content-Length: ${value}`);
+          head.contentLength = Number(value);
+          break;
+        }
+        case 'transfer-encoding':
+          head.chunked = value.toLowerCase().split(',').pop()!.trim() === 'chunked';
+          break;
+        case 'connection': {
+          const v = value.toLowerCase();
+          if (v.includes('close')) head.keepAlive = false;
+          else if (v.includes('keep-alive')) head.keepAlive = true;
+          break;
+        }
+        case 'content-type': {
+          const semi = value.indexOf(';');
+          head.contentType = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
+          break;
+        }
+      }
+    }
+    // Chunked wins over Content-Length (RFC 9112 §6.3).
+    if (head.chunked) head.contentLength = -1;
+    this.head = head;
+    return status;
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}

@@ -1,0 +1,252 @@
+/**
+ * One request from schedule to record: waits for a connection, writes the request, reads the
+ * response (SSE decoded as bytes arrive), and fills in the request record. A plain object with
+ * methods, not a chain of promises and closures: this runs once per request on the hot path.
+ */
+import { SseDecoder, type SseEventSink } from '../api/sse-decoder.js';
+import { OpenAiResponseState, StreamEventKind, excerpt } from '../api/openai-response-decoder.js';
+import { monotonicNs } from '../metrics/clock.js';
+import { RequestErrorCode, type RequestRecord } from '../metrics/request-record.js';
+import type { ConnectionPool, PoolWaiter } from './connection-pool.js';
+import type { ConnectionUser, Http1Connection } from './http1-connection.js';
+import type { HttpParseError, ResponseHead } from './http1-response-parser.js';
+
+export interface ExchangeContext {
+  pool: ConnectionPool;
+  /** Request head up to the Content-Length value, for this endpoint. */
+  head: Buffer;
+  /** Human name of the endpoint for error messages (no credentials). */
+  endpointName: string;
+  captureText: boolean;
+  onFinished(exchange: RequestExchange): void;
+}
+
+const enum BodyMode {
+  None,
+  Sse,
+  Json,
+  ErrorBody,
+}
+
+/** Keep at most this much of a non-2xx body for the error message. */
+const ERROR_BODY_LIMIT = 2048;
+/** A non-streaming response larger than this is not decoded (it cannot be an OpenAI answer we need). */
+const JSON_BODY_LIMIT = 64 * 1024 * 1024;
+
+export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink {
+  readonly record: RequestRecord;
+  private conn: Http1Connection | null = null;
+  private finished = false;
+  private retried = false;
+  private mode = BodyMode.None;
+  private sse: SseDecoder | null = null;
+  private readonly state: OpenAiResponseState;
+  private chunkTimes: number[] = [];
+  private bodyParts: Buffer[] = [];
+  private bodyBytes = 0;
+  /** Arrival time of the socket read being decoded: every event in one read shares it. */
+  private arrival = 0;
+  private pendingError: RequestErrorCode | '' = '';
+  /** Absolute ns after which the request is abandoned (checked by the shard's sweep). */
+  deadline = Infinity;
+
+  constructor(
+    private readonly ctx: ExchangeContext,
+    private readonly tail: Buffer,
+    record: RequestRecord,
+  ) {
+    this.record = record;
+    this.state = new OpenAiResponseState(ctx.captureText);
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  start(): void {
+    this.ctx.pool.acquire(this);
+  }
+
+  // --- PoolWaiter ---
+
+  onConnection(conn: Http1Connection, reused: boolean): void {
+    if (this.finished) {
+      this.ctx.pool.release(conn);
+      return;
+    }
+    const r = this.record;
+    r.connected = monotonicNs();
+    r.reused = reused;
+    r.sourceIp = conn.sourceIp;
+    this.conn = conn;
+    conn.send(this, this.ctx.head, this.tail);
+    r.sent = monotonicNs();
+  }
+
+  onConnectFailure(code: string, message: string): void {
+    if (code === 'ECONNREFUSED') {
+      this.fail(RequestErrorCode.connectRefused, `connection refused by ${this.ctx.endpointName}: is the server running and listening there?`);
+    } else if (code === 'ECANCELED') {
+      this.fail(RequestErrorCode.cancelled, 'cancelled before a connection was available');
+    } else {
+      this.fail(RequestErrorCode.connectFailed, `could not connect to ${this.ctx.endpointName}: ${code} ${message}`);
+    }
+  }
+
+  // --- ResponseSink (via ConnectionUser) ---
+
+  onResponseHead(status: number, head: ResponseHead): void {
+    if (this.finished) return;
+    const r = this.record;
+    r.headers = monotonicNs();
+    r.status = status;
+    if (status < 200 || status >= 300) {
+      this.mode = BodyMode.ErrorBody;
+    } else if (head.contentType === 'text/event-stream') {
+      this.mode = BodyMode.Sse;
+      this.sse = new SseDecoder(this);
+    } else {
+      // Non-streaming, or a server that ignored `stream: true` and answered with JSON.
+      this.mode = BodyMode.Json;
+    }
+  }
+
+  onResponseBody(buf: Buffer, start: number, end: number): void {
+    if (this.finished) return;
+    switch (this.mode) {
+      case BodyMode.Sse:
+        this.arrival = monotonicNs();
+        this.sse!.write(buf, start, end);
+        break;
+      case BodyMode.Json:
+        if (this.bodyBytes === 0) this.record.firstToken = monotonicNs();
+        this.keepBody(buf, start, end, JSON_BODY_LIMIT);
+        break;
+      case BodyMode.ErrorBody:
+        this.keepBody(buf, start, end, ERROR_BODY_LIMIT);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onResponseComplete(): void {
+    if (this.finished) return;
+    const end = monotonicNs();
+    const r = this.record;
+    const st = this.state;
+    if (this.mode === BodyMode.Sse) this.sse!.end();
+    if (this.mode === BodyMode.ErrorBody) {
+      const body = Buffer.concat(this.bodyParts).toString('utf8');
+      this.complete(end, RequestErrorCode.httpStatus, `HTTP ${r.status} from ${this.ctx.endpointName}: ${excerpt(body) || '(empty body)'}`);
+      return;
+    }
+    if (this.mode === BodyMode.Json) {
+      if (this.bodyBytes > JSON_BODY_LIMIT) {
+        this.complete(end, RequestErrorCode.malformedResponse, `response body larger than ${JSON_BODY_LIMIT} bytes`);
+        return;
+      }
+      const body = Buffer.concat(this.bodyParts).toString('utf8');
+      if (!st.applyJsonBody(body)) {
+        this.complete(end, RequestErrorCode.malformedResponse, st.errorMessage);
+        return;
+      }
+    }
+    r.finishReason = st.finishReason;
+    r.inputTokens = st.promptTokens >= 0 ? st.promptTokens : 0;
+    if (st.completionTokens >= 0) {
+      r.outputTokens = st.completionTokens;
+      r.tokenSource = 'usage';
+    } else if (this.mode === BodyMode.Sse) {
+      r.outputTokens = st.tokenEvents;
+      r.tokenSource = 'chunks';
+    }
+    if (st.captureText) r.text = st.text;
+    if (this.pendingError !== '') this.complete(end, this.pendingError, st.errorMessage);
+    else this.complete(end, '', '');
+  }
+
+  // --- SseEventSink ---
+
+  onSseEvent(event: string, data: string): void {
+    const r = this.record;
+    if (r.firstChunk !== r.firstChunk) r.firstChunk = this.arrival; // NaN check
+    const kind = this.state.applyStreamEvent(event, data);
+    if (kind === StreamEventKind.Token) {
+      if (r.firstToken !== r.firstToken) r.firstToken = this.arrival;
+      this.chunkTimes.push(this.arrival);
+    } else if (kind === StreamEventKind.Malformed) {
+      if (this.pendingError === '') this.pendingError = RequestErrorCode.malformedSse;
+    } else if (kind === StreamEventKind.ServerError) {
+      if (this.pendingError === '') this.pendingError = RequestErrorCode.streamError;
+    }
+  }
+
+  // --- ConnectionUser ---
+
+  onConnectionLost(error: Error | null, responseBytes: number): void {
+    if (this.finished) return;
+    const conn = this.conn;
+    this.conn = null;
+    // A kept-alive connection the server closed just as we reused it: nothing was answered,
+    // so send again once on a fresh connection (the standard idempotency-safe case).
+    if (responseBytes === 0 && this.record.reused && !this.retried && conn !== null && conn.requests > 1) {
+      this.retried = true;
+      const r = this.record;
+      r.connected = NaN;
+      r.sent = NaN;
+      this.ctx.pool.acquire(this);
+      return;
+    }
+    const what = responseBytes === 0 ? 'before any response' : 'in the middle of the response';
+    const detail = error !== null ? ` (${(error as NodeJS.ErrnoException).code ?? error.message})` : '';
+    this.fail(RequestErrorCode.connectionReset, `${this.ctx.endpointName} closed the connection ${what}${detail}`);
+  }
+
+  onProtocolError(error: HttpParseError): void {
+    if (this.finished) return;
+    this.conn = null;
+    this.fail(RequestErrorCode.malformedResponse, `${this.ctx.endpointName} did not answer with valid HTTP/1.1: ${error.message}`);
+  }
+
+  // --- ending ---
+
+  /** Abandon the request (Ctrl-C or timeout). */
+  abort(code: RequestErrorCode, message: string): void {
+    if (this.finished) return;
+    const conn = this.conn;
+    this.conn = null;
+    if (conn !== null) {
+      conn.user = null;
+      conn.destroy();
+    } else {
+      this.ctx.pool.withdraw(this);
+    }
+    this.fail(code, message);
+  }
+
+  private keepBody(buf: Buffer, start: number, end: number, limit: number): void {
+    const room = limit - this.bodyBytes;
+    if (room > 0) this.bodyParts.push(buf.subarray(start, start + Math.min(room, end - start)));
+    this.bodyBytes += end - start;
+  }
+
+  private fail(code: RequestErrorCode, message: string): void {
+    this.complete(monotonicNs(), code, message);
+  }
+
+  private complete(end: number, code: RequestErrorCode | '', message: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    const r = this.record;
+    r.end = end;
+    r.error = code;
+    r.errorMessage = message;
+    r.chunkTimes = Float64Array.from(this.chunkTimes);
+    this.bodyParts = [];
+    const conn = this.conn;
+    this.conn = null;
+    if (conn !== null) this.ctx.pool.release(conn);
+    this.ctx.onFinished(this);
+  }
+}

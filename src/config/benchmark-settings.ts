@@ -1,0 +1,156 @@
+/**
+ * The benchmark's settings: one zod schema that validates CLI flags (and, later, YAML keys)
+ * and fills in defaults. Keys are the camelCase form of the flag names (`--target-qps` →
+ * `targetQps`), so an error can always name the flag the user typed.
+ */
+import os from 'node:os';
+import { z } from 'zod';
+import { BadInputError } from '../errors.js';
+import { formatDurationMs, parseDurationMs } from './duration.js';
+
+const positiveInt = z.number().int().positive();
+
+const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v * 1000 : parseDurationMs(v);
+  if (ms === null || !(ms > 0)) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; use e.g. 30s, 2m, 500ms` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const BenchmarkSettingsSchema = z
+  .object({
+    mode: z.enum(['offline', 'online']),
+    endpoints: z.array(z.string().min(1)).min(1, 'give at least one base URL, e.g. http://127.0.0.1:8000'),
+    model: z.string().min(1, 'name the model the server serves (see GET /v1/models)'),
+    apiType: z.enum(['chat', 'completions']).default('chat'),
+    apiKey: z.string().optional(),
+    dataset: z.string().min(1).optional(),
+    numSamples: positiveInt.optional(),
+    /** Milliseconds (online). */
+    duration: durationMs.optional(),
+    loadPattern: z.enum(['poisson', 'concurrency']).optional(),
+    targetQps: z.number().positive().optional(),
+    concurrency: positiveInt.optional(),
+    streaming: z.enum(['on', 'off', 'auto']).default('auto'),
+    maxOutputTokens: positiveInt.optional(),
+    workers: positiveInt.optional(),
+    /** -1 = auto (the port budget). */
+    maxConnections: z.number().int().min(-1).refine((v) => v !== 0, 'must be -1 (auto) or a positive number').default(-1),
+    maxConcurrentConnects: positiveInt.default(128),
+    /** Connections opened before the clock starts: -1 = auto (what the load will need), 0 = none. */
+    warmupConnections: z.number().int().min(-1).default(-1),
+    /** Milliseconds. */
+    maxIdleTime: durationMs.default(4000),
+    /** Milliseconds; 0 disables. */
+    requestTimeout: z.union([z.literal(0), durationMs]).default(600_000),
+    connectTimeout: durationMs.default(30_000),
+    reportDir: z.string().min(1).optional(),
+    seed: z.number().int().default(42),
+    insecure: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (s.mode === 'offline') {
+      if (s.loadPattern !== undefined) issue('loadPattern', 'only for online mode (offline sends every sample at once)');
+      if (s.targetQps !== undefined) issue('targetQps', 'only for online mode with --load-pattern poisson');
+      if (s.concurrency !== undefined) issue('concurrency', 'only for online mode with --load-pattern concurrency');
+      if (s.duration !== undefined) issue('duration', 'only for online mode; offline runs --num-samples requests');
+    } else {
+      const pattern = s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson');
+      if (pattern === 'poisson' && s.targetQps === undefined) issue('targetQps', 'required for --load-pattern poisson (requests per second, e.g. --target-qps 10)');
+      if (pattern === 'poisson' && s.concurrency !== undefined) issue('concurrency', 'only for --load-pattern concurrency');
+      if (pattern === 'concurrency' && s.concurrency === undefined) issue('concurrency', 'required for --load-pattern concurrency (requests in flight, e.g. --concurrency 8)');
+      if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for --load-pattern poisson');
+    }
+  });
+
+export type BenchmarkSettingsInput = z.input<typeof BenchmarkSettingsSchema>;
+type ParsedSettings = z.output<typeof BenchmarkSettingsSchema>;
+
+/** Settings with every choice made: what the run uses and what config.yaml records. */
+export interface BenchmarkSettings extends Omit<ParsedSettings, 'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration'> {
+  loadPattern: 'offline' | 'poisson' | 'concurrency';
+  streaming: boolean;
+  workers: number;
+  /** Requests to issue (Infinity when an online run is bounded by duration only). */
+  numSamples: number;
+  /** Milliseconds (Infinity for offline, or online bounded by count only). */
+  duration: number;
+}
+
+/** Online runs without --duration or --num-samples run this long. */
+export const DEFAULT_ONLINE_DURATION_MS = 30_000;
+
+/** camelCase key → the flag a user types. */
+export function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/**
+ * Validate and resolve. `datasetSize` is known once the dataset is loaded (offline defaults
+ * to one request per sample). Throws BadInputError naming the flag.
+ */
+export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: number): BenchmarkSettings {
+  const parsed = BenchmarkSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const key = first.path.length > 0 ? String(first.path[0]) : '';
+    const others = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw new BadInputError('invalid_flag', `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`);
+  }
+  const s = parsed.data;
+  const loadPattern = s.mode === 'offline' ? 'offline' : (s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson'));
+  let numSamples: number;
+  let duration: number;
+  if (s.mode === 'offline') {
+    numSamples = s.numSamples ?? datasetSize;
+    duration = Infinity;
+  } else {
+    numSamples = s.numSamples ?? Infinity;
+    duration = s.duration ?? (s.numSamples === undefined ? DEFAULT_ONLINE_DURATION_MS : Infinity);
+  }
+  const streaming = s.streaming === 'auto' ? s.mode === 'online' : s.streaming === 'on';
+  return {
+    ...s,
+    loadPattern,
+    streaming,
+    workers: s.workers ?? defaultWorkers(),
+    numSamples,
+    duration,
+  };
+}
+
+/** One shard per core by default. */
+export function defaultWorkers(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+/** The resolved settings as config.yaml records them: snake_case keys, secrets redacted. */
+export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[]): Record<string, unknown> {
+  return {
+    mode: s.mode,
+    endpoints: endpointsShown,
+    model: s.model,
+    api_type: s.apiType,
+    api_key: s.apiKey === undefined || s.apiKey === '' ? null : '***redacted***',
+    dataset: s.dataset ?? 'synthetic',
+    num_samples: Number.isFinite(s.numSamples) ? s.numSamples : null,
+    duration: Number.isFinite(s.duration) ? formatDurationMs(s.duration) : null,
+    load_pattern: s.loadPattern,
+    target_qps: s.targetQps ?? null,
+    concurrency: s.concurrency ?? null,
+    streaming: s.streaming,
+    max_output_tokens: s.maxOutputTokens ?? null,
+    workers: s.workers,
+    max_connections: s.maxConnections,
+    max_concurrent_connects: s.maxConcurrentConnects,
+    warmup_connections: s.warmupConnections,
+    max_idle_time: formatDurationMs(s.maxIdleTime),
+    request_timeout: s.requestTimeout === 0 ? 0 : formatDurationMs(s.requestTimeout),
+    connect_timeout: formatDurationMs(s.connectTimeout),
+    seed: s.seed,
+    insecure: s.insecure,
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Turns one parsed dataset row into a Sample, whatever common column names it uses. Every error
+ * starts with `where` ("data.jsonl:17" or "data.json[3]") so the user can find the row.
+ */
+import { BadInputError } from '../errors.js';
+import type { ChatMessage, ChatRole, Sample } from './sample.js';
+
+/** Plain-text prompt columns, in priority order: the first one present wins. */
+export const PROMPT_COLUMNS = ['prompt', 'text_input', 'input', 'question', 'user_prompt'] as const;
+/** Chat column: an array of {role, content}; takes priority over the plain-text columns. */
+export const MESSAGES_COLUMN = 'messages';
+/** Per-row output cap columns, in priority order. */
+export const OUTPUT_CAP_COLUMNS = ['max_tokens', 'max_output_tokens', 'output_len'] as const;
+
+export const CHAT_ROLES: readonly ChatRole[] = ['system', 'user', 'assistant', 'tool', 'developer'];
+
+/** Keys listed in a "no prompt column" error before eliding the rest (wide rows are common). */
+const MAX_KEYS_SHOWN = 20;
+
+type Row = Record<string, unknown>;
+
+export function sampleFromRow(row: unknown, where: string): Sample {
+  if (!isPlainObject(row)) {
+    const hint = Array.isArray(row)
+      ? ' If the whole file is one JSON array, give it a .json extension.'
+      : '';
+    throw new BadInputError(
+      'dataset_row_not_object',
+      `${where}: expected a JSON object, got ${describe(row)}.${hint}`,
+    );
+  }
+  const maxOutputTokens = readOutputCap(row, where);
+  const sample = isPresent(row[MESSAGES_COLUMN])
+    ? sampleFromMessages(row[MESSAGES_COLUMN], where)
+    : { prompt: readPromptColumn(row, where) };
+  return maxOutputTokens === undefined ? sample : { ...sample, maxOutputTokens };
+}
+
+function sampleFromMessages(value: unknown, where: string): Sample {
+  const messages = readMessages(value, where);
+  // The last user turn is what a completions request (and a preview) should show; a
+  // conversation without a user turn falls back to its last message.
+  const lastUser = messages.findLast((m) => m.role === 'user') ?? messages[messages.length - 1];
+  return { prompt: lastUser.content, messages };
+}
+
+function readPromptColumn(row: Row, where: string): string {
+  const column = PROMPT_COLUMNS.find((name) => isPresent(row[name]));
+  if (column === undefined) {
+    const nullColumn = PROMPT_COLUMNS.find((name) => row[name] === null);
+    if (nullColumn !== undefined) {
+      throw new BadInputError(
+        'dataset_invalid_prompt',
+        `${where}: column '${nullColumn}' is null. Give every row a prompt string, or remove the row.`,
+      );
+    }
+    throw new BadInputError(
+      'dataset_no_prompt_column',
+      `${where}: no prompt column. Add one of ${[...PROMPT_COLUMNS, MESSAGES_COLUMN]
+        .map((c) => `'${c}'`)
+        .join(', ')} ('${MESSAGES_COLUMN}' is an array of {role, content}). ` +
+        `This row has keys: ${listKeys(row)}.`,
+    );
+  }
+  const value = row[column];
+  if (typeof value !== 'string') {
+    throw new BadInputError(
+      'dataset_invalid_prompt',
+      `${where}: column '${column}' must be a string, got ${describe(value)}.`,
+    );
+  }
+  return value;
+}
+
+function readMessages(value: unknown, where: string): ChatMessage[] {
+  if (!Array.isArray(value)) {
+    throw new BadInputError(
+      'dataset_invalid_messages',
+      `${where}: column '${MESSAGES_COLUMN}' must be an array of {role, content} objects, got ${describe(value)}.`,
+    );
+  }
+  if (value.length === 0) {
+    throw new BadInputError(
+      'dataset_invalid_messages',
+      `${where}: column '${MESSAGES_COLUMN}' is empty. Give at least one {role, content} message.`,
+    );
+  }
+  return value.map((message, index) => readMessage(message, `${where}: ${MESSAGES_COLUMN}[${index}]`));
+}
+
+function readMessage(value: unknown, where: string): ChatMessage {
+  if (!isPlainObject(value)) {
+    throw new BadInputError(
+      'dataset_invalid_messages',
+      `${where} must be a {role, content} object, got ${describe(value)}.`,
+    );
+  }
+  const role = value.role;
+  if (typeof role !== 'string' || !isChatRole(role)) {
+    throw new BadInputError(
+      'dataset_invalid_messages',
+      `${where}.role must be one of ${CHAT_ROLES.map((r) => `'${r}'`).join(', ')}, got ${describe(role)}.`,
+    );
+  }
+  return { role, content: readContent(value.content, `${where}.content`) };
+}
+
+/** Content is a string or an array of {type:'text', text} parts, joined with ''. */
+function readContent(value: unknown, where: string): string {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) {
+    throw new BadInputError(
+      'dataset_invalid_messages',
+      `${where} must be a string or an array of {type: 'text', text} parts, got ${describe(value)}.`,
+    );
+  }
+  return value
+    .map((part, index) => {
+      if (!isPlainObject(part) || part.type !== 'text' || typeof part.text !== 'string') {
+        const type = isPlainObject(part) && typeof part.type === 'string' ? ` of type '${part.type}'` : '';
+        throw new BadInputError(
+          'dataset_invalid_messages',
+          `${where}[${index}]: only {type: 'text', text: string} parts are supported, got ${describe(part)}${type}. ` +
+            'Remove non-text parts or flatten the content to a string.',
+        );
+      }
+      return part.text;
+    })
+    .join('');
+}
+
+function readOutputCap(row: Row, where: string): number | undefined {
+  // null means "no cap for this row" (common in exports from dataframes), so it counts as absent.
+  const column = OUTPUT_CAP_COLUMNS.find((name) => isPresent(row[name]));
+  if (column === undefined) return undefined;
+  const value = row[column];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new BadInputError(
+      'dataset_invalid_output_cap',
+      `${where}: column '${column}' must be a positive integer, got ${describe(value)}. Fix the value or use null for no cap.`,
+    );
+  }
+  return value;
+}
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function isPlainObject(value: unknown): value is Row {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isChatRole(value: string): value is ChatRole {
+  return (CHAT_ROLES as readonly string[]).includes(value);
+}
+
+function listKeys(row: Row): string {
+  const keys = Object.keys(row);
+  if (keys.length === 0) return '(none)';
+  const shown = keys.slice(0, MAX_KEYS_SHOWN).map((k) => `'${k}'`);
+  const rest = keys.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+}
+
+/** A short description of a JSON value for error messages, without dumping large values. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return `the number ${value}`;
+    case 'boolean':
+      return `${value}`;
+    case 'object':
+      return 'an object';
+    default:
+      return typeof value;
+  }
+}

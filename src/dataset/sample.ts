@@ -1,0 +1,20 @@
+/**
+ * One row of a dataset: what a request is built from. Readers (JSONL, JSON, synthetic) all
+ * produce this shape so request builders never see the file format.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool' | 'developer';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export interface Sample {
+  /** The prompt as plain text (for /v1/completions, and the user text for chat). */
+  prompt: string;
+  /** Chat messages when the row gave a `messages` array; otherwise undefined and chat requests use [{role:'user', content: prompt}]. */
+  messages?: ChatMessage[];
+  /** Optional per-row output cap (column `max_tokens`, `max_output_tokens` or `output_len`), else undefined. */
+  maxOutputTokens?: number;
+}

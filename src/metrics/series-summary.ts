@@ -1,0 +1,76 @@
+/**
+ * Summary statistics of one metric series (TTFT, ITL, token lengths, ...), numpy-compatible:
+ * median as numpy.median, population standard deviation (ddof = 0), percentiles by the
+ * "lower" method. Numbers are left unrounded; reports round for display.
+ */
+import { PERCENTILE_KEYS, percentilesOfSorted, type PercentileKey, type Percentiles } from './percentiles.js';
+
+export interface PopulatedSeriesSummary {
+  min: number;
+  max: number;
+  median: number;
+  avg: number;
+  std_dev: number;
+  /** Sum of all samples (MLPerf Endpoints' readers use `total`, e.g. output_sequence_lengths.total). */
+  total: number;
+  percentiles: Percentiles;
+}
+
+/** A series with no samples: same keys, every number null, so consumers still see the shape. */
+export interface EmptySeriesSummary {
+  min: null;
+  max: null;
+  median: null;
+  avg: null;
+  std_dev: null;
+  total: null;
+  percentiles: Record<PercentileKey, null>;
+}
+
+/** Narrow with `summary.avg === null` (or any other field). */
+export type SeriesSummary = PopulatedSeriesSummary | EmptySeriesSummary;
+
+export function emptySeriesSummary(): EmptySeriesSummary {
+  const percentiles = {} as Record<PercentileKey, null>;
+  for (const key of PERCENTILE_KEYS) percentiles[key] = null;
+  return { min: null, max: null, median: null, avg: null, std_dev: null, total: null, percentiles };
+}
+
+/** Summarizes finite values; the input is not modified. */
+export function summarizeSeries(values: Float64Array | number[]): SeriesSummary {
+  const copy = values instanceof Float64Array ? values.slice() : Float64Array.from(values);
+  return summarizeSeriesInPlace(copy);
+}
+
+/**
+ * Like summarizeSeries but sorts `values` in place: for series the caller built and owns, so a
+ * tens-of-millions-sample ITL series is not copied a second time.
+ */
+export function summarizeSeriesInPlace(values: Float64Array): SeriesSummary {
+  const n = values.length;
+  if (n === 0) return emptySeriesSummary();
+  // TypedArray sort without a comparator is numeric.
+  const sorted = values.sort();
+
+  let total = 0;
+  for (let i = 0; i < n; i++) total += sorted[i];
+  const avg = total / n;
+  // Two passes (mean, then squared deviations) as numpy does: no catastrophic cancellation.
+  let squaredDeviations = 0;
+  for (let i = 0; i < n; i++) {
+    const d = sorted[i] - avg;
+    squaredDeviations += d * d;
+  }
+  const middle = n >> 1;
+  const median = n % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+
+  return {
+    min: sorted[0],
+    max: sorted[n - 1],
+    median,
+    avg,
+    std_dev: Math.sqrt(squaredDeviations / n),
+    total,
+    percentiles: percentilesOfSorted(sorted),
+  };
+}

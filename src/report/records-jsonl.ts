@@ -1,0 +1,78 @@
+/**
+ * records.jsonl: one line per request, written as record batches arrive so that an interrupted
+ * run keeps everything it measured. Times are nanoseconds relative to the run's start (null =
+ * never reached); derived ttft/latency/client wait are included so a line stands on its own.
+ * Records hold no secrets (the API key lives only in request heads).
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { RequestRecord } from '../metrics/request-record.js';
+
+function rel(t: number, t0: number): number | null {
+  return Number.isFinite(t) ? Math.round(t - t0) : null;
+}
+
+function diff(a: number, b: number): number | null {
+  return Number.isFinite(a) && Number.isFinite(b) ? Math.round(a - b) : null;
+}
+
+export function recordToJson(r: RequestRecord, t0: number, endpointNames: readonly string[]): Record<string, unknown> {
+  const chunks: number[] = new Array<number>(r.chunkTimes.length);
+  for (let i = 0; i < r.chunkTimes.length; i++) chunks[i] = Math.round(r.chunkTimes[i] - t0);
+  return {
+    id: r.id,
+    sample_index: r.sampleIndex,
+    shard: r.shard,
+    endpoint: endpointNames[r.endpoint] ?? r.endpoint,
+    source_ip: r.sourceIp === '' ? null : r.sourceIp,
+    streaming: r.streaming,
+    reused_connection: r.reused,
+    status: r.status,
+    error: r.error === '' ? null : r.error,
+    error_message: r.errorMessage === '' ? null : r.errorMessage,
+    finish_reason: r.finishReason === '' ? null : r.finishReason,
+    input_tokens: r.inputTokens,
+    output_tokens: r.outputTokens,
+    token_source: r.tokenSource,
+    ttft_ns: r.streaming ? diff(r.firstToken, r.sent) : null,
+    latency_ns: diff(r.end, r.sent),
+    client_wait_ns: diff(r.sent, r.scheduled),
+    scheduled_ns: rel(r.scheduled, t0),
+    dispatched_ns: rel(r.dispatched, t0),
+    connected_ns: rel(r.connected, t0),
+    sent_ns: rel(r.sent, t0),
+    headers_ns: rel(r.headers, t0),
+    first_chunk_ns: rel(r.firstChunk, t0),
+    first_token_ns: rel(r.firstToken, t0),
+    end_ns: rel(r.end, t0),
+    chunk_times_ns: chunks,
+  };
+}
+
+export class RecordsJsonlWriter {
+  private readonly out: WriteStream;
+  private t0 = 0;
+
+  constructor(
+    path: string,
+    private readonly endpointNames: readonly string[],
+  ) {
+    this.out = createWriteStream(path, { encoding: 'utf8' });
+  }
+
+  setStart(t0: number): void {
+    this.t0 = t0;
+  }
+
+  write(batch: readonly RequestRecord[]): void {
+    let text = '';
+    for (const r of batch) text += JSON.stringify(recordToJson(r, this.t0, this.endpointNames)) + '\n';
+    this.out.write(text);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.out.once('error', reject);
+      this.out.end(() => resolve());
+    });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * One benchmark run: start the shard processes, give them a common start time, collect their
+ * records as they stream in, and stop them — at the planned end, on Ctrl-C, or when one dies.
+ * The main process does no HTTP; it only coordinates.
+ */
+import { monotonicNs } from '../metrics/clock.js';
+import type { RequestRecord } from '../metrics/request-record.js';
+import type { RunState } from '../metrics/result-summary.js';
+import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
+import { ShardHandle } from './shard-handle.js';
+
+export interface RunObserver {
+  /** The common start time, just before shards are told to start. */
+  onStart?(startNs: number): void;
+  /** Records as they arrive (already in the run's list too). */
+  onRecords?(records: RequestRecord[]): void;
+  /** Totals over all shards, a few times a second. */
+  onProgress?(total: ShardProgress): void;
+}
+
+export interface RunOutcome {
+  records: RequestRecord[];
+  /** The common start of the schedule. */
+  startNs: number;
+  /** The last request's end (or when the run stopped, if later records are missing). */
+  endNs: number;
+  state: RunState;
+  shards: (ShardSummary | null)[];
+  /** Why the run failed, when state is 'failed'. */
+  failure?: string;
+}
+
+/** Shards start this long after they are all ready, so every one gets the same start time. */
+const START_DELAY_NS = 20e6;
+
+export class BenchmarkRun {
+  private readonly handles: ShardHandle[] = [];
+  private readonly records: RequestRecord[] = [];
+  private readonly progress: ShardProgress[];
+  private interrupts = 0;
+  private started = false;
+
+  constructor(
+    private readonly plans: ShardPlan[],
+    private readonly observer: RunObserver = {},
+    private readonly warmupConnectionsPerShard = 0,
+  ) {
+    this.progress = plans.map(() => ({ issued: 0, completed: 0, failed: 0, inFlight: 0, portExhaustionEvents: 0, openConnections: 0 }));
+  }
+
+  async run(): Promise<RunOutcome> {
+    const callbacks = {
+      onRecords: (_shard: number, batch: RequestRecord[]) => {
+        for (const r of batch) this.records.push(r);
+        this.observer.onRecords?.(batch);
+      },
+      onProgress: (shard: number, p: ShardProgress) => {
+        this.progress[shard] = p;
+        this.observer.onProgress?.(this.totals());
+      },
+    };
+    for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks));
+    let failure: string | undefined;
+    try {
+      await Promise.all(this.handles.map((h, i) => h.prepare(this.plans[i], this.warmupConnectionsPerShard)));
+    } catch (err) {
+      failure = (err as Error).message;
+      for (const h of this.handles) h.kill();
+    }
+    const startNs = monotonicNs() + START_DELAY_NS;
+    if (failure === undefined && this.interrupts === 0) {
+      this.started = true;
+      this.observer.onStart?.(startNs);
+      for (const h of this.handles) h.start(startNs);
+    } else {
+      for (const h of this.handles) h.kill();
+    }
+    // A shard that dies takes the run down with it: stop the others, keep what arrived.
+    const exits = this.handles.map((h) =>
+      h.exited.then((summary) => {
+        if (summary === null && failure === undefined && this.interrupts === 0) {
+          failure = h.fatalMessage ?? `shard ${h.index} exited unexpectedly`;
+          for (const other of this.handles) other.abort();
+        }
+        return summary;
+      }),
+    );
+    const shards = await Promise.all(exits);
+    let endNs = startNs;
+    for (const r of this.records) if (r.end > endNs) endNs = r.end;
+    const state: RunState = failure !== undefined ? 'failed' : this.interrupts > 0 ? 'interrupted' : 'complete';
+    return { records: this.records, startNs, endNs, state, shards, failure };
+  }
+
+  /** Ctrl-C: the first cancels in-flight requests and collects the records; the second kills. */
+  interrupt(): void {
+    this.interrupts++;
+    if (this.interrupts === 1 && this.started) {
+      for (const h of this.handles) h.abort();
+    } else {
+      for (const h of this.handles) h.kill();
+    }
+  }
+
+  private totals(): ShardProgress {
+    const t: ShardProgress = { issued: 0, completed: 0, failed: 0, inFlight: 0, portExhaustionEvents: 0, openConnections: 0 };
+    for (const p of this.progress) {
+      t.issued += p.issued;
+      t.completed += p.completed;
+      t.failed += p.failed;
+      t.inFlight += p.inFlight;
+      t.portExhaustionEvents += p.portExhaustionEvents;
+      t.openConnections += p.openConnections;
+    }
+    return t;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * A whole benchmark from settings to report files: load the dataset, resolve settings, check
+ * the endpoints, plan connections and shards, run with a progress line, handle Ctrl-C, and
+ * write result_summary.json, report.txt, records.jsonl and config.yaml.
+ */
+import path from 'node:path';
+import { parseEndpoints } from '../api/endpoint.js';
+import { resolveSettings, settingsForDisplay, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
+import { loadDataset } from '../dataset/load-dataset.js';
+import { ExitCode, RunFailedError } from '../errors.js';
+import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
+import { RecordsJsonlWriter } from '../report/records-jsonl.js';
+import { REPORT_FILES, defaultReportDir, ensureReportDir, writeConfigYaml, writeSummaryFiles } from '../report/report-files.js';
+import { formatReportText } from '../report/report-text.js';
+import { BenchmarkRun } from './benchmark-run.js';
+import { planConnections, warmupPerShardPerEndpoint } from './connection-plan.js';
+import { preflight } from './preflight.js';
+import { ProgressDisplay } from './progress-display.js';
+import { shardCount, splitIntoShards } from './shard-split.js';
+
+/** Synthetic prompts made when no --dataset is given. */
+export const SYNTHETIC_DATASET_SIZE = 1000;
+
+export interface BenchmarkIo {
+  /** Human output (the final report). */
+  out: NodeJS.WritableStream;
+  /** Progress and notices. */
+  err: NodeJS.WriteStream;
+  /** Install Ctrl-C handling (the CLI does; tests may not). */
+  handleSignals: boolean;
+}
+
+export interface BenchmarkResult {
+  exitCode: number;
+  summary: ResultSummary;
+  reportDir: string;
+}
+
+export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
+  const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
+  const settings = resolveSettings(input, dataset.samples.length);
+  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
+  const shards = shardCount(settings);
+  const connections = planConnections(settings, endpoints, shards);
+  const plans = splitIntoShards({
+    settings,
+    endpoints,
+    samples: dataset.samples,
+    maxConnections: connections.maxConnections,
+    perShardSocketLimit: connections.perShardSocketLimit,
+  });
+  const warmup = warmupPerShardPerEndpoint(settings, shards, endpoints.length, plans[0].maxConnections);
+
+  const reportDir = settings.reportDir ?? defaultReportDir();
+  await ensureReportDir(reportDir);
+  const endpointNames = endpoints.map((e) => e.displayUrl);
+  await writeConfigYaml(reportDir, { ...settingsForDisplay(settings, endpointNames), dataset: dataset.source });
+  const recordsOut = new RecordsJsonlWriter(path.join(reportDir, REPORT_FILES.records), endpointNames);
+
+  const progress = new ProgressDisplay({
+    total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
+    durationMs: Number.isFinite(settings.duration) ? settings.duration : null,
+  }, io.err);
+  const run = new BenchmarkRun(
+    plans,
+    {
+      onStart: (t0) => {
+        recordsOut.setStart(t0);
+        progress.start();
+      },
+      onRecords: (batch) => recordsOut.write(batch),
+      onProgress: (p) => progress.update(p),
+    },
+    warmup,
+  );
+  io.err.write(
+    `llm-loadgen: ${settings.mode} ${settings.loadPattern} run against ${endpointNames.join(', ')} ` +
+      `(model ${settings.model}, ${settings.streaming ? 'streaming' : 'non-streaming'}, ${shards} shard${shards === 1 ? '' : 's'}, ` +
+      `up to ${connections.maxConnections} connections)\n`,
+  );
+
+  let onSigint: (() => void) | null = null;
+  if (io.handleSignals) {
+    let count = 0;
+    onSigint = () => {
+      count++;
+      progress.stop();
+      io.err.write(
+        count === 1
+          ? '\ninterrupted: cancelling in-flight requests and writing a partial report (Ctrl-C again to stop at once)\n'
+          : '\nstopping now\n',
+      );
+      run.interrupt();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+  }
+  let outcome;
+  try {
+    outcome = await run.run();
+  } finally {
+    progress.stop();
+    if (onSigint !== null) {
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigint);
+    }
+    await recordsOut.close();
+  }
+
+  const summary = buildResultSummary({
+    records: outcome.records,
+    state: outcome.state,
+    startNs: outcome.startNs,
+    endNs: outcome.endNs,
+    mode: settings.mode,
+    loadPattern: settings.loadPattern,
+  });
+  const text = formatReportText(summary, {
+    model: settings.model,
+    endpoints: endpointNames,
+    mode: settings.mode,
+    loadPattern: settings.loadPattern,
+    streaming: settings.streaming,
+    reportDir,
+  });
+  await writeSummaryFiles(reportDir, summary, text);
+  io.out.write(text.endsWith('\n') ? text : text + '\n');
+  io.err.write(`report written to ${reportDir}/\n`);
+
+  let exitCode: number = ExitCode.ok;
+  if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
+  else if (outcome.state === 'failed') {
+    io.err.write(`error [run_failed]: ${outcome.failure ?? 'the run failed'}\n`);
+    exitCode = ExitCode.runFailed;
+  } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {
+    const err = new RunFailedError('all_requests_failed', `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`);
+    io.err.write(`error [${err.code}]: ${err.message}\n`);
+    exitCode = ExitCode.runFailed;
+  }
+  return { exitCode, summary, reportDir };
+}

@@ -1,0 +1,104 @@
+/**
+ * The run's side of one shard process: fork it, send it its plan, relay its records and
+ * progress, and know when it is done (or died).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RequestRecord } from '../metrics/request-record.js';
+import type { RunToShard, ShardToRun } from '../shard/shard-messages.js';
+import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
+
+export interface ShardCallbacks {
+  onRecords(shard: number, records: RequestRecord[]): void;
+  onProgress(shard: number, progress: ShardProgress): void;
+}
+
+/** The shard entry next to this file: .ts when running from source (tsx), .js when built. */
+function shardEntryPath(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`../shard/shard-process${ext}`, import.meta.url));
+}
+
+export class ShardHandle {
+  private readonly child: ChildProcess;
+  private readyResolve: (() => void) | null = null;
+  private readyReject: ((e: Error) => void) | null = null;
+  private summary: ShardSummary | null = null;
+  private fatal: string | null = null;
+  /** Resolves when the process has exited: with its summary, or null when it died without one. */
+  readonly exited: Promise<ShardSummary | null>;
+
+  constructor(
+    readonly index: number,
+    private readonly callbacks: ShardCallbacks,
+  ) {
+    // 'advanced' serialization keeps Float64Array chunk times intact across IPC.
+    this.child = fork(shardEntryPath(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m: unknown) => this.onMessage(m as ShardToRun));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        if (this.readyReject !== null) {
+          this.readyReject(new Error(this.fatal ?? `shard ${index} exited before it was ready (code ${code}, signal ${signal})`));
+        }
+        resolve(this.summary);
+      });
+    });
+  }
+
+  /** Why the shard failed, when it reported a fatal error. */
+  get fatalMessage(): string | null {
+    return this.fatal;
+  }
+
+  /** Send the plan; resolves when the shard has warmed up and is ready to start. */
+  prepare(plan: ShardPlan, warmupConnections: number): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => {
+      this.readyResolve = resolve;
+      this.readyReject = reject;
+    });
+    this.send({ type: 'plan', plan, warmupConnections });
+    return ready;
+  }
+
+  start(startNs: number): void {
+    this.send({ type: 'start', startNs });
+  }
+
+  stop(): void {
+    this.send({ type: 'stop' });
+  }
+
+  abort(): void {
+    this.send({ type: 'abort' });
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  private send(msg: RunToShard): void {
+    if (this.child.connected) this.child.send(msg);
+  }
+
+  private onMessage(msg: ShardToRun): void {
+    switch (msg.type) {
+      case 'ready':
+        this.readyResolve?.();
+        this.readyResolve = null;
+        this.readyReject = null;
+        break;
+      case 'records':
+        this.callbacks.onRecords(this.index, msg.records);
+        break;
+      case 'progress':
+        this.callbacks.onProgress(this.index, msg.progress);
+        break;
+      case 'done':
+        this.summary = msg.summary;
+        break;
+      case 'fatal':
+        this.fatal = `shard ${this.index}: ${msg.message}`;
+        break;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Splitting a run into shard plans. The math makes shards independent: N Poisson streams at
+ * λ/N are one Poisson stream at λ; a concurrency of C is C/N slots per shard; counts split as
+ * evenly as integers allow; each shard's RNG is derived from (seed, shard index).
+ */
+import type { BenchmarkSettings } from '../config/benchmark-settings.js';
+import type { Sample } from '../dataset/sample.js';
+import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
+
+/** The i-th of n near-equal integer parts of total (Infinity stays Infinity). */
+export function shareOf(total: number, n: number, i: number): number {
+  if (!Number.isFinite(total)) return total;
+  return Math.floor(total / n) + (i < total % n ? 1 : 0);
+}
+
+/** How many shards are worth starting: never more than there is work to split. */
+export function shardCount(s: BenchmarkSettings): number {
+  let n = s.workers;
+  if (s.loadPattern === 'concurrency' && s.concurrency !== undefined) n = Math.min(n, s.concurrency);
+  if (Number.isFinite(s.numSamples)) n = Math.min(n, s.numSamples);
+  return Math.max(1, n);
+}
+
+export interface SplitInput {
+  settings: BenchmarkSettings;
+  endpoints: ResolvedEndpoint[];
+  samples: Sample[];
+  /** Total connections for the run (already checked against the budget). */
+  maxConnections: number;
+  /** Most sockets one shard process may hold. */
+  perShardSocketLimit: number;
+  captureText?: boolean;
+}
+
+export function splitIntoShards(input: SplitInput): ShardPlan[] {
+  const { settings: s, endpoints, samples } = input;
+  const n = shardCount(s);
+  const perEndpoint = Math.ceil(input.maxConnections / endpoints.length);
+  const perShardPerEndpoint = Math.max(1, Math.min(Math.ceil(perEndpoint / n), Math.floor(input.perShardSocketLimit / endpoints.length)));
+  const plans: ShardPlan[] = [];
+  for (let i = 0; i < n; i++) {
+    plans.push({
+      shardIndex: i,
+      shardCount: n,
+      endpoints,
+      apiKey: s.apiKey,
+      request: { apiType: s.apiType, model: s.model, streaming: s.streaming, maxOutputTokens: s.maxOutputTokens },
+      samples,
+      pattern: s.loadPattern,
+      qps: (s.targetQps ?? 0) / n,
+      concurrency: shareOf(s.concurrency ?? 0, n, i),
+      maxRequests: shareOf(s.numSamples, n, i),
+      durationNs: s.duration * 1e6,
+      seed: s.seed,
+      maxConnections: perShardPerEndpoint,
+      maxConcurrentConnects: s.maxConcurrentConnects,
+      maxIdleMs: s.maxIdleTime,
+      connectTimeoutMs: s.connectTimeout,
+      requestTimeoutMs: s.requestTimeout,
+      sourceIps: [],
+      insecureTls: s.insecure,
+      captureText: input.captureText ?? false,
+    });
+  }
+  return plans;
+}

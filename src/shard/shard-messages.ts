@@ -1,0 +1,16 @@
+/** Messages between the run (main process) and a shard process. */
+import type { RequestRecord } from '../metrics/request-record.js';
+import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
+
+export type RunToShard =
+  | { type: 'plan'; plan: ShardPlan; warmupConnections: number }
+  | { type: 'start'; startNs: number }
+  | { type: 'stop' }
+  | { type: 'abort' };
+
+export type ShardToRun =
+  | { type: 'ready' }
+  | { type: 'records'; records: RequestRecord[] }
+  | { type: 'progress'; progress: ShardProgress }
+  | { type: 'done'; summary: ShardSummary }
+  | { type: 'fatal'; code: string; message: string };

@@ -1,0 +1,60 @@
+/**
+ * Everything one shard needs to run its slice of a benchmark, sent once from the run to the
+ * shard. Plain data (structured-clone safe): it crosses a process boundary.
+ */
+import type { RequestOptions } from '../api/openai-request.js';
+import type { Endpoint } from '../api/endpoint.js';
+import type { Sample } from '../dataset/sample.js';
+import type { LoadPatternName } from '../schedule/schedule.js';
+
+/** An endpoint with its address resolved once, before the run (so no DNS on the hot path). */
+export interface ResolvedEndpoint extends Endpoint {
+  address: string;
+}
+
+export interface ShardPlan {
+  shardIndex: number;
+  shardCount: number;
+  endpoints: ResolvedEndpoint[];
+  /** A secret: lives only in memory and in request heads. */
+  apiKey?: string;
+  request: RequestOptions;
+  samples: Sample[];
+  pattern: LoadPatternName;
+  /** This shard's share of the target rate (poisson). */
+  qps: number;
+  /** This shard's share of the concurrency (concurrency). */
+  concurrency: number;
+  /** Requests this shard issues at most (Infinity = bounded by duration only). */
+  maxRequests: number;
+  /** Issue for this long (Infinity = bounded by count only). */
+  durationNs: number;
+  seed: number;
+  /** Per endpoint, for this shard. */
+  maxConnections: number;
+  maxConcurrentConnects: number;
+  maxIdleMs: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  sourceIps: string[];
+  insecureTls: boolean;
+  /** Keep generated text in records (probe previews). */
+  captureText: boolean;
+}
+
+/** Progress a shard reports a few times a second. */
+export interface ShardProgress {
+  issued: number;
+  completed: number;
+  failed: number;
+  inFlight: number;
+  portExhaustionEvents: number;
+  openConnections: number;
+}
+
+/** What a shard reports when it has finished. */
+export interface ShardSummary extends ShardProgress {
+  connectsStarted: number;
+  connectsFailed: number;
+  peakOpenConnections: number;
+}

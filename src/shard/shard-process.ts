@@ -1,0 +1,58 @@
+/**
+ * Entry point of a shard process (forked by run/shard-handle.ts). It receives its plan, warms
+ * up, waits for the common start time, runs, and streams records back over IPC. It never
+ * outlives its parent: a lost IPC channel aborts the run and exits.
+ */
+import type { RunToShard, ShardToRun } from './shard-messages.js';
+import { ShardRunner } from './shard-runner.js';
+
+function send(msg: ShardToRun): void {
+  if (process.connected) process.send!(msg);
+}
+
+let runner: ShardRunner | null = null;
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as RunToShard;
+  try {
+    switch (msg.type) {
+      case 'plan': {
+        runner = new ShardRunner(msg.plan, {
+          records: (records) => send({ type: 'records', records }),
+          progress: (progress) => send({ type: 'progress', progress }),
+        });
+        runner.warmup(msg.warmupConnections).then(() => send({ type: 'ready' }));
+        break;
+      }
+      case 'start': {
+        if (runner === null) throw new Error('start before plan');
+        runner.run(msg.startNs).then((summary) => {
+          send({ type: 'done', summary });
+          // Let IPC drain, then leave.
+          process.disconnect?.();
+        });
+        break;
+      }
+      case 'stop':
+        runner?.stopIssuing();
+        break;
+      case 'abort':
+        runner?.abort();
+        break;
+    }
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    send({ type: 'fatal', code: e.code ?? 'shard_error', message: e.message });
+    process.exitCode = 1;
+    process.disconnect?.();
+  }
+});
+
+process.on('disconnect', () => {
+  // The run is gone (or we said goodbye): cancel what is left and exit.
+  runner?.abort();
+  setTimeout(() => process.exit(process.exitCode ?? 0), 50).unref();
+});
+
+// Ctrl-C reaches the whole process group; the run decides what happens, so ignore it here.
+process.on('SIGINT', () => {});

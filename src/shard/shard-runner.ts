@@ -1,0 +1,232 @@
+/**
+ * The shard loop: one event loop's worth of benchmark. It owns its schedule, its connection
+ * pools (one per endpoint) and its request records, and hands finished records out in batches.
+ * It runs the same in a shard process (shard-process.ts) or in-process (tests).
+ */
+import { buildHeadPrefix, buildRequestTail } from '../api/openai-request.js';
+import { ConnectionPool } from '../client/connection-pool.js';
+import { Connector } from '../client/connector.js';
+import { RequestExchange, type ExchangeContext } from '../client/request-exchange.js';
+import { SeededRandom } from '../dataset/seeded-random.js';
+import { monotonicNs } from '../metrics/clock.js';
+import { RequestErrorCode, type RequestRecord } from '../metrics/request-record.js';
+import { ConcurrencySchedule } from '../schedule/concurrency-schedule.js';
+import { OfflineSchedule } from '../schedule/offline-schedule.js';
+import { PoissonSchedule } from '../schedule/poisson-schedule.js';
+import type { IssueTarget, Schedule } from '../schedule/schedule.js';
+import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
+
+export interface ShardOutput {
+  records(batch: RequestRecord[]): void;
+  progress(p: ShardProgress): void;
+}
+
+const BATCH_SIZE = 512;
+const PREBUILT_REQUESTS = 4096;
+const FLUSH_INTERVAL_MS = 200;
+const TIMEOUT_SWEEP_MS = 1000;
+
+export class ShardRunner implements IssueTarget {
+  private readonly pools: ConnectionPool[];
+  private readonly contexts: ExchangeContext[];
+  /** Request bytes after the head prefix, per sample, built on first use. */
+  private readonly tails: (Buffer | undefined)[];
+  private readonly schedule: Schedule;
+  private readonly inFlight = new Set<RequestExchange>();
+  private batch: RequestRecord[] = [];
+  private seq = 0;
+  private nextEndpoint = 0;
+  private completed = 0;
+  private failed = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private resolveDone: ((s: ShardSummary) => void) | null = null;
+  private finished = false;
+
+  constructor(
+    private readonly plan: ShardPlan,
+    private readonly output: ShardOutput,
+  ) {
+    const connector = new Connector(plan.sourceIps);
+    this.pools = plan.endpoints.map(
+      (e) =>
+        new ConnectionPool({
+          target: { address: e.address, port: e.port, tls: e.tls, servername: e.host, insecure: plan.insecureTls },
+          connector,
+          maxConnections: plan.maxConnections,
+          maxConcurrentConnects: plan.maxConcurrentConnects,
+          maxIdleMs: plan.maxIdleMs,
+          connectTimeoutMs: plan.connectTimeoutMs,
+        }),
+    );
+    const onFinished = (ex: RequestExchange) => this.onFinished(ex);
+    this.contexts = plan.endpoints.map((e, i) => ({
+      pool: this.pools[i],
+      head: buildHeadPrefix(e, plan.request.streaming, plan.apiKey),
+      endpointName: e.displayUrl,
+      captureText: plan.captureText,
+      onFinished,
+    }));
+    this.tails = new Array<Buffer | undefined>(plan.samples.length);
+    // Build the first requests' bytes now, before the clock starts, so the opening burst does
+    // not pay for JSON serialisation (the rest are built on first use).
+    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) this.tailFor((seq * plan.shardCount + plan.shardIndex) % plan.samples.length);
+    const limits = { maxRequests: plan.maxRequests, durationNs: plan.durationNs };
+    switch (plan.pattern) {
+      case 'offline':
+        this.schedule = new OfflineSchedule(this, limits);
+        break;
+      case 'poisson':
+        this.schedule = new PoissonSchedule(this, limits, plan.qps, SeededRandom.derive(plan.seed, plan.shardIndex));
+        break;
+      case 'concurrency':
+        this.schedule = new ConcurrencySchedule(this, limits, plan.concurrency);
+        break;
+    }
+  }
+
+  /** Open connections before the clock starts (0 = none). Resolves when they have settled. */
+  warmup(connectionsPerEndpoint: number): Promise<void> {
+    if (connectionsPerEndpoint <= 0) return Promise.resolve();
+    return Promise.all(this.pools.map((p) => new Promise<void>((resolve) => p.prewarm(connectionsPerEndpoint, resolve)))).then(() => undefined);
+  }
+
+  /** Run the schedule from `startNs`; resolves when every issued request has a record. */
+  run(startNs: number): Promise<ShardSummary> {
+    const done = new Promise<ShardSummary>((resolve) => (this.resolveDone = resolve));
+    this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
+    this.schedule.onExhausted = () => this.maybeFinish();
+    const delayMs = (startNs - monotonicNs()) / 1e6;
+    if (delayMs > 0) setTimeout(() => this.schedule.start(startNs), delayMs);
+    else this.schedule.start(startNs);
+    return done;
+  }
+
+  /** Stop issuing; in-flight requests complete normally. */
+  stopIssuing(): void {
+    this.schedule.stop();
+  }
+
+  /** Stop issuing and end every in-flight request as cancelled. */
+  abort(): void {
+    this.schedule.stop();
+    for (const ex of [...this.inFlight]) ex.abort(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
+    this.maybeFinish();
+  }
+
+  progress(): ShardProgress {
+    let open = 0;
+    let exhaustion = 0;
+    for (const p of this.pools) {
+      open += p.openConnections;
+      exhaustion += p.stats.portExhaustionEvents;
+    }
+    return {
+      issued: this.seq,
+      completed: this.completed,
+      failed: this.failed,
+      inFlight: this.inFlight.size,
+      portExhaustionEvents: exhaustion,
+      openConnections: open,
+    };
+  }
+
+  // IssueTarget
+  issue(scheduledNs: number): void {
+    const plan = this.plan;
+    const id = this.seq * plan.shardCount + plan.shardIndex;
+    this.seq++;
+    const sampleIndex = id % plan.samples.length;
+    const endpoint = this.nextEndpoint;
+    this.nextEndpoint = endpoint + 1 === this.pools.length ? 0 : endpoint + 1;
+    const tail = this.tailFor(sampleIndex);
+    const record: RequestRecord = {
+      id,
+      sampleIndex,
+      shard: plan.shardIndex,
+      endpoint,
+      sourceIp: '',
+      streaming: plan.request.streaming,
+      reused: false,
+      scheduled: scheduledNs,
+      dispatched: monotonicNs(),
+      connected: NaN,
+      sent: NaN,
+      headers: NaN,
+      firstChunk: NaN,
+      firstToken: NaN,
+      end: NaN,
+      chunkTimes: EMPTY_TIMES,
+      status: 0,
+      error: '',
+      errorMessage: '',
+      finishReason: '',
+      inputTokens: 0,
+      outputTokens: 0,
+      tokenSource: 'none',
+    };
+    const ex = new RequestExchange(this.contexts[endpoint], tail, record);
+    if (plan.requestTimeoutMs > 0) ex.deadline = record.dispatched + plan.requestTimeoutMs * 1e6;
+    this.inFlight.add(ex);
+    ex.start();
+  }
+
+  private tailFor(sampleIndex: number): Buffer {
+    let tail = this.tails[sampleIndex];
+    if (tail === undefined) {
+      tail = buildRequestTail(this.plan.samples[sampleIndex], this.plan.request);
+      this.tails[sampleIndex] = tail;
+    }
+    return tail;
+  }
+
+  private onFinished(ex: RequestExchange): void {
+    this.inFlight.delete(ex);
+    const r = ex.record;
+    if (r.error === '') this.completed++;
+    else this.failed++;
+    this.batch.push(r);
+    if (this.batch.length >= BATCH_SIZE) this.flush();
+    this.schedule.onRequestFinished();
+    if (this.schedule.exhausted) this.maybeFinish();
+  }
+
+  private flush(): void {
+    if (this.batch.length > 0) {
+      const b = this.batch;
+      this.batch = [];
+      this.output.records(b);
+    }
+    this.output.progress(this.progress());
+  }
+
+  private sweepTimeouts(): void {
+    const now = monotonicNs();
+    for (const ex of this.inFlight) {
+      if (ex.deadline < now) {
+        ex.abort(RequestErrorCode.timeout, `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s`);
+      }
+    }
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || !this.schedule.exhausted || this.inFlight.size > 0) return;
+    this.finished = true;
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.flush();
+    let connectsStarted = 0;
+    let connectsFailed = 0;
+    let peak = 0;
+    for (const p of this.pools) {
+      connectsStarted += p.stats.connectsStarted;
+      connectsFailed += p.stats.connectsFailed;
+      peak += p.stats.peakOpen;
+      p.close();
+    }
+    this.resolveDone?.({ ...this.progress(), connectsStarted, connectsFailed, peakOpenConnections: peak });
+  }
+}
+
+const EMPTY_TIMES = new Float64Array(0);

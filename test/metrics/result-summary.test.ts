@@ -1,0 +1,257 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RequestRecord } from '../../src/metrics/request-record.js';
+import { buildResultSummary, type ResultSummaryInput } from '../../src/metrics/result-summary.js';
+
+const MS = 1e6;
+const BASE = 5e12; // an arbitrary monotonic-clock origin, as in a real run
+
+/** A successful record with every timestamp unset; tests fill in what they need. */
+function record(overrides: Partial<RequestRecord>): RequestRecord {
+  return {
+    id: 0,
+    sampleIndex: 0,
+    shard: 0,
+    endpoint: 0,
+    sourceIp: '',
+    streaming: false,
+    reused: false,
+    scheduled: Number.NaN,
+    dispatched: Number.NaN,
+    connected: Number.NaN,
+    sent: Number.NaN,
+    headers: Number.NaN,
+    firstChunk: Number.NaN,
+    firstToken: Number.NaN,
+    end: Number.NaN,
+    chunkTimes: new Float64Array(0),
+    status: 200,
+    error: '',
+    errorMessage: '',
+    finishReason: 'stop',
+    inputTokens: 0,
+    outputTokens: 0,
+    tokenSource: 'usage',
+    ...overrides,
+  };
+}
+
+/** Streaming success: sent at `sentMs`, chunks at the given offsets (ms after sent). */
+function streamingRecord(
+  sentMs: number,
+  chunkOffsetsMs: number[],
+  overrides: Partial<RequestRecord> = {},
+): RequestRecord {
+  const sent = BASE + sentMs * MS;
+  const chunkTimes = Float64Array.from(chunkOffsetsMs, (offset) => sent + offset * MS);
+  return record({
+    streaming: true,
+    scheduled: sent,
+    sent,
+    firstChunk: chunkTimes[0],
+    firstToken: chunkTimes[0],
+    end: chunkTimes[chunkTimes.length - 1],
+    chunkTimes,
+    outputTokens: chunkTimes.length,
+    ...overrides,
+  });
+}
+
+/** A streaming record A, a non-streaming record B, two http_status failures and a refused connect. */
+function mixedRecords(): RequestRecord[] {
+  const a = streamingRecord(1, [100, 110, 130, 160], {
+    id: 1,
+    scheduled: BASE, // sent 1 ms after schedule
+    inputTokens: 10,
+    outputTokens: 4,
+  });
+  const bSent = BASE + 2 * MS;
+  const b = record({
+    id: 2,
+    scheduled: bSent,
+    sent: bSent,
+    firstToken: bSent + 300 * MS,
+    end: bSent + 300 * MS,
+    inputTokens: 20,
+    outputTokens: 5,
+    finishReason: 'length',
+  });
+  const cSent = BASE + 3 * MS;
+  const failure = {
+    scheduled: cSent,
+    sent: cSent,
+    end: cSent + 5 * MS,
+    status: 500,
+    error: 'http_status' as const,
+    finishReason: '',
+  };
+  const c = record({ ...failure, id: 3, errorMessage: 'HTTP 500: first' });
+  const d = record({ ...failure, id: 4, errorMessage: 'HTTP 500: second' });
+  const e = record({
+    id: 5,
+    scheduled: cSent,
+    status: 0,
+    error: 'connect_refused',
+    errorMessage: 'ECONNREFUSED 127.0.0.1:9',
+    finishReason: '',
+  });
+  return [a, b, c, d, e];
+}
+
+function summarize(records: RequestRecord[], extra: Partial<ResultSummaryInput> = {}) {
+  return buildResultSummary({
+    records,
+    state: 'complete',
+    startNs: BASE,
+    endNs: BASE + 2_000 * MS, // 2 s
+    mode: 'online',
+    loadPattern: 'poisson',
+    ...extra,
+  });
+}
+
+test('counts, rates and every series from hand-built records', () => {
+  const s = summarize(mixedRecords());
+
+  assert.equal(s.n_samples_issued, 5);
+  assert.equal(s.n_samples_completed, 2);
+  assert.equal(s.n_samples_failed, 3);
+  assert.equal(s.duration_ns, 2e9);
+  assert.equal(s.qps, 1); // 2 completed / 2 s
+  assert.equal(s.tps, 4.5); // (4 + 5) output tokens / 2 s
+  assert.equal(s.state, 'complete');
+  assert.equal(s.complete, true);
+  assert.equal(s.mode, 'online');
+  assert.equal(s.load_pattern, 'poisson');
+
+  // TTFT: only the streaming success, 100 ms.
+  assert.equal(s.ttft.avg, 100 * MS);
+  assert.equal(s.ttft.percentiles['99.9'], 100 * MS);
+  // TPOT: (160 - 100) ms / (4 - 1) = 20 ms.
+  assert.equal(s.tpot.avg, 20 * MS);
+  // ITL: gaps 10, 20, 30 ms.
+  assert.equal(s.itl.min, 10 * MS);
+  assert.equal(s.itl.max, 30 * MS);
+  assert.equal(s.itl.median, 20 * MS);
+  assert.equal(s.itl.avg, 20 * MS);
+  assert.equal(s.itl.total, 60 * MS);
+  assert.equal(s.itl.percentiles['50.0'], 20 * MS);
+  // E2E latency: A 160 ms, B 300 ms (successes only).
+  assert.equal(s.latency.min, 160 * MS);
+  assert.equal(s.latency.max, 300 * MS);
+  assert.equal(s.latency.median, 230 * MS);
+  assert.equal(s.latency.percentiles['50.0'], 160 * MS);
+  // Token lengths of successes.
+  assert.equal(s.input_sequence_lengths.avg, 15);
+  assert.equal(s.output_sequence_lengths.total, 9);
+  assert.equal(s.output_sequence_lengths.median, 4.5);
+  // Client wait: every record that was sent (A 1 ms, B/C/D 0); E was never sent.
+  assert.equal(s.client_wait.max, 1 * MS);
+  assert.equal(s.client_wait.min, 0);
+  assert.equal(s.client_wait.total, 1 * MS);
+  assert.equal(s.client_wait.avg, 0.25 * MS);
+
+  assert.deepEqual(s.finish_reason_counts, { stop: 1, length: 1 });
+  assert.deepEqual(s.errors, {
+    http_status: { count: 2, example: 'HTTP 500: first' },
+    connect_refused: { count: 1, example: 'ECONNREFUSED 127.0.0.1:9' },
+  });
+  assert.deepEqual(s.token_count_sources, { usage: 2, chunks: 0, none: 0 });
+  assert.deepEqual(s.warnings, ['3 of 5 requests failed; see errors.']);
+});
+
+test('issued = completed + failed, and the JSON keeps empty series keys', () => {
+  const s = summarize([]);
+  assert.equal(s.n_samples_issued, 0);
+  assert.equal(s.n_samples_completed + s.n_samples_failed, 0);
+  const json = JSON.parse(JSON.stringify(s)) as Record<string, { avg: unknown }>;
+  for (const key of ['ttft', 'tpot', 'itl', 'latency', 'client_wait', 'input_sequence_lengths']) {
+    assert.ok(key in json, key);
+    assert.equal(json[key]!.avg, null);
+  }
+  assert.deepEqual(s.warnings, []);
+});
+
+test('zero duration gives zero rates, not Infinity', () => {
+  const s = summarize(mixedRecords(), { endNs: BASE });
+  assert.equal(s.qps, 0);
+  assert.equal(s.tps, 0);
+});
+
+test('an empty finish reason is counted as unknown; TPOT needs two tokens', () => {
+  const s = summarize([streamingRecord(0, [50], { finishReason: '', outputTokens: 1 })]);
+  assert.deepEqual(s.finish_reason_counts, { unknown: 1 });
+  assert.equal(s.tpot.avg, null);
+  assert.equal(s.itl.avg, null); // one chunk: no gap
+  assert.equal(s.ttft.avg, 50 * MS);
+});
+
+test('complete means the run reached its planned end, failures or not', () => {
+  assert.equal(summarize(mixedRecords()).complete, true);
+  const interrupted = summarize(mixedRecords(), { state: 'interrupted' });
+  assert.equal(interrupted.complete, false);
+  assert.ok(interrupted.warnings.some((w) => w.includes('interrupted')));
+});
+
+/** TTFT 100 ms for each; client wait as given (ms). */
+function delayedRecords(clientWaitMs: number): RequestRecord[] {
+  return Array.from({ length: 10 }, (_, i) =>
+    streamingRecord(i, [100, 120], { scheduled: BASE + (i - clientWaitMs) * MS }),
+  );
+}
+const isBottleneck = (w: string) => w.startsWith('client wait p99');
+
+test('client-bottleneck warning when client wait p99 exceeds 5 % of the TTFT median', () => {
+  // Threshold: max(1 ms, 0.05 x 100 ms) = 5 ms.
+  const slow = summarize(delayedRecords(50));
+  const warning = slow.warnings.find(isBottleneck);
+  assert.ok(warning, 'expected a bottleneck warning');
+  assert.match(warning, /client wait p99 50\.00 ms is not small next to TTFT median 100\.00 ms/);
+  assert.match(warning, /--workers/);
+  assert.match(warning, /--max-connections/);
+
+  const concurrency = summarize(delayedRecords(50), { loadPattern: 'concurrency' });
+  assert.ok(concurrency.warnings.some(isBottleneck));
+});
+
+test('no client-bottleneck warning below the threshold or in offline runs', () => {
+  // 2 ms is above the 1 ms floor but below 5 ms (5 % of 100 ms).
+  assert.ok(!summarize(delayedRecords(2)).warnings.some(isBottleneck));
+  assert.ok(!summarize(delayedRecords(5)).warnings.some(isBottleneck)); // not strictly greater
+  // Offline queues on purpose.
+  const offline = summarize(delayedRecords(50), { mode: 'offline', loadPattern: 'offline' });
+  assert.ok(!offline.warnings.some(isBottleneck));
+  const offlineByMode = summarize(delayedRecords(50), { mode: 'offline', loadPattern: undefined });
+  assert.ok(!offlineByMode.warnings.some(isBottleneck));
+});
+
+test('the 1 ms floor applies when TTFT is tiny', () => {
+  // TTFT 100 ms x 0.05 would allow 5 ms; with TTFT 2 ms the floor (1 ms) rules.
+  const records = Array.from({ length: 10 }, (_, i) =>
+    streamingRecord(i, [2, 3], { scheduled: BASE + (i - 1.5) * MS }),
+  );
+  assert.ok(summarize(records).warnings.some(isBottleneck));
+});
+
+test('chunk-counted tokens are warned about', () => {
+  const records = [
+    streamingRecord(0, [10, 20, 30], { tokenSource: 'chunks' }),
+    streamingRecord(1, [10, 20, 30], { tokenSource: 'chunks' }),
+    streamingRecord(2, [10, 20, 30]),
+  ];
+  const s = summarize(records);
+  assert.deepEqual(s.token_count_sources, { usage: 1, chunks: 2, none: 0 });
+  assert.ok(
+    s.warnings.some((w) =>
+      w.startsWith('output tokens counted as chunks for 2 requests: the server sent no usage'),
+    ),
+  );
+});
+
+test('many records: series sizes add up', () => {
+  const records = Array.from({ length: 1000 }, (_, i) => streamingRecord(i, [100, 101, 102, 103]));
+  const s = summarize(records);
+  assert.equal(s.itl.total, 3000 * MS);
+  assert.equal(s.itl.avg, 1 * MS);
+  assert.equal(s.ttft.percentiles['99.9'], 100 * MS);
+});
