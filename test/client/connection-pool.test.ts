@@ -1,0 +1,175 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { ConnectionPool, type PoolWaiter } from '../../src/client/connection-pool.js';
+import { Connector, type ConnectTarget } from '../../src/client/connector.js';
+import type { Http1Connection } from '../../src/client/http1-connection.js';
+
+/** A TCP server on loopback that accepts and holds connections. */
+async function holdingServer(): Promise<{ port: number; open: () => number; accepted: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let accepted = 0;
+  const server = net.createServer((s) => {
+    accepted++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    open: () => sockets.size,
+    accepted: () => accepted,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+function target(port: number): ConnectTarget {
+  return { address: '127.0.0.1', port, tls: false, servername: '127.0.0.1', insecure: false };
+}
+
+/** Counts connects that have started but not finished. */
+class CountingConnector extends Connector {
+  inFlight = 0;
+  peak = 0;
+  override connect(t: ConnectTarget) {
+    const out = super.connect(t);
+    this.inFlight++;
+    this.peak = Math.max(this.peak, this.inFlight);
+    const done = () => this.inFlight--;
+    out.socket.once('connect', done);
+    out.socket.once('error', done);
+    return out;
+  }
+}
+
+function waiter(): PoolWaiter & { conn: Promise<{ conn: Http1Connection; reused: boolean }> } {
+  let resolve!: (v: { conn: Http1Connection; reused: boolean }) => void;
+  let reject!: (e: Error) => void;
+  const conn = new Promise<{ conn: Http1Connection; reused: boolean }>((res, rej) => ((resolve = res), (reject = rej)));
+  return {
+    conn,
+    onConnection: (c, reused) => resolve({ conn: c, reused }),
+    onConnectFailure: (code, message) => reject(new Error(`${code} ${message}`)),
+  };
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('warmup opens every connection, never more connects in flight than the limit', async () => {
+  const server = await holdingServer();
+  const connector = new CountingConnector([]);
+  const pool = new ConnectionPool({ target: target(server.port), connector, maxConnections: 60, maxConcurrentConnects: 4, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  await new Promise<void>((r) => pool.prewarm(50, r));
+  assert.equal(pool.openConnections, 50);
+  assert.equal(pool.idleConnections, 50);
+  assert.ok(connector.peak <= 4, `peak connects in flight ${connector.peak}`);
+  assert.equal(connector.peak, 4, 'pacing used the whole window');
+  await until(() => server.open() === 50, 2000);
+  pool.close();
+  await server.close();
+});
+
+test('on-demand growth is paced and bounded by maxConnections', async () => {
+  const server = await holdingServer();
+  const connector = new CountingConnector([]);
+  const pool = new ConnectionPool({ target: target(server.port), connector, maxConnections: 10, maxConcurrentConnects: 3, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const waiters = Array.from({ length: 25 }, () => waiter());
+  for (const w of waiters) pool.acquire(w);
+  const first = await Promise.all(waiters.slice(0, 10).map((w) => w.conn));
+  assert.equal(pool.openConnections, 10);
+  assert.equal(pool.waiting, 15, 'the rest wait for a free connection');
+  assert.ok(connector.peak <= 3);
+  // Freeing connections hands them to waiters in order, as reused connections.
+  for (const { conn } of first) pool.release(conn);
+  const next = await Promise.all(waiters.slice(10, 20).map((w) => w.conn));
+  assert.ok(next.every((x) => x.reused));
+  assert.equal(pool.stats.connectsStarted, 10);
+  pool.close();
+  const cancelled = await Promise.allSettled(waiters.slice(20).map((w) => w.conn));
+  assert.ok(cancelled.every((r) => r.status === 'rejected' && /ECANCELED/.test(String(r.reason))), 'queued waiters are told the pool closed');
+  await server.close();
+});
+
+test('reuse is most-recently-idle first', async () => {
+  const server = await holdingServer();
+  const pool = new ConnectionPool({ target: target(server.port), connector: new Connector([]), maxConnections: 3, maxConcurrentConnects: 3, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const ws = [waiter(), waiter(), waiter()];
+  for (const w of ws) pool.acquire(w);
+  const [a, b, c] = await Promise.all(ws.map((w) => w.conn));
+  pool.release(a.conn);
+  pool.release(b.conn);
+  pool.release(c.conn);
+  const again = waiter();
+  pool.acquire(again);
+  const got = await again.conn;
+  assert.equal(got.conn, c.conn, 'the last released connection is reused first');
+  assert.equal(got.reused, true);
+  pool.close();
+  await server.close();
+});
+
+test('idle connections are closed after maxIdleMs; busy ones are kept', async () => {
+  const server = await holdingServer();
+  const pool = new ConnectionPool({ target: target(server.port), connector: new Connector([]), maxConnections: 4, maxConcurrentConnects: 4, maxIdleMs: 150, connectTimeoutMs: 5000 });
+  const ws = [waiter(), waiter(), waiter()];
+  for (const w of ws) pool.acquire(w);
+  const conns = await Promise.all(ws.map((w) => w.conn));
+  pool.release(conns[0].conn);
+  pool.release(conns[1].conn);
+  await until(() => pool.idleConnections === 0, 3000);
+  await until(() => pool.openConnections === 1, 3000);
+  await until(() => server.open() === 1, 3000);
+  pool.close();
+  await server.close();
+});
+
+test('EADDRNOTAVAIL is back-pressure: counted, retried, every waiter still gets a connection', async () => {
+  const server = await holdingServer();
+  /** Fails the first `failures` connects the way the kernel does when local ports run out. */
+  class ExhaustedConnector extends Connector {
+    failures = 5;
+    override connect(t: ConnectTarget) {
+      if (this.failures > 0) {
+        this.failures--;
+        const socket = new net.Socket();
+        setImmediate(() => socket.destroy(Object.assign(new Error('connect EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })));
+        return { socket, sourceIp: '' };
+      }
+      return super.connect(t);
+    }
+  }
+  const pool = new ConnectionPool({ target: target(server.port), connector: new ExhaustedConnector([]), maxConnections: 8, maxConcurrentConnects: 2, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const ws = Array.from({ length: 6 }, () => waiter());
+  for (const w of ws) pool.acquire(w);
+  const got = await Promise.all(ws.map((w) => w.conn));
+  assert.equal(got.length, 6);
+  assert.ok(pool.stats.portExhaustionEvents >= 1 && pool.stats.portExhaustionEvents <= 5, `events ${pool.stats.portExhaustionEvents}`);
+  assert.equal(pool.stats.connectsFailed, 0, 'exhaustion is not a failure');
+  pool.close();
+  await server.close();
+});
+
+test('a refused connect fails only the waiter it was for', async () => {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const pool = new ConnectionPool({ target: target(port), connector: new Connector([]), maxConnections: 2, maxConcurrentConnects: 2, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const w = waiter();
+  pool.acquire(w);
+  await assert.rejects(w.conn, /ECONNREFUSED/);
+  assert.equal(pool.stats.connectsFailed, 1);
+  pool.close();
+});

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom } from '../../src/dataset/seeded-random.js';
+import { monotonicNs } from '../../src/metrics/clock.js';
+import { ConcurrencySchedule } from '../../src/schedule/concurrency-schedule.js';
+import { OfflineSchedule } from '../../src/schedule/offline-schedule.js';
+import { PoissonSchedule } from '../../src/schedule/poisson-schedule.js';
+import type { Schedule } from '../../src/schedule/schedule.js';
+
+function waitExhausted(s: Schedule, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (s.exhausted) return resolve();
+    const t = setTimeout(() => reject(new Error('schedule did not finish in time')), timeoutMs);
+    s.onExhausted = () => {
+      clearTimeout(t);
+      resolve();
+    };
+  });
+}
+
+test('offline issues exactly N requests, all scheduled at the start', () => {
+  const times: number[] = [];
+  const s = new OfflineSchedule({ issue: (t) => times.push(t) }, { maxRequests: 250, durationNs: Infinity });
+  let exhausted = 0;
+  s.onExhausted = () => exhausted++;
+  s.start(123);
+  assert.equal(times.length, 250);
+  assert.ok(times.every((t) => t === 123));
+  assert.equal(exhausted, 1);
+});
+
+test('poisson: mean rate, absolute deadlines, count and duration limits', async () => {
+  const qps = 2000;
+  const durationNs = 0.5e9;
+  const scheduled: number[] = [];
+  const issuedAt: number[] = [];
+  const s = new PoissonSchedule(
+    { issue: (t) => (scheduled.push(t), issuedAt.push(monotonicNs())) },
+    { maxRequests: Infinity, durationNs },
+    qps,
+    SeededRandom.derive(7, 0),
+  );
+  const start = monotonicNs() + 5e6;
+  s.start(start);
+  await waitExhausted(s, 5000);
+  // Expected 1000 arrivals; Poisson sd ≈ 32, so ±150 is > 4 sd.
+  assert.ok(scheduled.length > 850 && scheduled.length < 1150, `issued ${scheduled.length}, expected ~1000`);
+  assert.ok(scheduled.every((t, i) => i === 0 || t >= scheduled[i - 1]), 'deadlines are non-decreasing');
+  assert.ok(scheduled[scheduled.length - 1] <= start + durationNs);
+  // No request is issued before its deadline.
+  assert.ok(issuedAt.every((t, i) => t >= scheduled[i]), 'never early');
+  // Deadlines come from the seeded RNG only (absolute, no drift): the same seed reproduces them.
+  const rng = SeededRandom.derive(7, 0);
+  let t = start;
+  for (let i = 0; i < 50; i++) {
+    t += -Math.log(1 - rng.nextFloat()) * (1e9 / qps);
+    assert.ok(Math.abs(scheduled[i] - t) < 1e-3 * 1e6, `deadline ${i} reproduces`);
+  }
+  const meanGapMs = (scheduled[scheduled.length - 1] - scheduled[0]) / (scheduled.length - 1) / 1e6;
+  assert.ok(meanGapMs > 0.42 && meanGapMs < 0.6, `mean gap ${meanGapMs} ms, expected 0.5`);
+});
+
+test('poisson stops at maxRequests', async () => {
+  let n = 0;
+  const s = new PoissonSchedule({ issue: () => n++ }, { maxRequests: 40, durationNs: Infinity }, 5000, new SeededRandom(1));
+  s.start(monotonicNs());
+  await waitExhausted(s, 5000);
+  assert.equal(n, 40);
+});
+
+test('concurrency keeps exactly C in flight and never more', async () => {
+  const C = 7;
+  let inFlight = 0;
+  let peak = 0;
+  let issued = 0;
+  let schedule!: ConcurrencySchedule;
+  const rng = new SeededRandom(3);
+  schedule = new ConcurrencySchedule(
+    {
+      issue: () => {
+        issued++;
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        setTimeout(() => {
+          inFlight--;
+          schedule.onRequestFinished();
+        }, rng.nextIntBelow(4));
+      },
+    },
+    { maxRequests: 300, durationNs: Infinity },
+    C,
+  );
+  schedule.start(monotonicNs());
+  assert.equal(inFlight, C, 'C requests issued at once');
+  await waitExhausted(schedule, 10_000);
+  assert.equal(issued, 300);
+  assert.equal(peak, C);
+});
+
+test('concurrency stops issuing at the duration', async () => {
+  let issued = 0;
+  let schedule!: ConcurrencySchedule;
+  schedule = new ConcurrencySchedule(
+    { issue: () => (issued++, setTimeout(() => schedule.onRequestFinished(), 5)) },
+    { maxRequests: Infinity, durationNs: 200e6 },
+    2,
+  );
+  const t0 = performance.now();
+  schedule.start(monotonicNs());
+  await waitExhausted(schedule, 5000);
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed >= 190 && elapsed < 1500, `stopped after ${elapsed} ms`);
+  assert.ok(issued > 10 && issued < 200, `issued ${issued}`);
+});
