@@ -27,6 +27,8 @@ interface BenchmarkFlags {
   reportDir?: string;
   seed?: number;
   insecure?: boolean;
+  sourceIps?: string[];
+  dryRun?: boolean;
 }
 
 function addCommonOptions(cmd: Command): Command {
@@ -46,6 +48,8 @@ function addCommonOptions(cmd: Command): Command {
     .option('--max-idle-time <duration>', 'close connections idle this long', '4s')
     .option('--request-timeout <duration>', 'fail a request with no complete response after this long (0 = never)', '600s')
     .option('--connect-timeout <duration>', 'fail a connect after this long', '30s')
+    .option('--source-ips <ips>', 'local IPs that new connections bind to, round-robin (comma-separated; on Linux all of 127.0.0.0/8 is local)', collectList)
+    .option('--dry-run', 'print the plan (shards, connections, port budget) and exit without sending', false)
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
     .option('--insecure', 'accept any TLS certificate (https endpoints)', false);
@@ -77,6 +81,8 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     reportDir: f.reportDir,
     seed: f.seed,
     insecure: f.insecure,
+    sourceIps: f.sourceIps ?? [],
+    dryRun: f.dryRun,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { bindNoPortAvailable, connectBoundNoPort } from './bound-socket.js';
 
 export interface ConnectTarget {
   /** Resolved IP address to connect to. */
@@ -18,8 +19,12 @@ export interface ConnectTarget {
 
 export class Connector {
   private next = 0;
+  /** Bound sockets use IP_BIND_ADDRESS_NO_PORT (port chosen at connect, per destination). */
+  readonly bindNoPort: boolean;
 
-  constructor(private readonly sourceIps: readonly string[]) {}
+  constructor(private readonly sourceIps: readonly string[]) {
+    this.bindNoPort = sourceIps.length > 0 && bindNoPortAvailable();
+  }
 
   /** Start a connection. Returns the socket and the source IP it is bound to ('' = OS choice). */
   connect(target: ConnectTarget): { socket: net.Socket; sourceIp: string } {
@@ -29,12 +34,17 @@ export class Connector {
       this.next = (this.next + 1) % this.sourceIps.length;
     }
     const localAddress = sourceIp === '' ? undefined : sourceIp;
+    if (localAddress !== undefined && this.bindNoPort) {
+      const raw = connectBoundNoPort(localAddress, target.address, target.port);
+      const socket = target.tls ? tls.connect({ socket: raw, servername: sni(target), rejectUnauthorized: !target.insecure, ALPNProtocols: ['http/1.1'] }) : raw;
+      return { socket, sourceIp };
+    }
     const socket = target.tls
       ? tls.connect({
           host: target.address,
           port: target.port,
           localAddress,
-          servername: net.isIP(target.servername) === 0 ? target.servername : undefined,
+          servername: sni(target),
           rejectUnauthorized: !target.insecure,
           ALPNProtocols: ['http/1.1'],
           // tls.connect hands these options to net.connect, which honours localAddress.
@@ -42,4 +52,9 @@ export class Connector {
       : net.connect({ host: target.address, port: target.port, localAddress, noDelay: true });
     return { socket, sourceIp };
   }
+}
+
+/** SNI must be a host name, never an IP literal. */
+function sni(target: ConnectTarget): string | undefined {
+  return net.isIP(target.servername) === 0 ? target.servername : undefined;
 }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
+import { cleanSourceIps } from './source-ips.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -46,6 +47,9 @@ export const BenchmarkSettingsSchema = z
     /** Milliseconds; 0 disables. */
     requestTimeout: z.union([z.literal(0), durationMs]).default(600_000),
     connectTimeout: durationMs.default(30_000),
+    /** Local addresses new connections bind to, round-robin (cleaned by config/source-ips.ts). */
+    sourceIps: z.array(z.string()).default([]),
+    dryRun: z.boolean().default(false),
     reportDir: z.string().min(1).optional(),
     seed: z.number().int().default(42),
     insecure: z.boolean().default(false),
@@ -114,6 +118,7 @@ export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: numb
   const streaming = s.streaming === 'auto' ? s.mode === 'online' : s.streaming === 'on';
   return {
     ...s,
+    sourceIps: cleanSourceIps(s.sourceIps),
     loadPattern,
     streaming,
     workers: s.workers ?? defaultWorkers(),
@@ -150,6 +155,7 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     max_idle_time: formatDurationMs(s.maxIdleTime),
     request_timeout: s.requestTimeout === 0 ? 0 : formatDurationMs(s.requestTimeout),
     connect_timeout: formatDurationMs(s.connectTimeout),
+    source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,
   };

@@ -41,6 +41,8 @@ export interface BudgetInput {
   destinations: number;
   /** Source IPs connections are bound to (0 = the OS chooses). */
   sourceIps: number;
+  /** Bound sockets set IP_BIND_ADDRESS_NO_PORT (the port is picked per destination at connect). */
+  bindNoPort: boolean;
 }
 
 export interface Budget {
@@ -54,6 +56,15 @@ export function connectionBudget(input: BudgetInput): Budget {
   if (s === 0) {
     return { connections: r * d, explanation: `${r} ports × ${d} distinct destination(s) = ${r * d}` };
   }
+  if (input.bindNoPort) {
+    return {
+      connections: r * s * d,
+      explanation: `${r} ports × ${s} source IP(s) × ${d} distinct destination(s) = ${r * s * d} (IP_BIND_ADDRESS_NO_PORT)`,
+    };
+  }
   // Binding (ip, port 0) before connect makes each port exclusive to its source IP.
-  return { connections: r * s, explanation: `${r} ports × ${s} source IP(s) = ${r * s} (a bound port is exclusive to its source IP)` };
+  return {
+    connections: r * s,
+    explanation: `${r} ports × ${s} source IP(s) = ${r * s} (plain bind: a bound port is exclusive to its source IP, whatever the destination)`,
+  };
 }

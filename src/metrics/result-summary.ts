@@ -22,6 +22,8 @@ export interface ResultSummaryInput {
   endNs: number;
   mode: RunMode;
   loadPattern?: LoadPatternName;
+  /** Connects that found no free local port (EADDRNOTAVAIL/EADDRINUSE) and waited instead. */
+  portExhaustionEvents?: number;
 }
 
 export interface ErrorCodeSummary {
@@ -59,6 +61,8 @@ export interface ResultSummary {
   finish_reason_counts: Record<string, number>;
   errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>>;
   token_count_sources: Record<TokenCountSource, number>;
+  /** Connects that found no free local port and waited for one (counted in client wait). */
+  port_exhaustion_events: number;
   warnings: string[];
 }
 
@@ -158,6 +162,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     finish_reason_counts: finishReasonCounts,
     errors,
     token_count_sources: tokenCountSources,
+    port_exhaustion_events: input.portExhaustionEvents ?? 0,
     warnings: [],
   };
   summary.warnings = collectWarnings(summary, input, chunkCountedStreaming);
@@ -193,6 +198,12 @@ function collectWarnings(
   if (summary.n_samples_failed > 0) {
     warnings.push(
       `${summary.n_samples_failed} of ${summary.n_samples_issued} requests failed; see errors.`,
+    );
+  }
+  if (summary.port_exhaustion_events > 0) {
+    warnings.push(
+      `local ports ran out ${summary.port_exhaustion_events} time(s): those requests waited for a free connection ` +
+        '(counted as client wait, not TTFT). Add --source-ips, add endpoints, or widen net.ipv4.ip_local_port_range.',
     );
   }
   if (chunkCountedStreaming > 0) {

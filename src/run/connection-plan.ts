@@ -1,53 +1,106 @@
 /**
- * How many connections the run may open and how many it opens before the clock starts, from
- * the settings and the host's connection budget.
+ * The connection plan: how many connections the host can hold to these endpoints (the budget),
+ * how many the run may open, how many shard processes that takes (a process holds at most
+ * RLIMIT_NOFILE sockets), and how many are opened before the clock starts.
  */
 import type { BenchmarkSettings } from '../config/benchmark-settings.js';
 import { FD_MARGIN, connectionBudget, readOpenFilesLimit, readPortRangeSize, type Budget } from '../config/port-budget.js';
 import { BadInputError } from '../errors.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 import { destinationKey } from './preflight.js';
+import { shardCount } from './shard-split.js';
+
+export interface HostLimits {
+  portRangeSize: number;
+  openFilesLimit: number;
+  /** The IP_BIND_ADDRESS_NO_PORT addon is loaded. */
+  bindNoPort: boolean;
+}
+
+export function readHostLimits(bindNoPort: boolean): HostLimits {
+  return { portRangeSize: readPortRangeSize(), openFilesLimit: readOpenFilesLimit(), bindNoPort };
+}
 
 export interface ConnectionPlan {
   budget: Budget;
-  /** Total connections for the run. */
+  destinations: number;
+  /** Total connections the run may open. */
   maxConnections: number;
+  /** Connections the load itself will hold at once, when that is known (null for Poisson). */
+  plannedConnections: number | null;
+  shards: number;
+  /** Why there are more shards than --workers, if so. */
+  shardNote: string | null;
   /** Sockets one shard process may hold (open-files limit minus a margin). */
   perShardSocketLimit: number;
-  openFilesLimit: number;
+  /** Connections per shard per endpoint. */
+  perShardPerEndpoint: number;
+  /** Warmup connections per shard per endpoint. */
+  warmupPerShardPerEndpoint: number;
+  limits: HostLimits;
 }
 
-export function planConnections(s: BenchmarkSettings, endpoints: ResolvedEndpoint[], shards: number): ConnectionPlan {
+/** Connections the load pattern will hold at once, when that is known up front. */
+function plannedConnections(s: BenchmarkSettings): number | null {
+  if (s.loadPattern === 'concurrency') return s.concurrency ?? 0;
+  if (s.loadPattern === 'offline') return s.numSamples;
+  return null;
+}
+
+export function planConnections(s: BenchmarkSettings, endpoints: ResolvedEndpoint[], limits: HostLimits): ConnectionPlan {
   const destinations = new Set(endpoints.map(destinationKey)).size;
-  const budget = connectionBudget({ portRangeSize: readPortRangeSize(), destinations, sourceIps: 0 });
-  const openFilesLimit = readOpenFilesLimit();
-  const perShardSocketLimit = Math.max(1, openFilesLimit - FD_MARGIN);
-  let maxConnections: number;
-  if (s.maxConnections === -1) {
-    maxConnections = Math.min(budget.connections, perShardSocketLimit * shards);
-  } else {
-    if (s.maxConnections > budget.connections) {
-      throw new BadInputError(
-        'max_connections_over_budget',
-        `--max-connections ${s.maxConnections} is more than this host can open to these endpoints: ${budget.explanation}. ` +
-          'Lower it, add endpoints, or widen net.ipv4.ip_local_port_range.',
-      );
-    }
-    maxConnections = s.maxConnections;
+  const budget = connectionBudget({
+    portRangeSize: limits.portRangeSize,
+    destinations,
+    sourceIps: s.sourceIps.length,
+    bindNoPort: limits.bindNoPort,
+  });
+  if (s.maxConnections > budget.connections) {
+    throw new BadInputError(
+      'max_connections_over_budget',
+      `--max-connections ${s.maxConnections} is more than this host can open to these endpoints: ${budget.explanation}. ` +
+        'Lower it, or raise the budget: more --source-ips, more endpoints, or a wider net.ipv4.ip_local_port_range.',
+    );
   }
-  return { budget, maxConnections, perShardSocketLimit, openFilesLimit };
+  const perShardSocketLimit = Math.max(1, limits.openFilesLimit - FD_MARGIN);
+  const ceiling = s.maxConnections === -1 ? budget.connections : s.maxConnections;
+  const planned = plannedConnections(s);
+  const base = shardCount(s);
+  const needed = Math.ceil(Math.min(planned ?? ceiling, ceiling) / perShardSocketLimit);
+  const shards = Math.max(base, needed);
+  const shardNote =
+    needed > base
+      ? `${shards} shard processes (not ${base}): ${Math.min(planned ?? ceiling, ceiling)} connections at most ${perShardSocketLimit} per process (open-files limit ${limits.openFilesLimit} − ${FD_MARGIN})`
+      : null;
+  const maxConnections = Math.min(ceiling, perShardSocketLimit * shards);
+  const perEndpoint = Math.ceil(maxConnections / endpoints.length);
+  const perShardPerEndpoint = Math.max(1, Math.min(Math.ceil(perEndpoint / shards), Math.floor(perShardSocketLimit / endpoints.length)));
+  return {
+    budget,
+    destinations,
+    maxConnections,
+    plannedConnections: planned,
+    shards,
+    shardNote,
+    perShardSocketLimit,
+    perShardPerEndpoint,
+    warmupPerShardPerEndpoint: warmupPerShardPerEndpoint(s, shards, endpoints.length, perShardPerEndpoint, maxConnections),
+    limits,
+  };
 }
 
 /**
- * Warmup connections per shard per endpoint for `--warmup-connections -1`: what the load will
- * hold at once — the concurrency, the offline count, or one second of Poisson arrivals.
+ * `--warmup-connections`: an explicit total, or for -1 (auto) 25 % of the connection limit capped
+ * by what the load will hold at once — the concurrency, the offline count, or one second of
+ * Poisson arrivals.
  */
-export function warmupPerShardPerEndpoint(s: BenchmarkSettings, shards: number, endpoints: number, perShardPerEndpointMax: number): number {
+export function warmupPerShardPerEndpoint(s: BenchmarkSettings, shards: number, endpoints: number, perShardPerEndpointMax: number, maxConnections: number): number {
   if (s.warmupConnections === 0) return 0;
-  let want: number;
-  if (s.warmupConnections > 0) want = s.warmupConnections / (shards * endpoints);
-  else if (s.loadPattern === 'concurrency') want = (s.concurrency ?? 0) / (shards * endpoints);
-  else if (s.loadPattern === 'offline') want = s.numSamples / (shards * endpoints);
-  else want = (s.targetQps ?? 0) / (shards * endpoints);
-  return Math.min(perShardPerEndpointMax, Math.ceil(want));
+  let total: number;
+  if (s.warmupConnections > 0) total = s.warmupConnections;
+  else {
+    const need = plannedConnections(s) ?? Math.ceil(s.targetQps ?? 0);
+    total = Math.min(need, Math.ceil(0.25 * maxConnections));
+  }
+  return Math.min(perShardPerEndpointMax, Math.ceil(total / (shards * endpoints)));
 }

@@ -3,6 +3,7 @@
  * the endpoints, plan connections and shards, run with a progress line, handle Ctrl-C, and
  * write result_summary.json, report.txt, records.jsonl and config.yaml.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
 import { resolveSettings, settingsForDisplay, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
@@ -13,10 +14,13 @@ import { RecordsJsonlWriter } from '../report/records-jsonl.js';
 import { REPORT_FILES, defaultReportDir, ensureReportDir, writeConfigYaml, writeSummaryFiles } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
 import { BenchmarkRun } from './benchmark-run.js';
-import { planConnections, warmupPerShardPerEndpoint } from './connection-plan.js';
+import { bindNoPortAvailable } from '../client/bound-socket.js';
+import { checkSourceIps } from '../config/source-ips.js';
+import { planConnections, readHostLimits } from './connection-plan.js';
+import { formatPlan } from './plan-text.js';
 import { preflight } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
-import { shardCount, splitIntoShards } from './shard-split.js';
+import { splitIntoShards } from './shard-split.js';
 
 /** Synthetic prompts made when no --dataset is given. */
 export const SYNTHETIC_DATASET_SIZE = 1000;
@@ -32,24 +36,30 @@ export interface BenchmarkIo {
 
 export interface BenchmarkResult {
   exitCode: number;
-  summary: ResultSummary;
-  reportDir: string;
+  /** null for --dry-run. */
+  summary: ResultSummary | null;
+  reportDir: string | null;
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
   const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
   const settings = resolveSettings(input, dataset.samples.length);
   const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
-  const shards = shardCount(settings);
-  const connections = planConnections(settings, endpoints, shards);
+  await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
+  const plan = planConnections(settings, endpoints, readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()));
+  if (settings.dryRun) {
+    io.out.write(formatPlan(settings, endpoints, plan));
+    return { exitCode: ExitCode.ok, summary: null, reportDir: null };
+  }
   const plans = splitIntoShards({
     settings,
     endpoints,
     samples: dataset.samples,
-    maxConnections: connections.maxConnections,
-    perShardSocketLimit: connections.perShardSocketLimit,
+    shards: plan.shards,
+    perShardPerEndpoint: plan.perShardPerEndpoint,
   });
-  const warmup = warmupPerShardPerEndpoint(settings, shards, endpoints.length, plans[0].maxConnections);
+  const shards = plan.shards;
+  const warmup = plan.warmupPerShardPerEndpoint;
 
   const reportDir = settings.reportDir ?? defaultReportDir();
   await ensureReportDir(reportDir);
@@ -76,8 +86,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   io.err.write(
     `llm-loadgen: ${settings.mode} ${settings.loadPattern} run against ${endpointNames.join(', ')} ` +
       `(model ${settings.model}, ${settings.streaming ? 'streaming' : 'non-streaming'}, ${shards} shard${shards === 1 ? '' : 's'}, ` +
-      `up to ${connections.maxConnections} connections)\n`,
+      `up to ${plan.maxConnections} connections)\n`,
   );
+
+  if (plan.shardNote !== null) io.err.write(`note: ${plan.shardNote}\n`);
 
   let onSigint: (() => void) | null = null;
   if (io.handleSignals) {
@@ -114,6 +126,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     endNs: outcome.endNs,
     mode: settings.mode,
     loadPattern: settings.loadPattern,
+    portExhaustionEvents: outcome.shards.reduce((sum, sh) => sum + (sh?.portExhaustionEvents ?? 0), 0),
   });
   const text = formatReportText(summary, {
     model: settings.model,

@@ -13,7 +13,7 @@ export function shareOf(total: number, n: number, i: number): number {
   return Math.floor(total / n) + (i < total % n ? 1 : 0);
 }
 
-/** How many shards are worth starting: never more than there is work to split. */
+/** Shards from --workers, never more than there is work to split (the connection plan may add more). */
 export function shardCount(s: BenchmarkSettings): number {
   let n = s.workers;
   if (s.loadPattern === 'concurrency' && s.concurrency !== undefined) n = Math.min(n, s.concurrency);
@@ -25,18 +25,15 @@ export interface SplitInput {
   settings: BenchmarkSettings;
   endpoints: ResolvedEndpoint[];
   samples: Sample[];
-  /** Total connections for the run (already checked against the budget). */
-  maxConnections: number;
-  /** Most sockets one shard process may hold. */
-  perShardSocketLimit: number;
+  shards: number;
+  /** Connections per shard per endpoint (from the connection plan). */
+  perShardPerEndpoint: number;
   captureText?: boolean;
 }
 
 export function splitIntoShards(input: SplitInput): ShardPlan[] {
   const { settings: s, endpoints, samples } = input;
-  const n = shardCount(s);
-  const perEndpoint = Math.ceil(input.maxConnections / endpoints.length);
-  const perShardPerEndpoint = Math.max(1, Math.min(Math.ceil(perEndpoint / n), Math.floor(input.perShardSocketLimit / endpoints.length)));
+  const n = input.shards;
   const plans: ShardPlan[] = [];
   for (let i = 0; i < n; i++) {
     plans.push({
@@ -52,12 +49,12 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       maxRequests: shareOf(s.numSamples, n, i),
       durationNs: s.duration * 1e6,
       seed: s.seed,
-      maxConnections: perShardPerEndpoint,
+      maxConnections: input.perShardPerEndpoint,
       maxConcurrentConnects: s.maxConcurrentConnects,
       maxIdleMs: s.maxIdleTime,
       connectTimeoutMs: s.connectTimeout,
       requestTimeoutMs: s.requestTimeout,
-      sourceIps: [],
+      sourceIps: s.sourceIps,
       insecureTls: s.insecure,
       captureText: input.captureText ?? false,
     });
