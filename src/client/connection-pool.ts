@@ -192,6 +192,12 @@ export class ConnectionPool implements ConnectionOwner {
   private onConnectError(err: NodeJS.ErrnoException): void {
     const code = err.code ?? 'ECONNFAILED';
     if (PORT_EXHAUSTION_CODES.has(code)) {
+      if (this.waiting <= this.connecting) {
+        // A warmup connect: warm what the ports allow and stop (no request waited).
+        this.warmupRemaining = 0;
+        this.checkWarmupDone();
+        return;
+      }
       // Back-pressure: keep the waiter queued; try again when a connection closes or shortly.
       this.stats.portExhaustionEvents++;
       this.exhausted = true;

@@ -5,7 +5,7 @@
 import { parseEndpoints, type ApiType } from '../api/endpoint.js';
 import { excerpt } from '../api/openai-response-decoder.js';
 import { ExitCode } from '../errors.js';
-import { NS_PER_MS } from '../metrics/clock.js';
+import { NS_PER_MS, monotonicNs } from '../metrics/clock.js';
 import type { RequestRecord } from '../metrics/request-record.js';
 import { ShardRunner } from '../shard/shard-runner.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
@@ -110,7 +110,7 @@ export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promis
       },
       { records: (b) => records.push(...b), progress: () => {} },
     );
-    await runner.run(0);
+    await runner.run(monotonicNs());
     records.sort((a, b) => a.id - b.id);
     for (const r of records) {
       if (r.error === '') {

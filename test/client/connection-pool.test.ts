@@ -173,3 +173,25 @@ test('a refused connect fails only the waiter it was for', async () => {
   assert.equal(pool.stats.connectsFailed, 1);
   pool.close();
 });
+
+test('each new connection binds the next source IP, round-robin', async () => {
+  const server = await holdingServer();
+  const connector = new Connector(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+  const locals: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const { socket, sourceIp } = connector.connect(target(server.port));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    assert.equal(socket.localAddress, sourceIp);
+    locals.push(socket.localAddress!);
+    socket.destroy();
+  }
+  assert.deepEqual(locals, ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.2', '127.0.0.3', '127.0.0.4']);
+  const plain = new Connector([]).connect(target(server.port));
+  await new Promise<void>((resolve) => plain.socket.once('connect', resolve));
+  assert.equal(plain.sourceIp, '', 'no source IPs: the OS chooses');
+  plain.socket.destroy();
+  await server.close();
+});
