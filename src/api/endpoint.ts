@@ -54,8 +54,8 @@ export function parseEndpoint(raw: string, apiType: ApiType): Endpoint {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   let basicAuthorization: string | undefined;
   if (url.username !== '' || url.password !== '') {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
+    const user = decodeUserinfo(url.username);
+    const pass = decodeUserinfo(url.password);
     basicAuthorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
     url.username = '';
     url.password = '';
@@ -101,5 +101,15 @@ export function parseEndpoints(list: string | readonly string[], apiType: ApiTyp
 
 /** Remove `user:pass@` from text that looks like a URL, for error messages. */
 export function redactUrlText(text: string): string {
-  return text.replace(/\/\/[^/@\s]*@/g, '//***@');
+  // Greedy up to the last '@' before the path: a password may itself contain '@'.
+  return text.replace(/\/\/[^/\s]*@/g, '//***@');
+}
+
+/** Percent-decode URL credentials; a stray '%' (which URL keeps as is) stays literal instead of throwing. */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -65,7 +65,8 @@ export class OpenAiResponseState {
     this.applyUsage(obj.usage);
     const choices = obj.choices;
     if (!Array.isArray(choices) || choices.length === 0) return StreamEventKind.Empty;
-    const choice = choices[0] as ChoiceLike;
+    // `?? {}`: a null choice from a broken server must not throw out of the socket's data handler.
+    const choice = (choices[0] ?? {}) as ChoiceLike;
     if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
     let hasToken = false;
     const delta = choice.delta;

@@ -74,13 +74,10 @@ export class Http1Connection {
     try {
       this.parser.execute(buf);
     } catch (err) {
-      if (err instanceof HttpParseError) {
-        this.user = null;
-        this.socket.destroy();
-        user.onProtocolError(err);
-        return;
-      }
-      throw err;
+      // A parse error — or a bug in a decoder below — ends this request, never the shard.
+      this.user = null;
+      this.socket.destroy();
+      user.onProtocolError(err instanceof HttpParseError ? err : new HttpParseError(`response handling failed: ${(err as Error).message}`));
     }
   }
 
@@ -91,8 +88,8 @@ export class Http1Connection {
     const user = this.user;
     this.user = null;
     if (user !== null && !this.parser.done) {
-      // A close-delimited body ends here; anything else is a lost response.
-      if (this.parser.bytesReceived > 0 && this.parser.readsUntilClose) {
+      // A close-delimited body ends at a clean close; a reset, or anything else, is a lost response.
+      if (err === null && this.parser.bytesReceived > 0 && this.parser.readsUntilClose) {
         this.user = user;
         this.parser.finishOnClose();
         this.user = null;

@@ -49,6 +49,9 @@ const CR = 13;
 const LF = 10;
 const MAX_HEAD_BYTES = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** Every response head starts with this (the minor version and status follow). */
+const STATUS_PREFIX = Buffer.from('HTTP/1.', 'latin1');
+const SPACE = 32;
 
 export class Http1ResponseParser {
   private state = State.Head;
@@ -237,6 +240,11 @@ export class Http1ResponseParser {
     if (end < 0) {
       const pending = head.length - headStart;
       if (pending > MAX_HEAD_BYTES) throw new HttpParseError('response head larger than 64 KiB');
+      // Fail fast on a peer that does not speak HTTP/1.x (a banner, a binary frame) and then
+      // waits: without this the request would hang until its timeout.
+      if (!plausibleStatusLineStart(head, headStart, head.length)) {
+        throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(head.toString('latin1', headStart, headStart + Math.min(pending, 60)))}`);
+      }
       this.headCarry = Buffer.from(head.subarray(headStart));
       return buf.length;
     }
@@ -247,7 +255,6 @@ export class Http1ResponseParser {
       // Interim response (100 Continue, 103 Early Hints): the real one follows.
       return next;
     }
-    this.sink!.onResponseHead(status, this.head);
     const h = this.head;
     if (this.noBody || status === 204 || status === 304) {
       this.finish();
@@ -261,6 +268,8 @@ export class Http1ResponseParser {
       this.state = State.BodyUntilClose;
       h.keepAlive = false;
     }
+    // After the framing is known, so the sink sees the final keepAlive (false when close-delimited).
+    this.sink!.onResponseHead(status, h);
     return next;
   }
 
@@ -308,6 +317,24 @@ export class Http1ResponseParser {
     this.head = head;
     return status;
   }
+}
+
+/** True when buf[start, end) can still be the start of `HTTP/1.x NNN` (what applyHead accepts). */
+function plausibleStatusLineStart(buf: Buffer, start: number, end: number): boolean {
+  const n = Math.min(end - start, STATUS_PREFIX.length + 5);
+  for (let i = 0; i < n; i++) {
+    const c = buf[start + i];
+    if (i < STATUS_PREFIX.length) {
+      if (c !== STATUS_PREFIX[i]) return false;
+    } else if (i === STATUS_PREFIX.length) {
+      if (c !== 48 && c !== 49) return false; // 0 or 1
+    } else if (i === STATUS_PREFIX.length + 1) {
+      if (c !== SPACE) return false;
+    } else if (c < 48 || c > 57) {
+      return false; // the three status digits
+    }
+  }
+  return true;
 }
 
 function hexValue(c: number): number {

@@ -37,7 +37,6 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   readonly record: RequestRecord;
   private conn: Http1Connection | null = null;
   private finished = false;
-  private retried = false;
   private mode = BodyMode.None;
   private sse: SseDecoder | null = null;
   private readonly state: OpenAiResponseState;
@@ -189,9 +188,11 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     const conn = this.conn;
     this.conn = null;
     // A kept-alive connection the server closed just as we reused it: nothing was answered,
-    // so send again once on a fresh connection (the standard idempotency-safe case).
-    if (responseBytes === 0 && this.record.reused && !this.retried && conn !== null && conn.requests > 1) {
-      this.retried = true;
+    // so send again (the standard idempotency-safe case). Not limited to one retry: the retry
+    // can queue behind other requests and be handed another reused connection that is just as
+    // stale. It ends because a failure on a fresh connection is never retried, every retry
+    // consumes one stale connection, and the request timeout still applies.
+    if (responseBytes === 0 && this.record.reused && conn !== null && conn.requests > 1) {
       const r = this.record;
       r.connected = NaN;
       r.sent = NaN;

@@ -24,6 +24,8 @@ export interface ResultSummaryInput {
   loadPattern?: LoadPatternName;
   /** Connects that found no free local port (EADDRNOTAVAIL/EADDRINUSE) and waited instead. */
   portExhaustionEvents?: number;
+  /** CPU time all shard processes used during the run (user + system), ns. */
+  clientCpuNs?: number;
 }
 
 export interface ErrorCodeSummary {
@@ -63,6 +65,8 @@ export interface ResultSummary {
   token_count_sources: Record<TokenCountSource, number>;
   /** Connects that found no free local port and waited for one (counted in client wait). */
   port_exhaustion_events: number;
+  /** CPU time of the client's shard processes during the run, ns (null when unknown). */
+  client_cpu_ns: number | null;
   warnings: string[];
 }
 
@@ -163,6 +167,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     errors,
     token_count_sources: tokenCountSources,
     port_exhaustion_events: input.portExhaustionEvents ?? 0,
+    client_cpu_ns: input.clientCpuNs ?? null,
     warnings: [],
   };
   summary.warnings = collectWarnings(summary, input, chunkCountedStreaming);

@@ -10,6 +10,8 @@ import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan
 import { ShardHandle } from './shard-handle.js';
 
 export interface RunObserver {
+  /** Every shard is ready: `connections` were opened before the clock, in `ms`. */
+  onWarm?(connections: number, ms: number): void;
   /** The common start time, just before shards are told to start. */
   onStart?(startNs: number): void;
   /** Records as they arrive (already in the run's list too). */
@@ -62,7 +64,12 @@ export class BenchmarkRun {
     for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks));
     let failure: string | undefined;
     try {
-      await Promise.all(this.handles.map((h, i) => h.prepare(this.plans[i], this.warmupConnectionsPerShard)));
+      const t0 = performance.now();
+      const warmed = await Promise.all(this.handles.map((h, i) => h.prepare(this.plans[i], this.warmupConnectionsPerShard)));
+      this.observer.onWarm?.(
+        warmed.reduce((a, b) => a + b, 0),
+        performance.now() - t0,
+      );
     } catch (err) {
       failure = (err as Error).message;
       for (const h of this.handles) h.kill();

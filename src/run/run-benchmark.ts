@@ -74,6 +74,9 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   const run = new BenchmarkRun(
     plans,
     {
+      onWarm: (connections, ms) => {
+        if (connections > 0) io.err.write(`warmup: ${connections} connections open in ${(ms / 1000).toFixed(2)} s\n`);
+      },
       onStart: (t0) => {
         recordsOut.setStart(t0);
         progress.start();
@@ -127,6 +130,9 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     mode: settings.mode,
     loadPattern: settings.loadPattern,
     portExhaustionEvents: outcome.shards.reduce((sum, sh) => sum + (sh?.portExhaustionEvents ?? 0), 0),
+    clientCpuNs: outcome.shards.every((sh) => sh !== null)
+      ? outcome.shards.reduce((sum, sh) => sum + (sh!.cpuUserUs + sh!.cpuSystemUs) * 1000, 0)
+      : undefined,
   });
   const text = formatReportText(summary, {
     model: settings.model,
@@ -138,6 +144,12 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   });
   await writeSummaryFiles(reportDir, summary, text);
   io.out.write(text.endsWith('\n') ? text : text + '\n');
+  if (summary.client_cpu_ns !== null && summary.n_samples_issued > 0) {
+    io.err.write(
+      `client CPU: ${(summary.client_cpu_ns / 1e9).toFixed(2)} s over ${shards} shard(s), ` +
+        `${(summary.client_cpu_ns / summary.n_samples_issued / 1000).toFixed(1)} µs per request\n`,
+    );
+  }
   io.err.write(`report written to ${reportDir}/\n`);
 
   let exitCode: number = ExitCode.ok;

@@ -21,7 +21,7 @@ function shardEntryPath(): string {
 
 export class ShardHandle {
   private readonly child: ChildProcess;
-  private readyResolve: (() => void) | null = null;
+  private readyResolve: ((connections: number) => void) | null = null;
   private readyReject: ((e: Error) => void) | null = null;
   private summary: ShardSummary | null = null;
   private fatal: string | null = null;
@@ -50,9 +50,9 @@ export class ShardHandle {
     return this.fatal;
   }
 
-  /** Send the plan; resolves when the shard has warmed up and is ready to start. */
-  prepare(plan: ShardPlan, warmupConnections: number): Promise<void> {
-    const ready = new Promise<void>((resolve, reject) => {
+  /** Send the plan; resolves with the connections it opened once it has warmed up and is ready. */
+  prepare(plan: ShardPlan, warmupConnections: number): Promise<number> {
+    const ready = new Promise<number>((resolve, reject) => {
       this.readyResolve = resolve;
       this.readyReject = reject;
     });
@@ -83,7 +83,7 @@ export class ShardHandle {
   private onMessage(msg: ShardToRun): void {
     switch (msg.type) {
       case 'ready':
-        this.readyResolve?.();
+        this.readyResolve?.(msg.connections);
         this.readyResolve = null;
         this.readyReject = null;
         break;

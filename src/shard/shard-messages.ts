@@ -9,7 +9,7 @@ export type RunToShard =
   | { type: 'abort' };
 
 export type ShardToRun =
-  | { type: 'ready' }
+  | { type: 'ready'; connections: number }
   | { type: 'records'; records: RequestRecord[] }
   | { type: 'progress'; progress: ShardProgress }
   | { type: 'done'; summary: ShardSummary }

@@ -54,6 +54,9 @@ export interface ShardProgress {
 
 /** What a shard reports when it has finished. */
 export interface ShardSummary extends ShardProgress {
+  /** CPU time the shard process used between the start and its last record, µs. */
+  cpuUserUs: number;
+  cpuSystemUs: number;
   connectsStarted: number;
   connectsFailed: number;
   peakOpenConnections: number;

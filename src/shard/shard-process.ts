@@ -21,7 +21,7 @@ process.on('message', (raw: unknown) => {
           records: (records) => send({ type: 'records', records }),
           progress: (progress) => send({ type: 'progress', progress }),
         });
-        runner.warmup(msg.warmupConnections).then(() => send({ type: 'ready' }));
+        runner.warmup(msg.warmupConnections).then(() => send({ type: 'ready', connections: runner?.progress().openConnections ?? 0 }));
         break;
       }
       case 'start': {

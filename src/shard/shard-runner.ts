@@ -42,6 +42,7 @@ export class ShardRunner implements IssueTarget {
   private sweepTimer: NodeJS.Timeout | null = null;
   private resolveDone: ((s: ShardSummary) => void) | null = null;
   private finished = false;
+  private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 };
 
   constructor(
     private readonly plan: ShardPlan,
@@ -97,6 +98,7 @@ export class ShardRunner implements IssueTarget {
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
     this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
     this.schedule.onExhausted = () => this.maybeFinish();
+    this.cpuAtStart = process.cpuUsage();
     const delayMs = (startNs - monotonicNs()) / 1e6;
     if (delayMs > 0) setTimeout(() => this.schedule.start(startNs), delayMs);
     else this.schedule.start(startNs);
@@ -225,7 +227,8 @@ export class ShardRunner implements IssueTarget {
       peak += p.stats.peakOpen;
       p.close();
     }
-    this.resolveDone?.({ ...this.progress(), connectsStarted, connectsFailed, peakOpenConnections: peak });
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    this.resolveDone?.({ ...this.progress(), cpuUserUs: cpu.user, cpuSystemUs: cpu.system, connectsStarted, connectsFailed, peakOpenConnections: peak });
   }
 }
 

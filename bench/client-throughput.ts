@@ -1,0 +1,198 @@
+/**
+ * Client throughput, side by side: wrk, h2load, autocannon and llm-loadgen against the same
+ * nginx targets at the same connection counts, nginx pinned to core 0 and each client to core 1.
+ *
+ * Targets (static bodies, so the server is never the thing being measured):
+ *   json       982 B OpenAI chat completion (non-streaming)
+ *   sse        12.1 KB OpenAI chat stream, 65 events, sent with sendfile
+ *   sse-small  the same stream, written in 128-byte pieces (events split across reads)
+ * llm-loadgen decodes every SSE event and timestamps every token chunk (full measurement); the
+ * other tools only count responses.
+ *
+ *   node --import tsx bench/client-throughput.ts [--duration 10] [--conns 64,256,1024] [--targets json,sse,sse-small] [--tools wrk,h2load,autocannon,llm-loadgen]
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+
+function opt(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const durationS = Number(opt('duration', '10'));
+const conns = opt('conns', '64,256,1024').split(',').map(Number);
+const targets = opt('targets', 'json,sse,sse-small').split(',');
+const tools = opt('tools', 'wrk,h2load,autocannon,llm-loadgen').split(',');
+const cores = os.availableParallelism();
+const serverCore = '0';
+const clientCore = cores > 1 ? '1' : '0';
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** Install what is missing from Debian (the bench runs as root on these machines). */
+function ensureTools(): void {
+  const missing = [
+    ['nginx', 'nginx-light'],
+    ['wrk', 'wrk'],
+    ['h2load', 'nghttp2-client'],
+  ].filter(([cmd]) => !have(cmd));
+  if (missing.length === 0) return;
+  const pkgs = missing.map(([, pkg]) => pkg);
+  process.stderr.write(`installing ${pkgs.join(', ')} from Debian…\n`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function chatChunk(delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): string {
+  return `data: ${JSON.stringify({ id: 'chatcmpl-bench0000000000000000000000', object: 'chat.completion.chunk', created: 1764000000, model: 'bench-model', system_fingerprint: 'fp_bench', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+}
+
+/** The bodies: an OpenAI JSON answer and a 65-event stream of about 12 KB. */
+function makeContent(dir: string): { sseEvents: number } {
+  const json = {
+    id: 'chatcmpl-bench0000000000000000000000',
+    object: 'chat.completion',
+    created: 1764000000,
+    model: 'bench-model',
+    system_fingerprint: 'fp_bench',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'word '.repeat(120).trim(), refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 64, completion_tokens: 120, total_tokens: 184 },
+  };
+  writeFileSync(path.join(dir, 'body.json'), JSON.stringify(json));
+  let sse = chatChunk({ role: 'assistant', content: '' }, null);
+  let events = 1;
+  for (let i = 0; i < 61; i++, events++) sse += chatChunk({ content: ` word${i}` }, null);
+  sse += chatChunk({}, 'stop');
+  sse += `data: ${JSON.stringify({ id: 'chatcmpl-bench0000000000000000000000', object: 'chat.completion.chunk', created: 1764000000, model: 'bench-model', choices: [], usage: { prompt_tokens: 64, completion_tokens: 61, total_tokens: 125 } })}\n\n`;
+  sse += 'data: [DONE]\n\n';
+  events += 3;
+  writeFileSync(path.join(dir, 'body.sse'), sse);
+  return { sseEvents: events };
+}
+
+const PORTS: Record<string, number> = { json: 18_201, sse: 18_202, 'sse-small': 18_203 };
+
+function nginxConf(dir: string): string {
+  const server = (port: number, file: string, extra: string) => `
+    server {
+      listen 127.0.0.1:${port} backlog=4096;
+      location / {
+        root ${dir};
+        try_files /${file} =404;
+        # POST to a static file is 405 in nginx: serve it anyway (the method becomes GET).
+        error_page 405 =200 $uri;
+        ${extra}
+      }
+    }`;
+  return `
+worker_processes 1;
+worker_cpu_affinity 01;
+worker_rlimit_nofile 16384;
+daemon off;
+master_process on;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 8192; multi_accept on; }
+http {
+  types { application/json json; text/event-stream sse; }
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 600s;
+  tcp_nodelay on;
+  etag off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
+  ${server(PORTS.json, 'body.json', 'sendfile on;')}
+  ${server(PORTS.sse, 'body.sse', 'sendfile on;')}
+  ${server(PORTS['sse-small'], 'body.sse', 'sendfile off; output_buffers 1 128; postpone_output 0;')}
+}`;
+}
+
+function run(cmd: string, args: string[]): string {
+  const r = spawnSync('taskset', ['-c', clientCore, cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: (durationS + 60) * 1000 });
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
+  return r.stdout + r.stderr;
+}
+
+interface Measured {
+  rps: number;
+  cpuUsPerRequest?: number;
+  failed?: number;
+}
+
+function measure(tool: string, target: string, c: number): Measured {
+  const url = `http://127.0.0.1:${PORTS[target]}/v1/chat/completions`;
+  switch (tool) {
+    case 'wrk': {
+      const out = run('wrk', ['-t1', `-c${c}`, `-d${durationS}s`, url]);
+      return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]) };
+    }
+    case 'h2load': {
+      const out = run('h2load', ['--h1', '-t1', `-c${c}`, `-D${durationS}`, url]);
+      return { rps: Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(out)![1]) };
+    }
+    case 'autocannon': {
+      const out = run(process.execPath, [path.join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(c), '-d', String(durationS), url]);
+      const json = JSON.parse(out.slice(out.indexOf('{'))) as { requests: { average: number } };
+      return { rps: json.requests.average };
+    }
+    case 'llm-loadgen': {
+      const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-tp-'));
+      try {
+        run(process.execPath, [cli, 'benchmark', 'online', '--endpoints', `http://127.0.0.1:${PORTS[target]}`, '--model', 'bench-model',
+          '--concurrency', String(c), '--duration', `${durationS}s`, '--workers', '1', '--streaming', target === 'json' ? 'off' : 'on',
+          '--report-dir', reportDir]);
+        const s = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as { qps: number; n_samples_issued: number; n_samples_failed: number; client_cpu_ns: number };
+        return { rps: s.qps, cpuUsPerRequest: s.client_cpu_ns / s.n_samples_issued / 1000, failed: s.n_samples_failed };
+      } finally {
+        rmSync(reportDir, { recursive: true, force: true });
+      }
+    }
+  }
+  throw new Error(`unknown tool ${tool}`);
+}
+
+async function main(): Promise<void> {
+  ensureTools();
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-nginx-'));
+  chmodSync(dir, 0o755); // nginx workers run unprivileged and must read the bodies
+  const { sseEvents } = makeContent(dir);
+  writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir));
+  const nginx: ChildProcess = spawn('taskset', ['-c', serverCore, 'nginx', '-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' });
+  await new Promise((r) => setTimeout(r, 700));
+  const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+  process.stderr.write(`machine: ${cpuModel}, ${cores} cores; nginx on core ${serverCore}, clients on core ${clientCore}; ${durationS} s per run\n`);
+  const rows: string[] = [];
+  try {
+    for (const target of targets) {
+      for (const c of conns) {
+        const results: Record<string, Measured> = {};
+        for (const tool of tools) {
+          results[tool] = measure(tool, target, c);
+          process.stderr.write(`  ${target} c=${c} ${tool}: ${results[tool].rps.toFixed(0)} req/s\n`);
+        }
+        const ours = results['llm-loadgen'];
+        const ratio = (t: string) => (ours !== undefined && results[t] !== undefined ? (ours.rps / results[t].rps).toFixed(2) : '—');
+        const perEvent = ours?.cpuUsPerRequest !== undefined && target !== 'json' ? ((ours.cpuUsPerRequest * 1000) / sseEvents).toFixed(0) : '—';
+        const eventsPerS = ours !== undefined && target !== 'json' ? ((ours.rps * sseEvents) / 1e6).toFixed(2) : '—';
+        rows.push(
+          `| ${target} | ${c} | ${tools.map((t) => (results[t] ? results[t].rps.toFixed(0) : '—')).join(' | ')} | ${ratio('wrk')} | ${ratio('h2load')} | ${ratio('autocannon')} | ${ours?.cpuUsPerRequest?.toFixed(1) ?? '—'} | ${perEvent} | ${eventsPerS} | ${ours?.failed ?? '—'} |`,
+        );
+      }
+    }
+  } finally {
+    nginx.kill('SIGQUIT');
+  }
+  console.log(`\n| target | conns | ${tools.join(' req/s | ')} req/s | ours/wrk | ours/h2load | ours/autocannon | our CPU µs/req | our CPU ns/event | our M events/s | our failed |`);
+  console.log(`|${'---|'.repeat(tools.length + 10)}`);
+  for (const r of rows) console.log(r);
+}
+
+await main();

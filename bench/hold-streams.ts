@@ -1,0 +1,128 @@
+/**
+ * Benchmark: N concurrent streaming requests held open from one host (issue: 100,000 with 0
+ * failed). Starts K mock-server processes (one destination each; a Node 20 server cannot share a
+ * port across processes), runs `benchmark online --concurrency N --num-samples N` so every
+ * request is in flight at once on a long stream, and reports the time to open all connections,
+ * the peak of established client connections (counted by `ss`, independently of our own
+ * counters) and the shard processes' RSS per 10k open streams.
+ *
+ *   node --import tsx bench/hold-streams.ts [--streams 100000] [--servers 6] [--itl-ms 4000]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const streams = arg('streams', 100_000);
+const servers = arg('servers', 6);
+const itlMs = arg('itl-ms', 4000);
+const tokens = arg('tokens', 6);
+const basePort = arg('base-port', 18_100);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? 0 : Number(m[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Shard processes: children of the CLI whose command line is the shard entry. */
+function shardPids(parent: number): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('shard-process')) pids.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+function established(ports: number[]): number {
+  const filter = ports.map((p) => `dport = :${p}`).join(' or ');
+  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( ${filter} )`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return out === '' ? 0 : out.trimEnd().split('\n').length;
+}
+
+async function main(): Promise<void> {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const ports = Array.from({ length: servers }, (_, i) => basePort + i);
+  const procs: ChildProcess[] = ports.map((port) =>
+    spawn(process.execPath, [cli, 'serve', '--port', String(port), '--ttft-ms', '500', '--itl-ms', String(itlMs), '--output-tokens', String(tokens)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+  await Promise.all(procs.map((p) => new Promise<void>((r) => p.stdout!.once('data', () => r()))));
+  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-hold-'));
+  const t0 = performance.now();
+  const bench = spawn(
+    process.execPath,
+    [cli, 'benchmark', 'online', '--endpoints', ports.map((p) => `http://127.0.0.1:${p}`).join(','), '--model', 'mock',
+      '--concurrency', String(streams), '--num-samples', String(streams), '--warmup-connections', String(streams),
+      '--max-output-tokens', String(tokens), '--request-timeout', '300s', '--report-dir', reportDir],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  bench.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((r) => bench.once('exit', (code) => r(code ?? -1)));
+  let peak = 0;
+  let rssAtPeakKb = 0;
+  let shardCount = 0;
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!done) {
+    await sleep(1000);
+    if (done) break;
+    const n = established(ports);
+    const pids = shardPids(bench.pid!);
+    const rss = pids.reduce((a, p) => a + rssKb(p), 0);
+    if (n >= peak) {
+      peak = n;
+      rssAtPeakKb = rss;
+      shardCount = pids.length;
+    }
+    process.stderr.write(`  t=${((performance.now() - t0) / 1000).toFixed(0)}s established=${n} shards=${pids.length} shard RSS=${(rss / 1024).toFixed(0)} MB\n`);
+  }
+  const code = await exited;
+  const wallS = (performance.now() - t0) / 1000;
+  for (const p of procs) p.kill('SIGINT');
+  const summary = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as Record<string, number>;
+  const warm = /warmup: (\d+) connections open in ([\d.]+) s/.exec(stderr);
+  const result = {
+    streams,
+    servers,
+    exitCode: code,
+    issued: summary.n_samples_issued,
+    completed: summary.n_samples_completed,
+    failed: summary.n_samples_failed,
+    warmupConnections: warm ? Number(warm[1]) : null,
+    timeToOpenAllS: warm ? Number(warm[2]) : null,
+    peakEstablished: peak,
+    shards: shardCount,
+    shardRssMb: Math.round(rssAtPeakKb / 1024),
+    rssPer10kStreamsMb: peak > 0 ? Number(((rssAtPeakKb / 1024) * (10_000 / peak)).toFixed(1)) : null,
+    portExhaustionEvents: summary.port_exhaustion_events,
+    wallS: Number(wallS.toFixed(1)),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  if (code !== 0) process.stderr.write(stderr);
+}
+
+await main();
