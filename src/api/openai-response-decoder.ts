@@ -4,6 +4,8 @@
  * (`choices[0].delta`) and completions (`choices[0].text`) alike.
  */
 
+import { ScanResult, scanChunk } from './openai-chunk-scanner.js';
+
 /** What one SSE event meant for the measurement. */
 export const enum StreamEventKind {
   /** No generated content (role-only opening chunk, usage chunk, finish chunk, keep-alive). */
@@ -30,6 +32,8 @@ interface UsageLike {
   completion_tokens?: unknown;
 }
 
+const DONE = Buffer.from('[DONE]');
+
 /** Per-request decoding state. */
 export class OpenAiResponseState {
   finishReason = '';
@@ -40,8 +44,38 @@ export class OpenAiResponseState {
   errorMessage = '';
   /** Generated text, only collected when `captureText` is set. */
   text = '';
+  /** Set by the scanner (see ScanOutput). */
+  choicesAt = -1;
+  /** The stream's chunk envelope (bytes before `"choices"`), skipped when it repeats. */
+  private envelope: Buffer | null = null;
 
   constructor(readonly captureText: boolean) {}
+
+  /**
+   * Interpret one SSE event's data, buf[start, end): the hot path. Token presence and finish
+   * reason come from a byte scan; chunks with usage or an error (and every chunk when the text
+   * is kept) are parsed in full.
+   */
+  applyStreamEventBytes(event: string, buf: Buffer, start: number, end: number): StreamEventKind {
+    if (end - start === 6 && buf[start] === 0x5b && buf.compare(DONE, 0, 6, start, end) === 0) return StreamEventKind.Done;
+    if (this.captureText || event !== '') return this.applyStreamEvent(event, buf.toString('utf8', start, end));
+    const env = this.envelope;
+    const skip = env !== null && end - start > env.length && buf.compare(env, 0, env.length, start, start + env.length) === 0;
+    const r = scanChunk(buf, start, skip ? start + env!.length : start, end, this);
+    if (!skip && this.choicesAt > start) this.envelope = Buffer.from(buf.subarray(start, this.choicesAt));
+    switch (r) {
+      case ScanResult.Token:
+        this.tokenEvents++;
+        return StreamEventKind.Token;
+      case ScanResult.Empty:
+        return StreamEventKind.Empty;
+      case ScanResult.Malformed:
+        this.errorMessage = `stream event is not JSON: ${excerpt(buf.toString('utf8', start, Math.min(end, start + 400)))}`;
+        return StreamEventKind.Malformed;
+      default:
+        return this.applyStreamEvent(event, buf.toString('utf8', start, end));
+    }
+  }
 
   /** Interpret one SSE event's data. */
   applyStreamEvent(event: string, data: string): StreamEventKind {

@@ -2,27 +2,34 @@
  * Incremental Server-Sent Events decoder (the WHATWG event-stream format) fed raw body bytes.
  *
  * Bytes may be split anywhere, including inside a line or a multi-byte UTF-8 character: a partial
- * line is carried to the next call, and lines are decoded to text only once complete. Lines end
- * with LF or CRLF. Comment lines (":...") and the `id`/`retry` fields are ignored; `event:` names
- * the event; several `data:` lines join with "\n"; a blank line dispatches the event.
+ * line is carried to the next call. Lines end with LF or CRLF. Comment lines (":...") and the
+ * `id`/`retry` fields are ignored; `event:` names the event; several `data:` lines join with
+ * "\n"; a blank line dispatches the event.
  *
- * Hand-written (not eventsource-parser, whose current major needs Node 22) because it sits on the
- * per-chunk hot path and must work on Buffer views without first decoding the whole chunk.
+ * Hot path: event data is handed to the sink as a view (buffer, start, end) into the bytes that
+ * arrived — no text decoding, no copy — in the common case where an event's data line and its
+ * blank line arrive in one read. Only data still pending when `write` returns is copied, so the
+ * caller may reuse its buffer. Hand-written (not eventsource-parser, whose current major needs
+ * Node 22) because it runs once per SSE chunk.
  */
 
 export interface SseEventSink {
-  /** One dispatched event. `event` is '' when the stream gave no `event:` field. */
-  onSseEvent(event: string, data: string): void;
+  /** One dispatched event: its data is buf[start, end). `event` is '' without an `event:` field. */
+  onSseEvent(event: string, buf: Buffer, start: number, end: number): void;
 }
 
 const LF = 10;
 const CR = 13;
 const COLON = 58;
 const SPACE = 32;
+const LF_BYTES = Buffer.from('\n');
+const EMPTY = Buffer.alloc(0);
 
 export class SseDecoder {
   private carry: Buffer | null = null;
-  private data = '';
+  private data: Buffer = EMPTY;
+  private dataStart = 0;
+  private dataEnd = 0;
   private hasData = false;
   private event = '';
 
@@ -32,9 +39,7 @@ export class SseDecoder {
   reset(sink: SseEventSink): void {
     this.sink = sink;
     this.carry = null;
-    this.data = '';
-    this.hasData = false;
-    this.event = '';
+    this.clearEvent();
   }
 
   /** Bytes still waiting for their line ending. */
@@ -59,10 +64,16 @@ export class SseDecoder {
       const lf = buf.indexOf(LF, pos);
       if (lf < 0 || lf >= end) {
         this.carry = Buffer.from(buf.subarray(pos, end));
-        return;
+        break;
       }
       this.line(buf, pos, lf);
       pos = lf + 1;
+    }
+    // Data still waiting for its blank line must not point into the caller's buffer.
+    if (this.hasData && this.data === buf) {
+      this.data = Buffer.from(buf.subarray(this.dataStart, this.dataEnd));
+      this.dataStart = 0;
+      this.dataEnd = this.data.length;
     }
   }
 
@@ -76,9 +87,7 @@ export class SseDecoder {
       this.carry = null;
       this.line(line, 0, line.length);
     }
-    this.data = '';
-    this.hasData = false;
-    this.event = '';
+    this.clearEvent();
   }
 
   /** One line, buf[start, lf) with the LF removed (a CR before it is removed here). */
@@ -89,21 +98,31 @@ export class SseDecoder {
       this.dispatch();
       return;
     }
-    if (buf[start] === COLON) return; // comment
+    const first = buf[start];
+    if (first === COLON) return; // comment
+    // "data" and "event" are the only fields the measurement needs.
+    if (first === 100 /* d */ && stop - start >= 4 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97 && (stop - start === 4 || buf[start + 4] === COLON)) {
+      let valueStart = start + 5;
+      if (valueStart < stop && buf[valueStart] === SPACE) valueStart++;
+      if (valueStart > stop) valueStart = stop;
+      if (!this.hasData) {
+        this.data = buf;
+        this.dataStart = valueStart;
+        this.dataEnd = stop;
+        this.hasData = true;
+      } else {
+        // Multi-line data (rare): join with LF into a buffer of our own.
+        this.data = Buffer.concat([this.data.subarray(this.dataStart, this.dataEnd), LF_BYTES, buf.subarray(valueStart, stop)]);
+        this.dataStart = 0;
+        this.dataEnd = this.data.length;
+      }
+      return;
+    }
     let colon = buf.indexOf(COLON, start);
     if (colon < 0 || colon >= stop) colon = stop;
-    let valueStart = colon + 1;
-    if (valueStart < stop && buf[valueStart] === SPACE) valueStart++;
-    const nameLength = colon - start;
-    // "data" and "event" are the only fields the measurement needs.
-    if (nameLength === 4 && buf[start] === 100 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97) {
-      const value = valueStart < stop ? buf.toString('utf8', valueStart, stop) : '';
-      if (this.hasData) this.data += '\n' + value;
-      else {
-        this.data = value;
-        this.hasData = true;
-      }
-    } else if (nameLength === 5 && buf.toString('latin1', start, colon) === 'event') {
+    if (colon - start === 5 && buf.toString('latin1', start, colon) === 'event') {
+      let valueStart = colon + 1;
+      if (valueStart < stop && buf[valueStart] === SPACE) valueStart++;
       this.event = valueStart < stop ? buf.toString('utf8', valueStart, stop) : '';
     }
   }
@@ -113,11 +132,16 @@ export class SseDecoder {
       this.event = '';
       return;
     }
-    const data = this.data;
-    const event = this.event;
-    this.data = '';
+    const { data, dataStart, dataEnd, event } = this;
+    this.clearEvent();
+    this.sink.onSseEvent(event, data, dataStart, dataEnd);
+  }
+
+  private clearEvent(): void {
+    this.data = EMPTY;
+    this.dataStart = 0;
+    this.dataEnd = 0;
     this.hasData = false;
     this.event = '';
-    this.sink.onSseEvent(event, data);
   }
 }

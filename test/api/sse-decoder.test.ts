@@ -7,7 +7,7 @@ type Ev = [event: string, data: string];
 /** A decoder whose sink records every dispatched event. */
 function recorder(): { decoder: SseDecoder; events: Ev[] } {
   const events: Ev[] = [];
-  const decoder = new SseDecoder({ onSseEvent: (event, data) => events.push([event, data]) });
+  const decoder = new SseDecoder({ onSseEvent: (event, buf, start, end) => events.push([event, buf.toString('utf8', start, end)]) });
   return { decoder, events };
 }
 
@@ -271,7 +271,7 @@ test('pendingBytes counts the partial line and reset() forgets everything', () =
   decoder.write(b, 0, b.length);
   assert.equal(decoder.pendingBytes, 9);
   const other: Ev[] = [];
-  decoder.reset({ onSseEvent: (e, d) => other.push([e, d]) });
+  decoder.reset({ onSseEvent: (e, b, s, x) => other.push([e, b.toString('utf8', s, x)]) });
   assert.equal(decoder.pendingBytes, 0);
   const c = Buffer.from('tial\n\ndata: two\n\n');
   decoder.write(c, 0, c.length);
