@@ -1,9 +1,9 @@
 /**
  * A single-pass byte scanner for OpenAI stream chunks: it finds what the measurement needs — is
  * there generated content, what is the finish reason, is there a usage or error object — without
- * decoding the chunk to text or building objects. JSON.parse of every chunk was more than half of
- * the client's CPU per SSE event (see docs/PERFORMANCE.md); the rare chunks that carry `usage` or
- * `error` are still parsed in full by the caller.
+ * decoding the chunk to text or building objects, and reads the token counts of a `usage` object.
+ * JSON.parse of every chunk was more than half of the client's CPU per SSE event (see
+ * docs/PERFORMANCE.md); the rare chunks that carry an `error` are still parsed in full.
  *
  * Soundness: in JSON text an unescaped quote only ever delimits a string, so walking strings
  * (skipping backslash escapes) and looking at what follows each one finds exactly the object keys.
@@ -28,6 +28,11 @@ export interface ScanOutput {
    * the same stream when its bytes are identical.
    */
   choicesAt: number;
+  /** From a `usage` object, when the chunk has one (left as is otherwise). */
+  promptTokens: number;
+  completionTokens: number;
+  /** Set when the chunk has a `choices` key. */
+  sawChoices: boolean;
 }
 
 const QUOTE = 0x22;
@@ -57,6 +62,8 @@ const K_TOOL_CALLS = Buffer.from('tool_calls');
 const K_FINISH_REASON = Buffer.from('finish_reason');
 const K_FUNCTION_CALL = Buffer.from('function_call');
 const K_USAGE = Buffer.from('usage');
+const K_PROMPT_TOKENS = Buffer.from('prompt_tokens');
+const K_COMPLETION_TOKENS = Buffer.from('completion_tokens');
 const K_ERROR = Buffer.from('error');
 
 /** Is the quote at q escaped (preceded by an odd number of backslashes, not before s)? */
@@ -64,6 +71,18 @@ function escapedQuote(buf: Buffer, s: number, q: number): boolean {
   let n = 0;
   for (let k = q - 1; k >= s && buf[k] === BACKSLASH; k--) n++;
   return (n & 1) === 1;
+}
+
+/** The non-negative integer at j, or -1 when the value is not one. */
+function integerAt(buf: Buffer, j: number, end: number): number {
+  let n = 0;
+  let k = j;
+  for (; k < end; k++) {
+    const d = buf[k] - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  return k === j ? -1 : n;
 }
 
 /** Does the value at j start a non-empty string? */
@@ -93,6 +112,7 @@ export function scanChunk(buf: Buffer, start: number, from: number, end: number,
   out.choicesAt = -1;
   let token = false;
   let inChoices = false;
+  let inUsage = false;
   let plain = from === start;
   while (i < last) {
     if (buf[i] !== QUOTE) {
@@ -117,7 +137,10 @@ export function scanChunk(buf: Buffer, start: number, from: number, end: number,
         break;
       case 5:
         if (buf[s] === 0x75 && keyIs(buf, s, K_USAGE)) {
-          if (buf[j] === OPEN_BRACE) return ScanResult.NeedsParse;
+          if (buf[j] === OPEN_BRACE) {
+            inUsage = true;
+            plain = false;
+          }
         } else if (buf[s] === 0x65 && keyIs(buf, s, K_ERROR)) {
           if (buf[j] !== LETTER_N) return ScanResult.NeedsParse;
         }
@@ -128,6 +151,7 @@ export function scanChunk(buf: Buffer, start: number, from: number, end: number,
             if (nonEmptyString(buf, j, last)) token = true;
           } else if (keyIs(buf, s, K_CHOICES)) {
             inChoices = true;
+            out.sawChoices = true;
             if (plain && !token) out.choicesAt = s - 1;
             plain = false;
           }
@@ -151,10 +175,18 @@ export function scanChunk(buf: Buffer, start: number, from: number, end: number,
           } else if (keyIs(buf, s, K_FUNCTION_CALL) && buf[j] !== LETTER_N) {
             token = true;
           }
+        } else if (inUsage && buf[s] === 0x70 && keyIs(buf, s, K_PROMPT_TOKENS)) {
+          const n = integerAt(buf, j, last);
+          if (n >= 0) out.promptTokens = n;
         }
         break;
       case 17:
-        if (buf[s] === 0x72 && keyIs(buf, s, K_REASONING_CONTENT) && nonEmptyString(buf, j, last)) token = true;
+        if (buf[s] === 0x72) {
+          if (keyIs(buf, s, K_REASONING_CONTENT) && nonEmptyString(buf, j, last)) token = true;
+        } else if (inUsage && buf[s] === 0x63 && keyIs(buf, s, K_COMPLETION_TOKENS)) {
+          const n = integerAt(buf, j, last);
+          if (n >= 0) out.completionTokens = n;
+        }
         break;
     }
     i = j;

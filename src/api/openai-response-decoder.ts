@@ -46,6 +46,7 @@ export class OpenAiResponseState {
   text = '';
   /** Set by the scanner (see ScanOutput). */
   choicesAt = -1;
+  sawChoices = false;
   /** The stream's chunk envelope (bytes before `"choices"`), skipped when it repeats. */
   private envelope: Buffer | null = null;
 
@@ -119,6 +120,16 @@ export class OpenAiResponseState {
     if (!hasToken) return StreamEventKind.Empty;
     this.tokenEvents++;
     return StreamEventKind.Token;
+  }
+
+  /** Interpret a whole non-streaming JSON body from bytes: scanned, parsed in full only for errors or text capture. */
+  applyJsonBodyBytes(buf: Buffer, start: number, end: number): boolean {
+    if (!this.captureText) {
+      this.sawChoices = false;
+      const r = scanChunk(buf, start, start, end, this);
+      if ((r === ScanResult.Token || r === ScanResult.Empty) && this.sawChoices) return true;
+    }
+    return this.applyJsonBody(buf.toString('utf8', start, end));
   }
 
   /** Interpret a whole non-streaming JSON body. Returns false (with errorMessage set) when it is not an OpenAI response. */

@@ -43,16 +43,12 @@ export class Http1Connection {
     socket.on('close', () => this.onClose(null));
   }
 
-  /** Write a request made of two parts (head prefix, then length + body) and expect its response. */
-  send(user: ConnectionUser, head: Buffer, tail: Buffer): void {
+  /** Write a whole request (one buffer: one write syscall) and expect its response. */
+  send(user: ConnectionUser, request: Buffer): void {
     this.user = user;
     this.requests++;
     this.parser.reset(user);
-    const s = this.socket;
-    s.cork();
-    s.write(head);
-    s.write(tail);
-    s.uncork();
+    this.socket.write(request);
   }
 
   /** Fresh, or the last response completed and the server keeps the connection alive. */

@@ -250,7 +250,7 @@ export class Http1ResponseParser {
     }
     const next = this.headCarry === null ? end + 4 : end + 4 - this.headCarry.length + pos;
     this.headCarry = null;
-    const status = this.applyHead(head.toString('latin1', headStart, end));
+    const status = this.applyHead(head, headStart, end);
     if (status >= 100 && status < 200) {
       // Interim response (100 Continue, 103 Early Hints): the real one follows.
       return next;
@@ -273,41 +273,59 @@ export class Http1ResponseParser {
     return next;
   }
 
-  /** Parse status line and headers; returns the status. */
-  private applyHead(text: string): number {
-    const lines = text.split('\r\n');
-    const statusLine = lines[0];
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(statusLine);
-    if (m === null) {
-      throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(statusLine.slice(0, 60))}`);
+  /**
+   * Parse status line and headers from b[start, end) (end = the blank line's CRLF); returns the
+   * status. Works on bytes: only the values of the few headers we use are ever decoded to text.
+   */
+  private applyHead(b: Buffer, start: number, end: number): number {
+    let lineEnd = b.indexOf(CRLF, start);
+    if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+    if (!isStatusLine(b, start, lineEnd)) {
+      throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(b.toString('latin1', start, Math.min(lineEnd, start + 60)))}`);
     }
-    const http10 = m[1] === '0';
-    const status = Number(m[2]);
-    const head: ResponseHead = { contentType: '', keepAlive: !http10, contentLength: -1, chunked: false };
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      switch (name) {
-        case 'content-length': {
-          if (!/^\d+$/.test(value)) throw new HttpParseError(`invalid Content-Length: ${value}`);
-          head.contentLength = Number(value);
+    const status = (b[start + 9] - 48) * 100 + (b[start + 10] - 48) * 10 + (b[start + 11] - 48);
+    const head: ResponseHead = { contentType: '', keepAlive: b[start + 7] === 49, contentLength: -1, chunked: false };
+    while (lineEnd < end) {
+      const lineStart = lineEnd + 2;
+      lineEnd = b.indexOf(CRLF, lineStart);
+      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+      const colon = b.indexOf(COLON, lineStart);
+      if (colon <= lineStart || colon >= lineEnd) continue;
+      let n0 = lineStart;
+      let n1 = colon;
+      while (n0 < n1 && isBlank(b[n0])) n0++;
+      while (n1 > n0 && isBlank(b[n1 - 1])) n1--;
+      const which = knownHeader(b, n0, n1);
+      if (which === Header.Other) continue;
+      let v0 = colon + 1;
+      let v1 = lineEnd;
+      while (v0 < v1 && isBlank(b[v0])) v0++;
+      while (v1 > v0 && isBlank(b[v1 - 1])) v1--;
+      switch (which) {
+        case Header.ContentLength: {
+          let n = 0;
+          for (let i = v0; i < v1; i++) {
+            const d = b[i] - 48;
+            if (d < 0 || d > 9) throw new HttpParseError(`invalid Content-Length: ${b.toString('latin1', v0, v1)}`);
+            n = n * 10 + d;
+          }
+          if (v0 === v1) throw new HttpParseError('invalid Content-Length: (empty)');
+          head.contentLength = n;
           break;
         }
-        case 'transfer-encoding':
-          head.chunked = value.toLowerCase().split(',').pop()!.trim() === 'chunked';
+        case Header.TransferEncoding:
+          head.chunked = b.toString('latin1', v0, v1).toLowerCase().split(',').pop()!.trim() === 'chunked';
           break;
-        case 'connection': {
-          const v = value.toLowerCase();
+        case Header.Connection: {
+          const v = b.toString('latin1', v0, v1).toLowerCase();
           if (v.includes('close')) head.keepAlive = false;
           else if (v.includes('keep-alive')) head.keepAlive = true;
           break;
         }
-        case 'content-type': {
-          const semi = value.indexOf(';');
-          head.contentType = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
+        case Header.ContentType: {
+          let semi = b.indexOf(SEMICOLON, v0);
+          if (semi < 0 || semi > v1) semi = v1;
+          head.contentType = b.toString('latin1', v0, semi).trim().toLowerCase();
           break;
         }
       }
@@ -317,6 +335,52 @@ export class Http1ResponseParser {
     this.head = head;
     return status;
   }
+}
+
+const CRLF = Buffer.from('\r\n');
+const COLON = 58;
+const SEMICOLON = 59;
+
+const enum Header {
+  Other,
+  ContentLength,
+  TransferEncoding,
+  Connection,
+  ContentType,
+}
+
+const HEADER_NAMES: readonly [Header, Buffer][] = [
+  [Header.ContentLength, Buffer.from('content-length')],
+  [Header.TransferEncoding, Buffer.from('transfer-encoding')],
+  [Header.Connection, Buffer.from('connection')],
+  [Header.ContentType, Buffer.from('content-type')],
+];
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === 9;
+}
+
+/** Which of the headers we use b[s, e) names, compared case-insensitively. */
+function knownHeader(b: Buffer, s: number, e: number): Header {
+  const len = e - s;
+  for (const [h, name] of HEADER_NAMES) {
+    if (name.length !== len) continue;
+    let k = 0;
+    // ASCII letters lower-case with | 0x20; '-' (0x2d) is unchanged by it.
+    while (k < len && (b[s + k] | 0x20) === name[k]) k++;
+    if (k === len) return h;
+  }
+  return Header.Other;
+}
+
+/** `HTTP/1.0` or `HTTP/1.1`, a space, three digits, then a space or the end of the line. */
+function isStatusLine(b: Buffer, s: number, e: number): boolean {
+  if (e - s < 12) return false;
+  for (let i = 0; i < STATUS_PREFIX.length; i++) if (b[s + i] !== STATUS_PREFIX[i]) return false;
+  const minor = b[s + 7];
+  if ((minor !== 48 && minor !== 49) || b[s + 8] !== SPACE) return false;
+  for (let i = 9; i < 12; i++) if (b[s + i] < 48 || b[s + i] > 57) return false;
+  return e - s === 12 || b[s + 12] === SPACE;
 }
 
 /** True when buf[start, end) can still be the start of `HTTP/1.x NNN` (what applyHead accepts). */

@@ -13,8 +13,6 @@ import type { HttpParseError, ResponseHead } from './http1-response-parser.js';
 
 export interface ExchangeContext {
   pool: ConnectionPool;
-  /** Request head up to the Content-Length value, for this endpoint. */
-  head: Buffer;
   /** Human name of the endpoint for error messages (no credentials). */
   endpointName: string;
   captureText: boolean;
@@ -51,7 +49,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
 
   constructor(
     private readonly ctx: ExchangeContext,
-    private readonly tail: Buffer,
+    /** The whole request: head and body. */
+    private readonly request: Buffer,
     record: RequestRecord,
   ) {
     this.record = record;
@@ -78,7 +77,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.reused = reused;
     r.sourceIp = conn.sourceIp;
     this.conn = conn;
-    conn.send(this, this.ctx.head, this.tail);
+    conn.send(this, this.request);
     r.sent = monotonicNs();
   }
 
@@ -145,8 +144,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
         this.complete(end, RequestErrorCode.malformedResponse, `response body larger than ${JSON_BODY_LIMIT} bytes`);
         return;
       }
-      const body = Buffer.concat(this.bodyParts).toString('utf8');
-      if (!st.applyJsonBody(body)) {
+      const body = this.bodyParts.length === 1 ? this.bodyParts[0] : Buffer.concat(this.bodyParts);
+      if (!st.applyJsonBodyBytes(body, 0, body.length)) {
         this.complete(end, RequestErrorCode.malformedResponse, st.errorMessage);
         return;
       }
@@ -167,10 +166,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
 
   // --- SseEventSink ---
 
-  onSseEvent(event: string, data: string): void {
+  onSseEvent(event: string, buf: Buffer, start: number, end: number): void {
     const r = this.record;
     if (r.firstChunk !== r.firstChunk) r.firstChunk = this.arrival; // NaN check
-    const kind = this.state.applyStreamEvent(event, data);
+    const kind = this.state.applyStreamEventBytes(event, buf, start, end);
     if (kind === StreamEventKind.Token) {
       if (r.firstToken !== r.firstToken) r.firstToken = this.arrival;
       this.chunkTimes.push(this.arrival);

@@ -1,10 +1,9 @@
 /**
- * records.jsonl: one line per request, written as record batches arrive so that an interrupted
- * run keeps everything it measured. Times are nanoseconds relative to the run's start (null =
+ * records.jsonl: one line per request, written when the run ends (also when it was interrupted). Times are nanoseconds relative to the run's start (null =
  * never reached); derived ttft/latency/client wait are included so a line stands on its own.
  * Records hold no secrets (the API key lives only in request heads).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import type { RequestRecord } from '../metrics/request-record.js';
 
 function rel(t: number, t0: number): number | null {
@@ -48,31 +47,19 @@ export function recordToJson(r: RequestRecord, t0: number, endpointNames: readon
   };
 }
 
-export class RecordsJsonlWriter {
-  private readonly out: WriteStream;
-  private t0 = 0;
-
-  constructor(
-    path: string,
-    private readonly endpointNames: readonly string[],
-  ) {
-    this.out = createWriteStream(path, { encoding: 'utf8' });
-  }
-
-  setStart(t0: number): void {
-    this.t0 = t0;
-  }
-
-  write(batch: readonly RequestRecord[]): void {
+/**
+ * Writes records.jsonl after the run, in slices with back-pressure: during the run the main
+ * process only collects, so on a small machine it never takes CPU from the shards mid-measurement.
+ */
+export async function writeRecordsJsonl(file: string, records: readonly RequestRecord[], t0: number, endpointNames: readonly string[]): Promise<void> {
+  const out = createWriteStream(file, { encoding: 'utf8' });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  const SLICE = 2000;
+  for (let i = 0; i < records.length; i += SLICE) {
     let text = '';
-    for (const r of batch) text += JSON.stringify(recordToJson(r, this.t0, this.endpointNames)) + '\n';
-    this.out.write(text);
+    const end = Math.min(records.length, i + SLICE);
+    for (let k = i; k < end; k++) text += JSON.stringify(recordToJson(records[k], t0, endpointNames)) + '\n';
+    if (!out.write(text)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
   }
-
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.out.once('error', reject);
-      this.out.end(() => resolve());
-    });
-  }
+  await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
 }

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { BadInputError } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 
 export const REPORT_FILES = {
@@ -16,8 +17,24 @@ export function defaultReportDir(now = new Date()): string {
   return path.join('reports', now.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z'));
 }
 
+/** Creates the report dir; a path that cannot be one is bad input (exit 2), not a crash. */
 export async function ensureReportDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why: Record<string, string> = {
+      EEXIST: 'a file with that name exists',
+      ENOTDIR: 'part of the path is a file, not a directory',
+      EACCES: 'permission denied',
+      EPERM: 'operation not permitted',
+      EROFS: 'read-only file system',
+      ENOSPC: 'no space left on device',
+    };
+    const reason = code !== undefined ? why[code] : undefined;
+    if (reason === undefined) throw err;
+    throw new BadInputError('report_dir_unusable', `--report-dir ${dir}: cannot create the report directory (${reason}). Pick another --report-dir.`, { cause: err });
+  }
 }
 
 export async function writeConfigYaml(dir: string, resolved: Record<string, unknown>): Promise<void> {

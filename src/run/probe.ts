@@ -10,6 +10,7 @@ import type { RequestRecord } from '../metrics/request-record.js';
 import { ShardRunner } from '../shard/shard-runner.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 import { preflight } from './preflight.js';
+import { collectSecrets, redact } from '../report/redact-secrets.js';
 
 export interface ProbeOptions {
   endpoints: string[];
@@ -74,15 +75,20 @@ async function listModels(e: ResolvedEndpoint, apiKey: string | undefined): Prom
 
 export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promise<ProbeResult> {
   const endpoints = await preflight(parseEndpoints(o.endpoints, o.apiType));
+  // Whatever the server says is printed; it must not print the key back (some servers echo it).
+  const secrets = collectSecrets(o.apiKey, endpoints.map((e) => e.basicAuthorization));
+  const write = (text: string): void => {
+    out.write(redact(text, secrets));
+  };
   const all: RequestRecord[] = [];
   let failures = 0;
   for (const e of endpoints) {
-    out.write(`probing ${e.displayUrl} (POST ${e.path}, model ${o.model}, ${o.streaming ? 'streaming' : 'non-streaming'})\n`);
+    write(`probing ${e.displayUrl} (POST ${e.path}, model ${o.model}, ${o.streaming ? 'streaming' : 'non-streaming'})\n`);
     const models = await listModels(e, o.apiKey);
-    if (typeof models === 'string') out.write(`  models: ${models}\n`);
+    if (typeof models === 'string') write(`  models: ${models}\n`);
     else {
-      out.write(`  models served: ${models.join(', ') || '(none listed)'}\n`);
-      if (models.length > 0 && !models.includes(o.model)) out.write(`  note: --model ${o.model} is not among them\n`);
+      write(`  models served: ${models.join(', ') || '(none listed)'}\n`);
+      if (models.length > 0 && !models.includes(o.model)) write(`  note: --model ${o.model} is not among them\n`);
     }
     const records: RequestRecord[] = [];
     const runner = new ShardRunner(
@@ -115,17 +121,17 @@ export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promis
     for (const r of records) {
       if (r.error === '') {
         const ttft = o.streaming ? `ttft ${ms(r.firstToken - r.sent)}, ` : '';
-        out.write(`  request ${r.id + 1}: ok, HTTP ${r.status}, ${ttft}latency ${ms(r.end - r.sent)}, ${r.outputTokens} output tokens (${r.tokenSource}), finish ${r.finishReason || 'n/a'}\n`);
+        write(`  request ${r.id + 1}: ok, HTTP ${r.status}, ${ttft}latency ${ms(r.end - r.sent)}, ${r.outputTokens} output tokens (${r.tokenSource}), finish ${r.finishReason || 'n/a'}\n`);
       } else {
         failures++;
-        out.write(`  request ${r.id + 1}: FAILED [${r.error}] ${diagnose(r, e, o.apiType)}\n`);
+        write(`  request ${r.id + 1}: FAILED [${r.error}] ${diagnose(r, e, o.apiType)}\n`);
       }
     }
     const ok = records.find((r) => r.error === '' && r.text !== undefined);
-    if (ok !== undefined) out.write(`  response preview: ${JSON.stringify(excerpt(ok.text ?? '', 200))}\n`);
+    if (ok !== undefined) write(`  response preview: ${JSON.stringify(excerpt(ok.text ?? '', 200))}\n`);
     all.push(...records);
   }
   const succeeded = all.length - failures;
-  out.write(`${succeeded} of ${all.length} requests succeeded\n`);
+  write(`${succeeded} of ${all.length} requests succeeded\n`);
   return { exitCode: failures === 0 ? ExitCode.ok : ExitCode.runFailed, records: all };
 }

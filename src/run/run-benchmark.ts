@@ -10,7 +10,8 @@ import { resolveSettings, settingsForDisplay, type BenchmarkSettingsInput } from
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
-import { RecordsJsonlWriter } from '../report/records-jsonl.js';
+import { writeRecordsJsonl } from '../report/records-jsonl.js';
+import { collectSecrets, redact } from '../report/redact-secrets.js';
 import { REPORT_FILES, defaultReportDir, ensureReportDir, writeConfigYaml, writeSummaryFiles } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
 import { BenchmarkRun } from './benchmark-run.js';
@@ -61,11 +62,11 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   const shards = plan.shards;
   const warmup = plan.warmupPerShardPerEndpoint;
 
+  const secrets = collectSecrets(settings.apiKey, endpoints.map((e) => e.basicAuthorization));
   const reportDir = settings.reportDir ?? defaultReportDir();
   await ensureReportDir(reportDir);
   const endpointNames = endpoints.map((e) => e.displayUrl);
   await writeConfigYaml(reportDir, { ...settingsForDisplay(settings, endpointNames), dataset: dataset.source });
-  const recordsOut = new RecordsJsonlWriter(path.join(reportDir, REPORT_FILES.records), endpointNames);
 
   const progress = new ProgressDisplay({
     total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
@@ -77,11 +78,12 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
       onWarm: (connections, ms) => {
         if (connections > 0) io.err.write(`warmup: ${connections} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },
-      onStart: (t0) => {
-        recordsOut.setStart(t0);
-        progress.start();
+      onStart: () => progress.start(),
+      onRecords: (batch) => {
+        // A server may echo the key or credentials in an error body: scrub before anything is
+        // stored (the run's record list holds these same objects, so the summary is clean too).
+        for (const r of batch) if (r.errorMessage !== '') r.errorMessage = redact(r.errorMessage, secrets);
       },
-      onRecords: (batch) => recordsOut.write(batch),
       onProgress: (p) => progress.update(p),
     },
     warmup,
@@ -119,8 +121,8 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
       process.removeListener('SIGINT', onSigint);
       process.removeListener('SIGTERM', onSigint);
     }
-    await recordsOut.close();
   }
+  await writeRecordsJsonl(path.join(reportDir, REPORT_FILES.records), outcome.records, outcome.startNs, endpointNames);
 
   const summary = buildResultSummary({
     records: outcome.records,
@@ -155,7 +157,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   let exitCode: number = ExitCode.ok;
   if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
   else if (outcome.state === 'failed') {
-    io.err.write(`error [run_failed]: ${outcome.failure ?? 'the run failed'}\n`);
+    io.err.write(`error [run_failed]: ${redact(outcome.failure ?? 'the run failed', secrets)}\n`);
     exitCode = ExitCode.runFailed;
   } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {
     const err = new RunFailedError('all_requests_failed', `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`);

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { unpackRecords } from '../metrics/record-batch.js';
 import type { RequestRecord } from '../metrics/request-record.js';
 import type { RunToShard, ShardToRun } from '../shard/shard-messages.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
@@ -88,7 +89,7 @@ export class ShardHandle {
         this.readyReject = null;
         break;
       case 'records':
-        this.callbacks.onRecords(this.index, msg.records);
+        this.callbacks.onRecords(this.index, unpackRecords(msg.batch));
         break;
       case 'progress':
         this.callbacks.onProgress(this.index, msg.progress);

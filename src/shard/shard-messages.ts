@@ -1,5 +1,5 @@
 /** Messages between the run (main process) and a shard process. */
-import type { RequestRecord } from '../metrics/request-record.js';
+import type { RecordBatch } from '../metrics/record-batch.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 
 export type RunToShard =
@@ -10,7 +10,7 @@ export type RunToShard =
 
 export type ShardToRun =
   | { type: 'ready'; connections: number }
-  | { type: 'records'; records: RequestRecord[] }
+  | { type: 'records'; batch: RecordBatch }
   | { type: 'progress'; progress: ShardProgress }
   | { type: 'done'; summary: ShardSummary }
   | { type: 'fatal'; code: string; message: string };

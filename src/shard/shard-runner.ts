@@ -29,8 +29,12 @@ const TIMEOUT_SWEEP_MS = 1000;
 export class ShardRunner implements IssueTarget {
   private readonly pools: ConnectionPool[];
   private readonly contexts: ExchangeContext[];
-  /** Request bytes after the head prefix, per sample, built on first use. */
+  /** Head prefix per endpoint. */
+  private readonly heads: Buffer[];
+  /** Length line and body per sample. */
   private readonly tails: (Buffer | undefined)[];
+  /** Whole request bytes per endpoint per sample, built on first use: one write per request. */
+  private readonly requests: (Buffer | undefined)[][];
   private readonly schedule: Schedule;
   private readonly inFlight = new Set<RequestExchange>();
   private batch: RequestRecord[] = [];
@@ -61,17 +65,21 @@ export class ShardRunner implements IssueTarget {
         }),
     );
     const onFinished = (ex: RequestExchange) => this.onFinished(ex);
+    this.heads = plan.endpoints.map((e) => buildHeadPrefix(e, plan.request.streaming, plan.apiKey));
     this.contexts = plan.endpoints.map((e, i) => ({
       pool: this.pools[i],
-      head: buildHeadPrefix(e, plan.request.streaming, plan.apiKey),
       endpointName: e.displayUrl,
       captureText: plan.captureText,
       onFinished,
     }));
     this.tails = new Array<Buffer | undefined>(plan.samples.length);
+    this.requests = plan.endpoints.map(() => new Array<Buffer | undefined>(plan.samples.length));
     // Build the first requests' bytes now, before the clock starts, so the opening burst does
     // not pay for JSON serialisation (the rest are built on first use).
-    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) this.tailFor((seq * plan.shardCount + plan.shardIndex) % plan.samples.length);
+    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) {
+      const id = seq * plan.shardCount + plan.shardIndex;
+      this.requestFor(seq % plan.endpoints.length, id % plan.samples.length);
+    }
     const limits = { maxRequests: plan.maxRequests, durationNs: plan.durationNs };
     switch (plan.pattern) {
       case 'offline':
@@ -142,7 +150,7 @@ export class ShardRunner implements IssueTarget {
     const sampleIndex = id % plan.samples.length;
     const endpoint = this.nextEndpoint;
     this.nextEndpoint = endpoint + 1 === this.pools.length ? 0 : endpoint + 1;
-    const tail = this.tailFor(sampleIndex);
+    const request = this.requestFor(endpoint, sampleIndex);
     const record: RequestRecord = {
       id,
       sampleIndex,
@@ -168,19 +176,25 @@ export class ShardRunner implements IssueTarget {
       outputTokens: 0,
       tokenSource: 'none',
     };
-    const ex = new RequestExchange(this.contexts[endpoint], tail, record);
+    const ex = new RequestExchange(this.contexts[endpoint], request, record);
     if (plan.requestTimeoutMs > 0) ex.deadline = record.dispatched + plan.requestTimeoutMs * 1e6;
     this.inFlight.add(ex);
     ex.start();
   }
 
-  private tailFor(sampleIndex: number): Buffer {
-    let tail = this.tails[sampleIndex];
-    if (tail === undefined) {
-      tail = buildRequestTail(this.plan.samples[sampleIndex], this.plan.request);
-      this.tails[sampleIndex] = tail;
+  private requestFor(endpoint: number, sampleIndex: number): Buffer {
+    let request = this.requests[endpoint][sampleIndex];
+    if (request === undefined) {
+      // The body is the same for every endpoint: serialise it once.
+      let tail = this.tails[sampleIndex];
+      if (tail === undefined) {
+        tail = buildRequestTail(this.plan.samples[sampleIndex], this.plan.request);
+        this.tails[sampleIndex] = tail;
+      }
+      request = Buffer.concat([this.heads[endpoint], tail]);
+      this.requests[endpoint][sampleIndex] = request;
     }
-    return tail;
+    return request;
   }
 
   private onFinished(ex: RequestExchange): void {

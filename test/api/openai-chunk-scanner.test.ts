@@ -81,3 +81,27 @@ test('byte scanner defers to the full parse for text capture and named events', 
   const e = Buffer.from(JSON.stringify({ message: 'boom' }));
   assert.equal(new OpenAiResponseState(false).applyStreamEventBytes('error', e, 0, e.length), StreamEventKind.ServerError);
 });
+
+test('non-streaming bodies: the byte path agrees with the full parse', () => {
+  const bodies: unknown[] = [
+    { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi "there"' }, finish_reason: 'stop' }], usage: { prompt_tokens: 12, completion_tokens: 34, total_tokens: 46, completion_tokens_details: { reasoning_tokens: 3 } } },
+    { id: 'c', object: 'text_completion', choices: [{ index: 0, text: 'once', finish_reason: 'length' }], usage: { prompt_tokens: 1, completion_tokens: 2 } },
+    { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'no usage' }, finish_reason: 'stop' }] },
+    { id: 'c', object: 'chat.completion', usage: { completion_tokens: 5, prompt_tokens: 6 }, choices: [{ index: 0, message: { content: '' }, finish_reason: 'stop' }] },
+    { error: { message: 'bad model' } },
+    { id: 'no choices' },
+  ];
+  for (const obj of bodies) {
+    for (const text of spellings(obj)) {
+      const byParse = new OpenAiResponseState(false);
+      const byScan = new OpenAiResponseState(false);
+      const ok = byParse.applyJsonBody(text);
+      const buf = Buffer.from(text);
+      assert.equal(byScan.applyJsonBodyBytes(buf, 0, buf.length), ok, text);
+      assert.equal(byScan.finishReason, byParse.finishReason, text);
+      assert.equal(byScan.promptTokens, byParse.promptTokens, text);
+      assert.equal(byScan.completionTokens, byParse.completionTokens, text);
+      assert.equal(byScan.errorMessage, byParse.errorMessage, text);
+    }
+  }
+});
