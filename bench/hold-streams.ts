@@ -1,15 +1,18 @@
 /**
  * Benchmark: N concurrent streaming requests held open from one host (issue: 100,000 with 0
- * failed). Starts K mock-server processes (one destination each; a Node 20 server cannot share a
- * port across processes), runs `benchmark online --concurrency N --num-samples N` so every
- * request is in flight at once on a long stream, and reports the time to open all connections,
- * the peak of established client connections (counted by `ss`, independently of our own
- * counters) and the shard processes' RSS per 10k open streams.
+ * failed). The server is nginx (default: 8 workers sharing each port with reuseport, an SSE body
+ * trickled with limit_rate so every stream lasts about 35 s) or K built-in mock-server
+ * processes (`--server mock`; one port each, since a Node 20 server cannot share a port across
+ * processes). Each port is one destination: K ports give a budget of K × the port range. It runs
+ * `benchmark online --concurrency N --num-samples N --warmup-connections N`, so every request is
+ * in flight at once, and reports the time to open all connections, the peak of established client
+ * connections (counted by `ss`, independently of our own counters) and the shard processes' RSS
+ * per 10k open streams.
  *
- *   node --import tsx bench/hold-streams.ts [--streams 100000] [--servers 6] [--itl-ms 4000]
+ *   node --import tsx bench/hold-streams.ts [--streams 100000] [--servers 8] [--server nginx|mock]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +26,8 @@ function arg(name: string, fallback: number): number {
 }
 
 const streams = arg('streams', 100_000);
-const servers = arg('servers', 6);
+const servers = arg('servers', 8);
+const serverKind = process.argv.includes('--server') ? process.argv[process.argv.indexOf('--server') + 1] : 'nginx';
 const itlMs = arg('itl-ms', 4000);
 const tokens = arg('tokens', 6);
 const basePort = arg('base-port', 18_100);
@@ -63,13 +67,43 @@ function established(ports: number[]): number {
   return out === '' ? 0 : out.trimEnd().split('\n').length;
 }
 
-async function main(): Promise<void> {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-  const ports = Array.from({ length: servers }, (_, i) => basePort + i);
-  const procs: ChildProcess[] = ports.map((port) =>
+async function startMockServers(ports: number[]): Promise<ChildProcess[]> {
+  const procs = ports.map((port) =>
     spawn(process.execPath, [cli, 'serve', '--port', String(port), '--ttft-ms', '500', '--itl-ms', String(itlMs), '--output-tokens', String(tokens)], { stdio: ['ignore', 'pipe', 'inherit'] }),
   );
   await Promise.all(procs.map((p) => new Promise<void>((r) => p.stdout!.once('data', () => r()))));
+  return procs;
+}
+
+/**
+ * nginx: 8 workers share every port via reuseport, so each holds ~12.5k of 100k streams under the
+ * 20,000 open-files limit; open_file_cache shares one file descriptor for the body per worker.
+ */
+async function startNginx(ports: number[]): Promise<ChildProcess> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-hold-nginx-'));
+  chmodSync(dir, 0o755);
+  let sse = `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`;
+  for (let i = 0; i < 60; i++) sse += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: ` w${i}` }, finish_reason: null }] })}\n\n`;
+  sse += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`;
+  writeFileSync(path.join(dir, 'body.sse'), sse);
+  // The first event goes out at once; the rest trickles at ~200 B/s: a stream of about 35 s.
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `worker_processes 8; worker_rlimit_nofile 20000; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 19500; }
+http { types { text/event-stream sse; } access_log off; keepalive_timeout 600s; open_file_cache max=16 inactive=600s; open_file_cache_valid 600s; client_body_temp_path ${dir}/body;
+  server { ${ports.map((p) => `listen 127.0.0.1:${p} reuseport backlog=4096;`).join(' ')}
+    location / { root ${dir}; try_files /body.sse =404; error_page 405 =200 $uri; limit_rate_after 200; limit_rate 200; } } }`,
+  );
+  const nginx = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' });
+  await sleep(1000);
+  return nginx;
+}
+
+async function main(): Promise<void> {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const ports = Array.from({ length: servers }, (_, i) => basePort + i);
+  const procs = serverKind === 'mock' ? await startMockServers(ports) : [await startNginx(ports)];
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-hold-'));
   const t0 = performance.now();
   const bench = spawn(
@@ -102,12 +136,13 @@ async function main(): Promise<void> {
   }
   const code = await exited;
   const wallS = (performance.now() - t0) / 1000;
-  for (const p of procs) p.kill('SIGINT');
+  for (const p of procs) p.kill(serverKind === 'mock' ? 'SIGINT' : 'SIGQUIT');
   const summary = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as Record<string, number>;
   const warm = /warmup: (\d+) connections open in ([\d.]+) s/.exec(stderr);
   const result = {
     streams,
-    servers,
+    server: serverKind,
+    ports: servers,
     exitCode: code,
     issued: summary.n_samples_issued,
     completed: summary.n_samples_completed,

@@ -54,11 +54,25 @@ export class ConnectionPool implements ConnectionOwner {
   private closing = false;
   private warmupRemaining = 0;
   private warmupDone: (() => void) | null = null;
+  /** Failed warmup connects that may still be retried (bounded: a black hole must not spin). */
+  private warmupRetriesLeft = 0;
   readonly stats: PoolStats = { connectsStarted: 0, connectsFailed: 0, portExhaustionEvents: 0, peakOpen: 0 };
 
   constructor(private readonly options: PoolOptions) {
-    if (options.maxIdleMs > 0) {
-      this.evictionTimer = setInterval(() => this.evictIdle(), Math.min(1000, options.maxIdleMs));
+    this.startIdleEviction();
+  }
+
+  /**
+   * (Re)start idle eviction with every idle connection counted as idle from now: called when
+   * the run's clock starts, so a long warmup does not evict the connections it just opened.
+   */
+  startIdleEviction(): void {
+    if (this.evictionTimer !== null) clearInterval(this.evictionTimer);
+    this.evictionTimer = null;
+    const now = performance.now();
+    for (const conn of this.idle) conn.idleSinceMs = now;
+    if (this.options.maxIdleMs > 0 && !this.closing) {
+      this.evictionTimer = setInterval(() => this.evictIdle(), Math.min(1000, this.options.maxIdleMs));
       this.evictionTimer.unref();
     }
   }
@@ -117,6 +131,10 @@ export class ConnectionPool implements ConnectionOwner {
   prewarm(count: number, done: () => void): void {
     this.warmupRemaining = Math.max(0, Math.min(count, this.options.maxConnections - this.open - this.connecting));
     this.warmupDone = done;
+    this.warmupRetriesLeft = this.warmupRemaining;
+    // Warm connections wait for the run: no eviction until startIdleEviction().
+    if (this.evictionTimer !== null) clearInterval(this.evictionTimer);
+    this.evictionTimer = null;
     this.fill();
     this.checkWarmupDone();
   }
@@ -213,7 +231,13 @@ export class ConnectionPool implements ConnectionOwner {
     this.stats.connectsFailed++;
     const waiter = this.shiftWaiter();
     if (waiter !== undefined) waiter.onConnectFailure(code, err.message);
-    else this.warmupRemaining = 0; // a failing warmup connect: stop warming, the run will report it
+    // A refused warmup connect means nobody is listening: stop warming (the run will report it).
+    // Other failures (a timed-out SYN under a burst) are retried by the remaining warmup.
+    else if (code === 'ECONNREFUSED' || this.warmupRetriesLeft <= 0) this.warmupRemaining = 0;
+    else {
+      this.warmupRetriesLeft--;
+      this.warmupRemaining++;
+    }
     this.fill();
     this.checkWarmupDone();
   }

@@ -107,6 +107,7 @@ export class ShardRunner implements IssueTarget {
     this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
     this.schedule.onExhausted = () => this.maybeFinish();
     this.cpuAtStart = process.cpuUsage();
+    for (const p of this.pools) p.startIdleEviction();
     const delayMs = (startNs - monotonicNs()) / 1e6;
     if (delayMs > 0) setTimeout(() => this.schedule.start(startNs), delayMs);
     else this.schedule.start(startNs);
