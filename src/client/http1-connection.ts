@@ -9,6 +9,7 @@
  * bottleneck it must never be.
  */
 import type net from 'node:net';
+import { monotonicNs } from '../metrics/clock.js';
 import { Http1ResponseParser, HttpParseError, type ResponseSink } from './http1-response-parser.js';
 
 /** The request currently using a connection. */
@@ -32,6 +33,8 @@ export class Http1Connection {
   /** Monotonic ms when it went idle (for idle eviction). */
   idleSinceMs = 0;
   closed = false;
+  /** When the socket read being handled arrived: taken before any parsing, shared by everything in it. */
+  readNs = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -61,6 +64,7 @@ export class Http1Connection {
   }
 
   private onData(buf: Buffer): void {
+    this.readNs = monotonicNs();
     const user = this.user;
     if (user === null) {
       // Bytes while idle: the server is confused or closing; this connection cannot be trusted.

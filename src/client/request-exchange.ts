@@ -41,7 +41,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   private chunkTimes: number[] = [];
   private bodyParts: Buffer[] = [];
   private bodyBytes = 0;
-  /** Arrival time of the socket read being decoded: every event in one read shares it. */
+  /** Arrival time of the socket read being decoded (taken at the read, before parsing): every event in one read shares it. */
   private arrival = 0;
   private pendingError: RequestErrorCode | '' = '';
   /** Absolute ns after which the request is abandoned (checked by the shard's sweep). */
@@ -77,8 +77,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.reused = reused;
     r.sourceIp = conn.sourceIp;
     this.conn = conn;
-    conn.send(this, this.request);
+    // Taken just before the write: on loopback the write syscall itself delivers the bytes, and a
+    // server on the other core can start its clock before write() returns here.
     r.sent = monotonicNs();
+    conn.send(this, this.request);
   }
 
   onConnectFailure(code: string, message: string): void {
@@ -96,7 +98,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   onResponseHead(status: number, head: ResponseHead): void {
     if (this.finished) return;
     const r = this.record;
-    r.headers = monotonicNs();
+    r.headers = this.conn!.readNs;
     r.status = status;
     if (status < 200 || status >= 300) {
       this.mode = BodyMode.ErrorBody;
@@ -113,11 +115,11 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     if (this.finished) return;
     switch (this.mode) {
       case BodyMode.Sse:
-        this.arrival = monotonicNs();
+        this.arrival = this.conn!.readNs;
         this.sse!.write(buf, start, end);
         break;
       case BodyMode.Json:
-        if (this.bodyBytes === 0) this.record.firstToken = monotonicNs();
+        if (this.bodyBytes === 0) this.record.firstToken = this.conn!.readNs;
         this.keepBody(buf, start, end, JSON_BODY_LIMIT);
         break;
       case BodyMode.ErrorBody:
@@ -130,7 +132,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
 
   onResponseComplete(): void {
     if (this.finished) return;
-    const end = monotonicNs();
+    // The arrival of the read that completed the response.
+    const end = this.conn !== null && this.conn.user === this ? this.conn.readNs : monotonicNs();
     const r = this.record;
     const st = this.state;
     if (this.mode === BodyMode.Sse) this.sse!.end();

@@ -43,9 +43,9 @@ export interface RequestRecord {
   dispatched: number;
   /** When a connection was in hand. */
   connected: number;
-  /** When the request bytes were handed to the socket. */
+  /** Just before the request bytes were written to the socket (one write per request). */
   sent: number;
-  /** When the response status line arrived. */
+  /** When the socket read carrying the response head arrived (taken before parsing). */
   headers: number;
   /** When the first SSE event arrived (streaming only). */
   firstChunk: number;

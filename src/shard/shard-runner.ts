@@ -14,6 +14,7 @@ import { ConcurrencySchedule } from '../schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../schedule/offline-schedule.js';
 import { PoissonSchedule } from '../schedule/poisson-schedule.js';
 import type { IssueTarget, Schedule } from '../schedule/schedule.js';
+import { warmDecodePath } from './decode-warmup.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 
 export interface ShardOutput {
@@ -96,6 +97,7 @@ export class ShardRunner implements IssueTarget {
 
   /** Open connections before the clock starts (0 = none). Resolves when they have settled. */
   warmup(connectionsPerEndpoint: number): Promise<void> {
+    warmDecodePath();
     if (connectionsPerEndpoint <= 0) return Promise.resolve();
     return Promise.all(this.pools.map((p) => new Promise<void>((resolve) => p.prewarm(connectionsPerEndpoint, resolve)))).then(() => undefined);
   }
