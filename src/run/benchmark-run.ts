@@ -71,7 +71,8 @@ export class BenchmarkRun {
         performance.now() - t0,
       );
     } catch (err) {
-      failure = (err as Error).message;
+      // Shards killed by a Ctrl-C during warmup are an interruption, not a failure.
+      if (this.interrupts === 0) failure = (err as Error).message;
       for (const h of this.handles) h.kill();
     }
     const startNs = monotonicNs() + START_DELAY_NS;

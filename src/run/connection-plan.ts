@@ -62,19 +62,26 @@ export function planConnections(s: BenchmarkSettings, endpoints: ResolvedEndpoin
         'Lower it, or raise the budget: more --source-ips, more endpoints, or a wider net.ipv4.ip_local_port_range.',
     );
   }
+  if (s.maxConnections !== -1 && s.maxConnections < endpoints.length) {
+    throw new BadInputError(
+      'max_connections_too_small',
+      `--max-connections ${s.maxConnections} is fewer than the ${endpoints.length} endpoints: every endpoint needs at least one connection`,
+    );
+  }
   const perShardSocketLimit = Math.max(1, limits.openFilesLimit - FD_MARGIN);
   const ceiling = s.maxConnections === -1 ? budget.connections : s.maxConnections;
   const planned = plannedConnections(s);
-  const base = shardCount(s);
+  // Never more shards than the connection limit can give one connection per endpoint each.
+  const base = Math.min(shardCount(s), Math.max(1, Math.floor(ceiling / endpoints.length)));
   const needed = Math.ceil(Math.min(planned ?? ceiling, ceiling) / perShardSocketLimit);
   const shards = Math.max(base, needed);
   const shardNote =
     needed > base
       ? `${shards} shard processes (not ${base}): ${Math.min(planned ?? ceiling, ceiling)} connections at most ${perShardSocketLimit} per process (open-files limit ${limits.openFilesLimit} − ${FD_MARGIN})`
       : null;
-  const maxConnections = Math.min(ceiling, perShardSocketLimit * shards);
-  const perEndpoint = Math.ceil(maxConnections / endpoints.length);
-  const perShardPerEndpoint = Math.max(1, Math.min(Math.ceil(perEndpoint / shards), Math.floor(perShardSocketLimit / endpoints.length)));
+  // Rounded down, so shards × endpoints × this never exceeds the limit the user gave.
+  const perShardPerEndpoint = Math.max(1, Math.min(Math.floor(ceiling / (endpoints.length * shards)), Math.floor(perShardSocketLimit / endpoints.length)));
+  const maxConnections = perShardPerEndpoint * endpoints.length * shards;
   return {
     budget,
     destinations,

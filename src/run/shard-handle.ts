@@ -37,7 +37,8 @@ export class ShardHandle {
     this.child = fork(shardEntryPath(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (m: unknown) => this.onMessage(m as ShardToRun));
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after every IPC message from the child has been delivered.
+      this.child.once('close', (code, signal) => {
         if (this.readyReject !== null) {
           this.readyReject(new Error(this.fatal ?? `shard ${index} exited before it was ready (code ${code}, signal ${signal})`));
         }

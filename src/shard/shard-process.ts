@@ -7,8 +7,9 @@ import { packRecords } from '../metrics/record-batch.js';
 import type { RunToShard, ShardToRun } from './shard-messages.js';
 import { ShardRunner } from './shard-runner.js';
 
-function send(msg: ShardToRun): void {
-  if (process.connected) process.send!(msg);
+function send(msg: ShardToRun, then?: () => void): void {
+  if (process.connected) process.send!(msg, undefined, {}, then);
+  else then?.();
 }
 
 let runner: ShardRunner | null = null;
@@ -28,9 +29,9 @@ process.on('message', (raw: unknown) => {
       case 'start': {
         if (runner === null) throw new Error('start before plan');
         runner.run(msg.startNs).then((summary) => {
-          send({ type: 'done', summary });
-          // Let IPC drain, then leave.
-          process.disconnect?.();
+          // Disconnect only once 'done' (and so every record batch before it) has been written:
+          // closing the channel earlier drops whatever IPC still had queued.
+          send({ type: 'done', summary }, () => process.disconnect?.());
         });
         break;
       }
@@ -55,5 +56,7 @@ process.on('disconnect', () => {
   setTimeout(() => process.exit(process.exitCode ?? 0), 50).unref();
 });
 
-// Ctrl-C reaches the whole process group; the run decides what happens, so ignore it here.
+// Ctrl-C (and `timeout`/service managers' SIGTERM) reach the whole process group; the run
+// decides what happens — cancel, collect, report — so the shard ignores them.
 process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});

@@ -116,9 +116,10 @@ export interface RecordingServer {
 /**
  * A minimal OpenAI-like endpoint written with plain node:http: answers chat completions (streamed
  * with usage, or as one JSON body) and GET /v1/models, records every request's headers, or answers
- * every request with `fixedStatus` and an OpenAI error body when given.
+ * every request with `fixedStatus` and an OpenAI error body when given (quoting the request's
+ * Authorization header with `echoAuthorization`).
  */
-export async function startRecordingServer(options: { fixedStatus?: number } = {}): Promise<RecordingServer> {
+export async function startRecordingServer(options: { fixedStatus?: number; echoAuthorization?: boolean } = {}): Promise<RecordingServer> {
   const headers: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     headers.push(req.headers);
@@ -127,7 +128,9 @@ export async function startRecordingServer(options: { fixedStatus?: number } = {
     req.on('end', () => {
       if (options.fixedStatus !== undefined) {
         res.writeHead(options.fixedStatus, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
+        // Some gateways echo what they got; with echoAuthorization this one does.
+        const message = options.echoAuthorization === true ? `Invalid credentials: ${req.headers.authorization ?? '(none)'}` : 'Incorrect API key provided.';
+        res.end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
         return;
       }
       if (req.method === 'GET' && req.url === '/v1/models') {

@@ -49,7 +49,7 @@ test('auto max-connections is the budget, capped by open files × shards; shards
   const p = await plan('http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003', { concurrency: 25_000, workers: 1 }, { portRangeSize: 10_000, openFilesLimit: 10_256, bindNoPort: false });
   assert.equal(p.budget.connections, 30_000);
   assert.equal(p.shards, 3, '25,000 connections at 10,000 sockets per process need 3 shards');
-  assert.equal(p.maxConnections, 30_000);
+  assert.ok(p.maxConnections <= 30_000 && p.maxConnections > 30_000 - 9, `max connections ${p.maxConnections}: the budget, rounded down to whole connections per shard and endpoint`);
   assert.ok(p.shardNote !== null && /3 shard processes/.test(p.shardNote));
   assert.ok(p.perShardPerEndpoint * 3 <= 10_000, 'a shard never plans more sockets than its open-files limit');
 });
@@ -88,4 +88,14 @@ test('source IPs must be local and of the endpoints\' family', async () => {
   // 192.0.2.0/24 is TEST-NET-1: never assigned to a host. Only a bind is attempted, no traffic.
   await assert.rejects(checkSourceIps(['192.0.2.7'], new Set([4])), (e: unknown) => e instanceof BadInputError && e.code === 'source_ip_not_local' && /192\.0\.2\.7/.test(e.message));
   await assert.rejects(checkSourceIps(['::1'], new Set([4])), (e: unknown) => e instanceof BadInputError && e.code === 'source_ip_family');
+});
+
+test('an explicit --max-connections is never exceeded, whatever the shards and endpoints', async () => {
+  const three = 'http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003';
+  for (const [m, workers] of [[4, 8], [10, 4], [3, 2], [100, 7]] as const) {
+    const p = await plan(three, { maxConnections: m, workers, concurrency: 50 });
+    assert.ok(p.perShardPerEndpoint * 3 * p.shards <= m, `M=${m} workers=${workers}: ${p.shards} shards × 3 × ${p.perShardPerEndpoint}`);
+    assert.ok(p.perShardPerEndpoint >= 1);
+  }
+  await assert.rejects(plan(three, { maxConnections: 2 }), /fewer than the 3 endpoints/);
 });
