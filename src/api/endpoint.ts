@@ -99,10 +99,14 @@ export function parseEndpoints(list: string | readonly string[], apiType: ApiTyp
   return parts.map((p) => parseEndpoint(p, apiType));
 }
 
-/** Remove `user:pass@` from text that looks like a URL, for error messages. */
+/**
+ * Remove credentials from text that may hold URLs, for error messages: in each token, everything
+ * before the last '@' (after an optional scheme) goes — a password may contain '@' or '/', and the
+ * text may not even parse as a URL.
+ */
 export function redactUrlText(text: string): string {
-  // Greedy up to the last '@' before the path: a password may itself contain '@'.
-  return text.replace(/\/\/[^/\s]*@/g, '//***@');
+  // Per whitespace-separated token: the text may hold several URLs.
+  return text.replace(/(^|[\s"'(])([a-z][a-z0-9+.-]*:\/\/)?[^\s"']*@/gi, '$1$2***@');
 }
 
 /** Percent-decode URL credentials; a stray '%' (which URL keeps as is) stays literal instead of throwing. */

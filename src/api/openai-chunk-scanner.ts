@@ -114,8 +114,13 @@ export function scanChunk(buf: Buffer, start: number, from: number, end: number,
   let inChoices = false;
   let inUsage = false;
   let plain = from === start;
+  // Nesting depth outside strings: the top-level object is 1 (an envelope skip resumes there).
+  let depth = from > start ? 1 : 0;
   while (i < last) {
-    if (buf[i] !== QUOTE) {
+    const b = buf[i];
+    if (b !== QUOTE) {
+      if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
+      else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--;
       i++;
       continue;
     }
@@ -149,9 +154,10 @@ export function scanChunk(buf: Buffer, start: number, from: number, end: number,
         if (buf[s] === 0x63) {
           if (keyIs(buf, s, K_CONTENT)) {
             if (nonEmptyString(buf, j, last)) token = true;
-          } else if (keyIs(buf, s, K_CHOICES)) {
+          } else if (depth === 1 && keyIs(buf, s, K_CHOICES)) {
             inChoices = true;
-            out.sawChoices = true;
+            // A response has choices only as a top-level array.
+            if (buf[j] === OPEN_BRACKET) out.sawChoices = true;
             if (plain && !token) out.choicesAt = s - 1;
             plain = false;
           }

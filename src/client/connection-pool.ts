@@ -13,7 +13,8 @@ import { Http1Connection, type ConnectionOwner } from './http1-connection.js';
 
 /** A request waiting for a connection. */
 export interface PoolWaiter {
-  onConnection(conn: Http1Connection, reused: boolean): void;
+  /** `fromIdle`: the connection was already open (idle or just released), not connected for this waiter. */
+  onConnection(conn: Http1Connection, fromIdle: boolean): void;
   /** The connect failed for a reason other than port exhaustion. `code` is the errno code. */
   onConnectFailure(code: string, message: string): void;
 }

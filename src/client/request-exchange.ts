@@ -26,6 +26,9 @@ const enum BodyMode {
   ErrorBody,
 }
 
+/** A connection lost this soon after the write, with no response byte, was stale: retry. */
+const STALE_RETRY_WINDOW_NS = 1e9;
+
 /** Keep at most this much of a non-2xx body for the error message. */
 const ERROR_BODY_LIMIT = 2048;
 /** A non-streaming response larger than this is not decoded (it cannot be an OpenAI answer we need). */
@@ -35,6 +38,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   readonly record: RequestRecord;
   private conn: Http1Connection | null = null;
   private finished = false;
+  /** The connection was open before this request took it: it may have gone stale while idle. */
+  private fromIdle = false;
   private mode = BodyMode.None;
   private sse: SseDecoder | null = null;
   private readonly state: OpenAiResponseState;
@@ -67,14 +72,16 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
 
   // --- PoolWaiter ---
 
-  onConnection(conn: Http1Connection, reused: boolean): void {
+  onConnection(conn: Http1Connection, fromIdle: boolean): void {
     if (this.finished) {
       this.ctx.pool.release(conn);
       return;
     }
     const r = this.record;
     r.connected = monotonicNs();
-    r.reused = reused;
+    // Reused = it carried an earlier request (a warmed-up connection's first request is not).
+    r.reused = conn.requests > 0;
+    this.fromIdle = fromIdle;
     r.sourceIp = conn.sourceIp;
     this.conn = conn;
     // Taken just before the write: on loopback the write syscall itself delivers the bytes, and a
@@ -189,12 +196,12 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     if (this.finished) return;
     const conn = this.conn;
     this.conn = null;
-    // A kept-alive connection the server closed just as we reused it: nothing was answered,
-    // so send again (the standard idempotency-safe case). Not limited to one retry: the retry
-    // can queue behind other requests and be handed another reused connection that is just as
-    // stale. It ends because a failure on a fresh connection is never retried, every retry
-    // consumes one stale connection, and the request timeout still applies.
-    if (responseBytes === 0 && this.record.reused && conn !== null && conn.requests > 1) {
+    // An idle connection the server closed just as we took it: nothing was answered, so send
+    // again (the standard idempotency-safe case) — but only when the close came right after the
+    // write, so a server that dies mid-prefill is a failure, not a silent resend. Not limited to
+    // one retry: the retry can be handed another idle connection that is just as stale. It ends
+    // because a fresh connection is never retried and every retry consumes one stale connection.
+    if (responseBytes === 0 && this.fromIdle && conn !== null && monotonicNs() - this.record.sent < STALE_RETRY_WINDOW_NS) {
       const r = this.record;
       r.connected = NaN;
       r.sent = NaN;

@@ -11,10 +11,17 @@ import { cleanSourceIps } from './source-ips.js';
 
 const positiveInt = z.number().int().positive();
 
+/** Node timers hold at most 2^31 − 1 ms (~24.8 days); longer ones would fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
 const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = typeof v === 'number' ? v * 1000 : parseDurationMs(v);
   if (ms === null || !(ms > 0)) {
     ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; use e.g. 30s, 2m, 500ms` });
+    return z.NEVER;
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is too long: at most 24 days (${MAX_DURATION_MS} ms)` });
     return z.NEVER;
   }
   return ms;
@@ -51,7 +58,7 @@ export const BenchmarkSettingsSchema = z
     sourceIps: z.array(z.string()).default([]),
     dryRun: z.boolean().default(false),
     reportDir: z.string().min(1).optional(),
-    seed: z.number().int().default(42),
+    seed: z.number().int().refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1').default(42),
     insecure: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {

@@ -43,6 +43,8 @@ export interface BenchmarkResult {
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
+  // Flags first (exit 2 naming the flag), before reading what may be a large dataset.
+  resolveSettings(input, 1);
   const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
   const settings = resolveSettings(input, dataset.samples.length);
   const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));

@@ -105,3 +105,12 @@ test('non-streaming bodies: the byte path agrees with the full parse', () => {
     }
   }
 });
+
+test('non-streaming: choices must be a top-level array for the byte path to accept the body', () => {
+  for (const body of ['{"choices":null}', '{"object":"error","message":"x","choices":null}', '{"detail":{"choices":[]}}']) {
+    const b = Buffer.from(body);
+    const st = new OpenAiResponseState(false);
+    assert.equal(st.applyJsonBodyBytes(b, 0, b.length), new OpenAiResponseState(false).applyJsonBody(body), body);
+    assert.equal(st.applyJsonBodyBytes(b, 0, b.length), false, body);
+  }
+});

@@ -255,3 +255,18 @@ test('many records: series sizes add up', () => {
   assert.equal(s.itl.avg, 1 * MS);
   assert.equal(s.ttft.percentiles['99.9'], 100 * MS);
 });
+
+test('concurrency: the opening burst (all scheduled at the start) does not trigger the warning; a slow steady state does', () => {
+  // 4 requests scheduled at the start waited 30 ms to go out; 40 later ones waited 0.1 ms.
+  const opening = Array.from({ length: 4 }, (_, i) => streamingRecord(i, [100, 120], { scheduled: BASE, sent: BASE + 30 * MS }));
+  const steady = (waitMs: number) =>
+    Array.from({ length: 40 }, (_, i) => {
+      const sentMs = 200 + i * 10;
+      return streamingRecord(sentMs, [100, 120], { id: 10 + i, scheduled: BASE + (sentMs - waitMs) * MS });
+    });
+  const burstOnly = summarize([...opening, ...steady(0.1)], { loadPattern: 'concurrency' });
+  assert.ok(!burstOnly.warnings.some(isBottleneck), 'an opening burst is not a bottleneck');
+  assert.ok(burstOnly.client_wait.max! >= 30 * MS, 'the burst is still reported in client_wait');
+  const slowSteady = summarize([...opening, ...steady(20)], { loadPattern: 'concurrency' });
+  assert.ok(slowSteady.warnings.some(isBottleneck), 'a slow steady state is');
+});
