@@ -12,6 +12,7 @@
  *   node --import tsx bench/client-throughput.ts [--duration 10] [--conns 64,256,1024] [--targets json,sse,sse-small] [--tools wrk,h2load,autocannon,llm-loadgen]
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { ensureDebianTools } from './debian-tools.js';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,24 +32,6 @@ const tools = opt('tools', 'wrk,h2load,autocannon,llm-loadgen').split(',');
 const cores = os.availableParallelism();
 const serverCore = '0';
 const clientCore = cores > 1 ? '1' : '0';
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-/** Install what is missing from Debian (the bench runs as root on these machines). */
-function ensureTools(): void {
-  const missing = [
-    ['nginx', 'nginx-light'],
-    ['wrk', 'wrk'],
-    ['h2load', 'nghttp2-client'],
-  ].filter(([cmd]) => !have(cmd));
-  if (missing.length === 0) return;
-  const pkgs = missing.map(([, pkg]) => pkg);
-  process.stderr.write(`installing ${pkgs.join(', ')} from Debian…\n`);
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-}
 
 function chatChunk(delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): string {
   return `data: ${JSON.stringify({ id: 'chatcmpl-bench0000000000000000000000', object: 'chat.completion.chunk', created: 1764000000, model: 'bench-model', system_fingerprint: 'fp_bench', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
@@ -159,7 +142,11 @@ function measure(tool: string, target: string, c: number): Measured {
 }
 
 async function main(): Promise<void> {
-  ensureTools();
+  ensureDebianTools([
+    ['nginx', 'nginx-light'],
+    ['wrk', 'wrk'],
+    ['h2load', 'nghttp2-client'],
+  ]);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-nginx-'));
   chmodSync(dir, 0o755); // nginx workers run unprivileged and must read the bodies

@@ -12,6 +12,7 @@
  *   node --import tsx bench/hold-streams.ts [--streams 100000] [--servers 8] [--server nginx|mock]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { ensureDebianTools } from './debian-tools.js';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +104,7 @@ http { types { text/event-stream sse; } access_log off; keepalive_timeout 600s; 
 async function main(): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const ports = Array.from({ length: servers }, (_, i) => basePort + i);
+  if (serverKind !== 'mock') ensureDebianTools([['nginx', 'nginx-light'], ['ss', 'iproute2']]);
   const procs = serverKind === 'mock' ? await startMockServers(ports) : [await startNginx(ports)];
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-hold-'));
   const t0 = performance.now();
