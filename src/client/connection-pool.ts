@@ -38,6 +38,8 @@ export interface PoolStats {
 }
 
 const PORT_EXHAUSTION_CODES = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
+/** How often pending connects are checked against the connect timeout. */
+const CONNECT_SWEEP_MS = 250;
 /** After port exhaustion with nothing left to free, retry the connect after this long. */
 const EXHAUSTION_RETRY_MS = 50;
 
@@ -55,6 +57,9 @@ export class ConnectionPool implements ConnectionOwner {
   private exhaustionTimer: NodeJS.Timeout | null = null;
   private evictionTimer: NodeJS.Timeout | null = null;
   private closing = false;
+  /** Connections still connecting (for the connect-timeout sweep). */
+  private readonly pending = new Set<Http1Connection>();
+  private connectSweep: NodeJS.Timeout | null = null;
   private warmupRemaining = 0;
   private warmupDone: (() => void) | null = null;
   /** Failed warmup connects that may still be retried (bounded: a black hole must not spin). */
@@ -147,6 +152,9 @@ export class ConnectionPool implements ConnectionOwner {
     this.closing = true;
     if (this.evictionTimer !== null) clearInterval(this.evictionTimer);
     if (this.exhaustionTimer !== null) clearTimeout(this.exhaustionTimer);
+    if (this.connectSweep !== null) clearInterval(this.connectSweep);
+    this.connectSweep = null;
+    for (const conn of [...this.pending]) conn.socket.destroy();
     for (const conn of this.idle.splice(0)) conn.destroy();
     this.checkWarmupDone();
     let w: PoolWaiter | undefined;
@@ -181,33 +189,47 @@ export class ConnectionPool implements ConnectionOwner {
     this.connecting++;
     this.stats.connectsStarted++;
     const { socket, sourceIp } = this.options.connector.connect(this.options.target);
-    const connectEvent = this.options.target.tls ? 'secureConnect' : 'connect';
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), this.options.connectTimeoutMs);
-    const onError = (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.removeListener(connectEvent, onConnect);
-      this.connecting--;
-      this.onConnectError(err);
-    };
-    const onConnect = () => {
-      clearTimeout(timer);
-      socket.removeListener('error', onError);
-      this.connecting--;
-      this.open++;
-      if (this.open > this.stats.peakOpen) this.stats.peakOpen = this.open;
-      const conn = new Http1Connection(socket, sourceIp, this);
-      if (this.closing) {
-        conn.destroy();
-        return;
-      }
-      const waiter = this.shiftWaiter();
-      if (waiter !== undefined) waiter.onConnection(conn, false);
-      else this.release(conn);
-      this.fill();
-      this.checkWarmupDone();
-    };
-    socket.once('error', onError);
-    socket.once(connectEvent, onConnect);
+    const conn = new Http1Connection(socket, sourceIp, this, this.options.target.tls ? 'secureConnect' : 'connect');
+    this.pending.add(conn);
+    // One sweep timer for all pending connects instead of a timer per connect.
+    if (this.connectSweep === null) {
+      this.connectSweep = setInterval(() => this.sweepConnects(), CONNECT_SWEEP_MS);
+      this.connectSweep.unref();
+    }
+  }
+
+  onConnected(conn: Http1Connection): void {
+    this.pending.delete(conn);
+    this.connecting--;
+    this.open++;
+    if (this.open > this.stats.peakOpen) this.stats.peakOpen = this.open;
+    if (this.closing) {
+      conn.destroy();
+      return;
+    }
+    const waiter = this.shiftWaiter();
+    if (waiter !== undefined) waiter.onConnection(conn, false);
+    else this.release(conn);
+    this.fill();
+    this.checkWarmupDone();
+  }
+
+  onConnectFailed(conn: Http1Connection, err: NodeJS.ErrnoException): void {
+    this.pending.delete(conn);
+    this.connecting--;
+    this.onConnectError(err);
+  }
+
+  /** Connects older than the connect timeout fail with ETIMEDOUT. */
+  private sweepConnects(): void {
+    const cutoff = performance.now() - this.options.connectTimeoutMs;
+    for (const conn of this.pending) {
+      if (conn.connectStartMs <= cutoff) conn.socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+    }
+    if (this.pending.size === 0 && this.connectSweep !== null) {
+      clearInterval(this.connectSweep);
+      this.connectSweep = null;
+    }
   }
 
   private onConnectError(err: NodeJS.ErrnoException): void {
