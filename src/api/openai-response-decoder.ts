@@ -5,6 +5,7 @@
  */
 
 import { ScanResult, scanChunk } from './openai-chunk-scanner.js';
+import { SSE_BATCH_COMPLETION_TOKENS, SSE_BATCH_FINISH_END, SSE_BATCH_FINISH_START, SSE_BATCH_PROMPT_TOKENS, SSE_BATCH_TOKENS } from './sse-decoder.js';
 
 /** What one SSE event meant for the measurement. */
 export const enum StreamEventKind {
@@ -120,6 +121,14 @@ export class OpenAiResponseState {
     if (!hasToken) return StreamEventKind.Empty;
     this.tokenEvents++;
     return StreamEventKind.Token;
+  }
+
+  /** Apply a natively scanned run of clean events (see SseEventSink.onSseBatch). */
+  applyStreamBatch(buf: Buffer, out: Int32Array): void {
+    this.tokenEvents += out[SSE_BATCH_TOKENS];
+    if (out[SSE_BATCH_FINISH_START] >= 0) this.finishReason = buf.toString('latin1', out[SSE_BATCH_FINISH_START], out[SSE_BATCH_FINISH_END]);
+    if (out[SSE_BATCH_PROMPT_TOKENS] >= 0) this.promptTokens = out[SSE_BATCH_PROMPT_TOKENS];
+    if (out[SSE_BATCH_COMPLETION_TOKENS] >= 0) this.completionTokens = out[SSE_BATCH_COMPLETION_TOKENS];
   }
 
   /** Interpret a whole non-streaming JSON body from bytes: scanned, parsed in full only for errors or text capture. */

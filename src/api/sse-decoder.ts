@@ -16,7 +16,33 @@
 export interface SseEventSink {
   /** One dispatched event: its data is buf[start, end). `event` is '' without an `event:` field. */
   onSseEvent(event: string, buf: Buffer, start: number, end: number): void;
+  /**
+   * Optional: a run of clean `data: {json}` events scanned natively in one call (see
+   * native/sse_scan.c); `out` holds the aggregate, laid out as SSE_BATCH_* indexes. A sink
+   * without it gets every event through onSseEvent.
+   */
+  onSseBatch?(buf: Buffer, out: Int32Array): void;
 }
+
+/** Layout of the native scanner's aggregate (native/sse_scan.c). */
+export const SSE_BATCH_EVENTS = 0;
+export const SSE_BATCH_TOKENS = 1;
+export const SSE_BATCH_DONE = 2;
+export const SSE_BATCH_FINISH_START = 3;
+export const SSE_BATCH_FINISH_END = 4;
+export const SSE_BATCH_PROMPT_TOKENS = 5;
+export const SSE_BATCH_COMPLETION_TOKENS = 6;
+
+let nativeScan = nativeAddon()?.scanSse ?? null;
+const BATCH = new Int32Array(7);
+
+/** Turn the native per-read scanner off or back on (differential tests compare the two paths). */
+export function useNativeSseScan(on: boolean): boolean {
+  nativeScan = on ? (nativeAddon()?.scanSse ?? null) : null;
+  return nativeScan !== null;
+}
+
+import { nativeAddon } from '../native/addon.js';
 
 const LF = 10;
 const CR = 13;
@@ -60,7 +86,15 @@ export class SseDecoder {
       this.line(line, 0, line.length);
       pos = lf + 1;
     }
+    const batch = this.sink.onSseBatch !== undefined ? nativeScan : null;
     while (pos < end) {
+      if (batch !== null && !this.hasData && this.event === '') {
+        // At an event boundary: let the native scanner take every clean event it can.
+        const next = batch(buf, pos, end, BATCH);
+        if (BATCH[SSE_BATCH_EVENTS] > 0) this.sink.onSseBatch!(buf, BATCH);
+        pos = next;
+        if (pos >= end) break;
+      }
       const lf = buf.indexOf(LF, pos);
       if (lf < 0 || lf >= end) {
         this.carry = Buffer.from(buf.subarray(pos, end));

@@ -4,35 +4,12 @@
  * compiler — callers fall back to Node's plain `localAddress` bind, and the connection budget
  * says so (R × S instead of R × S × D).
  */
-import { createRequire } from 'node:module';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-interface BindNoPortAddon {
-  boundSocket(ip: string): number;
-  closeFd(fd: number): void;
-}
-
-let addon: BindNoPortAddon | null | undefined;
-
-function load(): BindNoPortAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  if (process.platform !== 'linux' || process.env.LLM_LOADGEN_NO_ADDON === '1') return addon;
-  // src/client/ and dist/client/ are both two levels below the package root.
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  try {
-    addon = createRequire(import.meta.url)(path.join(root, 'build', 'Release', 'bind_no_port.node')) as BindNoPortAddon;
-  } catch {
-    addon = null;
-  }
-  return addon;
-}
+import { nativeAddon } from '../native/addon.js';
 
 /** True when bound sockets get IP_BIND_ADDRESS_NO_PORT (the R × S × D budget). */
 export function bindNoPortAvailable(): boolean {
-  return load() !== null;
+  return nativeAddon() !== null;
 }
 
 /**
@@ -40,7 +17,7 @@ export function bindNoPortAvailable(): boolean {
  * Errors (EADDRNOTAVAIL included) arrive as the socket's 'error' event, like any connect error.
  */
 export function connectBoundNoPort(sourceIp: string, host: string, port: number): net.Socket {
-  const a = load();
+  const a = nativeAddon();
   if (a === null) throw new Error('bind_no_port addon not available');
   let fd: number;
   try {

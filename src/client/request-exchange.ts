@@ -3,7 +3,7 @@
  * response (SSE decoded as bytes arrive), and fills in the request record. A plain object with
  * methods, not a chain of promises and closures: this runs once per request on the hot path.
  */
-import { SseDecoder, type SseEventSink } from '../api/sse-decoder.js';
+import { SSE_BATCH_TOKENS, SseDecoder, type SseEventSink } from '../api/sse-decoder.js';
 import { OpenAiResponseState, StreamEventKind, excerpt } from '../api/openai-response-decoder.js';
 import { monotonicNs } from '../metrics/clock.js';
 import { RequestErrorCode, type RequestRecord } from '../metrics/request-record.js';
@@ -60,6 +60,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   ) {
     this.record = record;
     this.state = new OpenAiResponseState(ctx.captureText);
+    this.onSseBatch = ctx.captureText ? undefined : this.applySseBatch;
   }
 
   get isFinished(): boolean {
@@ -188,6 +189,24 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     } else if (kind === StreamEventKind.ServerError) {
       if (this.pendingError === '') this.pendingError = RequestErrorCode.streamError;
     }
+  }
+
+  /**
+   * A run of clean events from one read, scanned natively: all share the read's arrival time.
+   * Undefined when the text is kept (probe): then every event goes through onSseEvent.
+   */
+  readonly onSseBatch: ((buf: Buffer, out: Int32Array) => void) | undefined;
+
+  private applySseBatch(buf: Buffer, out: Int32Array): void {
+    const r = this.record;
+    const at = this.arrival;
+    if (r.firstChunk !== r.firstChunk) r.firstChunk = at; // NaN check
+    const tokens = out[SSE_BATCH_TOKENS];
+    if (tokens > 0) {
+      if (r.firstToken !== r.firstToken) r.firstToken = at;
+      for (let k = 0; k < tokens; k++) this.chunkTimes.push(at);
+    }
+    this.state.applyStreamBatch(buf, out);
   }
 
   // --- ConnectionUser ---

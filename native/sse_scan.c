@@ -1,0 +1,201 @@
+/*
+ * The per-read fast path of the SSE decoder: one call per socket read walks every clean
+ * `data: {json}\n\n` event in it and reports, in aggregate, what the measurement needs (events,
+ * token-bearing events, [DONE], finish reason, usage). It mirrors src/api/openai-chunk-scanner.ts
+ * exactly and stops — returning the offset — at anything it does not handle (a partial event,
+ * another field, CR line endings, multi-line data, an error object, malformed JSON), where the JS
+ * decoder takes over. JS stays the reference: tests compare both paths at every byte split.
+ *
+ * Why native: in JS each event cost 0.5–0.9 µs, most of it JS→C++ calls (indexOf, compare) at
+ * 25–100 ns each; one call per read instead of several per event is the remaining large step.
+ */
+#include <node_api.h>
+#include <stdint.h>
+#include <string.h>
+
+enum { OUT_EVENTS, OUT_TOKENS, OUT_DONE, OUT_FINISH_START, OUT_FINISH_END, OUT_PROMPT, OUT_COMPLETION, OUT_LEN };
+
+static int is_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+static int key_is(const uint8_t* b, size_t s, size_t len, const char* key) {
+  return strlen(key) == len && memcmp(b + s, key, len) == 0;
+}
+
+static int non_empty_string(const uint8_t* b, size_t j, size_t last) { return j + 1 < last && b[j] == '"' && b[j + 1] != '"'; }
+
+static int non_empty_array(const uint8_t* b, size_t j, size_t last) {
+  if (b[j] != '[') return 0;
+  j++;
+  while (j < last && is_space(b[j])) j++;
+  return j < last && b[j] != ']';
+}
+
+static int64_t integer_at(const uint8_t* b, size_t j, size_t last) {
+  int64_t n = 0;
+  size_t k = j;
+  for (; k < last && b[k] >= '0' && b[k] <= '9'; k++) n = n * 10 + (b[k] - '0');
+  return k == j ? -1 : n;
+}
+
+/* Scan one chunk b[start, end). Returns 0 empty, 1 token, -1 needs JS. Updates finish/usage. */
+static int scan_chunk(const uint8_t* b, size_t start, size_t end, int32_t* out) {
+  size_t i = start;
+  while (i < end && is_space(b[i])) i++;
+  if (i >= end) return -1;
+  size_t last = end - 1;
+  while (last > i && is_space(b[last])) last--;
+  if (b[i] != '{' || b[last] != '}') return -1;
+  int token = 0, in_choices = 0, in_usage = 0, depth = 0;
+  int32_t finish_start = -2, finish_end = -2;
+  int64_t prompt = -2, completion = -2;
+  while (i < last) {
+    uint8_t c = b[i];
+    if (c != '"') {
+      if (c == '{' || c == '[') depth++;
+      else if (c == '}' || c == ']') depth--;
+      i++;
+      continue;
+    }
+    size_t s = i + 1;
+    /* memchr for the closing quote; one preceded by an odd run of backslashes is escaped. */
+    i = s;
+    for (;;) {
+      const uint8_t* q = i < last ? memchr(b + i, '"', last - i) : NULL;
+      if (q == NULL) return -1;
+      i = (size_t)(q - b);
+      size_t bs = 0;
+      while (i - bs > s && b[i - bs - 1] == '\\') bs++;
+      if ((bs & 1) == 0) break;
+      i++;
+    }
+    size_t len = i - s;
+    i++;
+    size_t j = i;
+    while (j < last && is_space(b[j])) j++;
+    if (b[j] != ':') continue;
+    j++;
+    while (j < last && is_space(b[j])) j++;
+    switch (len) {
+      case 4:
+        if (in_choices && key_is(b, s, len, "text") && non_empty_string(b, j, last)) token = 1;
+        break;
+      case 5:
+        if (key_is(b, s, len, "usage")) {
+          if (b[j] == '{') in_usage = 1;
+        } else if (key_is(b, s, len, "error")) {
+          if (b[j] != 'n') return -1;
+        }
+        break;
+      case 7:
+        if (key_is(b, s, len, "content")) {
+          if (non_empty_string(b, j, last)) token = 1;
+        } else if (depth == 1 && key_is(b, s, len, "choices")) {
+          in_choices = 1;
+        }
+        break;
+      case 9:
+        if (key_is(b, s, len, "reasoning") && non_empty_string(b, j, last)) token = 1;
+        break;
+      case 10:
+        if (key_is(b, s, len, "tool_calls") && non_empty_array(b, j, last)) token = 1;
+        break;
+      case 13:
+        if (key_is(b, s, len, "finish_reason")) {
+          if (b[j] == '"') {
+            size_t e = j + 1;
+            while (e < last && b[e] != '"') e++;
+            if (e >= last) return -1;
+            finish_start = (int32_t)(j + 1);
+            finish_end = (int32_t)e;
+          }
+        } else if (key_is(b, s, len, "function_call")) {
+          if (b[j] != 'n') token = 1;
+        } else if (in_usage && key_is(b, s, len, "prompt_tokens")) {
+          int64_t n = integer_at(b, j, last);
+          if (n >= 0) prompt = n;
+        }
+        break;
+      case 17:
+        if (key_is(b, s, len, "reasoning_content")) {
+          if (non_empty_string(b, j, last)) token = 1;
+        } else if (in_usage && key_is(b, s, len, "completion_tokens")) {
+          int64_t n = integer_at(b, j, last);
+          if (n >= 0) completion = n;
+        }
+        break;
+    }
+    i = j;
+  }
+  /* Commit only now: a chunk that ends as "needs JS" leaves no partial effect. */
+  if (finish_start != -2) {
+    out[OUT_FINISH_START] = finish_start;
+    out[OUT_FINISH_END] = finish_end;
+  }
+  if (prompt != -2) out[OUT_PROMPT] = (int32_t)prompt;
+  if (completion != -2) out[OUT_COMPLETION] = (int32_t)completion;
+  return token;
+}
+
+/* scanSse(buf, start, end, out: Int32Array(7)) -> offset after the last event handled. */
+static napi_value ScanSse(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t* buf;
+  size_t buf_len;
+  if (argc < 4 || napi_get_buffer_info(env, argv[0], (void**)&buf, &buf_len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "scanSse(buf, start, end, out)");
+    return NULL;
+  }
+  int32_t start32, end32;
+  napi_get_value_int32(env, argv[1], &start32);
+  napi_get_value_int32(env, argv[2], &end32);
+  napi_typedarray_type type;
+  size_t out_len;
+  void* out_data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[3], &type, &out_len, &out_data, &ab, &off) != napi_ok || type != napi_int32_array || out_len < OUT_LEN) {
+    napi_throw_type_error(env, NULL, "scanSse: out must be an Int32Array(7)");
+    return NULL;
+  }
+  int32_t* out = (int32_t*)out_data;
+  size_t pos = (size_t)start32, end = (size_t)end32;
+  if (end > buf_len) end = buf_len;
+  out[OUT_EVENTS] = 0;
+  out[OUT_TOKENS] = 0;
+  out[OUT_DONE] = 0;
+  out[OUT_FINISH_START] = -1;
+  out[OUT_FINISH_END] = -1;
+  out[OUT_PROMPT] = -1;
+  out[OUT_COMPLETION] = -1;
+  while (pos + 5 < end) {
+    if (memcmp(buf + pos, "data:", 5) != 0) break;
+    const uint8_t* lf = memchr(buf + pos, '\n', end - pos);
+    if (lf == NULL) break;
+    size_t line_end = (size_t)(lf - buf);
+    if (line_end + 1 >= end || buf[line_end + 1] != '\n') break; /* not "\n\n": partial or multi-line */
+    if (line_end > pos && buf[line_end - 1] == '\r') break;
+    size_t v = pos + 5;
+    if (v < line_end && buf[v] == ' ') v++;
+    if (line_end - v == 6 && memcmp(buf + v, "[DONE]", 6) == 0) {
+      out[OUT_DONE] = 1;
+    } else {
+      int r = scan_chunk(buf, v, line_end, out);
+      if (r < 0) break;
+      out[OUT_TOKENS] += r;
+    }
+    out[OUT_EVENTS]++;
+    pos = line_end + 2;
+  }
+  napi_value result;
+  napi_create_int32(env, (int32_t)pos, &result);
+  return result;
+}
+
+napi_value RegisterSseScan(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "scanSse", NAPI_AUTO_LENGTH, ScanSse, NULL, &fn);
+  napi_set_named_property(env, exports, "scanSse", fn);
+  return exports;
+}

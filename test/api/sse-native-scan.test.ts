@@ -1,0 +1,103 @@
+/**
+ * The native per-read scanner (native/sse_scan.c) must give exactly what the JS path gives —
+ * token events, finish reason, usage, malformed/error outcomes — for every stream, split at every
+ * byte. Skipped where the addon was not built.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OpenAiResponseState, StreamEventKind } from '../../src/api/openai-response-decoder.js';
+import { SseDecoder, useNativeSseScan } from '../../src/api/sse-decoder.js';
+
+const available = useNativeSseScan(true);
+
+interface Outcome {
+  tokens: number;
+  finish: string;
+  prompt: number;
+  completion: number;
+  done: boolean;
+  kinds: number[];
+  batches: number;
+}
+
+/** Decodes like RequestExchange does: per-event path plus (when given) the native batch path. */
+function decode(stream: Buffer, splits: number[], native: boolean): Outcome {
+  useNativeSseScan(native);
+  const state = new OpenAiResponseState(false);
+  const out: Outcome = { tokens: 0, finish: '', prompt: -1, completion: -1, done: false, kinds: [], batches: 0 };
+  const sink = {
+    onSseEvent(event: string, buf: Buffer, start: number, end: number) {
+      const k = state.applyStreamEventBytes(event, buf, start, end);
+      if (k === StreamEventKind.Done) out.done = true;
+      else if (k !== StreamEventKind.Token && k !== StreamEventKind.Empty) out.kinds.push(k);
+    },
+    onSseBatch(buf: Buffer, o: Int32Array) {
+      out.batches++;
+      if (o[2] !== 0) out.done = true;
+      state.applyStreamBatch(buf, o);
+    },
+  };
+  const decoder = new SseDecoder(sink);
+  let prev = 0;
+  for (const cut of [...splits, stream.length]) {
+    // A fresh buffer per read, as sockets deliver them.
+    const piece = Buffer.from(stream.subarray(prev, cut));
+    decoder.write(piece, 0, piece.length);
+    prev = cut;
+  }
+  decoder.end();
+  out.tokens = state.tokenEvents;
+  out.finish = state.finishReason;
+  out.prompt = state.promptTokens;
+  out.completion = state.completionTokens;
+  return out;
+}
+
+const chunk = (delta: unknown, finish: string | null = null, extra: object = {}) =>
+  `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+
+const streams: Record<string, string> = {
+  typical:
+    chunk({ role: 'assistant', content: '' }) +
+    chunk({ content: 'héllo' }) +
+    chunk({ content: ' 世界 "quoted" \\ back' }) +
+    chunk({ reasoning_content: 'think' }) +
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] }) +
+    chunk({}, 'stop') +
+    `data: ${JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: 11, completion_tokens: 22 } })}\n\n` +
+    'data: [DONE]\n\n',
+  pythonSpacing:
+    'data: {"choices": [{"index": 0, "delta": {"content": "a"}, "finish_reason": null}]}\n\n' +
+    'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}], "usage": {"prompt_tokens": 5, "completion_tokens": 1}}\n\n' +
+    'data: [DONE]\n\n',
+  mixedFields: ': keep-alive\n\n' + chunk({ content: 'x' }) + 'event: message\n' + chunk({ content: 'y' }) + 'data: {"choices":[{"delta":\ndata: {"content":"z"}}]}\n\n' + 'id: 7\n' + chunk({ content: 'w' }) + 'data: [DONE]\n\n',
+  crlf: (chunk({ content: 'a' }) + chunk({}, 'stop') + 'data: [DONE]\n\n').replace(/\n/g, '\r\n'),
+  malformed: chunk({ content: 'a' }) + 'data: {not json\n\n' + chunk({ content: 'b' }) + 'data: {"choices":[{"delta":{"content":"unterminated}]}\n\n' + 'data: [DONE]\n\n',
+  error: chunk({ content: 'a' }) + 'data: {"error":{"message":"overloaded"}}\n\n' + 'data: [DONE]\n\n',
+  completions: 'data: {"choices":[{"text":"Once","finish_reason":null}]}\n\ndata: {"choices":[{"text":"","finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+  nestedChoices: 'data: {"detail":{"choices":[{"text":"no"}]},"choices":[{"delta":{"content":""}}]}\n\n',
+};
+
+test('native and JS paths agree on every stream, split at every byte', { skip: !available && 'native addon not built' }, () => {
+  for (const [name, text] of Object.entries(streams)) {
+    const stream = Buffer.from(text);
+    const reference = decode(stream, [], false);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const js = decode(stream, [cut], false);
+      const native = decode(stream, [cut], true);
+      const strip = (o: Outcome) => ({ ...o, batches: 0 });
+      assert.deepEqual(strip(js), strip(reference), `${name}: JS at split ${cut}`);
+      assert.deepEqual(strip(native), strip(reference), `${name}: native at split ${cut}`);
+    }
+  }
+  useNativeSseScan(true);
+});
+
+test('the native path really is taken for clean events', { skip: !available && 'native addon not built' }, () => {
+  const o = decode(Buffer.from(streams.typical), [], true);
+  assert.equal(o.batches, 1, 'one read, one native call');
+  assert.equal(o.tokens, 4);
+  assert.equal(o.finish, 'stop');
+  assert.equal(o.completion, 22);
+  useNativeSseScan(true);
+});
