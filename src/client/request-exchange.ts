@@ -178,13 +178,9 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   // --- SseEventSink ---
 
   onSseEvent(event: string, buf: Buffer, start: number, end: number): void {
-    const r = this.record;
-    if (r.firstChunk !== r.firstChunk) r.firstChunk = this.arrival; // NaN check
     const kind = this.state.applyStreamEventBytes(event, buf, start, end);
-    if (kind === StreamEventKind.Token) {
-      if (r.firstToken !== r.firstToken) r.firstToken = this.arrival;
-      this.chunkTimes.push(this.arrival);
-    } else if (kind === StreamEventKind.Malformed) {
+    this.noteArrivals(kind === StreamEventKind.Token ? 1 : 0);
+    if (kind === StreamEventKind.Malformed) {
       if (this.pendingError === '') this.pendingError = RequestErrorCode.malformedSse;
     } else if (kind === StreamEventKind.ServerError) {
       if (this.pendingError === '') this.pendingError = RequestErrorCode.streamError;
@@ -198,15 +194,19 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   readonly onSseBatch: ((buf: Buffer, out: Int32Array) => void) | undefined;
 
   private applySseBatch(buf: Buffer, out: Int32Array): void {
+    this.noteArrivals(out[SSE_BATCH_TOKENS]);
+    this.state.applyStreamBatch(buf, out);
+  }
+
+  /** Events arrived with the current read, `tokens` of them token-bearing. */
+  private noteArrivals(tokens: number): void {
     const r = this.record;
     const at = this.arrival;
     if (r.firstChunk !== r.firstChunk) r.firstChunk = at; // NaN check
-    const tokens = out[SSE_BATCH_TOKENS];
     if (tokens > 0) {
       if (r.firstToken !== r.firstToken) r.firstToken = at;
       for (let k = 0; k < tokens; k++) this.chunkTimes.push(at);
     }
-    this.state.applyStreamBatch(buf, out);
   }
 
   // --- ConnectionUser ---
