@@ -37,15 +37,25 @@ static int64_t integer_at(const uint8_t* b, size_t j, size_t last) {
   return k == j ? -1 : n;
 }
 
-/* Scan one chunk b[start, end). Returns 0 empty, 1 token, -1 needs JS. Updates finish/usage. */
-static int scan_chunk(const uint8_t* b, size_t start, size_t end, int32_t* out) {
+/*
+ * Scan one chunk b[start, end). Returns 0 empty, 1 token, -1 needs JS. Updates finish/usage.
+ * `from` (>= start) is where the walk begins: start, or the end of an envelope known to be
+ * byte-identical to one already scanned (then it is the `"choices"` key at depth 1). Sets
+ * *choices_at to the offset of that key when nothing before it mattered, else 0.
+ */
+static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, int32_t* out, size_t* choices_at) {
   size_t i = start;
+  *choices_at = 0;
   while (i < end && is_space(b[i])) i++;
   if (i >= end) return -1;
   size_t last = end - 1;
   while (last > i && is_space(b[last])) last--;
   if (b[i] != '{' || b[last] != '}') return -1;
-  int token = 0, in_choices = 0, in_usage = 0, depth = 0;
+  int token = 0, in_choices = 0, in_usage = 0, depth = 0, plain = from == start;
+  if (from > i) {
+    i = from;
+    depth = 1;
+  }
   int32_t finish_start = -2, finish_end = -2;
   int64_t prompt = -2, completion = -2;
   while (i < last) {
@@ -81,7 +91,10 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t end, int32_t* out) 
         break;
       case 5:
         if (key_is(b, s, len, "usage")) {
-          if (b[j] == '{') in_usage = 1;
+          if (b[j] == '{') {
+            in_usage = 1;
+            plain = 0;
+          }
         } else if (key_is(b, s, len, "error")) {
           if (b[j] != 'n') return -1;
         }
@@ -91,6 +104,8 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t end, int32_t* out) 
           if (non_empty_string(b, j, last)) token = 1;
         } else if (depth == 1 && key_is(b, s, len, "choices")) {
           in_choices = 1;
+          if (plain && !token) *choices_at = s - 1;
+          plain = 0;
         }
         break;
       case 9:
@@ -169,6 +184,8 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
   out[OUT_FINISH_END] = -1;
   out[OUT_PROMPT] = -1;
   out[OUT_COMPLETION] = -1;
+  /* The previous event's envelope (bytes before "choices"): skipped in the next one when identical. */
+  size_t env_src = 0, env_len = 0;
   while (pos + 5 < end) {
     if (memcmp(buf + pos, "data:", 5) != 0) break;
     const uint8_t* lf = memchr(buf + pos, '\n', end - pos);
@@ -181,8 +198,14 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
     if (line_end - v == 6 && memcmp(buf + v, "[DONE]", 6) == 0) {
       out[OUT_DONE] = 1;
     } else {
-      int r = scan_chunk(buf, v, line_end, out);
+      size_t from = v, choices_at = 0;
+      if (env_len > 0 && line_end - v > env_len && memcmp(buf + v, buf + env_src, env_len) == 0) from = v + env_len;
+      int r = scan_chunk(buf, v, from, line_end, out, &choices_at);
       if (r < 0) break;
+      if (from == v && choices_at > v) {
+        env_src = v;
+        env_len = choices_at - v;
+      }
       out[OUT_TOKENS] += r;
     }
     out[OUT_EVENTS]++;

@@ -75,6 +75,12 @@ const streams: Record<string, string> = {
   malformed: chunk({ content: 'a' }) + 'data: {not json\n\n' + chunk({ content: 'b' }) + 'data: {"choices":[{"delta":{"content":"unterminated}]}\n\n' + 'data: [DONE]\n\n',
   error: chunk({ content: 'a' }) + 'data: {"error":{"message":"overloaded"}}\n\n' + 'data: [DONE]\n\n',
   completions: 'data: {"choices":[{"text":"Once","finish_reason":null}]}\n\ndata: {"choices":[{"text":"","finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+  // Envelope skipping: only a byte-identical prefix with nothing that matters before "choices".
+  tokenBeforeChoices: 'data: {"content":"x","choices":[{"delta":{}}]}\n\n'.repeat(3),
+  usageBeforeChoices:
+    'data: {"usage":{"prompt_tokens":1,"completion_tokens":2},"choices":[{"delta":{"content":"a"}}]}\n\n' +
+    'data: {"usage":{"prompt_tokens":1,"completion_tokens":3},"choices":[{"delta":{"content":"b"}}]}\n\n',
+  changingEnvelope: chunk({ content: 'a' }) + chunk({ content: 'b' }, null, { created: 2 }) + chunk({ content: '' }, 'stop', { created: 2 }) + chunk({ content: 'c' }),
   nestedChoices: 'data: {"detail":{"choices":[{"text":"no"}]},"choices":[{"delta":{"content":""}}]}\n\n',
 };
 
