@@ -7,9 +7,10 @@
  *   sse        12.1 KB OpenAI chat stream, 65 events, sent with sendfile
  *   sse-small  the same stream, written in 128-byte pieces (events split across reads)
  * llm-loadgen decodes every SSE event and timestamps every token chunk (full measurement); the
- * other tools only count responses.
+ * other tools only count responses. `node-floor` (node-floor-client.ts) is the least a Node client
+ * can do per request: write it, read the response to its end, nothing else.
  *
- *   node --import tsx bench/client-throughput.ts [--duration 10] [--conns 64,256,1024] [--targets json,sse,sse-small] [--tools wrk,h2load,autocannon,llm-loadgen]
+ *   node --import tsx bench/client-throughput.ts [--duration 10] [--conns 64,256,1024] [--targets json,sse,sse-small] [--tools wrk,h2load,autocannon,node-floor,llm-loadgen]
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { ensureDebianTools } from './debian-tools.js';
@@ -28,7 +29,7 @@ function opt(name: string, fallback: string): string {
 const durationS = Number(opt('duration', '10'));
 const conns = opt('conns', '64,256,1024').split(',').map(Number);
 const targets = opt('targets', 'json,sse,sse-small').split(',');
-const tools = opt('tools', 'wrk,h2load,autocannon,llm-loadgen').split(',');
+const tools = opt('tools', 'wrk,h2load,autocannon,node-floor,llm-loadgen').split(',');
 const cores = os.availableParallelism();
 const serverCore = '0';
 const clientCore = cores > 1 ? '1' : '0';
@@ -125,6 +126,10 @@ function measure(tool: string, target: string, c: number): Measured {
       const json = JSON.parse(out.slice(out.indexOf('{'))) as { requests: { average: number } };
       return { rps: json.requests.average };
     }
+    case 'node-floor': {
+      const out = run(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'node-floor-client.ts'), '--url', url, '--conns', String(c), '--duration', String(durationS)]);
+      return { rps: (JSON.parse(out.trim().split('\n').pop()!) as { rps: number }).rps };
+    }
     case 'llm-loadgen': {
       const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-tp-'));
       try {
@@ -170,15 +175,16 @@ async function main(): Promise<void> {
         const perEvent = ours?.cpuUsPerRequest !== undefined && target !== 'json' ? ((ours.cpuUsPerRequest * 1000) / sseEvents).toFixed(0) : '—';
         const eventsPerS = ours !== undefined && target !== 'json' ? ((ours.rps * sseEvents) / 1e6).toFixed(2) : '—';
         rows.push(
-          `| ${target} | ${c} | ${tools.map((t) => (results[t] ? results[t].rps.toFixed(0) : '—')).join(' | ')} | ${ratio('wrk')} | ${ratio('h2load')} | ${ratio('autocannon')} | ${ours?.cpuUsPerRequest?.toFixed(1) ?? '—'} | ${perEvent} | ${eventsPerS} | ${ours?.failed ?? '—'} |`,
+          `| ${target} | ${c} | ${tools.map((t) => (results[t] ? results[t].rps.toFixed(0) : '—')).join(' | ')} | ${ratio('wrk')} | ${ratio('h2load')} | ${ratio('autocannon')} | ${ratio('node-floor')} | ${ours?.cpuUsPerRequest?.toFixed(1) ?? '—'} | ${perEvent} | ${eventsPerS} | ${ours?.failed ?? '—'} |`,
         );
       }
     }
   } finally {
     nginx.kill('SIGQUIT');
+    rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\n| target | conns | ${tools.join(' req/s | ')} req/s | ours/wrk | ours/h2load | ours/autocannon | our CPU µs/req | our CPU ns/event | our M events/s | our failed |`);
-  console.log(`|${'---|'.repeat(tools.length + 10)}`);
+  console.log(`\n| target | conns | ${tools.join(' req/s | ')} req/s | ours/wrk | ours/h2load | ours/autocannon | ours/node-floor | our CPU µs/req | our CPU ns/event | our M events/s | our failed |`);
+  console.log(`|${'---|'.repeat(tools.length + 11)}`);
   for (const r of rows) console.log(r);
 }
 
