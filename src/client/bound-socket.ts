@@ -16,19 +16,19 @@ export function bindNoPortAvailable(): boolean {
  * A socket bound to `sourceIp` (port picked at connect time) and connecting to host:port.
  * Errors (EADDRNOTAVAIL included) arrive as the socket's 'error' event, like any connect error.
  */
-export function connectBoundNoPort(sourceIp: string, host: string, port: number): net.Socket {
+export function connectBoundNoPort(sourceIp: string, host: string, port: number, onread?: net.OnReadOpts): net.Socket {
   const a = nativeAddon();
   if (a === null) throw new Error('bind_no_port addon not available');
   let fd: number;
   try {
     fd = a.boundSocket(sourceIp);
   } catch (err) {
-    const socket = new net.Socket();
+    const socket = new net.Socket({ onread } as net.SocketConstructorOpts);
     process.nextTick(() => socket.destroy(err as Error));
     return socket;
   }
   // manualStart: do not read before the socket is connected.
-  const socket = new net.Socket({ fd, manualStart: true } as net.SocketConstructorOpts & { manualStart: boolean });
+  const socket = new net.Socket({ fd, manualStart: true, onread } as net.SocketConstructorOpts & { manualStart: boolean });
   socket.setNoDelay(true);
   socket.connect({ host, port });
   return socket;

@@ -188,8 +188,8 @@ export class ConnectionPool implements ConnectionOwner {
   private startConnect(): void {
     this.connecting++;
     this.stats.connectsStarted++;
-    const { socket, sourceIp } = this.options.connector.connect(this.options.target);
-    const conn = new Http1Connection(socket, sourceIp, this, this.options.target.tls ? 'secureConnect' : 'connect');
+    const { socket, sourceIp, sharedRead } = this.options.connector.connect(this.options.target);
+    const conn = new Http1Connection(socket, sourceIp, this, this.options.target.tls ? 'secureConnect' : 'connect', sharedRead);
     this.pending.add(conn);
     // One sweep timer for all pending connects instead of a timer per connect.
     if (this.connectSweep === null) {

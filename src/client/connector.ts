@@ -5,6 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { bindNoPortAvailable, connectBoundNoPort } from './bound-socket.js';
+import { sharedReadOption } from './http1-connection.js';
 
 export interface ConnectTarget {
   /** Resolved IP address to connect to. */
@@ -26,8 +27,11 @@ export class Connector {
     this.bindNoPort = sourceIps.length > 0 && bindNoPortAvailable();
   }
 
-  /** Start a connection. Returns the socket and the source IP it is bound to ('' = OS choice). */
-  connect(target: ConnectTarget): { socket: net.Socket; sourceIp: string } {
+  /**
+   * Start a connection. Returns the socket, the source IP it is bound to ('' = OS choice), and
+   * whether it reads into the shared read buffer (plain TCP) instead of emitting 'data' (TLS).
+   */
+  connect(target: ConnectTarget): { socket: net.Socket; sourceIp: string; sharedRead: boolean } {
     let sourceIp = '';
     if (this.sourceIps.length > 0) {
       sourceIp = this.sourceIps[this.next];
@@ -35,9 +39,9 @@ export class Connector {
     }
     const localAddress = sourceIp === '' ? undefined : sourceIp;
     if (localAddress !== undefined && this.bindNoPort) {
-      const raw = connectBoundNoPort(localAddress, target.address, target.port);
+      const raw = connectBoundNoPort(localAddress, target.address, target.port, target.tls ? undefined : sharedReadOption);
       const socket = target.tls ? tls.connect({ socket: raw, servername: sni(target), rejectUnauthorized: !target.insecure, ALPNProtocols: ['http/1.1'] }) : raw;
-      return { socket, sourceIp };
+      return { socket, sourceIp, sharedRead: !target.tls };
     }
     const socket = target.tls
       ? tls.connect({
@@ -49,8 +53,8 @@ export class Connector {
           ALPNProtocols: ['http/1.1'],
           // tls.connect hands these options to net.connect, which honours localAddress.
         } as tls.ConnectionOptions & { localAddress?: string })
-      : net.connect({ host: target.address, port: target.port, localAddress, noDelay: true });
-    return { socket, sourceIp };
+      : net.connect({ host: target.address, port: target.port, localAddress, noDelay: true, onread: sharedReadOption });
+    return { socket, sourceIp, sharedRead: !target.tls };
   }
 }
 

@@ -256,7 +256,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
 
   private keepBody(buf: Buffer, start: number, end: number, limit: number): void {
     const room = limit - this.bodyBytes;
-    if (room > 0) this.bodyParts.push(buf.subarray(start, start + Math.min(room, end - start)));
+    // A copy: the read buffer is reused by the next read (client/http1-connection.ts).
+    if (room > 0) this.bodyParts.push(Buffer.from(buf.subarray(start, start + Math.min(room, end - start))));
     this.bodyBytes += end - start;
   }
 

@@ -145,7 +145,7 @@ test('EADDRNOTAVAIL is back-pressure: counted, retried, every waiter still gets 
         this.failures--;
         const socket = new net.Socket();
         setImmediate(() => socket.destroy(Object.assign(new Error('connect EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })));
-        return { socket, sourceIp: '' };
+        return { socket, sourceIp: '', sharedRead: false };
       }
       return super.connect(t);
     }
@@ -192,6 +192,7 @@ test('each new connection binds the next source IP, round-robin', async () => {
   const plain = new Connector([]).connect(target(server.port));
   await new Promise<void>((resolve) => plain.socket.once('connect', resolve));
   assert.equal(plain.sourceIp, '', 'no source IPs: the OS chooses');
+  assert.equal(plain.sharedRead, true, 'plain TCP reads into the shared read buffer');
   plain.socket.destroy();
   await server.close();
 });

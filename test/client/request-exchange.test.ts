@@ -668,3 +668,59 @@ test('concurrency 4 over keep-alive connections: every request succeeds, connect
     await server.close();
   }
 });
+
+test('responses trickled in small pieces on 16 connections at once decode exactly (reads share one buffer)', async () => {
+  // Every response echoes its own prompt, so bytes kept from another connection's read would show.
+  const pieces = (text: string): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < text.length; ) {
+      const n = 1 + ((i * 7919) % 37);
+      out.push(text.slice(i, i + n));
+      i += n;
+    }
+    return out;
+  };
+  const trickle = (r: RawRequest, text: string): void => {
+    const parts = pieces(text);
+    const next = (k: number): void => {
+      if (k >= parts.length) return;
+      write(r.socket, parts[k]);
+      server.later(k % 3 === 0 ? 1 : 0, () => next(k + 1));
+    };
+    next(0);
+  };
+  const promptOf = (r: RawRequest): string => /"content":"(p\d+)"/.exec(r.body)![1];
+  const server = await rawServer((r) => {
+    const p = promptOf(r);
+    const n = Number(p.slice(1)) + 1;
+    if (r.head.includes('"stream":true') || r.body.includes('"stream":true')) {
+      const events = role() + content(p) + content('-' + p) + finish() + usage(3, n) + DONE;
+      trickle(r, SSE_HEAD + chunk(events) + LAST_CHUNK);
+    } else {
+      const answer = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: p }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: n, total_tokens: 3 + n } });
+      trickle(r, `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(answer)}\r\n\r\n${answer}`);
+    }
+  });
+  const samples = Array.from({ length: 16 }, (_, i) => ({ prompt: `p${i}` }));
+  const common = { samples, concurrency: 16, maxConnections: 16, maxConcurrentConnects: 16, maxRequests: 96 };
+  try {
+    for (const [streaming, captureText] of [
+      [true, true],
+      [true, false],
+      [false, true],
+    ] as const) {
+      const { records } = await runShard(plan(server.port, { ...common, captureText, request: { apiType: 'chat', model: 'm', streaming, maxOutputTokens: 16 } }));
+      assert.equal(records.length, 96);
+      for (const r of records) {
+        const what = `streaming=${streaming} captureText=${captureText} record ${r.id}`;
+        assert.equal(r.error, '', `${what}: ${r.errorMessage}`);
+        assert.equal(r.outputTokens, r.sampleIndex + 1, what);
+        assert.equal(r.finishReason, 'stop', what);
+        if (captureText) assert.equal(r.text, streaming ? `p${r.sampleIndex}-p${r.sampleIndex}` : `p${r.sampleIndex}`, what);
+        if (streaming) assert.equal(r.chunkTimes.length, 2, what);
+      }
+    }
+  } finally {
+    await server.close();
+  }
+});
