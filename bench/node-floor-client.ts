@@ -3,7 +3,8 @@
  * reading its response to the end (Content-Length), in a loop, for a fixed time. It decodes nothing,
  * timestamps nothing and keeps no records — so no Node client that does one socket write and reads a
  * response per request can beat it on one core. `client-throughput.ts` runs it beside wrk and h2load
- * to separate what Node's I/O costs from what llm-loadgen's measurement costs.
+ * to separate what Node's I/O costs from what llm-loadgen's measurement costs. It reads the way
+ * llm-loadgen does, into one shared buffer (`onread`), the fastest read path Node has.
  *
  *   node bench/node-floor-client.ts --url http://127.0.0.1:18202/v1/chat/completions --conns 64 --duration 5
  * prints one JSON line: {"requests":N,"seconds":S,"rps":R,"cpu_us_per_request":U}
@@ -22,6 +23,7 @@ const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', c
 const request = Buffer.from(
   `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
 );
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CL = Buffer.from('content-length:');
 
@@ -32,16 +34,26 @@ const cpuStart = process.cpuUsage();
 
 /** Bytes of the response still to come; -1 while the head is incomplete. */
 function startConnection(): void {
-  const socket = net.connect(Number(url.port), url.hostname);
+  const socket = net.connect({
+    port: Number(url.port),
+    host: url.hostname,
+    onread: {
+      buffer: SHARED_READ_BUFFER,
+      callback: (n: number, b: Uint8Array) => {
+        onChunk((b as Buffer).subarray(0, n));
+        return true;
+      },
+    },
+  });
   socket.setNoDelay(true);
   let remaining = -1;
   let head: Buffer | null = null;
   socket.on('connect', () => socket.write(request));
-  socket.on('data', (chunk: Buffer) => {
+  function onChunk(chunk: Buffer): void {
     let buf = chunk;
     while (buf.length > 0) {
       if (remaining < 0) {
-        head = head === null ? buf : Buffer.concat([head, buf]);
+        head = head === null ? Buffer.from(buf) : Buffer.concat([head, buf]);
         const end = head.indexOf(HEAD_END);
         if (end < 0) return;
         const lower = head.subarray(0, end).toString('latin1').toLowerCase();
@@ -63,7 +75,7 @@ function startConnection(): void {
         socket.write(request);
       }
     }
-  });
+  }
   socket.on('error', (e) => {
     process.stderr.write(`node-floor: ${e.message}\n`);
     process.exit(1);
