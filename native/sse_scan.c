@@ -6,6 +6,14 @@
  * another field, CR line endings, multi-line data, an error object, malformed JSON), where the JS
  * decoder takes over. JS stays the reference: tests compare both paths at every byte split.
  *
+ * Template events: consecutive chunks of one stream usually differ only in the text of their
+ * delta. After a chunk whose only token source is one string value (and no finish reason or
+ * usage), the next chunk is matched against it: the bytes up to and including that value's
+ * opening quote must be identical, the value must end at an unescaped quote with no raw line
+ * break, and every byte after it must be identical up to the event's end. Such a chunk parses
+ * exactly as its template did, with only the value's emptiness to decide — about a quarter of a
+ * full scan.
+ *
  * Why native: in JS each event cost 0.5–0.9 µs, most of it JS→C++ calls (indexOf, compare) at
  * 25–100 ns each; one call per read instead of several per event is the remaining large step.
  */
@@ -43,9 +51,13 @@ static int64_t integer_at(const uint8_t* b, size_t j, size_t last) {
  * byte-identical to one already scanned (then it is the `"choices"` key at depth 1). Sets
  * *choices_at to the offset of that key when nothing before it mattered, else 0.
  */
-static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, int32_t* out, size_t* choices_at) {
+static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, int32_t* out, size_t* choices_at, size_t* token_value_at) {
   size_t i = start;
   *choices_at = 0;
+  *token_value_at = 0;
+  /* Token sources seen (a template needs exactly one, a string value). */
+  int sources = 0;
+  size_t string_value_at = 0;
   while (i < end && is_space(b[i])) i++;
   if (i >= end) return -1;
   size_t last = end - 1;
@@ -87,7 +99,11 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
     while (j < last && is_space(b[j])) j++;
     switch (len) {
       case 4:
-        if (in_choices && key_is(b, s, len, "text") && non_empty_string(b, j, last)) token = 1;
+        if (in_choices && key_is(b, s, len, "text")) {
+          sources++;
+          string_value_at = j;
+          if (non_empty_string(b, j, last)) token = 1;
+        }
         break;
       case 5:
         if (key_is(b, s, len, "usage")) {
@@ -101,6 +117,8 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
         break;
       case 7:
         if (key_is(b, s, len, "content")) {
+          sources++;
+          string_value_at = j;
           if (non_empty_string(b, j, last)) token = 1;
         } else if (depth == 1 && key_is(b, s, len, "choices")) {
           in_choices = 1;
@@ -109,10 +127,17 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
         }
         break;
       case 9:
-        if (key_is(b, s, len, "reasoning") && non_empty_string(b, j, last)) token = 1;
+        if (key_is(b, s, len, "reasoning")) {
+          sources++;
+          string_value_at = j;
+          if (non_empty_string(b, j, last)) token = 1;
+        }
         break;
       case 10:
-        if (key_is(b, s, len, "tool_calls") && non_empty_array(b, j, last)) token = 1;
+        if (key_is(b, s, len, "tool_calls")) {
+          sources += 2; /* not a string: never a template */
+          if (non_empty_array(b, j, last)) token = 1;
+        }
         break;
       case 13:
         if (key_is(b, s, len, "finish_reason")) {
@@ -124,6 +149,7 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
             finish_end = (int32_t)e;
           }
         } else if (key_is(b, s, len, "function_call")) {
+          sources += 2;
           if (b[j] != 'n') token = 1;
         } else if (in_usage && key_is(b, s, len, "prompt_tokens")) {
           int64_t n = integer_at(b, j, last);
@@ -132,6 +158,8 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
         break;
       case 17:
         if (key_is(b, s, len, "reasoning_content")) {
+          sources++;
+          string_value_at = j;
           if (non_empty_string(b, j, last)) token = 1;
         } else if (in_usage && key_is(b, s, len, "completion_tokens")) {
           int64_t n = integer_at(b, j, last);
@@ -141,6 +169,8 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
     }
     i = j;
   }
+  /* A template: one string value decides the token, and nothing else in the chunk mattered. */
+  if (sources == 1 && string_value_at > 0 && b[string_value_at] == '"' && finish_start == -2 && prompt == -2 && completion == -2 && !in_usage) *token_value_at = string_value_at;
   /* Commit only now: a chunk that ends as "needs JS" leaves no partial effect. */
   if (finish_start != -2) {
     out[OUT_FINISH_START] = finish_start;
@@ -186,8 +216,40 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
   out[OUT_COMPLETION] = -1;
   /* The previous event's envelope (bytes before "choices"): skipped in the next one when identical. */
   size_t env_src = 0, env_len = 0;
+  /* The template (see the header): its event start, the offset of its value's opening quote from
+   * that start, and where its bytes after the value's closing quote begin and how many. */
+  size_t tpl_src = 0, tpl_prefix = 0, tpl_suffix_src = 0, tpl_suffix = 0;
   while (pos + 5 < end) {
     if (memcmp(buf + pos, "data:", 5) != 0) break;
+    if (tpl_prefix > 0) {
+      size_t v = pos + 5;
+      if (v < end && buf[v] == ' ') v++;
+      size_t s = v + tpl_prefix + 1; /* first byte of the value */
+      if (s + tpl_suffix + 2 <= end && memcmp(buf + v, buf + tpl_src, tpl_prefix + 1) == 0) {
+        size_t q = s;
+        int found = 0;
+        for (;;) {
+          const uint8_t* p = q < end ? memchr(buf + q, '"', end - q) : NULL;
+          if (p == NULL) break;
+          q = (size_t)(p - buf);
+          size_t bs = 0;
+          while (q - bs > s && buf[q - bs - 1] == '\\') bs++;
+          if ((bs & 1) == 0) {
+            found = 1;
+            break;
+          }
+          q++;
+        }
+        size_t after = q + 1;
+        if (found && after + tpl_suffix + 2 <= end && memchr(buf + s, '\n', q - s) == NULL && memchr(buf + s, '\r', q - s) == NULL &&
+            memcmp(buf + after, buf + tpl_suffix_src, tpl_suffix) == 0 && buf[after + tpl_suffix] == '\n' && buf[after + tpl_suffix + 1] == '\n') {
+          out[OUT_TOKENS] += q > s;
+          out[OUT_EVENTS]++;
+          pos = after + tpl_suffix + 2;
+          continue;
+        }
+      }
+    }
     const uint8_t* lf = memchr(buf + pos, '\n', end - pos);
     if (lf == NULL) break;
     size_t line_end = (size_t)(lf - buf);
@@ -198,13 +260,31 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
     if (line_end - v == 6 && memcmp(buf + v, "[DONE]", 6) == 0) {
       out[OUT_DONE] = 1;
     } else {
-      size_t from = v, choices_at = 0;
+      size_t from = v, choices_at = 0, value_at = 0;
       if (env_len > 0 && line_end - v > env_len && memcmp(buf + v, buf + env_src, env_len) == 0) from = v + env_len;
-      int r = scan_chunk(buf, v, from, line_end, out, &choices_at);
+      int r = scan_chunk(buf, v, from, line_end, out, &choices_at, &value_at);
       if (r < 0) break;
       if (from == v && choices_at > v) {
         env_src = v;
         env_len = choices_at - v;
+      }
+      tpl_prefix = 0;
+      if (value_at > v) {
+        /* The value's closing quote: the first unescaped one (scan_chunk accepted the string). */
+        size_t q = value_at + 1;
+        for (;;) {
+          while (q < line_end && buf[q] != '"') q++;
+          size_t bs = 0;
+          while (q - bs > value_at + 1 && buf[q - bs - 1] == '\\') bs++;
+          if (q >= line_end || (bs & 1) == 0) break;
+          q++;
+        }
+        if (q < line_end) {
+          tpl_src = v;
+          tpl_prefix = value_at - v;
+          tpl_suffix_src = q + 1;
+          tpl_suffix = line_end - (q + 1);
+        }
       }
       out[OUT_TOKENS] += r;
     }

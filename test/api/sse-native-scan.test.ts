@@ -82,6 +82,14 @@ const streams: Record<string, string> = {
     'data: {"usage":{"prompt_tokens":1,"completion_tokens":3},"choices":[{"delta":{"content":"b"}}]}\n\n',
   changingEnvelope: chunk({ content: 'a' }) + chunk({ content: 'b' }, null, { created: 2 }) + chunk({ content: '' }, 'stop', { created: 2 }) + chunk({ content: 'c' }),
   nestedChoices: 'data: {"detail":{"choices":[{"text":"no"}]},"choices":[{"delta":{"content":""}}]}\n\n',
+  // Template events (a chunk matched against the previous one, only its delta text differing).
+  templateEscapes: ['a', 'b\\', 'c"', '\\"', '', 'd', '"},"logprobs":null,"finish_reason":"stop"}]}', 'é世', '', 'e'].map((t) => chunk({ content: t })).join('') + chunk({ content: 'f' }, 'stop') + 'data: [DONE]\n\n',
+  templateThenMore: chunk({ content: 'a' }) + chunk({ content: 'b' }) + chunk({ content: 'c', reasoning_content: 'r' }) + chunk({ content: '', reasoning_content: 'r' }) + chunk({ content: 'd' }) + chunk({ content: 'e' }, null, { usage: { prompt_tokens: 1, completion_tokens: 9 } }) + chunk({ content: 'g' }),
+  templateRawNewline: 'data: {"choices":[{"delta":{"content":"a"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"b\nc"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"d"}}]}\n\n',
+  templateLineShapes:
+    'data: {"choices":[{"delta":{"content":"a"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"b"}}]}  \n\n' + 'data:{"choices":[{"delta":{"content":"c"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"d"}}]}\n: c\n\n' + 'data: {"choices":[{"delta":{"content":"e"}}]}\r\n\r\n' + 'data: {"choices":[{"delta":{"content":"f"}}]}\n\n',
+  templateCompletions: ['Once', ' upon', '', ' a'].map((t) => `data: {"id":"x","choices":[{"text":${JSON.stringify(t)},"index":0,"finish_reason":null}]}\n\n`).join('') + 'data: {"id":"x","choices":[{"text":"","index":0,"finish_reason":"length"}]}\n\ndata: [DONE]\n\n',
+  templateToolCalls: chunk({ content: 'a' }) + chunk({ tool_calls: [{ index: 0, function: { arguments: '' } }] }) + chunk({ tool_calls: [{ index: 0, function: { arguments: 'x' } }] }) + chunk({ content: 'b' }),
 };
 
 test('native and JS paths agree on every stream, split at every byte', { skip: !available && 'native addon not built' }, () => {
