@@ -43,7 +43,12 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   private mode = BodyMode.None;
   private sse: SseDecoder | null = null;
   private readonly state: OpenAiResponseState;
-  private chunkTimes: number[] = [];
+  /**
+   * Token-chunk arrivals as runs: [arrival, count, arrival, count, …] (every token event of one
+   * socket read shares its arrival). Packed into the record batch when the request finishes; the
+   * record's own chunkTimes stays empty in the shard.
+   */
+  readonly chunkRuns: number[] = [];
   private bodyParts: Buffer[] = [];
   private bodyBytes = 0;
   /** Arrival time of the socket read being decoded (taken at the read, before parsing): every event in one read shares it. */
@@ -205,7 +210,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     if (r.firstChunk !== r.firstChunk) r.firstChunk = at; // NaN check
     if (tokens > 0) {
       if (r.firstToken !== r.firstToken) r.firstToken = at;
-      for (let k = 0; k < tokens; k++) this.chunkTimes.push(at);
+      const runs = this.chunkRuns;
+      const n = runs.length;
+      if (n > 0 && runs[n - 2] === at) runs[n - 1] += tokens;
+      else runs.push(at, tokens);
     }
   }
 
@@ -272,7 +280,6 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.end = end;
     r.error = code;
     r.errorMessage = message;
-    r.chunkTimes = Float64Array.from(this.chunkTimes);
     this.bodyParts = [];
     const conn = this.conn;
     this.conn = null;

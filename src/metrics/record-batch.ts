@@ -29,28 +29,35 @@ const ERROR_INDEX = new Map(ERROR_CODES.map((c, i) => [c, i]));
 const TOKEN_SOURCES: TokenCountSource[] = ['none', 'usage', 'chunks'];
 const TOKEN_SOURCE_INDEX = new Map(TOKEN_SOURCES.map((s, i) => [s, i]));
 
-export function packRecords(records: readonly RequestRecord[]): RecordBatch {
-  const n = records.length;
-  let chunkTotal = 0;
-  for (const r of records) chunkTotal += r.chunkTimes.length;
-  const times = new Float64Array(n * TIME_FIELDS);
-  const ints = new Int32Array(n * INT_FIELDS);
-  const chunkTimes = new Float64Array(chunkTotal);
-  const texts = new Int32Array(n).fill(-1);
-  const strings = [''];
-  const index = new Map<string, number>([['', 0]]);
-  const intern = (s: string): number => {
-    let i = index.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
-    }
-    return i;
-  };
-  let c = 0;
-  for (let k = 0; k < n; k++) {
-    const r = records[k];
+/**
+ * Packs records one by one as they finish, into typed arrays that grow and are reused from batch
+ * to batch: no per-record object survives its request. Chunk times arrive as runs — (arrival,
+ * count) pairs, because every token event in one socket read shares that read's arrival time —
+ * and are expanded here with a native fill.
+ */
+export class RecordBatchBuilder {
+  private times = new Float64Array(256 * TIME_FIELDS);
+  private ints = new Int32Array(256 * INT_FIELDS);
+  private texts = new Int32Array(256);
+  private chunks = new Float64Array(16_384);
+  private chunkCount = 0;
+  private strings: string[] = [''];
+  private index = new Map<string, number>([['', 0]]);
+  /** Records added since the last take(). */
+  count = 0;
+
+  /**
+   * Add one finished record. `chunkRuns` ([arrival, count, arrival, count, …]) replaces
+   * r.chunkTimes when given (the shard's exchanges keep runs, not per-chunk arrays).
+   */
+  add(r: RequestRecord, chunkRuns: readonly number[] | null): void {
+    const k = this.count;
+    if ((k + 1) * TIME_FIELDS > this.times.length) this.growRecords();
+    let chunkTotal = 0;
+    if (chunkRuns === null) chunkTotal = r.chunkTimes.length;
+    else for (let j = 1; j < chunkRuns.length; j += 2) chunkTotal += chunkRuns[j];
+    if (this.chunkCount + chunkTotal > this.chunks.length) this.growChunks(this.chunkCount + chunkTotal);
+    const times = this.times;
     const t = k * TIME_FIELDS;
     times[t] = r.scheduled;
     times[t + 1] = r.dispatched;
@@ -60,6 +67,7 @@ export function packRecords(records: readonly RequestRecord[]): RecordBatch {
     times[t + 5] = r.firstChunk;
     times[t + 6] = r.firstToken;
     times[t + 7] = r.end;
+    const ints = this.ints;
     const i = k * INT_FIELDS;
     ints[i] = r.id;
     ints[i + 1] = r.sampleIndex;
@@ -68,16 +76,76 @@ export function packRecords(records: readonly RequestRecord[]): RecordBatch {
     ints[i + 4] = r.status;
     ints[i + 5] = r.inputTokens;
     ints[i + 6] = r.outputTokens;
-    ints[i + 7] = r.chunkTimes.length;
+    ints[i + 7] = chunkTotal;
     ints[i + 8] = (r.streaming ? 1 : 0) | (r.reused ? 2 : 0) | (TOKEN_SOURCE_INDEX.get(r.tokenSource)! << 2) | (ERROR_INDEX.get(r.error)! << 4);
-    ints[i + 9] = r.sourceIp === '' ? 0 : intern(r.sourceIp);
-    ints[i + 10] = r.errorMessage === '' ? 0 : intern(r.errorMessage);
-    ints[i + 11] = r.finishReason === '' ? 0 : intern(r.finishReason);
-    if (r.text !== undefined) texts[k] = intern(r.text);
-    chunkTimes.set(r.chunkTimes, c);
-    c += r.chunkTimes.length;
+    ints[i + 9] = r.sourceIp === '' ? 0 : this.intern(r.sourceIp);
+    ints[i + 10] = r.errorMessage === '' ? 0 : this.intern(r.errorMessage);
+    ints[i + 11] = r.finishReason === '' ? 0 : this.intern(r.finishReason);
+    this.texts[k] = r.text !== undefined ? this.intern(r.text) : -1;
+    let c = this.chunkCount;
+    if (chunkRuns === null) {
+      this.chunks.set(r.chunkTimes, c);
+      c += chunkTotal;
+    } else {
+      for (let j = 0; j < chunkRuns.length; j += 2) {
+        this.chunks.fill(chunkRuns[j], c, c + chunkRuns[j + 1]);
+        c += chunkRuns[j + 1];
+      }
+    }
+    this.chunkCount = c;
+    this.count = k + 1;
   }
-  return { count: n, times, ints, chunkTimes, strings, texts };
+
+  /** The records added so far, in arrays of their exact size (copies: they cross IPC whole); then empty. */
+  take(): RecordBatch {
+    const n = this.count;
+    const batch: RecordBatch = {
+      count: n,
+      times: this.times.slice(0, n * TIME_FIELDS),
+      ints: this.ints.slice(0, n * INT_FIELDS),
+      chunkTimes: this.chunks.slice(0, this.chunkCount),
+      strings: this.strings,
+      texts: this.texts.slice(0, n),
+    };
+    this.count = 0;
+    this.chunkCount = 0;
+    this.strings = [''];
+    this.index = new Map([['', 0]]);
+    return batch;
+  }
+
+  private intern(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+
+  private growRecords(): void {
+    const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.times = grow(this.times, (n) => new Float64Array(n));
+    this.ints = grow(this.ints, (n) => new Int32Array(n));
+    this.texts = grow(this.texts, (n) => new Int32Array(n));
+  }
+
+  private growChunks(needed: number): void {
+    const b = new Float64Array(Math.max(needed, this.chunks.length * 2));
+    b.set(this.chunks.subarray(0, this.chunkCount));
+    this.chunks = b;
+  }
+}
+
+export function packRecords(records: readonly RequestRecord[]): RecordBatch {
+  const builder = new RecordBatchBuilder();
+  for (const r of records) builder.add(r, null);
+  return builder.take();
 }
 
 export function unpackRecords(b: RecordBatch): RequestRecord[] {

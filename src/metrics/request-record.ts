@@ -53,7 +53,11 @@ export interface RequestRecord {
   firstToken: number;
   /** When the response ended (or the request failed). */
   end: number;
-  /** Arrival time of every token-bearing chunk, in order (streaming only). */
+  /**
+   * Arrival time of every token-bearing chunk, in order (streaming only). Inside a shard these
+   * travel as runs beside the record (RequestExchange.chunkRuns) until it is packed; every record
+   * the run sees has them here.
+   */
   chunkTimes: Float64Array;
 
   /** HTTP status; 0 when no response arrived. */

@@ -6,6 +6,7 @@ import { parseEndpoints, type ApiType } from '../api/endpoint.js';
 import { excerpt } from '../api/openai-response-decoder.js';
 import { ExitCode } from '../errors.js';
 import { NS_PER_MS, monotonicNs } from '../metrics/clock.js';
+import { unpackRecords } from '../metrics/record-batch.js';
 import type { RequestRecord } from '../metrics/request-record.js';
 import { ShardRunner } from '../shard/shard-runner.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
@@ -114,7 +115,7 @@ export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promis
         insecureTls: o.insecure,
         captureText: true,
       },
-      { records: (b) => records.push(...b), progress: () => {} },
+      { records: (b) => records.push(...unpackRecords(b)), progress: () => {} },
     );
     await runner.run(monotonicNs());
     records.sort((a, b) => a.id - b.id);

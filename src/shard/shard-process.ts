@@ -3,7 +3,6 @@
  * up, waits for the common start time, runs, and streams records back over IPC. It never
  * outlives its parent: a lost IPC channel aborts the run and exits.
  */
-import { packRecords } from '../metrics/record-batch.js';
 import type { RunToShard, ShardToRun } from './shard-messages.js';
 import { ShardRunner } from './shard-runner.js';
 
@@ -20,7 +19,7 @@ process.on('message', (raw: unknown) => {
     switch (msg.type) {
       case 'plan': {
         runner = new ShardRunner(msg.plan, {
-          records: (records) => send({ type: 'records', batch: packRecords(records) }),
+          records: (batch) => send({ type: 'records', batch }),
           progress: (progress) => send({ type: 'progress', progress }),
         });
         runner.warmup(msg.warmupConnections).then(() => send({ type: 'ready', connections: runner?.progress().openConnections ?? 0 }));

@@ -9,6 +9,7 @@ import { Connector } from '../client/connector.js';
 import { RequestExchange, type ExchangeContext } from '../client/request-exchange.js';
 import { SeededRandom } from '../dataset/seeded-random.js';
 import { monotonicNs } from '../metrics/clock.js';
+import { RecordBatchBuilder, type RecordBatch } from '../metrics/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../metrics/request-record.js';
 import { ConcurrencySchedule } from '../schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../schedule/offline-schedule.js';
@@ -18,7 +19,8 @@ import { warmDecodePath } from './decode-warmup.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 
 export interface ShardOutput {
-  records(batch: RequestRecord[]): void;
+  /** Finished records, packed (metrics/record-batch.ts; unpackRecords turns them back into objects). */
+  records(batch: RecordBatch): void;
   progress(p: ShardProgress): void;
 }
 
@@ -38,7 +40,7 @@ export class ShardRunner implements IssueTarget {
   private readonly requests: (Buffer | undefined)[][];
   private readonly schedule: Schedule;
   private readonly inFlight = new Set<RequestExchange>();
-  private batch: RequestRecord[] = [];
+  private readonly batch = new RecordBatchBuilder();
   private seq = 0;
   private nextEndpoint = 0;
   private completed = 0;
@@ -205,18 +207,14 @@ export class ShardRunner implements IssueTarget {
     const r = ex.record;
     if (r.error === '') this.completed++;
     else this.failed++;
-    this.batch.push(r);
-    if (this.batch.length >= BATCH_SIZE) this.flush();
+    this.batch.add(r, ex.chunkRuns);
+    if (this.batch.count >= BATCH_SIZE) this.flush();
     this.schedule.onRequestFinished();
     if (this.schedule.exhausted) this.maybeFinish();
   }
 
   private flush(): void {
-    if (this.batch.length > 0) {
-      const b = this.batch;
-      this.batch = [];
-      this.output.records(b);
-    }
+    if (this.batch.count > 0) this.output.records(this.batch.take());
     this.output.progress(this.progress());
   }
 

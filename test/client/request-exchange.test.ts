@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { parseEndpoint } from '../../src/api/endpoint.js';
 import { monotonicNs } from '../../src/metrics/clock.js';
+import { unpackRecords } from '../../src/metrics/record-batch.js';
 import type { RequestRecord } from '../../src/metrics/request-record.js';
 import type { ShardPlan, ShardSummary } from '../../src/shard/shard-plan.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
@@ -147,7 +148,7 @@ function plan(port: number, overrides: Partial<ShardPlan> = {}): ShardPlan {
 /** Run a shard to completion (bounded), and check the one-record-per-request contract. */
 async function runShard(p: ShardPlan, limitMs = 20_000): Promise<{ records: RequestRecord[]; summary: ShardSummary }> {
   const records: RequestRecord[] = [];
-  const runner = new ShardRunner(p, { records: (b) => records.push(...b), progress: () => {} });
+  const runner = new ShardRunner(p, { records: (b) => records.push(...unpackRecords(b)), progress: () => {} });
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RecordBatchBuilder, packRecords, unpackRecords } from '../../src/metrics/record-batch.js';
+import { RequestErrorCode, type RequestRecord } from '../../src/metrics/request-record.js';
+
+function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    id,
+    sampleIndex: id % 7,
+    shard: 1,
+    endpoint: id % 2,
+    sourceIp: id % 3 === 0 ? '127.0.0.2' : '',
+    streaming: true,
+    reused: id % 2 === 1,
+    scheduled: 1e12 + id,
+    dispatched: 1e12 + id + 0.5,
+    connected: 1e12 + id + 1,
+    sent: 1e12 + id + 2,
+    headers: 1e12 + id + 3,
+    firstChunk: 1e12 + id + 4,
+    firstToken: 1e12 + id + 5,
+    end: 1e12 + id + 6,
+    chunkTimes: new Float64Array(0),
+    status: 200,
+    error: '',
+    errorMessage: '',
+    finishReason: 'stop',
+    inputTokens: 10 + id,
+    outputTokens: 3,
+    tokenSource: 'usage',
+    ...over,
+  };
+}
+
+test('pack and unpack give back every field, NaN times and failures included', () => {
+  const records = [
+    record(0, { chunkTimes: Float64Array.of(5, 6, 7) }),
+    record(1, { error: RequestErrorCode.connectRefused, errorMessage: 'connection refused by x', status: 0, connected: NaN, sent: NaN, headers: NaN, firstChunk: NaN, firstToken: NaN, finishReason: '', tokenSource: 'none', outputTokens: 0 }),
+    record(2, { streaming: false, tokenSource: 'chunks', text: 'héllo' }),
+    record(3, { error: RequestErrorCode.httpStatus, errorMessage: 'HTTP 500 from x: boom', status: 500 }),
+  ];
+  const back = unpackRecords(packRecords(records));
+  assert.equal(back.length, records.length);
+  for (let k = 0; k < records.length; k++) {
+    assert.deepEqual({ ...back[k], chunkTimes: [...back[k].chunkTimes] }, { ...records[k], chunkTimes: [...records[k].chunkTimes] });
+  }
+});
+
+test('the builder expands chunk runs, grows past its first capacity, and starts empty after take()', () => {
+  const builder = new RecordBatchBuilder();
+  const runsFor = (id: number): number[] => [100 + id, 40, 200 + id, 30 + (id % 5)];
+  const n = 700; // past 256 records and past 16,384 chunk times
+  for (let id = 0; id < n; id++) builder.add(record(id, { outputTokens: 70 + (id % 5) }), runsFor(id));
+  assert.equal(builder.count, n);
+  const batch = builder.take();
+  assert.equal(batch.times.length, n * 8, 'exact size, not the grown capacity');
+  const back = unpackRecords(batch);
+  for (let id = 0; id < n; id++) {
+    const expected = [...new Array<number>(40).fill(100 + id), ...new Array<number>(30 + (id % 5)).fill(200 + id)];
+    assert.deepEqual([...back[id].chunkTimes], expected, `record ${id}`);
+    assert.equal(back[id].end, 1e12 + id + 6);
+  }
+  assert.equal(builder.count, 0);
+  builder.add(record(9, { sourceIp: '127.0.0.9' }), []);
+  const second = unpackRecords(builder.take());
+  assert.equal(second.length, 1);
+  assert.equal(second[0].sourceIp, '127.0.0.9', 'a fresh string table per batch');
+  assert.equal(second[0].chunkTimes.length, 0);
+  // The first batch is unaffected by later use of the builder (it holds copies).
+  assert.equal(back[0].chunkTimes[0], 100);
+});
