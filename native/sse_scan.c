@@ -51,10 +51,11 @@ static int64_t integer_at(const uint8_t* b, size_t j, size_t last) {
  * byte-identical to one already scanned (then it is the `"choices"` key at depth 1). Sets
  * *choices_at to the offset of that key when nothing before it mattered, else 0.
  */
-static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, int32_t* out, size_t* choices_at, size_t* token_value_at) {
+static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, int32_t* out, size_t* choices_at, size_t* token_value_at, int* saw_choices) {
   size_t i = start;
   *choices_at = 0;
   *token_value_at = 0;
+  *saw_choices = 0;
   /* Token sources seen (a template needs exactly one, a string value). */
   int sources = 0;
   size_t string_value_at = 0;
@@ -122,6 +123,8 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
           if (non_empty_string(b, j, last)) token = 1;
         } else if (depth == 1 && key_is(b, s, len, "choices")) {
           in_choices = 1;
+          /* A response has choices only as a top-level array. */
+          if (b[j] == '[') *saw_choices = 1;
           if (plain && !token) *choices_at = s - 1;
           plain = 0;
         }
@@ -261,8 +264,9 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
       out[OUT_DONE] = 1;
     } else {
       size_t from = v, choices_at = 0, value_at = 0;
+      int saw_choices;
       if (env_len > 0 && line_end - v > env_len && memcmp(buf + v, buf + env_src, env_len) == 0) from = v + env_len;
-      int r = scan_chunk(buf, v, from, line_end, out, &choices_at, &value_at);
+      int r = scan_chunk(buf, v, from, line_end, out, &choices_at, &value_at, &saw_choices);
       if (r < 0) break;
       if (from == v && choices_at > v) {
         env_src = v;
@@ -296,9 +300,54 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * scanJson(buf, start, end, out: Int32Array(7)) -> 1 token, 0 none, -1 needs JS: a whole
+ * non-streaming body, scanned like one chunk. out[0] is 1 when it has a top-level "choices" array;
+ * finish reason and usage as for scanSse. Mirrors the JS path of applyJsonBodyBytes.
+ */
+static napi_value ScanJson(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t* buf;
+  size_t buf_len;
+  if (argc < 4 || napi_get_buffer_info(env, argv[0], (void**)&buf, &buf_len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "scanJson(buf, start, end, out)");
+    return NULL;
+  }
+  int32_t start32, end32;
+  napi_get_value_int32(env, argv[1], &start32);
+  napi_get_value_int32(env, argv[2], &end32);
+  napi_typedarray_type type;
+  size_t out_len;
+  void* out_data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[3], &type, &out_len, &out_data, &ab, &off) != napi_ok || type != napi_int32_array || out_len < OUT_LEN) {
+    napi_throw_type_error(env, NULL, "scanJson: out must be an Int32Array(7)");
+    return NULL;
+  }
+  int32_t* out = (int32_t*)out_data;
+  size_t end = (size_t)end32 > buf_len ? buf_len : (size_t)end32;
+  for (int k = 0; k < OUT_LEN; k++) out[k] = -1;
+  out[OUT_EVENTS] = 0;
+  int r = -1;
+  if ((size_t)start32 < end) {
+    size_t choices_at, value_at;
+    int saw_choices;
+    r = scan_chunk(buf, (size_t)start32, (size_t)start32, end, out, &choices_at, &value_at, &saw_choices);
+    out[OUT_EVENTS] = saw_choices;
+  }
+  napi_value result;
+  napi_create_int32(env, r, &result);
+  return result;
+}
+
 napi_value RegisterSseScan(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scanSse", NAPI_AUTO_LENGTH, ScanSse, NULL, &fn);
   napi_set_named_property(env, exports, "scanSse", fn);
+  napi_create_function(env, "scanJson", NAPI_AUTO_LENGTH, ScanJson, NULL, &fn);
+  napi_set_named_property(env, exports, "scanJson", fn);
   return exports;
 }

@@ -132,7 +132,16 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
         this.sse!.write(buf, start, end);
         break;
       case BodyMode.Json:
-        if (this.bodyBytes === 0) this.record.firstToken = this.conn!.readNs;
+        if (this.bodyBytes === 0) {
+          this.record.firstToken = this.conn!.readNs;
+          if (end - start === this.conn!.parser.head.contentLength) {
+            // The whole body in this read: it is decoded before this read returns, so a view
+            // into the shared read buffer is safe (no copy).
+            this.bodyParts.push(buf.subarray(start, end));
+            this.bodyBytes = end - start;
+            break;
+          }
+        }
         this.keepBody(buf, start, end, JSON_BODY_LIMIT);
         break;
       case BodyMode.ErrorBody:

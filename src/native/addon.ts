@@ -12,6 +12,8 @@ export interface NativeAddon {
   closeFd(fd: number): void;
   /** Scans clean `data: {json}\n\n` events in buf[start, end); returns the offset after the last one. */
   scanSse(buf: Buffer, start: number, end: number, out: Int32Array): number;
+  /** Scans one whole JSON body in buf[start, end): 1 token, 0 none, -1 needs the JS path; out[0] = has a top-level choices array. */
+  scanJson(buf: Buffer, start: number, end: number, out: Int32Array): number;
 }
 
 let addon: NativeAddon | null | undefined;

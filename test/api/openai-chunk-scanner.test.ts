@@ -1,7 +1,10 @@
 /** The byte scanner must agree with the JSON.parse path on every chunk shape we know of. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAiResponseState, StreamEventKind } from '../../src/api/openai-response-decoder.js';
+import { OpenAiResponseState, StreamEventKind, useNativeJsonScan } from '../../src/api/openai-response-decoder.js';
+
+/** The JS byte path always; the native scanner too where the addon was built. */
+const nativeModes = useNativeJsonScan(true) ? [false, true] : [false];
 
 const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm' };
 const chat = (delta: unknown, finish: string | null = null, extra: object = {}) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
@@ -91,26 +94,37 @@ test('non-streaming bodies: the byte path agrees with the full parse', () => {
     { error: { message: 'bad model' } },
     { id: 'no choices' },
   ];
-  for (const obj of bodies) {
-    for (const text of spellings(obj)) {
-      const byParse = new OpenAiResponseState(false);
-      const byScan = new OpenAiResponseState(false);
-      const ok = byParse.applyJsonBody(text);
-      const buf = Buffer.from(text);
-      assert.equal(byScan.applyJsonBodyBytes(buf, 0, buf.length), ok, text);
-      assert.equal(byScan.finishReason, byParse.finishReason, text);
-      assert.equal(byScan.promptTokens, byParse.promptTokens, text);
-      assert.equal(byScan.completionTokens, byParse.completionTokens, text);
-      assert.equal(byScan.errorMessage, byParse.errorMessage, text);
+  for (const native of nativeModes) {
+    useNativeJsonScan(native);
+    for (const obj of bodies) {
+      for (const text of spellings(obj)) {
+        const byParse = new OpenAiResponseState(false);
+        const byScan = new OpenAiResponseState(false);
+        const ok = byParse.applyJsonBody(text);
+        // Inside a larger buffer, as a socket read delivers it.
+        const buf = Buffer.from(`xx${text}yy`);
+        const what = `${native ? 'native' : 'JS'}: ${text}`;
+        assert.equal(byScan.applyJsonBodyBytes(buf, 2, buf.length - 2), ok, what);
+        assert.equal(byScan.finishReason, byParse.finishReason, what);
+        assert.equal(byScan.promptTokens, byParse.promptTokens, what);
+        assert.equal(byScan.completionTokens, byParse.completionTokens, what);
+        assert.equal(byScan.errorMessage, byParse.errorMessage, what);
+        assert.equal(byScan.tokenEvents, 0, what);
+      }
     }
   }
+  useNativeJsonScan(true);
 });
 
 test('non-streaming: choices must be a top-level array for the byte path to accept the body', () => {
-  for (const body of ['{"choices":null}', '{"object":"error","message":"x","choices":null}', '{"detail":{"choices":[]}}']) {
-    const b = Buffer.from(body);
-    const st = new OpenAiResponseState(false);
-    assert.equal(st.applyJsonBodyBytes(b, 0, b.length), new OpenAiResponseState(false).applyJsonBody(body), body);
-    assert.equal(st.applyJsonBodyBytes(b, 0, b.length), false, body);
+  for (const native of nativeModes) {
+    useNativeJsonScan(native);
+    for (const body of ['{"choices":null}', '{"object":"error","message":"x","choices":null}', '{"detail":{"choices":[]}}', '{"choices":[],"error":{"message":"x"}}', '']) {
+      const b = Buffer.from(body);
+      const st = new OpenAiResponseState(false);
+      assert.equal(st.applyJsonBodyBytes(b, 0, b.length), new OpenAiResponseState(false).applyJsonBody(body), body);
+      assert.equal(st.applyJsonBodyBytes(b, 0, b.length), false, body);
+    }
   }
+  useNativeJsonScan(true);
 });
