@@ -2,13 +2,14 @@
  * Client throughput, side by side: wrk, h2load, autocannon and llm-loadgen against the same
  * nginx targets at the same connection counts, nginx pinned to core 0 and each client to core 1.
  *
- * Targets (static bodies, so the server is never the thing being measured):
- *   json       982 B OpenAI chat completion (non-streaming)
- *   sse        12.1 KB OpenAI chat stream, 65 events, sent with sendfile
+ * Targets (static bodies, so the server does as little as it can per request):
+ *   json       940 B OpenAI chat completion (non-streaming)
+ *   sse        16.1 KB OpenAI chat stream, 65 events, sent with sendfile
  *   sse-small  the same stream, written in 128-byte pieces (events split across reads)
  * llm-loadgen decodes every SSE event and timestamps every token chunk (full measurement); the
  * other tools only count responses. `node-floor` (node-floor-client.ts) is the least a Node client
- * can do per request: write it, read the response to its end, nothing else.
+ * can do per request: write it, read the response to its end, nothing else. Every tool sends the
+ * same POST request body. A second table gives each client's CPU per request while sending.
  *
  *   node --import tsx bench/client-throughput.ts [--duration 10] [--conns 64,256,1024] [--targets json,sse,sse-small] [--tools wrk,h2load,autocannon,node-floor,llm-loadgen]
  */
@@ -18,6 +19,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildBody } from '../src/api/openai-request.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -98,46 +100,81 @@ http {
 }`;
 }
 
+/** CPU seconds (user + system) of the last command run(), all its processes together. */
+let lastCpuS = 0;
+
+/** Run a client pinned to the client core; bash's `times` reports the CPU of it and its children. */
 function run(cmd: string, args: string[]): string {
-  const r = spawnSync('taskset', ['-c', clientCore, cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: (durationS + 60) * 1000 });
+  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'bash', 'taskset', '-c', clientCore, cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: (durationS + 60) * 1000,
+  });
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
+  const children = r.stderr.trimEnd().split('\n').pop() ?? '';
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  lastCpuS = seconds.length === 2 ? seconds[0] + seconds[1] : NaN;
   return r.stdout + r.stderr;
 }
 
 interface Measured {
   rps: number;
+  /**
+   * Client CPU µs per request while sending, every process of the tool: bash `times` for wrk,
+   * h2load and autocannon (their start-up is negligible), the tool's own count for node-floor and
+   * llm-loadgen (which leave out start-up and, for llm-loadgen, report writing).
+   */
+  sendingCpuUsPerRequest?: number;
   cpuUsPerRequest?: number;
   failed?: number;
 }
 
-function measure(tool: string, target: string, c: number): Measured {
+/**
+ * Every tool sends the same POST: the body llm-loadgen builds for the one-row dataset below. The
+ * server reads and discards it, so a bigger body from one tool would slow the server for it alone.
+ */
+const PROMPT = 'Say hello.';
+function writeRequestFiles(dir: string): void {
+  writeFileSync(path.join(dir, 'dataset.jsonl'), `${JSON.stringify({ prompt: PROMPT })}\n`);
+  for (const streaming of [false, true]) {
+    const body = JSON.stringify(buildBody({ prompt: PROMPT }, { apiType: 'chat', model: 'bench-model', streaming, maxOutputTokens: 64 }));
+    const name = streaming ? 'request-sse' : 'request-json';
+    writeFileSync(path.join(dir, `${name}.json`), body);
+    writeFileSync(path.join(dir, `${name}.lua`), `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  }
+}
+
+function measure(tool: string, target: string, c: number, dir: string): Measured {
   const url = `http://127.0.0.1:${PORTS[target]}/v1/chat/completions`;
+  const request = path.join(dir, target === 'json' ? 'request-json' : 'request-sse');
   switch (tool) {
     case 'wrk': {
-      const out = run('wrk', ['-t1', `-c${c}`, `-d${durationS}s`, url]);
+      const out = run('wrk', ['-t1', `-c${c}`, `-d${durationS}s`, '-s', `${request}.lua`, url]);
       return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]) };
     }
     case 'h2load': {
-      const out = run('h2load', ['--h1', '-t1', `-c${c}`, `-D${durationS}`, url]);
+      const out = run('h2load', ['--h1', '-t1', `-c${c}`, `-D${durationS}`, '-d', `${request}.json`, '-H', 'Content-Type: application/json', url]);
       return { rps: Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(out)![1]) };
     }
     case 'autocannon': {
-      const out = run(process.execPath, [path.join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(c), '-d', String(durationS), url]);
+      const out = run(process.execPath, [path.join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(c), '-d', String(durationS), '-m', 'POST', '-H', 'Content-Type=application/json', '-b', readFileSync(`${request}.json`, 'utf8'), url]);
       const json = JSON.parse(out.slice(out.indexOf('{'))) as { requests: { average: number } };
       return { rps: json.requests.average };
     }
     case 'node-floor': {
-      const out = run(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'node-floor-client.ts'), '--url', url, '--conns', String(c), '--duration', String(durationS)]);
-      return { rps: (JSON.parse(out.trim().split('\n').pop()!) as { rps: number }).rps };
+      const out = run(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'node-floor-client.ts'), '--url', url, '--body-file', `${request}.json`, '--conns', String(c), '--duration', String(durationS)]);
+      const floor = JSON.parse(out.split('\n').find((l) => l.startsWith('{"requests"'))!) as { rps: number; cpu_us_per_request: number };
+      return { rps: floor.rps, sendingCpuUsPerRequest: floor.cpu_us_per_request };
     }
     case 'llm-loadgen': {
       const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-tp-'));
       try {
-        run(process.execPath, [cli, 'benchmark', 'online', '--endpoints', `http://127.0.0.1:${PORTS[target]}`, '--model', 'bench-model',
+        const out = run(process.execPath, [cli, 'benchmark', 'online', '--endpoints', `http://127.0.0.1:${PORTS[target]}`, '--model', 'bench-model', '--dataset', path.join(dir, 'dataset.jsonl'), '--max-output-tokens', '64',
           '--concurrency', String(c), '--duration', `${durationS}s`, '--workers', '1', '--streaming', target === 'json' ? 'off' : 'on',
           '--report-dir', reportDir]);
         const s = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as { qps: number; n_samples_issued: number; n_samples_failed: number; client_cpu_ns: number };
-        return { rps: s.qps, cpuUsPerRequest: s.client_cpu_ns / s.n_samples_issued / 1000, failed: s.n_samples_failed };
+        const shardCpuNs = Number(/\((\d+) shard\(s\) ([\d.]+) s/.exec(out)?.[2] ?? NaN) * 1e9;
+        return { rps: s.qps, cpuUsPerRequest: shardCpuNs / s.n_samples_issued / 1000, sendingCpuUsPerRequest: s.client_cpu_ns / s.n_samples_issued / 1000, failed: s.n_samples_failed };
       } finally {
         rmSync(reportDir, { recursive: true, force: true });
       }
@@ -156,26 +193,32 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-nginx-'));
   chmodSync(dir, 0o755); // nginx workers run unprivileged and must read the bodies
   const { sseEvents } = makeContent(dir);
+  writeRequestFiles(dir);
   writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir));
   const nginx: ChildProcess = spawn('taskset', ['-c', serverCore, 'nginx', '-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' });
   await new Promise((r) => setTimeout(r, 700));
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   process.stderr.write(`machine: ${cpuModel}, ${cores} cores; nginx on core ${serverCore}, clients on core ${clientCore}; ${durationS} s per run\n`);
   const rows: string[] = [];
+  const cpuRows: string[] = [];
   try {
     for (const target of targets) {
       for (const c of conns) {
         const results: Record<string, Measured> = {};
         for (const tool of tools) {
-          results[tool] = measure(tool, target, c);
+          results[tool] = measure(tool, target, c, dir);
+          results[tool].sendingCpuUsPerRequest ??= (lastCpuS * 1e6) / (results[tool].rps * durationS);
           process.stderr.write(`  ${target} c=${c} ${tool}: ${results[tool].rps.toFixed(0)} req/s\n`);
         }
         const ours = results['llm-loadgen'];
         const ratio = (t: string) => (ours !== undefined && results[t] !== undefined ? (ours.rps / results[t].rps).toFixed(2) : '—');
         const perEvent = ours?.cpuUsPerRequest !== undefined && target !== 'json' ? ((ours.cpuUsPerRequest * 1000) / sseEvents).toFixed(0) : '—';
         const eventsPerS = ours !== undefined && target !== 'json' ? ((ours.rps * sseEvents) / 1e6).toFixed(2) : '—';
+        // Events decoded per second of client CPU (shard + main process): the per-core rate.
+        const eventsPerCpuS = ours?.sendingCpuUsPerRequest !== undefined && target !== 'json' ? (sseEvents / ours.sendingCpuUsPerRequest).toFixed(2) : '—';
+        cpuRows.push(`| ${target} | ${c} | ${tools.map((t) => results[t]?.sendingCpuUsPerRequest?.toFixed(1) ?? '—').join(' | ')} |`);
         rows.push(
-          `| ${target} | ${c} | ${tools.map((t) => (results[t] ? results[t].rps.toFixed(0) : '—')).join(' | ')} | ${ratio('wrk')} | ${ratio('h2load')} | ${ratio('autocannon')} | ${ratio('node-floor')} | ${ours?.cpuUsPerRequest?.toFixed(1) ?? '—'} | ${perEvent} | ${eventsPerS} | ${ours?.failed ?? '—'} |`,
+          `| ${target} | ${c} | ${tools.map((t) => (results[t] ? results[t].rps.toFixed(0) : '—')).join(' | ')} | ${ratio('wrk')} | ${ratio('h2load')} | ${ratio('autocannon')} | ${ratio('node-floor')} | ${ours?.cpuUsPerRequest?.toFixed(1) ?? '—'} | ${perEvent} | ${eventsPerS} | ${eventsPerCpuS} | ${ours?.failed ?? '—'} |`,
         );
       }
     }
@@ -183,9 +226,13 @@ async function main(): Promise<void> {
     nginx.kill('SIGQUIT');
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\n| target | conns | ${tools.join(' req/s | ')} req/s | ours/wrk | ours/h2load | ours/autocannon | ours/node-floor | our CPU µs/req | our CPU ns/event | our M events/s | our failed |`);
-  console.log(`|${'---|'.repeat(tools.length + 11)}`);
+  console.log(`\n| target | conns | ${tools.join(' req/s | ')} req/s | ours/wrk | ours/h2load | ours/autocannon | ours/node-floor | our shard CPU µs/req | our shard CPU ns/event | our M events/s | our M events per client CPU-s | our failed |`);
+  console.log(`|${'---|'.repeat(tools.length + 12)}`);
   for (const r of rows) console.log(r);
+  console.log('\nClient CPU µs per request while sending (all of its processes; llm-loadgen: shard + main process):\n');
+  console.log(`| target | conns | ${tools.join(' | ')} |`);
+  console.log(`|${'---|'.repeat(tools.length + 2)}`);
+  for (const r of cpuRows) console.log(r);
 }
 
 await main();

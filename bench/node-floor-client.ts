@@ -6,9 +6,10 @@
  * to separate what Node's I/O costs from what llm-loadgen's measurement costs. It reads the way
  * llm-loadgen does, into one shared buffer (`onread`), the fastest read path Node has.
  *
- *   node bench/node-floor-client.ts --url http://127.0.0.1:18202/v1/chat/completions --conns 64 --duration 5
+ *   node --import tsx bench/node-floor-client.ts --url http://127.0.0.1:18202/v1/chat/completions [--body-file F] --conns 64 --duration 5
  * prints one JSON line: {"requests":N,"seconds":S,"rps":R,"cpu_us_per_request":U}
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 function opt(name: string, fallback: string): string {
@@ -19,7 +20,8 @@ function opt(name: string, fallback: string): string {
 const url = new URL(opt('url', 'http://127.0.0.1:18202/v1/chat/completions'));
 const conns = Number(opt('conns', '64'));
 const durationMs = Number(opt('duration', '5')) * 1000;
-const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hello' }], stream: true });
+const bodyFile = opt('body-file', '');
+const body = bodyFile !== '' ? readFileSync(bodyFile, 'utf8') : JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hello' }], stream: true });
 const request = Buffer.from(
   `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
 );

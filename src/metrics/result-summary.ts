@@ -66,7 +66,7 @@ export interface ResultSummary {
   token_count_sources: Record<TokenCountSource, number>;
   /** Connects that found no free local port and waited for one (counted in client wait). */
   port_exhaustion_events: number;
-  /** CPU time of the client's shard processes during the run, ns (null when unknown). */
+  /** CPU time of the client during the run — shard processes and the main process — ns (null when unknown). */
   client_cpu_ns: number | null;
   warnings: string[];
 }

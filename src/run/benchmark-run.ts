@@ -30,6 +30,8 @@ export interface RunOutcome {
   shards: (ShardSummary | null)[];
   /** Why the run failed, when state is 'failed'. */
   failure?: string;
+  /** CPU time of this (main) process from the start until every shard had ended, ns. */
+  mainCpuNs: number;
 }
 
 /** Shards start this long after they are all ready, so every one gets the same start time. */
@@ -76,6 +78,7 @@ export class BenchmarkRun {
       for (const h of this.handles) h.kill();
     }
     const startNs = monotonicNs() + START_DELAY_NS;
+    const cpuAtStart = process.cpuUsage();
     if (failure === undefined && this.interrupts === 0) {
       this.started = true;
       this.observer.onStart?.(startNs);
@@ -94,10 +97,11 @@ export class BenchmarkRun {
       }),
     );
     const shards = await Promise.all(exits);
+    const cpu = process.cpuUsage(cpuAtStart);
     let endNs = startNs;
     for (const r of this.records) if (r.end > endNs) endNs = r.end;
     const state: RunState = failure !== undefined ? 'failed' : this.interrupts > 0 ? 'interrupted' : 'complete';
-    return { records: this.records, startNs, endNs, state, shards, failure };
+    return { records: this.records, startNs, endNs, state, shards, failure, mainCpuNs: (cpu.user + cpu.system) * 1000 };
   }
 
   /** Ctrl-C: the first cancels in-flight requests and collects the records; the second kills. */

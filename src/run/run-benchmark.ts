@@ -126,6 +126,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   }
   await writeRecordsJsonl(path.join(reportDir, REPORT_FILES.records), outcome.records, outcome.startNs, endpointNames);
 
+  const shardCpuNs = outcome.shards.every((sh) => sh !== null) ? outcome.shards.reduce((sum, sh) => sum + (sh!.cpuUserUs + sh!.cpuSystemUs) * 1000, 0) : undefined;
   const summary = buildResultSummary({
     records: outcome.records,
     state: outcome.state,
@@ -134,9 +135,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     mode: settings.mode,
     loadPattern: settings.loadPattern,
     portExhaustionEvents: outcome.shards.reduce((sum, sh) => sum + (sh?.portExhaustionEvents ?? 0), 0),
-    clientCpuNs: outcome.shards.every((sh) => sh !== null)
-      ? outcome.shards.reduce((sum, sh) => sum + (sh!.cpuUserUs + sh!.cpuSystemUs) * 1000, 0)
-      : undefined,
+    clientCpuNs: shardCpuNs === undefined ? undefined : shardCpuNs + outcome.mainCpuNs,
   });
   const text = formatReportText(summary, {
     model: settings.model,
@@ -150,7 +149,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   io.out.write(text.endsWith('\n') ? text : text + '\n');
   if (summary.client_cpu_ns !== null && summary.n_samples_issued > 0) {
     io.err.write(
-      `client CPU: ${(summary.client_cpu_ns / 1e9).toFixed(2)} s over ${shards} shard(s), ` +
+      `client CPU during the run: ${(summary.client_cpu_ns / 1e9).toFixed(2)} s (${shards} shard(s) ${((shardCpuNs ?? 0) / 1e9).toFixed(2)} s, main process ${(outcome.mainCpuNs / 1e9).toFixed(2)} s), ` +
         `${(summary.client_cpu_ns / summary.n_samples_issued / 1000).toFixed(1)} µs per request\n`,
     );
   }
