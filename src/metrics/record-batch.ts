@@ -14,10 +14,14 @@ export interface RecordBatch {
   count: number;
   /** scheduled, dispatched, connected, sent, headers, firstChunk, firstToken, end — per record. */
   times: Float64Array;
-  /** id, sampleIndex, shard, endpoint, status, inputTokens, outputTokens, chunk count, flags, then string-table indexes of sourceIp, errorMessage, finishReason (text: -1 or index). */
+  /** id, sampleIndex, shard, endpoint, status, inputTokens, outputTokens, chunk-run count, flags, then string-table indexes of sourceIp, errorMessage, finishReason (text: -1 or index). */
   ints: Int32Array;
-  /** Every record's chunk times, one after another. */
-  chunkTimes: Float64Array;
+  /**
+   * Every record's chunk times as runs, one record after another: (arrival, count) pairs. Token
+   * events that arrive in one socket read share its arrival, so a 65-event answer is usually one
+   * or two runs — a tenth of the bytes to send and keep — and unpacking expands them.
+   */
+  chunkRuns: Float64Array;
   /** Distinct strings the records refer to; index 0 is ''. */
   strings: string[];
   /** String-table index of each record's captured text, -1 when none (probe only). */
@@ -33,14 +37,15 @@ const TOKEN_SOURCE_INDEX = new Map(TOKEN_SOURCES.map((s, i) => [s, i]));
  * Packs records one by one as they finish, into typed arrays that grow and are reused from batch
  * to batch: no per-record object survives its request. Chunk times arrive as runs — (arrival,
  * count) pairs, because every token event in one socket read shares that read's arrival time —
- * and are expanded here with a native fill.
+ * and stay runs until unpackRecords expands them.
  */
 export class RecordBatchBuilder {
   private times = new Float64Array(256 * TIME_FIELDS);
   private ints = new Int32Array(256 * INT_FIELDS);
   private texts = new Int32Array(256);
-  private chunks = new Float64Array(16_384);
-  private chunkCount = 0;
+  private runs = new Float64Array(4096);
+  /** Doubles used in `runs` (two per run). */
+  private runLength = 0;
   private strings: string[] = [''];
   private index = new Map<string, number>([['', 0]]);
   /** Records added since the last take(). */
@@ -53,10 +58,31 @@ export class RecordBatchBuilder {
   add(r: RequestRecord, chunkRuns: readonly number[] | null): void {
     const k = this.count;
     if ((k + 1) * TIME_FIELDS > this.times.length) this.growRecords();
-    let chunkTotal = 0;
-    if (chunkRuns === null) chunkTotal = r.chunkTimes.length;
-    else for (let j = 1; j < chunkRuns.length; j += 2) chunkTotal += chunkRuns[j];
-    if (this.chunkCount + chunkTotal > this.chunks.length) this.growChunks(this.chunkCount + chunkTotal);
+    // At most one run per chunk time, or the runs as given.
+    const room = chunkRuns === null ? 2 * r.chunkTimes.length : chunkRuns.length;
+    if (this.runLength + room > this.runs.length) this.growRuns(this.runLength + room);
+    const start = this.runLength;
+    let w = start;
+    const runs = this.runs;
+    if (chunkRuns === null) {
+      const times = r.chunkTimes;
+      for (let j = 0; j < times.length; j++) {
+        if (w > start && runs[w - 2] === times[j]) runs[w - 1]++;
+        else {
+          runs[w] = times[j];
+          runs[w + 1] = 1;
+          w += 2;
+        }
+      }
+    } else {
+      for (let j = 0; j < chunkRuns.length; j += 2) {
+        if (chunkRuns[j + 1] <= 0) continue;
+        runs[w] = chunkRuns[j];
+        runs[w + 1] = chunkRuns[j + 1];
+        w += 2;
+      }
+    }
+    this.runLength = w;
     const times = this.times;
     const t = k * TIME_FIELDS;
     times[t] = r.scheduled;
@@ -76,23 +102,12 @@ export class RecordBatchBuilder {
     ints[i + 4] = r.status;
     ints[i + 5] = r.inputTokens;
     ints[i + 6] = r.outputTokens;
-    ints[i + 7] = chunkTotal;
+    ints[i + 7] = (w - start) / 2;
     ints[i + 8] = (r.streaming ? 1 : 0) | (r.reused ? 2 : 0) | (TOKEN_SOURCE_INDEX.get(r.tokenSource)! << 2) | (ERROR_INDEX.get(r.error)! << 4);
     ints[i + 9] = r.sourceIp === '' ? 0 : this.intern(r.sourceIp);
     ints[i + 10] = r.errorMessage === '' ? 0 : this.intern(r.errorMessage);
     ints[i + 11] = r.finishReason === '' ? 0 : this.intern(r.finishReason);
     this.texts[k] = r.text !== undefined ? this.intern(r.text) : -1;
-    let c = this.chunkCount;
-    if (chunkRuns === null) {
-      this.chunks.set(r.chunkTimes, c);
-      c += chunkTotal;
-    } else {
-      for (let j = 0; j < chunkRuns.length; j += 2) {
-        this.chunks.fill(chunkRuns[j], c, c + chunkRuns[j + 1]);
-        c += chunkRuns[j + 1];
-      }
-    }
-    this.chunkCount = c;
     this.count = k + 1;
   }
 
@@ -103,12 +118,12 @@ export class RecordBatchBuilder {
       count: n,
       times: this.times.slice(0, n * TIME_FIELDS),
       ints: this.ints.slice(0, n * INT_FIELDS),
-      chunkTimes: this.chunks.slice(0, this.chunkCount),
+      chunkRuns: this.runs.slice(0, this.runLength),
       strings: this.strings,
       texts: this.texts.slice(0, n),
     };
     this.count = 0;
-    this.chunkCount = 0;
+    this.runLength = 0;
     this.strings = [''];
     this.index = new Map([['', 0]]);
     return batch;
@@ -135,10 +150,10 @@ export class RecordBatchBuilder {
     this.texts = grow(this.texts, (n) => new Int32Array(n));
   }
 
-  private growChunks(needed: number): void {
-    const b = new Float64Array(Math.max(needed, this.chunks.length * 2));
-    b.set(this.chunks.subarray(0, this.chunkCount));
-    this.chunks = b;
+  private growRuns(needed: number): void {
+    const b = new Float64Array(Math.max(needed, this.runs.length * 2));
+    b.set(this.runs.subarray(0, this.runLength));
+    this.runs = b;
   }
 }
 
@@ -150,12 +165,21 @@ export function packRecords(records: readonly RequestRecord[]): RecordBatch {
 
 export function unpackRecords(b: RecordBatch): RequestRecord[] {
   const out: RequestRecord[] = new Array<RequestRecord>(b.count);
-  const { times, ints, strings } = b;
+  const { times, ints, strings, chunkRuns } = b;
+  // Expand every run into one array for the batch; each record gets a view of its part.
+  let total = 0;
+  for (let j = 1; j < chunkRuns.length; j += 2) total += chunkRuns[j];
+  const chunkTimes = new Float64Array(total);
   let c = 0;
+  let run = 0;
   for (let k = 0; k < b.count; k++) {
     const t = k * TIME_FIELDS;
     const i = k * INT_FIELDS;
-    const chunks = ints[i + 7];
+    const first = c;
+    for (let n = ints[i + 7]; n > 0; n--, run += 2) {
+      chunkTimes.fill(chunkRuns[run], c, c + chunkRuns[run + 1]);
+      c += chunkRuns[run + 1];
+    }
     const flags = ints[i + 8];
     const r: RequestRecord = {
       id: ints[i],
@@ -174,7 +198,7 @@ export function unpackRecords(b: RecordBatch): RequestRecord[] {
       firstToken: times[t + 6],
       end: times[t + 7],
       // A view into the batch: no copy.
-      chunkTimes: b.chunkTimes.subarray(c, c + chunks),
+      chunkTimes: chunkTimes.subarray(first, c),
       status: ints[i + 4],
       error: ERROR_CODES[flags >>> 4],
       errorMessage: strings[ints[i + 10]],
@@ -184,7 +208,6 @@ export function unpackRecords(b: RecordBatch): RequestRecord[] {
       tokenSource: TOKEN_SOURCES[(flags >>> 2) & 3],
     };
     if (b.texts[k] >= 0) r.text = strings[b.texts[k]];
-    c += chunks;
     out[k] = r;
   }
   return out;

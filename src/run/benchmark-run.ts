@@ -4,6 +4,7 @@
  * The main process does no HTTP; it only coordinates.
  */
 import { monotonicNs } from '../metrics/clock.js';
+import { unpackRecords, type RecordBatch } from '../metrics/record-batch.js';
 import type { RequestRecord } from '../metrics/request-record.js';
 import type { RunState } from '../metrics/result-summary.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
@@ -14,8 +15,8 @@ export interface RunObserver {
   onWarm?(connections: number, ms: number): void;
   /** The common start time, just before shards are told to start. */
   onStart?(startNs: number): void;
-  /** Records as they arrive (already in the run's list too). */
-  onRecords?(records: RequestRecord[]): void;
+  /** Record batches as they arrive, still packed (the run keeps these same batches). */
+  onRecords?(batch: RecordBatch): void;
   /** Totals over all shards, a few times a second. */
   onProgress?(total: ShardProgress): void;
 }
@@ -39,7 +40,12 @@ const START_DELAY_NS = 20e6;
 
 export class BenchmarkRun {
   private readonly handles: ShardHandle[] = [];
-  private readonly records: RequestRecord[] = [];
+  /**
+   * Batches as they arrived, still packed: during the run the main process holds typed arrays,
+   * not one object per request, so its garbage collector has next to nothing to trace (with record
+   * objects, the main process's GC grew with every record and competed with the shards for CPU).
+   */
+  private readonly batches: RecordBatch[] = [];
   private readonly progress: ShardProgress[];
   private interrupts = 0;
   private started = false;
@@ -54,8 +60,8 @@ export class BenchmarkRun {
 
   async run(): Promise<RunOutcome> {
     const callbacks = {
-      onRecords: (_shard: number, batch: RequestRecord[]) => {
-        for (const r of batch) this.records.push(r);
+      onRecords: (_shard: number, batch: RecordBatch) => {
+        this.batches.push(batch);
         this.observer.onRecords?.(batch);
       },
       onProgress: (shard: number, p: ShardProgress) => {
@@ -98,10 +104,13 @@ export class BenchmarkRun {
     );
     const shards = await Promise.all(exits);
     const cpu = process.cpuUsage(cpuAtStart);
+    const records: RequestRecord[] = [];
+    for (const b of this.batches) for (const r of unpackRecords(b)) records.push(r);
+    this.batches.length = 0;
     let endNs = startNs;
-    for (const r of this.records) if (r.end > endNs) endNs = r.end;
+    for (const r of records) if (r.end > endNs) endNs = r.end;
     const state: RunState = failure !== undefined ? 'failed' : this.interrupts > 0 ? 'interrupted' : 'complete';
-    return { records: this.records, startNs, endNs, state, shards, failure, mainCpuNs: (cpu.user + cpu.system) * 1000 };
+    return { records, startNs, endNs, state, shards, failure, mainCpuNs: (cpu.user + cpu.system) * 1000 };
   }
 
   /** Ctrl-C: the first cancels in-flight requests and collects the records; the second kills. */

@@ -82,9 +82,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
       },
       onStart: () => progress.start(),
       onRecords: (batch) => {
-        // A server may echo the key or credentials in an error body: scrub before anything is
-        // stored (the run's record list holds these same objects, so the summary is clean too).
-        for (const r of batch) if (r.errorMessage !== '') r.errorMessage = redact(r.errorMessage, secrets);
+        // A server may echo the key or credentials in an error body: scrub the batch's strings
+        // (error messages among them) before anything is stored; the run keeps this same batch.
+        const strings = batch.strings;
+        for (let i = 1; i < strings.length; i++) strings[i] = redact(strings[i], secrets);
       },
       onProgress: (p) => progress.update(p),
     },

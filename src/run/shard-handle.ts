@@ -4,13 +4,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { unpackRecords } from '../metrics/record-batch.js';
+import type { RecordBatch } from '../metrics/record-batch.js';
 import type { RequestRecord } from '../metrics/request-record.js';
 import type { RunToShard, ShardToRun } from '../shard/shard-messages.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
 
 export interface ShardCallbacks {
-  onRecords(shard: number, records: RequestRecord[]): void;
+  /** A packed batch of finished records (unpacked by the run once it ends). */
+  onRecords(shard: number, batch: RecordBatch): void;
   onProgress(shard: number, progress: ShardProgress): void;
 }
 
@@ -90,7 +91,7 @@ export class ShardHandle {
         this.readyReject = null;
         break;
       case 'records':
-        this.callbacks.onRecords(this.index, unpackRecords(msg.batch));
+        this.callbacks.onRecords(this.index, msg.batch);
         break;
       case 'progress':
         this.callbacks.onProgress(this.index, msg.progress);

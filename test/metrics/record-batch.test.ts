@@ -34,7 +34,7 @@ function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
 
 test('pack and unpack give back every field, NaN times and failures included', () => {
   const records = [
-    record(0, { chunkTimes: Float64Array.of(5, 6, 7) }),
+    record(0, { chunkTimes: Float64Array.of(5, 5, 6, 6, 6, 7, 5) }),
     record(1, { error: RequestErrorCode.connectRefused, errorMessage: 'connection refused by x', status: 0, connected: NaN, sent: NaN, headers: NaN, firstChunk: NaN, firstToken: NaN, finishReason: '', tokenSource: 'none', outputTokens: 0 }),
     record(2, { streaming: false, tokenSource: 'chunks', text: 'héllo' }),
     record(3, { error: RequestErrorCode.httpStatus, errorMessage: 'HTTP 500 from x: boom', status: 500 }),
@@ -48,15 +48,16 @@ test('pack and unpack give back every field, NaN times and failures included', (
 
 test('the builder expands chunk runs, grows past its first capacity, and starts empty after take()', () => {
   const builder = new RecordBatchBuilder();
-  const runsFor = (id: number): number[] => [100 + id, 40, 200 + id, 30 + (id % 5)];
-  const n = 700; // past 256 records and past 16,384 chunk times
+  const runsFor = (id: number): number[] => [100 + id, 40, 200 + id, 30 + (id % 5), 300 + id, 1];
+  const n = 700; // past 256 records and past 2,048 runs
   for (let id = 0; id < n; id++) builder.add(record(id, { outputTokens: 70 + (id % 5) }), runsFor(id));
   assert.equal(builder.count, n);
   const batch = builder.take();
   assert.equal(batch.times.length, n * 8, 'exact size, not the grown capacity');
+  assert.equal(batch.chunkRuns.length, n * 6, 'chunk times travel as (arrival, count) runs');
   const back = unpackRecords(batch);
   for (let id = 0; id < n; id++) {
-    const expected = [...new Array<number>(40).fill(100 + id), ...new Array<number>(30 + (id % 5)).fill(200 + id)];
+    const expected = [...new Array<number>(40).fill(100 + id), ...new Array<number>(30 + (id % 5)).fill(200 + id), 300 + id];
     assert.deepEqual([...back[id].chunkTimes], expected, `record ${id}`);
     assert.equal(back[id].end, 1e12 + id + 6);
   }
