@@ -6,6 +6,7 @@
 import { SSE_BATCH_TOKENS, SseDecoder, type SseEventSink } from '../api/sse-decoder.js';
 import { OpenAiResponseState, StreamEventKind, excerpt } from '../api/openai-response-decoder.js';
 import { monotonicNs } from '../metrics/clock.js';
+import { appendArrivals, type ArrivalList } from '../metrics/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../metrics/request-record.js';
 import type { ConnectionPool, PoolWaiter } from './connection-pool.js';
 import type { ConnectionUser, Http1Connection } from './http1-connection.js';
@@ -44,11 +45,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   private sse: SseDecoder | null = null;
   private readonly state: OpenAiResponseState;
   /**
-   * Token-chunk arrivals as runs: [arrival, count, arrival, count, …] (every token event of one
-   * socket read shares its arrival). Packed into the record batch when the request finishes; the
-   * record's own chunkTimes stays empty in the shard.
+   * Token-chunk arrivals (an ArrivalList: compact when events share a read). Packed into the
+   * record batch when the request finishes; the record's own chunkTimes stays empty in the shard.
    */
-  readonly chunkRuns: number[] = [];
+  readonly arrivals: ArrivalList = [];
   private bodyParts: Buffer[] = [];
   private bodyBytes = 0;
   /** Arrival time of the socket read being decoded (taken at the read, before parsing): every event in one read shares it. */
@@ -219,10 +219,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     if (r.firstChunk !== r.firstChunk) r.firstChunk = at; // NaN check
     if (tokens > 0) {
       if (r.firstToken !== r.firstToken) r.firstToken = at;
-      const runs = this.chunkRuns;
-      const n = runs.length;
-      if (n > 0 && runs[n - 2] === at) runs[n - 1] += tokens;
-      else runs.push(at, tokens);
+      appendArrivals(this.arrivals, at, tokens);
     }
   }
 

@@ -28,6 +28,27 @@ export interface RecordBatch {
   texts: Int32Array;
 }
 
+/**
+ * Token-chunk arrivals of one request in flight, compactly: each entry is an arrival time (> 0),
+ * and a negative entry −k after one means that time repeats k more times (token events read
+ * together share their read's arrival). A stream whose events each arrive alone costs one double
+ * per token; one that arrives in a few reads costs a few doubles.
+ */
+export type ArrivalList = number[];
+
+/** Note `count` token chunks arriving at `at` (monotonic ns). */
+export function appendArrivals(list: ArrivalList, at: number, count: number): void {
+  if (count <= 0) return;
+  const n = list.length;
+  if (n > 0 && (list[n - 1] === at || (list[n - 1] < 0 && list[n - 2] === at))) {
+    if (list[n - 1] === at) list.push(-count);
+    else list[n - 1] -= count;
+    return;
+  }
+  list.push(at);
+  if (count > 1) list.push(1 - count);
+}
+
 const ERROR_CODES: (RequestErrorCode | '')[] = ['', ...Object.values(RequestErrorCode)];
 const ERROR_INDEX = new Map(ERROR_CODES.map((c, i) => [c, i]));
 const TOKEN_SOURCES: TokenCountSource[] = ['none', 'usage', 'chunks'];
@@ -52,19 +73,19 @@ export class RecordBatchBuilder {
   count = 0;
 
   /**
-   * Add one finished record. `chunkRuns` ([arrival, count, arrival, count, …]) replaces
-   * r.chunkTimes when given (the shard's exchanges keep runs, not per-chunk arrays).
+   * Add one finished record. `arrivals` (see ArrivalList) replaces r.chunkTimes when given: the
+   * shard's exchanges keep arrival lists, not per-chunk arrays.
    */
-  add(r: RequestRecord, chunkRuns: readonly number[] | null): void {
+  add(r: RequestRecord, arrivals: Readonly<ArrivalList> | null): void {
     const k = this.count;
     if ((k + 1) * TIME_FIELDS > this.times.length) this.growRecords();
-    // At most one run per chunk time, or the runs as given.
-    const room = chunkRuns === null ? 2 * r.chunkTimes.length : chunkRuns.length;
+    // At most one run per chunk time, or per arrival-list entry.
+    const room = 2 * (arrivals === null ? r.chunkTimes.length : arrivals.length);
     if (this.runLength + room > this.runs.length) this.growRuns(this.runLength + room);
     const start = this.runLength;
     let w = start;
     const runs = this.runs;
-    if (chunkRuns === null) {
+    if (arrivals === null) {
       const times = r.chunkTimes;
       for (let j = 0; j < times.length; j++) {
         if (w > start && runs[w - 2] === times[j]) runs[w - 1]++;
@@ -75,11 +96,15 @@ export class RecordBatchBuilder {
         }
       }
     } else {
-      for (let j = 0; j < chunkRuns.length; j += 2) {
-        if (chunkRuns[j + 1] <= 0) continue;
-        runs[w] = chunkRuns[j];
-        runs[w + 1] = chunkRuns[j + 1];
-        w += 2;
+      for (let j = 0; j < arrivals.length; j++) {
+        const v = arrivals[j];
+        if (v < 0) {
+          if (w > start) runs[w - 1] -= v;
+        } else {
+          runs[w] = v;
+          runs[w + 1] = 1;
+          w += 2;
+        }
       }
     }
     this.runLength = w;

@@ -55,7 +55,7 @@ export interface RequestRecord {
   end: number;
   /**
    * Arrival time of every token-bearing chunk, in order (streaming only). Inside a shard these
-   * travel as runs beside the record (RequestExchange.chunkRuns) until it is packed; every record
+   * travel beside the record (RequestExchange.arrivals) until it is packed; every record
    * the run sees has them here.
    */
   chunkTimes: Float64Array;

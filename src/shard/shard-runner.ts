@@ -207,7 +207,7 @@ export class ShardRunner implements IssueTarget {
     const r = ex.record;
     if (r.error === '') this.completed++;
     else this.failed++;
-    this.batch.add(r, ex.chunkRuns);
+    this.batch.add(r, ex.arrivals);
     if (this.batch.count >= BATCH_SIZE) this.flush();
     this.schedule.onRequestFinished();
     if (this.schedule.exhausted) this.maybeFinish();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordBatchBuilder, packRecords, unpackRecords } from '../../src/metrics/record-batch.js';
+import { RecordBatchBuilder, appendArrivals, packRecords, unpackRecords, type ArrivalList } from '../../src/metrics/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../../src/metrics/request-record.js';
 
 function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
@@ -48,7 +48,13 @@ test('pack and unpack give back every field, NaN times and failures included', (
 
 test('the builder expands chunk runs, grows past its first capacity, and starts empty after take()', () => {
   const builder = new RecordBatchBuilder();
-  const runsFor = (id: number): number[] => [100 + id, 40, 200 + id, 30 + (id % 5), 300 + id, 1];
+  const runsFor = (id: number): ArrivalList => {
+    const list: ArrivalList = [];
+    appendArrivals(list, 100 + id, 40);
+    appendArrivals(list, 200 + id, 30 + (id % 5));
+    appendArrivals(list, 300 + id, 1);
+    return list;
+  };
   const n = 700; // past 256 records and past 2,048 runs
   for (let id = 0; id < n; id++) builder.add(record(id, { outputTokens: 70 + (id % 5) }), runsFor(id));
   assert.equal(builder.count, n);
@@ -69,4 +75,14 @@ test('the builder expands chunk runs, grows past its first capacity, and starts 
   assert.equal(second[0].chunkTimes.length, 0);
   // The first batch is unaffected by later use of the builder (it holds copies).
   assert.equal(back[0].chunkTimes[0], 100);
+});
+
+test('arrival lists: one double per lone arrival, a negative count for repeats, expanded exactly', () => {
+  const list: ArrivalList = [];
+  for (const [at, n] of [[5, 1], [5, 2], [6, 1], [7, 3], [7, 1], [8, 0], [9, 1]]) appendArrivals(list, at, n);
+  assert.deepEqual(list, [5, -2, 6, 7, -3, 9]);
+  const builder = new RecordBatchBuilder();
+  builder.add(record(1), list);
+  const [back] = unpackRecords(builder.take());
+  assert.deepEqual([...back.chunkTimes], [5, 5, 5, 6, 7, 7, 7, 7, 9]);
 });
