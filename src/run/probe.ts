@@ -100,6 +100,7 @@ export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promis
         apiKey: o.apiKey,
         request: { apiType: o.apiType, model: o.model, streaming: o.streaming, maxOutputTokens: o.maxOutputTokens },
         samples: [{ prompt: o.prompt }],
+        samplesPartitioned: true,
         pattern: 'concurrency',
         qps: 0,
         concurrency: 1,

@@ -19,7 +19,15 @@ export interface ShardPlan {
   /** A secret: lives only in memory and in request heads. */
   apiKey?: string;
   request: RequestOptions;
+  /**
+   * This shard's rows of the dataset. Partitioned (`samplesPartitioned`, whenever the dataset has
+   * at least one row per shard): rows shardIndex, shardIndex + shardCount, … — the shard's k-th
+   * request uses its row k mod samples.length, so with one request per row every row is sent once,
+   * exactly as `id mod rows` would, and no shard holds the whole dataset. Otherwise every row, and
+   * request `id` uses row `id mod rows`.
+   */
   samples: Sample[];
+  samplesPartitioned: boolean;
   pattern: LoadPatternName;
   /** This shard's share of the target rate (poisson). */
   qps: number;

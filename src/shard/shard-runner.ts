@@ -79,10 +79,7 @@ export class ShardRunner implements IssueTarget {
     this.requests = plan.endpoints.map(() => new Array<Buffer | undefined>(plan.samples.length));
     // Build the first requests' bytes now, before the clock starts, so the opening burst does
     // not pay for JSON serialisation (the rest are built on first use).
-    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) {
-      const id = seq * plan.shardCount + plan.shardIndex;
-      this.requestFor(seq % plan.endpoints.length, id % plan.samples.length);
-    }
+    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) this.requestFor(seq % plan.endpoints.length, this.rowFor(seq));
     const limits = { maxRequests: plan.maxRequests, durationNs: plan.durationNs };
     switch (plan.pattern) {
       case 'offline':
@@ -151,14 +148,15 @@ export class ShardRunner implements IssueTarget {
   issue(scheduledNs: number): void {
     const plan = this.plan;
     const id = this.seq * plan.shardCount + plan.shardIndex;
+    const row = this.rowFor(this.seq);
     this.seq++;
-    const sampleIndex = id % plan.samples.length;
     const endpoint = this.nextEndpoint;
     this.nextEndpoint = endpoint + 1 === this.pools.length ? 0 : endpoint + 1;
-    const request = this.requestFor(endpoint, sampleIndex);
+    const request = this.requestFor(endpoint, row);
     const record: RequestRecord = {
       id,
-      sampleIndex,
+      // The dataset row: this shard's rows are every shardCount-th one (see ShardPlan.samples).
+      sampleIndex: plan.samplesPartitioned ? row * plan.shardCount + plan.shardIndex : row,
       shard: plan.shardIndex,
       endpoint,
       sourceIp: '',
@@ -185,6 +183,12 @@ export class ShardRunner implements IssueTarget {
     if (plan.requestTimeoutMs > 0) ex.deadline = record.dispatched + plan.requestTimeoutMs * 1e6;
     this.inFlight.add(ex);
     ex.start();
+  }
+
+  /** Index into plan.samples of the shard's seq-th request. */
+  private rowFor(seq: number): number {
+    const plan = this.plan;
+    return plan.samplesPartitioned ? seq % plan.samples.length : (seq * plan.shardCount + plan.shardIndex) % plan.samples.length;
   }
 
   private requestFor(endpoint: number, sampleIndex: number): Buffer {

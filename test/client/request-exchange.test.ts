@@ -127,6 +127,7 @@ function plan(port: number, overrides: Partial<ShardPlan> = {}): ShardPlan {
     endpoints: [{ ...parseEndpoint(`http://127.0.0.1:${port}`, apiType), address: '127.0.0.1' }],
     request: { apiType, model: 'test-model', streaming: true, maxOutputTokens: 16 },
     samples: [{ prompt: 'hello' }],
+    samplesPartitioned: true,
     pattern: 'concurrency',
     qps: 0,
     concurrency: 1,
