@@ -120,6 +120,7 @@ async function ours(port: number): Promise<void> {
       endpoints: [{ displayUrl: `http://127.0.0.1:${port}`, tls: false, host: '127.0.0.1', port, hostHeader: `127.0.0.1:${port}`, path: '/v1/chat/completions', basePath: '/v1', address: '127.0.0.1' }],
       request: { apiType: 'chat', model: 'm', streaming: true, maxOutputTokens: 16 },
       samples,
+      samplesPartitioned: true,
       pattern: 'concurrency',
       qps: 0,
       concurrency: streams,

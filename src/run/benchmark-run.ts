@@ -8,7 +8,7 @@ import { unpackRecords, type RecordBatch } from '../metrics/record-batch.js';
 import type { RequestRecord } from '../metrics/request-record.js';
 import type { RunState } from '../metrics/result-summary.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
-import { ShardHandle } from './shard-handle.js';
+import { ShardHandle, shardV8Options } from './shard-handle.js';
 
 export interface RunObserver {
   /** Every shard is ready: `connections` were opened before the clock, in `ms`. */
@@ -69,7 +69,7 @@ export class BenchmarkRun {
         this.observer.onProgress?.(this.totals());
       },
     };
-    for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks));
+    for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks, shardV8Options(plan)));
     let failure: string | undefined;
     try {
       const t0 = performance.now();
