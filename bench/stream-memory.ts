@@ -4,7 +4,8 @@
  *         bytes read (the least any Node client holds per connection);
  *   ours  a shard (ShardRunner, in-process) with N streaming requests in flight, every one with
  *         its response head and first SSE event received.
- * Each runs in a fresh process started with --expose-gc; RSS and V8 heap are read after a full GC
+ * Each runs in a fresh process started with --expose-gc and the V8 options a shard holding many
+ * streams gets (2 MB semi-spaces); RSS and V8 heap are read after a full GC
  * before the connections open and once all N are held, and divided by N. The server runs in its
  * own process so its memory is not counted.
  *
@@ -15,6 +16,8 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
+/** What a shard holding this many streams runs with (run/shard-handle.ts), given to both sides. */
+const SHARD_V8_OPTIONS = ['--max-semi-space-size=2'];
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -149,7 +152,7 @@ async function ours(port: number): Promise<void> {
 }
 
 function child(roleName: string, port: number): ChildProcess {
-  return fork(self, ['--role', roleName, '--port', String(port), '--streams', String(streams)], { execArgv: ['--expose-gc', ...(process.env.SEMI ? ['--max-semi-space-size=' + process.env.SEMI] : []), '--import', 'tsx'] });
+  return fork(self, ['--role', roleName, '--port', String(port), '--streams', String(streams)], { execArgv: ['--expose-gc', ...SHARD_V8_OPTIONS, '--import', 'tsx'] });
 }
 
 function message<T>(p: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
