@@ -158,7 +158,7 @@ function measure(tool: string, target: string, c: number, dir: string): Measured
     }
     case 'autocannon': {
       const out = run(process.execPath, [path.join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(c), '-d', String(durationS), '-m', 'POST', '-H', 'Content-Type=application/json', '-b', readFileSync(`${request}.json`, 'utf8'), url]);
-      const json = JSON.parse(out.slice(out.indexOf('{'))) as { requests: { average: number } };
+      const json = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as { requests: { average: number } };
       return { rps: json.requests.average };
     }
     case 'node-floor': {
