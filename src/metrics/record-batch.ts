@@ -237,3 +237,23 @@ export function unpackRecords(b: RecordBatch): RequestRecord[] {
   }
   return out;
 }
+
+/**
+ * A run's records, kept as the packed batches they arrived in. Iterating unpacks one batch at a
+ * time, so a pass over millions of records never holds more than one batch of record objects;
+ * every iteration is a fresh pass (the summary makes several).
+ */
+export class RecordBatchList implements Iterable<RequestRecord> {
+  private readonly batches: RecordBatch[] = [];
+  /** Records in all batches. */
+  count = 0;
+
+  push(batch: RecordBatch): void {
+    this.batches.push(batch);
+    this.count += batch.count;
+  }
+
+  *[Symbol.iterator](): Iterator<RequestRecord> {
+    for (const b of this.batches) yield* unpackRecords(b);
+  }
+}

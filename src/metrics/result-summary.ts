@@ -16,7 +16,8 @@ export type RunState = 'complete' | 'interrupted' | 'failed';
 export type RunMode = 'offline' | 'online';
 
 export interface ResultSummaryInput {
-  records: readonly RequestRecord[];
+  /** Every record; iterated several times (an array, or the run's packed batches). */
+  records: Iterable<RequestRecord>;
   state: RunState;
   /** Start and end of the measured window, on the same clock as the records. */
   startNs: number;
@@ -77,7 +78,7 @@ const CLIENT_WAIT_RATIO = 0.05;
 
 export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const { records, state, startNs, endNs, mode } = input;
-  const n = records.length;
+  let n = 0;
 
   // Pass 1: sizes of every series, plus the counters that need no arrays.
   let completed = 0;
@@ -92,8 +93,8 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>> = {};
   const tokenCountSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
 
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
+  for (const r of records) {
+    n++;
     if (hasClientWait(r)) clientWaitCount++;
     if (r.error !== '') {
       const seen = errors[r.error];
@@ -129,8 +130,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let lengthAt = 0;
   let clientWaitAt = 0;
 
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
+  for (const r of records) {
     if (hasClientWait(r)) clientWait[clientWaitAt++] = r.sent - r.scheduled;
     if (r.error !== '') continue;
     inputLengths[lengthAt] = r.inputTokens;

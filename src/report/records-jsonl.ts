@@ -51,15 +51,22 @@ export function recordToJson(r: RequestRecord, t0: number, endpointNames: readon
  * Writes records.jsonl after the run, in slices with back-pressure: during the run the main
  * process only collects, so on a small machine it never takes CPU from the shards mid-measurement.
  */
-export async function writeRecordsJsonl(file: string, records: readonly RequestRecord[], t0: number, endpointNames: readonly string[]): Promise<void> {
+export async function writeRecordsJsonl(file: string, records: Iterable<RequestRecord>, t0: number, endpointNames: readonly string[]): Promise<void> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   const SLICE = 2000;
-  for (let i = 0; i < records.length; i += SLICE) {
-    let text = '';
-    const end = Math.min(records.length, i + SLICE);
-    for (let k = i; k < end; k++) text += JSON.stringify(recordToJson(records[k], t0, endpointNames)) + '\n';
-    if (!out.write(text)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  let text = '';
+  let inText = 0;
+  const flush = async (): Promise<void> => {
+    const chunk = text;
+    text = '';
+    inText = 0;
+    if (!out.write(chunk)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  };
+  for (const r of records) {
+    text += JSON.stringify(recordToJson(r, t0, endpointNames)) + '\n';
+    if (++inText === SLICE) await flush();
   }
+  if (inText > 0) await flush();
   await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
 }

@@ -4,7 +4,7 @@
  * The main process does no HTTP; it only coordinates.
  */
 import { monotonicNs } from '../metrics/clock.js';
-import { unpackRecords, type RecordBatch } from '../metrics/record-batch.js';
+import { RecordBatchList, type RecordBatch } from '../metrics/record-batch.js';
 import type { RequestRecord } from '../metrics/request-record.js';
 import type { RunState } from '../metrics/result-summary.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
@@ -22,7 +22,8 @@ export interface RunObserver {
 }
 
 export interface RunOutcome {
-  records: RequestRecord[];
+  /** Every record, still packed; iterate it (each pass unpacks one batch at a time). */
+  records: RecordBatchList;
   /** The common start of the schedule. */
   startNs: number;
   /** The last request's end (or when the run stopped, if later records are missing). */
@@ -45,7 +46,7 @@ export class BenchmarkRun {
    * not one object per request, so its garbage collector has next to nothing to trace (with record
    * objects, the main process's GC grew with every record and competed with the shards for CPU).
    */
-  private readonly batches: RecordBatch[] = [];
+  private readonly batches = new RecordBatchList();
   private readonly progress: ShardProgress[];
   private interrupts = 0;
   private started = false;
@@ -104,9 +105,7 @@ export class BenchmarkRun {
     );
     const shards = await Promise.all(exits);
     const cpu = process.cpuUsage(cpuAtStart);
-    const records: RequestRecord[] = [];
-    for (const b of this.batches) for (const r of unpackRecords(b)) records.push(r);
-    this.batches.length = 0;
+    const records = this.batches;
     let endNs = startNs;
     for (const r of records) if (r.end > endNs) endNs = r.end;
     const state: RunState = failure !== undefined ? 'failed' : this.interrupts > 0 ? 'interrupted' : 'complete';

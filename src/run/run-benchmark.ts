@@ -125,6 +125,8 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
       process.removeListener('SIGTERM', onSigint);
     }
   }
+  // Large runs take a while to write out (~1 µs per token chunk): say so rather than go quiet.
+  if (outcome.records.count >= 100_000) io.err.write(`writing ${outcome.records.count} records and the summary…\n`);
   await writeRecordsJsonl(path.join(reportDir, REPORT_FILES.records), outcome.records, outcome.startNs, endpointNames);
 
   const shardCpuNs = outcome.shards.every((sh) => sh !== null) ? outcome.shards.reduce((sum, sh) => sum + (sh!.cpuUserUs + sh!.cpuSystemUs) * 1000, 0) : undefined;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordBatchBuilder, appendArrivals, packRecords, unpackRecords, type ArrivalList } from '../../src/metrics/record-batch.js';
+import { RecordBatchBuilder, RecordBatchList, appendArrivals, packRecords, unpackRecords, type ArrivalList } from '../../src/metrics/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../../src/metrics/request-record.js';
 
 function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
@@ -85,4 +85,16 @@ test('arrival lists: one double per lone arrival, a negative count for repeats, 
   builder.add(record(1), list);
   const [back] = unpackRecords(builder.take());
   assert.deepEqual([...back.chunkTimes], [5, 5, 5, 6, 7, 7, 7, 7, 9]);
+});
+
+test('a batch list yields every record in order, on every pass', () => {
+  const list = new RecordBatchList();
+  list.push(packRecords([record(0), record(1, { chunkTimes: Float64Array.of(3, 3, 4) })]));
+  list.push(packRecords([record(2)]));
+  assert.equal(list.count, 3);
+  for (let pass = 0; pass < 2; pass++) {
+    const seen = [...list];
+    assert.deepEqual(seen.map((r) => r.id), [0, 1, 2], `pass ${pass}`);
+    assert.deepEqual([...seen[1].chunkTimes], [3, 3, 4]);
+  }
 });
