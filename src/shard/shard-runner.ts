@@ -25,6 +25,8 @@ export interface ShardOutput {
 }
 
 const BATCH_SIZE = 512;
+/** Whole requests are cached while endpoints × rows is at most this (see ShardRunner.requests). */
+const REQUEST_CACHE_LIMIT = 16_384;
 const PREBUILT_REQUESTS = 4096;
 const FLUSH_INTERVAL_MS = 200;
 const TIMEOUT_SWEEP_MS = 1000;
@@ -36,8 +38,13 @@ export class ShardRunner implements IssueTarget {
   private readonly heads: Buffer[];
   /** Length line and body per sample. */
   private readonly tails: (Buffer | undefined)[];
-  /** Whole request bytes per endpoint per sample, built on first use: one write per request. */
-  private readonly requests: (Buffer | undefined)[][];
+  /**
+   * Whole request bytes per endpoint per sample, built on first use (one write per request) — while
+   * endpoints × rows ≤ REQUEST_CACHE_LIMIT. Past that (a large dataset, many endpoints) each request
+   * is assembled from its head and cached tail when issued: ~0.2 µs, instead of memory that grows
+   * with rows × endpoints (100k rows × 8 endpoints would be ~480 MB).
+   */
+  private readonly requests: (Buffer | undefined)[][] | null;
   private readonly schedule: Schedule;
   private readonly inFlight = new Set<RequestExchange>();
   private readonly batch = new RecordBatchBuilder();
@@ -76,7 +83,7 @@ export class ShardRunner implements IssueTarget {
       onFinished,
     }));
     this.tails = new Array<Buffer | undefined>(plan.samples.length);
-    this.requests = plan.endpoints.map(() => new Array<Buffer | undefined>(plan.samples.length));
+    this.requests = plan.endpoints.length * plan.samples.length <= REQUEST_CACHE_LIMIT ? plan.endpoints.map(() => new Array<Buffer | undefined>(plan.samples.length)) : null;
     // Build the first requests' bytes now, before the clock starts, so the opening burst does
     // not pay for JSON serialisation (the rest are built on first use).
     for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) this.requestFor(seq % plan.endpoints.length, this.rowFor(seq));
@@ -192,17 +199,16 @@ export class ShardRunner implements IssueTarget {
   }
 
   private requestFor(endpoint: number, sampleIndex: number): Buffer {
-    let request = this.requests[endpoint][sampleIndex];
-    if (request === undefined) {
-      // The body is the same for every endpoint: serialise it once.
-      let tail = this.tails[sampleIndex];
-      if (tail === undefined) {
-        tail = buildRequestTail(this.plan.samples[sampleIndex], this.plan.request);
-        this.tails[sampleIndex] = tail;
-      }
-      request = Buffer.concat([this.heads[endpoint], tail]);
-      this.requests[endpoint][sampleIndex] = request;
+    const cached = this.requests?.[endpoint][sampleIndex];
+    if (cached !== undefined) return cached;
+    // The body is the same for every endpoint: serialise it once.
+    let tail = this.tails[sampleIndex];
+    if (tail === undefined) {
+      tail = buildRequestTail(this.plan.samples[sampleIndex], this.plan.request);
+      this.tails[sampleIndex] = tail;
     }
+    const request = Buffer.concat([this.heads[endpoint], tail]);
+    if (this.requests !== null) this.requests[endpoint][sampleIndex] = request;
     return request;
   }
 

@@ -67,3 +67,25 @@ test('fewer rows than shards: every shard gets them all and request id uses row 
   for (const r of records) assert.equal(r.sampleIndex, r.id % 2);
   assert.deepEqual([...prompts].sort(), ['row 0', 'row 1']);
 });
+
+test('a dataset too large to cache whole requests for: each request is assembled when issued, bytes unchanged', async () => {
+  // 2 endpoints × 8,200 rows is past the whole-request cache (16,384).
+  const servers = [await promptRecorder(), await promptRecorder()];
+  try {
+    const rows = 8_200;
+    const samples = Array.from({ length: rows }, (_, i) => ({ prompt: `row ${i}` }));
+    const urls = servers.map((s) => s.url);
+    const settings = resolveSettings({ mode: 'offline', endpoints: urls, model: 'm', workers: 1, numSamples: 40 }, rows);
+    const endpoints = urls.map((u) => ({ ...parseEndpoint(u, 'chat'), address: '127.0.0.1' }));
+    const [plan] = splitIntoShards({ settings, endpoints, samples, shards: 1, perShardPerEndpoint: 4 });
+    const records: RequestRecord[] = [];
+    await new ShardRunner(plan, { records: (b) => records.push(...unpackRecords(b)), progress: () => {} }).run(monotonicNs());
+    assert.equal(records.length, 40);
+    for (const r of records) assert.equal(r.error, '', r.errorMessage);
+    // Requests alternate between the endpoints; request k carries row k.
+    assert.deepEqual(servers[0].prompts.sort(), Array.from({ length: 20 }, (_, i) => `row ${2 * i}`).sort());
+    assert.deepEqual(servers[1].prompts.sort(), Array.from({ length: 20 }, (_, i) => `row ${2 * i + 1}`).sort());
+  } finally {
+    for (const s of servers) await s.close();
+  }
+});
