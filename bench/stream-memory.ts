@@ -33,18 +33,20 @@ const FIRST_EVENT = 'data: {"id":"x","object":"chat.completion.chunk","choices":
 interface Usage {
   rssKb: number;
   heapKb: number;
+  /** V8 heap committed (used or not). */
+  heapTotalKb: number;
   externalKb: number;
 }
 
 function usage(): Usage {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { rssKb: m.rss / 1024, heapKb: m.heapUsed / 1024, externalKb: (m.external + m.arrayBuffers) / 1024 };
+  return { rssKb: m.rss / 1024, heapKb: m.heapUsed / 1024, heapTotalKb: m.heapTotal / 1024, externalKb: (m.external + m.arrayBuffers) / 1024 };
 }
 
 function report(before: Usage, after: Usage, held: number): void {
   const per = (k: keyof Usage) => Number((((after[k] - before[k]) * 1024) / held).toFixed(0));
-  process.send!({ held, rssBytesPerStream: per('rssKb'), heapBytesPerStream: per('heapKb'), externalBytesPerStream: per('externalKb'), rssMbAfter: Math.round(after.rssKb / 1024) });
+  process.send!({ held, rssBytesPerStream: per('rssKb'), heapBytesPerStream: per('heapKb'), heapCommittedBytesPerStream: per('heapTotalKb'), externalBytesPerStream: per('externalKb'), rssMbAfter: Math.round(after.rssKb / 1024) });
 }
 
 /** Answers each request with an SSE head and one event, then holds the stream open. */
