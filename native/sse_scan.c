@@ -283,7 +283,11 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
           if (q >= line_end || (bs & 1) == 0) break;
           q++;
         }
-        if (q < line_end) {
+        /* A value followed by ':' is read as a key by the full scan (invalid JSON, but the scans
+         * must agree): never a template. */
+        size_t after_value = q + 1;
+        while (after_value < line_end && is_space(buf[after_value])) after_value++;
+        if (q < line_end && (after_value >= line_end || buf[after_value] != ':')) {
           tpl_src = v;
           tpl_prefix = value_at - v;
           tpl_suffix_src = q + 1;

@@ -103,13 +103,14 @@ function nonEmptyArray(buf: Buffer, j: number, end: number): boolean {
  * envelope known to be identical to one already scanned (then it is the `"choices"` key).
  */
 export function scanChunk(buf: Buffer, start: number, from: number, end: number, out: ScanOutput): ScanResult {
+  // First: a Malformed return below must not leave an envelope offset from an earlier chunk.
+  out.choicesAt = -1;
   let i = start;
   while (i < end && isSpace(buf[i])) i++;
   let last = end - 1;
   while (last > i && isSpace(buf[last])) last--;
   if (i >= end || buf[i] !== OPEN_BRACE || buf[last] !== CLOSE_BRACE) return ScanResult.Malformed;
   if (from > i) i = from;
-  out.choicesAt = -1;
   let token = false;
   let inChoices = false;
   let inUsage = false;

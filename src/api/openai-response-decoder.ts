@@ -159,6 +159,10 @@ export class OpenAiResponseState {
       this.sawChoices = false;
       const r = scanChunk(buf, start, start, end, this);
       if ((r === ScanResult.Token || r === ScanResult.Empty) && this.sawChoices) return true;
+      // The full parse decides from a clean slate (as the native path, which commits nothing).
+      this.finishReason = '';
+      this.promptTokens = -1;
+      this.completionTokens = -1;
     }
     return this.applyJsonBody(buf.toString('utf8', start, end));
   }

@@ -86,7 +86,10 @@ export class ShardRunner implements IssueTarget {
     this.requests = plan.endpoints.length * plan.samples.length <= REQUEST_CACHE_LIMIT ? plan.endpoints.map(() => new Array<Buffer | undefined>(plan.samples.length)) : null;
     // Build the first requests' bytes now, before the clock starts, so the opening burst does
     // not pay for JSON serialisation (the rest are built on first use).
-    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) this.requestFor(seq % plan.endpoints.length, this.rowFor(seq));
+    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) {
+      if (this.requests !== null) this.requestFor(seq % plan.endpoints.length, this.rowFor(seq));
+      else this.tailFor(this.rowFor(seq));
+    }
     const limits = { maxRequests: plan.maxRequests, durationNs: plan.durationNs };
     switch (plan.pattern) {
       case 'offline':
@@ -198,16 +201,20 @@ export class ShardRunner implements IssueTarget {
     return plan.samplesPartitioned ? seq % plan.samples.length : (seq * plan.shardCount + plan.shardIndex) % plan.samples.length;
   }
 
-  private requestFor(endpoint: number, sampleIndex: number): Buffer {
-    const cached = this.requests?.[endpoint][sampleIndex];
-    if (cached !== undefined) return cached;
-    // The body is the same for every endpoint: serialise it once.
+  /** Length line and body of a row: the same for every endpoint, so serialised once. */
+  private tailFor(sampleIndex: number): Buffer {
     let tail = this.tails[sampleIndex];
     if (tail === undefined) {
       tail = buildRequestTail(this.plan.samples[sampleIndex], this.plan.request);
       this.tails[sampleIndex] = tail;
     }
-    const request = Buffer.concat([this.heads[endpoint], tail]);
+    return tail;
+  }
+
+  private requestFor(endpoint: number, sampleIndex: number): Buffer {
+    const cached = this.requests?.[endpoint][sampleIndex];
+    if (cached !== undefined) return cached;
+    const request = Buffer.concat([this.heads[endpoint], this.tailFor(sampleIndex)]);
     if (this.requests !== null) this.requests[endpoint][sampleIndex] = request;
     return request;
   }

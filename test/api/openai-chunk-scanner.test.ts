@@ -92,12 +92,14 @@ test('non-streaming bodies: the byte path agrees with the full parse', () => {
     { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'no usage' }, finish_reason: 'stop' }] },
     { id: 'c', object: 'chat.completion', usage: { completion_tokens: 5, prompt_tokens: 6 }, choices: [{ index: 0, message: { content: '' }, finish_reason: 'stop' }] },
     { error: { message: 'bad model' } },
+    // Raw text: a choices key the byte path cannot see (escaped), and a finish_reason elsewhere; the full parse decides alone.
+    '{"cho\\u0069ces":[{"finish_reason":null}],"meta":{"finish_reason":"length"}}',
     { id: 'no choices' },
   ];
   for (const native of nativeModes) {
     useNativeJsonScan(native);
     for (const obj of bodies) {
-      for (const text of spellings(obj)) {
+      for (const text of typeof obj === 'string' ? [obj] : spellings(obj)) {
         const byParse = new OpenAiResponseState(false);
         const byScan = new OpenAiResponseState(false);
         const ok = byParse.applyJsonBody(text);

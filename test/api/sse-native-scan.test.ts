@@ -89,6 +89,13 @@ const streams: Record<string, string> = {
   templateLineShapes:
     'data: {"choices":[{"delta":{"content":"a"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"b"}}]}  \n\n' + 'data:{"choices":[{"delta":{"content":"c"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"d"}}]}\n: c\n\n' + 'data: {"choices":[{"delta":{"content":"e"}}]}\r\n\r\n' + 'data: {"choices":[{"delta":{"content":"f"}}]}\n\n',
   templateCompletions: ['Once', ' upon', '', ' a'].map((t) => `data: {"id":"x","choices":[{"text":${JSON.stringify(t)},"index":0,"finish_reason":null}]}\n\n`).join('') + 'data: {"id":"x","choices":[{"text":"","index":0,"finish_reason":"length"}]}\n\ndata: [DONE]\n\n',
+  // A template's value followed by ':' is a key to the (loose) full scan: never a template.
+  valueAsKeyError: 'data: {"choices":[{"delta":{"content":"a":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"error":"x"}}]}\n\n',
+  valueAsKeyFinish: 'data: {"choices":[{"delta":{"content":"a":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"finish_reason":"x"}}]}\n\n',
+  valueAsKeyUsage: 'data: {"choices":[{"delta":{"content":"a" :{"prompt_tokens":7}}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"usage" :{"prompt_tokens":7}}}]}\n\n',
+  valueAsKeyContent: 'data: {"choices":[{"delta":{"content":"":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"reasoning":"x"}}]}\n\n',
+  // A malformed event must not leave its envelope offset for the next one (JS path).
+  malformedThenClean: 'data: {"id":"x","choices":[{"delta":{"content":"a"}}]}\n\n' + 'data: {"id":"x",\n\n' + 'data: {"id":"x","choices":[{"delta":{"content":"b"}}]}\n\n' + 'data: {"id":"x","choices":[{"delta":{"content":"c"}}]}\n\n',
   templateToolCalls: chunk({ content: 'a' }) + chunk({ tool_calls: [{ index: 0, function: { arguments: '' } }] }) + chunk({ tool_calls: [{ index: 0, function: { arguments: 'x' } }] }) + chunk({ content: 'b' }),
 };
 
