@@ -41,6 +41,8 @@ interface ServerTiming {
   bodyReceived: bigint;
   /** Monotonic ns right after the first content chunk was written. */
   firstContentWritten: bigint;
+  /** Monotonic ns right after each content chunk was written (the first one included). */
+  contentWrites: bigint[];
 }
 
 interface TimedServer {
@@ -97,11 +99,14 @@ async function startTimedServer(options: { roleChunkEarly: boolean }): Promise<T
       atPrecisely(bodyReceived + D_NS, () => {
         if (!options.roleChunkEarly) res.write(event({ role: 'assistant', content: '' }));
         res.write(event({ content: 'tok0 ' }));
-        timings.set(prompt, { bodyReceived, firstContentWritten: now() });
+        const firstContentWritten = now();
+        const timing: ServerTiming = { bodyReceived, firstContentWritten, contentWrites: [firstContentWritten] };
+        timings.set(prompt, timing);
         let k = 1;
         const next = () => {
           if (k < TOKENS) {
             res.write(event({ content: `tok${k} ` }));
+            timing.contentWrites.push(now());
             k++;
             setTimeout(next, TOKEN_GAP_MS);
             return;
@@ -213,6 +218,8 @@ interface Measured {
   min: number;
   /** Per request: client TTFT and the server's own delay (ns). */
   pairs: { clientTtft: number; serverDelay: number; firstChunkBeforeToken: number }[];
+  /** Every inter-token gap of every request: the client's gap minus the server's gap between the same two writes (ns). */
+  itlDiffs: number[];
   report: string;
   /** The reference client's TTFTs against the same server, measured now (a same-host control). */
   reference: () => Promise<number[] | null>;
@@ -253,7 +260,7 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
     const records = (await readFile(path.join(reportDir, 'records.jsonl'), 'utf8'))
       .split('\n')
       .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as { sample_index: number; ttft_ns: number; sent_ns: number; headers_ns: number; first_chunk_ns: number; first_token_ns: number });
+      .map((l) => JSON.parse(l) as { sample_index: number; ttft_ns: number; sent_ns: number; headers_ns: number; first_chunk_ns: number; first_token_ns: number; chunk_times_ns: number[] });
     assert.equal(records.length, options.samples);
     // Records are in completion order; the first cohort (one request per slot, cold client) is
     // the `concurrency` earliest sent.
@@ -274,6 +281,13 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
       };
     });
     assert.equal(server.timings.size, options.samples, 'one request per prompt');
+    const itlDiffs: number[] = [];
+    for (const r of records) {
+      const writes = server.timings.get(prompts[r.sample_index])!.contentWrites;
+      const chunks = r.chunk_times_ns;
+      assert.equal(chunks.length, writes.length, 'one chunk time per token chunk the server wrote');
+      for (let k = 1; k < chunks.length; k++) itlDiffs.push(chunks[k] - chunks[k - 1] - Number(writes[k] - writes[k - 1]));
+    }
     const excess = (xs: number[]) => {
       const min = Math.min(...xs);
       return xs.map((x) => x - min);
@@ -297,6 +311,7 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
       p90: s.ttft.percentiles['90.0'],
       min: s.ttft.min!,
       pairs: rows,
+      itlDiffs,
       report,
       reference: () => referenceTtfts(server.url, options.concurrency, options.samples),
       explain: async () => `${report}; ${describeReference(await referenceTtfts(server.url, options.concurrency, options.samples))}`,
@@ -337,6 +352,22 @@ test(`TTFT is accurate to 1 ms (median) against a server with a ${D_MS} ms first
   assert.fail(
     `|TTFT median − ${D_MS} ms| < 1 ms and per-request (client TTFT − server delay) median < 1 ms — or, on a noisy host, TTFT median within 1 ms of a raw-socket reference client — in none of ${ATTEMPTS} attempts:\n${misses.join('\n')}`,
   );
+});
+
+test(`ITL is accurate: each gap between token chunks matches the server's own gap between the writes (median within 0.5 ms)`, { timeout: 180_000 }, async (t) => {
+  const misses: string[] = [];
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    let ok = false;
+    await measure({ roleChunkEarly: false, concurrency: 8, samples: 32 }, async (m) => {
+      const abs = m.itlDiffs.map(Math.abs);
+      const line = `attempt ${attempt}: ${m.itlDiffs.length} gaps; |client gap − server gap| p50 ${ms(percentile(abs, 50))}, p90 ${ms(percentile(abs, 90))}; signed p50 ${ms(percentile(m.itlDiffs, 50))}`;
+      t.diagnostic(line);
+      ok = percentile(abs, 50) < 0.5e6;
+      if (!ok) misses.push(line);
+    });
+    if (ok) return;
+  }
+  assert.fail(`ITL gaps off by more than 0.5 ms at the median in all ${ATTEMPTS} attempts:\n${misses.join('\n')}`);
 });
 
 test('TTFT counts content, not the role chunk: a role chunk sent with the headers is not the first token', { timeout: 60_000 }, async (t) => {
