@@ -29,6 +29,22 @@ const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CL = Buffer.from('content-length:');
 
+/** The Content-Length value in head bytes h[0, end), case-insensitive; 0 when absent. */
+function contentLength(h: Buffer, end: number): number {
+  for (let i = 0; i + CL.length < end; i++) {
+    if (h[i] !== 10) continue; // a header starts after a line feed
+    let k = 0;
+    while (k < CL.length && (h[i + 1 + k] | 0x20) === CL[k]) k++;
+    if (k < CL.length) continue;
+    let j = i + 1 + k;
+    while (h[j] === 32) j++;
+    let n = 0;
+    while (h[j] >= 48 && h[j] <= 57) n = n * 10 + h[j++] - 48;
+    return n;
+  }
+  return 0;
+}
+
 let completed = 0;
 let stopping = false;
 const started = process.hrtime.bigint();
@@ -55,13 +71,15 @@ function startConnection(): void {
     let buf = chunk;
     while (buf.length > 0) {
       if (remaining < 0) {
-        head = head === null ? Buffer.from(buf) : Buffer.concat([head, buf]);
-        const end = head.indexOf(HEAD_END);
-        if (end < 0) return;
-        const lower = head.subarray(0, end).toString('latin1').toLowerCase();
-        const at = lower.indexOf(CL.toString('latin1'));
-        remaining = at < 0 ? 0 : parseInt(lower.slice(at + CL.length), 10);
-        buf = head.subarray(end + 4);
+        // The head is parsed where it lies; only a head split across reads is copied.
+        const h = head === null ? buf : Buffer.concat([head, buf]);
+        const end = h.indexOf(HEAD_END);
+        if (end < 0) {
+          head = Buffer.from(h);
+          return;
+        }
+        remaining = contentLength(h, end);
+        buf = h.subarray(end + 4);
         head = null;
       }
       const take = Math.min(remaining, buf.length);
