@@ -24,7 +24,12 @@ export interface ShardOutput {
   progress(p: ShardProgress): void;
 }
 
-const BATCH_SIZE = 512;
+/**
+ * Records per batch sent to the run (besides every FLUSH_INTERVAL_MS). Each IPC message costs the
+ * main process a wakeup and a copy; at ~45k req/s, 4,096-record batches halved its CPU during the
+ * run against 512 (0.19–0.20 s → 0.10–0.12 s per 4 s run).
+ */
+const BATCH_SIZE = 4096;
 /** Whole requests are cached while endpoints × rows is at most this (see ShardRunner.requests). */
 const REQUEST_CACHE_LIMIT = 16_384;
 const PREBUILT_REQUESTS = 4096;
