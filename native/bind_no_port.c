@@ -103,10 +103,12 @@ static napi_value CloseFd(napi_env env, napi_callback_info info) {
 }
 
 napi_value RegisterSseScan(napi_env env, napi_value exports);
+napi_value RegisterHttpHead(napi_env env, napi_value exports);
 
 static napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   RegisterSseScan(env, exports);
+  RegisterHttpHead(env, exports);
   napi_create_function(env, "boundSocket", NAPI_AUTO_LENGTH, BoundSocket, NULL, &fn);
   napi_set_named_property(env, exports, "boundSocket", fn);
   napi_create_function(env, "closeFd", NAPI_AUTO_LENGTH, CloseFd, NULL, &fn);

@@ -8,6 +8,8 @@
  * ever copied, and only when it is split across reads.
  */
 
+import { nativeAddon } from '../native/addon.js';
+
 export interface ResponseSink {
   /** The status line and headers are complete (1xx interim responses are skipped). */
   onResponseHead(status: number, head: ResponseHead): void;
@@ -282,6 +284,7 @@ export class Http1ResponseParser {
    * status. Works on bytes: only the values of the few headers we use are ever decoded to text.
    */
   private applyHead(b: Buffer, start: number, end: number): number {
+    if (nativeParseHead !== null) return this.applyHeadNative(nativeParseHead, b, start, end);
     // One JS pass over the bytes finds each line's end and first colon: a head has ~8 lines, and
     // two indexOf calls per line (native calls at ~100 ns each) cost more than the whole loop.
     let lineEnd = lineEndFrom(b, start, end);
@@ -358,9 +361,38 @@ export class Http1ResponseParser {
     if (head.chunked) head.contentLength = -1;
     return status;
   }
+
+  /** applyHead in one native call (native/http_head.c, same rules); errors are made here, alike. */
+  private applyHeadNative(parse: NonNullable<typeof nativeParseHead>, b: Buffer, start: number, end: number): number {
+    const out = HEAD_OUT;
+    const status = parse(b, start, end, out);
+    if (status === -1) {
+      const lineEnd = lineEndFrom(b, start, end);
+      throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(b.toString('latin1', start, Math.min(lineEnd, start + 60)))}`);
+    }
+    if (status === -2) {
+      throw new HttpParseError(out[4] === out[5] ? 'invalid Content-Length: (empty)' : `invalid Content-Length: ${b.toString('latin1', out[4], out[5])}`);
+    }
+    const head = this.head;
+    head.keepAlive = out[0] === 1;
+    head.chunked = out[2] === 1;
+    // Chunked wins over Content-Length (RFC 9112 §6.3).
+    head.contentLength = head.chunked ? -1 : out[1];
+    const kind = out[3];
+    head.contentType = kind === 0 ? '' : kind === 1 ? EVENT_STREAM_TYPE : kind === 2 ? APPLICATION_JSON_TYPE : b.toString('latin1', out[4], out[5]).trim().toLowerCase();
+    return status;
+  }
 }
 
 const COLON = 58;
+let nativeParseHead = nativeAddon()?.parseHead ?? null;
+const HEAD_OUT = new Float64Array(6);
+
+/** Turn the native head parser off or back on (the parser's tests run both). */
+export function useNativeHeadParse(on: boolean): boolean {
+  nativeParseHead = on ? (nativeAddon()?.parseHead ?? null) : null;
+  return nativeParseHead !== null;
+}
 const EVENT_STREAM_TYPE = 'text/event-stream';
 const APPLICATION_JSON_TYPE = 'application/json';
 const EVENT_STREAM = Buffer.from(EVENT_STREAM_TYPE);

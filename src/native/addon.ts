@@ -1,6 +1,6 @@
 /**
  * The optional native addon (native/, built by node-gyp during `npm install`): IP_BIND_ADDRESS_NO_PORT
- * sockets for the connection budget and the per-read SSE scanner. Everything that uses it has a
+ * sockets for the connection budget, the per-read SSE scanner and the response-head parser. Everything that uses it has a
  * JS fallback; `LLM_LOADGEN_NO_ADDON=1` forces the fallbacks.
  */
 import { createRequire } from 'node:module';
@@ -14,6 +14,8 @@ export interface NativeAddon {
   scanSse(buf: Buffer, start: number, end: number, out: Int32Array): number;
   /** Scans one whole JSON body in buf[start, end): 1 token, 0 none, -1 needs the JS path; out[0] = has a top-level choices array. */
   scanJson(buf: Buffer, start: number, end: number, out: Int32Array): number;
+  /** Status line and the used headers of head bytes buf[start, end): status, -1 not HTTP/1.x, -2 bad Content-Length (see native/http_head.c). */
+  parseHead(buf: Buffer, start: number, end: number, out: Float64Array): number;
 }
 
 let addon: NativeAddon | null | undefined;

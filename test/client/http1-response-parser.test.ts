@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Agent, request } from 'undici';
-import { Http1ResponseParser, HttpParseError, type ResponseHead, type ResponseSink } from '../../src/client/http1-response-parser.js';
+import { Http1ResponseParser, HttpParseError, useNativeHeadParse, type ResponseHead, type ResponseSink } from '../../src/client/http1-response-parser.js';
+
+/** Every case runs with the JS head parser, and with the native one where the addon was built. */
+const HEAD_MODES: { name: string; native: boolean }[] = useNativeHeadParse(true) ? [{ name: 'native head', native: true }, { name: 'JS head', native: false }] : [{ name: 'JS head', native: false }];
 
 interface Outcome {
   status: number;
@@ -226,8 +229,10 @@ const CASES: Case[] = [
   },
 ];
 
-for (const c of CASES) {
-  test(`parses: ${c.name} — whole, at every split point and byte by byte`, () => {
+for (const mode of HEAD_MODES) for (const c of CASES) {
+  test(`parses (${mode.name}): ${c.name} — whole, at every split point and byte by byte`, (t) => {
+    useNativeHeadParse(mode.native);
+    t.after(() => useNativeHeadParse(true));
     const bytes = Buffer.isBuffer(c.raw) ? c.raw : Buffer.from(c.raw, 'utf8');
     const expectedBody = Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body, 'utf8');
     for (const [how, pieces] of deliveries(bytes)) {
@@ -469,4 +474,39 @@ test('differential: undici and our parser agree on status and body for the same 
     await agent.close();
     await server.close();
   }
+});
+
+test('native and JS head parsing agree on generated heads: status, error message, every field', { skip: HEAD_MODES.length < 2 && 'native addon not built' }, () => {
+  const names = ['Content-Length', 'content-length', 'CONTENT-LENGTH', ' Content-Length', 'Content-Length ', 'Content-Type', 'content-type', 'Transfer-Encoding', 'transfer-encoding', 'Connection', 'connection', 'X-Other', 'Content-Lengthx', 'Conn ection', ''];
+  const values = ['12', '0', '', ' 7 ', '1e3', '-1', '12, 12', 'abc', '9007199254740991', 'text/event-stream', 'Text/Event-Stream ; charset=utf-8', 'application/json', 'APPLICATION/JSON;', 'text/plain', ' text/html\t', 'chunked', 'gzip, chunked', 'chunked, gzip', 'Chunked\xa0', 'close', 'Keep-Alive', 'keep-alive, close', 'upgrade', ':', 'a:b', '\t'];
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const statusLines = ['HTTP/1.1 200 OK', 'HTTP/1.0 200 OK', 'HTTP/1.1 204', 'HTTP/1.1 101 Switching', 'HTTP/2 200 OK', 'HTTP/1.1 2x0 OK', 'http/1.1 200 OK', 'HTTP/1.1 200'];
+  const parseOnce = (bytes: Buffer, native: boolean): string => {
+    useNativeHeadParse(native);
+    const sink = new RecordingSink();
+    const parser = new Http1ResponseParser();
+    parser.reset(sink, true);
+    try {
+      parser.execute(bytes);
+      return JSON.stringify({ status: sink.status, head: sink.head });
+    } catch (err) {
+      return `error ${(err as Error).message}`;
+    }
+  };
+  for (let n = 0; n < 3000; n++) {
+    const lines = [statusLines[rand(statusLines.length)]];
+    const count = rand(7);
+    for (let k = 0; k < count; k++) {
+      const name = names[rand(names.length)];
+      const value = values[rand(values.length)];
+      lines.push(rand(10) === 0 ? `${name}:${value}` : `${name}: ${value}`);
+    }
+    const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+    assert.equal(parseOnce(bytes, true), parseOnce(bytes, false), JSON.stringify(bytes.toString('latin1')));
+  }
+  useNativeHeadParse(true);
 });
