@@ -47,6 +47,40 @@ export function recordToJson(r: RequestRecord, t0: number, endpointNames: readon
   };
 }
 
+function num(v: number | null): string {
+  return v === null ? 'null' : String(v);
+}
+
+/**
+ * The same line as JSON.stringify(recordToJson(r, …)), byte for byte (the tests hold it to that),
+ * built directly: no object per record, and the chunk times joined as numbers. For a 61-chunk
+ * record: 5.7–5.9 µs against 8.6–9.0 µs for JSON.stringify of the object (most of what is left is
+ * formatting the numbers themselves).
+ */
+export function recordToJsonLine(r: RequestRecord, t0: number, endpointNames: readonly string[]): string {
+  let chunks = '';
+  const times = r.chunkTimes;
+  for (let i = 0; i < times.length; i++) chunks += (i === 0 ? '' : ',') + String(Math.round(times[i] - t0));
+  const endpoint = endpointNames[r.endpoint];
+  return (
+    `{"id":${r.id},"sample_index":${r.sampleIndex},"shard":${r.shard},` +
+    `"endpoint":${endpoint !== undefined ? JSON.stringify(endpoint) : String(r.endpoint)},` +
+    `"source_ip":${r.sourceIp === '' ? 'null' : JSON.stringify(r.sourceIp)},` +
+    `"streaming":${r.streaming},"reused_connection":${r.reused},"status":${r.status},` +
+    `"error":${r.error === '' ? 'null' : JSON.stringify(r.error)},` +
+    `"error_message":${r.errorMessage === '' ? 'null' : JSON.stringify(r.errorMessage)},` +
+    `"finish_reason":${r.finishReason === '' ? 'null' : JSON.stringify(r.finishReason)},` +
+    `"input_tokens":${r.inputTokens},"output_tokens":${r.outputTokens},"token_source":${JSON.stringify(r.tokenSource)},` +
+    `"ttft_ns":${r.streaming ? num(diff(r.firstToken, r.sent)) : 'null'},` +
+    `"latency_ns":${num(diff(r.end, r.sent))},"client_wait_ns":${num(diff(r.sent, r.scheduled))},` +
+    `"scheduled_ns":${num(rel(r.scheduled, t0))},"dispatched_ns":${num(rel(r.dispatched, t0))},` +
+    `"connected_ns":${num(rel(r.connected, t0))},"sent_ns":${num(rel(r.sent, t0))},` +
+    `"headers_ns":${num(rel(r.headers, t0))},"first_chunk_ns":${num(rel(r.firstChunk, t0))},` +
+    `"first_token_ns":${num(rel(r.firstToken, t0))},"end_ns":${num(rel(r.end, t0))},` +
+    `"chunk_times_ns":[${chunks}]}`
+  );
+}
+
 /**
  * Writes records.jsonl after the run, in slices with back-pressure: during the run the main
  * process only collects, so on a small machine it never takes CPU from the shards mid-measurement.
@@ -64,7 +98,7 @@ export async function writeRecordsJsonl(file: string, records: Iterable<RequestR
     if (!out.write(chunk)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
   };
   for (const r of records) {
-    text += JSON.stringify(recordToJson(r, t0, endpointNames)) + '\n';
+    text += recordToJsonLine(r, t0, endpointNames) + '\n';
     if (++inText === SLICE) await flush();
   }
   if (inText > 0) await flush();
