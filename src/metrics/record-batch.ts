@@ -253,6 +253,18 @@ export class RecordBatchList implements Iterable<RequestRecord> {
     this.count += batch.count;
   }
 
+  /** The latest record end, or `floor` when no record ended later (read from the packed times). */
+  latestEnd(floor: number): number {
+    let latest = floor;
+    for (const b of this.batches) {
+      for (let k = 0; k < b.count; k++) {
+        const end = b.times[k * TIME_FIELDS + 7];
+        if (end > latest) latest = end;
+      }
+    }
+    return latest;
+  }
+
   *[Symbol.iterator](): Iterator<RequestRecord> {
     for (const b of this.batches) yield* unpackRecords(b);
   }

@@ -93,9 +93,13 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>> = {};
   const tokenCountSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
 
+  let steadyWaitCount = 0;
   for (const r of records) {
     n++;
-    if (hasClientWait(r)) clientWaitCount++;
+    if (hasClientWait(r)) {
+      clientWaitCount++;
+      if (r.scheduled > startNs) steadyWaitCount++;
+    }
     if (r.error !== '') {
       const seen = errors[r.error];
       if (seen) seen.count++;
@@ -123,6 +127,8 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const inputLengths = new Float64Array(completed);
   const outputLengths = new Float64Array(completed);
   const clientWait = new Float64Array(clientWaitCount);
+  const steadyWait = new Float64Array(steadyWaitCount);
+  let steadyWaitAt = 0;
   let ttftAt = 0;
   let tpotAt = 0;
   let itlAt = 0;
@@ -131,7 +137,10 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let clientWaitAt = 0;
 
   for (const r of records) {
-    if (hasClientWait(r)) clientWait[clientWaitAt++] = r.sent - r.scheduled;
+    if (hasClientWait(r)) {
+      clientWait[clientWaitAt++] = r.sent - r.scheduled;
+      if (r.scheduled > startNs) steadyWait[steadyWaitAt++] = r.sent - r.scheduled;
+    }
     if (r.error !== '') continue;
     inputLengths[lengthAt] = r.inputTokens;
     outputLengths[lengthAt++] = r.outputTokens;
@@ -171,7 +180,12 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     client_cpu_ns: input.clientCpuNs ?? null,
     warnings: [],
   };
-  summary.warnings = collectWarnings(summary, input, chunkCountedStreaming);
+  // Concurrency runs open with C requests scheduled at the same instant, which the client must
+  // send one after another: their wait is the definition of a burst, not a bottleneck. The
+  // bottleneck warning looks at the requests scheduled after the opening (all are still in
+  // client_wait, as measured).
+  const steadyWaitP99 = steadyWait.length > 0 ? computePercentiles(steadyWait)['99.0'] : null;
+  summary.warnings = collectWarnings(summary, input, chunkCountedStreaming, steadyWaitP99);
   return summary;
 }
 
@@ -192,13 +206,14 @@ function collectWarnings(
   summary: ResultSummary,
   input: ResultSummaryInput,
   chunkCountedStreaming: number,
+  steadyWaitP99: number | null,
 ): string[] {
   const warnings: string[] = [];
   if (summary.state !== 'complete') {
     warnings.push(`run ${summary.state} before its planned end: numbers cover a partial run.`);
   }
 
-  const bottleneck = clientBottleneckWarning(summary, input);
+  const bottleneck = clientBottleneckWarning(summary, input, steadyWaitP99);
   if (bottleneck) warnings.push(bottleneck);
 
   if (summary.n_samples_failed > 0) {
@@ -226,7 +241,7 @@ function collectWarnings(
  * means the client or its connection limit, not the server, set the pace. Offline runs queue on
  * purpose (every request is due at t = 0), so they are exempt.
  */
-function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInput): string | null {
+function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInput, steadyWaitP99: number | null): string | null {
   const pattern = input.loadPattern ?? (input.mode === 'offline' ? 'offline' : null);
   if (pattern === 'offline') return null;
   const wait = summary.client_wait;
@@ -240,7 +255,7 @@ function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInp
         ? { name: 'E2E latency', median: summary.latency.median }
         : null;
   const limit = Math.max(CLIENT_WAIT_FLOOR_NS, reference ? CLIENT_WAIT_RATIO * reference.median : 0);
-  const p99 = pattern === 'concurrency' ? steadyStateWaitP99(input) ?? wait.percentiles['99.0'] : wait.percentiles['99.0'];
+  const p99 = pattern === 'concurrency' ? steadyWaitP99 ?? wait.percentiles['99.0'] : wait.percentiles['99.0'];
   if (!(p99 > limit)) return null;
 
   const versus = reference
@@ -251,21 +266,6 @@ function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInp
     'bottleneck; requests went out later than scheduled and numbers may include client delay. ' +
     'Add --workers, raise --max-connections, or lower the load.'
   );
-}
-
-/**
- * Concurrency runs open with C requests scheduled at the same instant, which the client must send
- * one after another: their wait is the definition of a burst, not a bottleneck. The warning looks
- * at the requests scheduled after the opening (still reported in client_wait as measured).
- */
-function steadyStateWaitP99(input: ResultSummaryInput): number | null {
-  let n = 0;
-  for (const r of input.records) if (r.scheduled > input.startNs && hasClientWait(r)) n++;
-  if (n === 0) return null;
-  const waits = new Float64Array(n);
-  let k = 0;
-  for (const r of input.records) if (r.scheduled > input.startNs && hasClientWait(r)) waits[k++] = r.sent - r.scheduled;
-  return computePercentiles(waits)['99.0'];
 }
 
 function toMs(ns: number): string {

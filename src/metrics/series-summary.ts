@@ -3,6 +3,7 @@
  * median as numpy.median, population standard deviation (ddof = 0), percentiles by the
  * "lower" method. Numbers are left unrounded; reports round for display.
  */
+import { sortFloat64InPlace } from './float64-sort.js';
 import { PERCENTILE_KEYS, percentilesOfSorted, type PercentileKey, type Percentiles } from './percentiles.js';
 
 export interface PopulatedSeriesSummary {
@@ -49,8 +50,7 @@ export function summarizeSeries(values: Float64Array | number[]): SeriesSummary 
 export function summarizeSeriesInPlace(values: Float64Array): SeriesSummary {
   const n = values.length;
   if (n === 0) return emptySeriesSummary();
-  // TypedArray sort without a comparator is numeric.
-  const sorted = values.sort();
+  const sorted = sortFloat64InPlace(values);
 
   let total = 0;
   for (let i = 0; i < n; i++) total += sorted[i];

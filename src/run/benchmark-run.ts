@@ -106,8 +106,7 @@ export class BenchmarkRun {
     const shards = await Promise.all(exits);
     const cpu = process.cpuUsage(cpuAtStart);
     const records = this.batches;
-    let endNs = startNs;
-    for (const r of records) if (r.end > endNs) endNs = r.end;
+    const endNs = records.latestEnd(startNs);
     const state: RunState = failure !== undefined ? 'failed' : this.interrupts > 0 ? 'interrupted' : 'complete';
     return { records, startNs, endNs, state, shards, failure, mainCpuNs: (cpu.user + cpu.system) * 1000 };
   }

@@ -98,3 +98,12 @@ test('a batch list yields every record in order, on every pass', () => {
     assert.deepEqual([...seen[1].chunkTimes], [3, 3, 4]);
   }
 });
+
+test('a batch list finds the latest end without unpacking, ignoring requests that never ended', () => {
+  const list = new RecordBatchList();
+  list.push(packRecords([record(0, { end: 5e12 }), record(1, { end: NaN })]));
+  list.push(packRecords([record(2, { end: 7e12 })]));
+  assert.equal(list.latestEnd(0), 7e12);
+  assert.equal(list.latestEnd(9e12), 9e12, 'never before the floor (the run start)');
+  assert.equal(new RecordBatchList().latestEnd(3), 3);
+});
