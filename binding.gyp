@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "bind_no_port",
-      "sources": ["native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c"],
-      "conditions": [["OS!='linux'", {"sources!": ["native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c"], "sources": []}]]
+      "sources": ["native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c", "native/range_call.c"],
+      "conditions": [["OS!='linux'", {"sources!": ["native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c", "native/range_call.c"], "sources": []}]]
     }
   ]
 }

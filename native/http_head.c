@@ -15,6 +15,7 @@
  * period); the head is a byte loop over ~200 bytes that JS runs at several ns per byte.
  */
 #include <node_api.h>
+#include "range_call.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -56,27 +57,14 @@ static size_t line_end_from(const uint8_t* b, size_t from, size_t end) {
 }
 
 static napi_value ParseHead(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t* b;
   size_t len;
-  if (argc < 4 || napi_get_buffer_info(env, argv[0], (void**)&b, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "parseHead(buf, start, end, out)");
-    return NULL;
-  }
   int32_t start32, end32;
-  napi_get_value_int32(env, argv[1], &start32);
-  napi_get_value_int32(env, argv[2], &end32);
-  napi_typedarray_type type;
-  size_t out_len;
   void* out_data;
-  napi_value ab;
-  size_t off;
+  if (!unpack_range_call(env, info, "parseHead(buf, start, end, out: Float64Array(6))", napi_float64_array, 6, &b, &len, &start32, &end32, &out_data)) return NULL;
   /* end + 1 must be readable: the head ends with CRLFCRLF, and end is its first CR. */
-  if (napi_get_typedarray_info(env, argv[3], &type, &out_len, &out_data, &ab, &off) != napi_ok || type != napi_float64_array || out_len < 6 ||
-      start32 < 0 || end32 < start32 || (size_t)end32 + 1 >= len) {
-    napi_throw_type_error(env, NULL, "parseHead: bad arguments");
+  if (start32 < 0 || end32 < start32 || (size_t)end32 + 1 >= len) {
+    napi_throw_range_error(env, NULL, "parseHead: start and end must lie within buf, before its final byte");
     return NULL;
   }
   double* out = (double*)out_data;

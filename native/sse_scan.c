@@ -18,6 +18,7 @@
  * 25–100 ns each; one call per read instead of several per event is the remaining large step.
  */
 #include <node_api.h>
+#include "range_call.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -186,27 +187,11 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
 
 /* scanSse(buf, start, end, out: Int32Array(7)) -> offset after the last event handled. */
 static napi_value ScanSse(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t* buf;
   size_t buf_len;
-  if (argc < 4 || napi_get_buffer_info(env, argv[0], (void**)&buf, &buf_len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "scanSse(buf, start, end, out)");
-    return NULL;
-  }
   int32_t start32, end32;
-  napi_get_value_int32(env, argv[1], &start32);
-  napi_get_value_int32(env, argv[2], &end32);
-  napi_typedarray_type type;
-  size_t out_len;
   void* out_data;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, argv[3], &type, &out_len, &out_data, &ab, &off) != napi_ok || type != napi_int32_array || out_len < OUT_LEN) {
-    napi_throw_type_error(env, NULL, "scanSse: out must be an Int32Array(7)");
-    return NULL;
-  }
+  if (!unpack_range_call(env, info, "scanSse(buf, start, end, out: Int32Array(7))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
   int32_t* out = (int32_t*)out_data;
   size_t pos = (size_t)start32, end = (size_t)end32;
   if (end > buf_len) end = buf_len;
@@ -310,27 +295,11 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
  * finish reason and usage as for scanSse. Mirrors the JS path of applyJsonBodyBytes.
  */
 static napi_value ScanJson(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t* buf;
   size_t buf_len;
-  if (argc < 4 || napi_get_buffer_info(env, argv[0], (void**)&buf, &buf_len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "scanJson(buf, start, end, out)");
-    return NULL;
-  }
   int32_t start32, end32;
-  napi_get_value_int32(env, argv[1], &start32);
-  napi_get_value_int32(env, argv[2], &end32);
-  napi_typedarray_type type;
-  size_t out_len;
   void* out_data;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, argv[3], &type, &out_len, &out_data, &ab, &off) != napi_ok || type != napi_int32_array || out_len < OUT_LEN) {
-    napi_throw_type_error(env, NULL, "scanJson: out must be an Int32Array(7)");
-    return NULL;
-  }
+  if (!unpack_range_call(env, info, "scanJson(buf, start, end, out: Int32Array(7))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
   int32_t* out = (int32_t*)out_data;
   size_t end = (size_t)end32 > buf_len ? buf_len : (size_t)end32;
   for (int k = 0; k < OUT_LEN; k++) out[k] = -1;

@@ -20,10 +20,9 @@ export function sortFloat64InPlace(values: Float64Array): Float64Array {
   if (n < RADIX_MIN_LENGTH) return values.sort();
   // Keys: the bit pattern as two 32-bit words (little-endian: lo, hi), made to order as unsigned
   // integers — flip every bit of negatives, only the sign bit of the rest.
-  let src: Float64Array = values;
-  let dst: Float64Array = new Float64Array(n);
-  let srcWords: Uint32Array = new Uint32Array(src.buffer, src.byteOffset, n * 2);
-  let dstWords: Uint32Array = new Uint32Array(dst.buffer, dst.byteOffset, n * 2);
+  // Words of the data and of a scratch array of the same size; each pass moves one into the other.
+  let srcWords: Uint32Array = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  let dstWords: Uint32Array = new Uint32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const hi = srcWords[2 * i + 1];
     if (hi >>> 31 === 1) {
@@ -55,9 +54,6 @@ export function sortFloat64InPlace(values: Float64Array): Float64Array {
       dstWords[2 * at] = lo;
       dstWords[2 * at + 1] = hi;
     }
-    const swap = src;
-    src = dst;
-    dst = swap;
     const swapWords = srcWords;
     srcWords = dstWords;
     dstWords = swapWords;
