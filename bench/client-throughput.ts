@@ -48,7 +48,14 @@ function makeContent(dir: string): { sseEvents: number } {
     created: 1764000000,
     model: 'bench-model',
     system_fingerprint: 'fp_bench',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'word '.repeat(120).trim(), refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'word '.repeat(120).trim(), refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: { prompt_tokens: 64, completion_tokens: 120, total_tokens: 184 },
   };
   writeFileSync(path.join(dir, 'body.json'), JSON.stringify(json));
@@ -105,11 +112,15 @@ let lastCpuS = 0;
 
 /** Run a client pinned to the client core; bash's `times` reports the CPU of it and its children. */
 function run(cmd: string, args: string[]): string {
-  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'bash', 'taskset', '-c', clientCore, cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: (durationS + 60) * 1000,
-  });
+  const r = spawnSync(
+    'bash',
+    ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'bash', 'taskset', '-c', clientCore, cmd, ...args],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: (durationS + 60) * 1000,
+    },
+  );
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
   const children = r.stderr.trimEnd().split('\n').pop() ?? '';
   const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
@@ -137,10 +148,15 @@ const PROMPT = 'Say hello.';
 function writeRequestFiles(dir: string): void {
   writeFileSync(path.join(dir, 'dataset.jsonl'), `${JSON.stringify({ prompt: PROMPT })}\n`);
   for (const streaming of [false, true]) {
-    const body = JSON.stringify(buildBody({ prompt: PROMPT }, { apiType: 'chat', model: 'bench-model', streaming, maxOutputTokens: 64 }));
+    const body = JSON.stringify(
+      buildBody({ prompt: PROMPT }, { apiType: 'chat', model: 'bench-model', streaming, maxOutputTokens: 64 }),
+    );
     const name = streaming ? 'request-sse' : 'request-json';
     writeFileSync(path.join(dir, `${name}.json`), body);
-    writeFileSync(path.join(dir, `${name}.lua`), `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+    writeFileSync(
+      path.join(dir, `${name}.lua`),
+      `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`,
+    );
   }
 }
 
@@ -153,28 +169,99 @@ function measure(tool: string, target: string, c: number, dir: string): Measured
       return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]) };
     }
     case 'h2load': {
-      const out = run('h2load', ['--h1', '-t1', `-c${c}`, `-D${durationS}`, '-d', `${request}.json`, '-H', 'Content-Type: application/json', url]);
+      const out = run('h2load', [
+        '--h1',
+        '-t1',
+        `-c${c}`,
+        `-D${durationS}`,
+        '-d',
+        `${request}.json`,
+        '-H',
+        'Content-Type: application/json',
+        url,
+      ]);
       return { rps: Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(out)![1]) };
     }
     case 'autocannon': {
-      const out = run(process.execPath, [path.join(root, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(c), '-d', String(durationS), '-m', 'POST', '-H', 'Content-Type=application/json', '-b', readFileSync(`${request}.json`, 'utf8'), url]);
-      const json = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as { requests: { average: number } };
+      const out = run(process.execPath, [
+        path.join(root, 'node_modules', 'autocannon', 'autocannon.js'),
+        '-j',
+        '-c',
+        String(c),
+        '-d',
+        String(durationS),
+        '-m',
+        'POST',
+        '-H',
+        'Content-Type=application/json',
+        '-b',
+        readFileSync(`${request}.json`, 'utf8'),
+        url,
+      ]);
+      const json = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as {
+        requests: { average: number };
+      };
       return { rps: json.requests.average };
     }
     case 'node-floor': {
-      const out = run(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'node-floor-client.ts'), '--url', url, '--body-file', `${request}.json`, '--conns', String(c), '--duration', String(durationS)]);
-      const floor = JSON.parse(out.split('\n').find((l) => l.startsWith('{"requests"'))!) as { rps: number; cpu_us_per_request: number };
+      const out = run(process.execPath, [
+        '--import',
+        'tsx',
+        path.join(root, 'bench', 'node-floor-client.ts'),
+        '--url',
+        url,
+        '--body-file',
+        `${request}.json`,
+        '--conns',
+        String(c),
+        '--duration',
+        String(durationS),
+      ]);
+      const floor = JSON.parse(out.split('\n').find((l) => l.startsWith('{"requests"'))!) as {
+        rps: number;
+        cpu_us_per_request: number;
+      };
       return { rps: floor.rps, sendingCpuUsPerRequest: floor.cpu_us_per_request };
     }
     case 'llm-loadgen': {
       const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-tp-'));
       try {
-        const out = run(process.execPath, [cli, 'benchmark', 'online', '--endpoints', `http://127.0.0.1:${PORTS[target]}`, '--model', 'bench-model', '--dataset', path.join(dir, 'dataset.jsonl'), '--max-output-tokens', '64',
-          '--concurrency', String(c), '--duration', `${durationS}s`, '--workers', '1', '--streaming', target === 'json' ? 'off' : 'on',
-          '--report-dir', reportDir]);
-        const s = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as { qps: number; n_samples_issued: number; n_samples_failed: number; client_cpu_ns: number };
+        const out = run(process.execPath, [
+          cli,
+          'benchmark',
+          'online',
+          '--endpoints',
+          `http://127.0.0.1:${PORTS[target]}`,
+          '--model',
+          'bench-model',
+          '--dataset',
+          path.join(dir, 'dataset.jsonl'),
+          '--max-output-tokens',
+          '64',
+          '--concurrency',
+          String(c),
+          '--duration',
+          `${durationS}s`,
+          '--workers',
+          '1',
+          '--streaming',
+          target === 'json' ? 'off' : 'on',
+          '--report-dir',
+          reportDir,
+        ]);
+        const s = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as {
+          qps: number;
+          n_samples_issued: number;
+          n_samples_failed: number;
+          client_cpu_ns: number;
+        };
         const shardCpuNs = Number(/\((\d+) shard\(s\) ([\d.]+) s/.exec(out)?.[2] ?? NaN) * 1e9;
-        return { rps: s.qps, cpuUsPerRequest: shardCpuNs / s.n_samples_issued / 1000, sendingCpuUsPerRequest: s.client_cpu_ns / s.n_samples_issued / 1000, failed: s.n_samples_failed };
+        return {
+          rps: s.qps,
+          cpuUsPerRequest: shardCpuNs / s.n_samples_issued / 1000,
+          sendingCpuUsPerRequest: s.client_cpu_ns / s.n_samples_issued / 1000,
+          failed: s.n_samples_failed,
+        };
       } finally {
         rmSync(reportDir, { recursive: true, force: true });
       }
@@ -195,10 +282,16 @@ async function main(): Promise<void> {
   const { sseEvents } = makeContent(dir);
   writeRequestFiles(dir);
   writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir));
-  const nginx: ChildProcess = spawn('taskset', ['-c', serverCore, 'nginx', '-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'inherit' });
+  const nginx: ChildProcess = spawn(
+    'taskset',
+    ['-c', serverCore, 'nginx', '-c', path.join(dir, 'nginx.conf'), '-p', dir],
+    { stdio: 'inherit' },
+  );
   await new Promise((r) => setTimeout(r, 700));
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
-  process.stderr.write(`machine: ${cpuModel}, ${cores} cores; nginx on core ${serverCore}, clients on core ${clientCore}; ${durationS} s per run\n`);
+  process.stderr.write(
+    `machine: ${cpuModel}, ${cores} cores; nginx on core ${serverCore}, clients on core ${clientCore}; ${durationS} s per run\n`,
+  );
   const rows: string[] = [];
   const cpuRows: string[] = [];
   try {
@@ -211,12 +304,21 @@ async function main(): Promise<void> {
           process.stderr.write(`  ${target} c=${c} ${tool}: ${results[tool].rps.toFixed(0)} req/s\n`);
         }
         const ours = results['llm-loadgen'];
-        const ratio = (t: string) => (ours !== undefined && results[t] !== undefined ? (ours.rps / results[t].rps).toFixed(2) : '—');
-        const perEvent = ours?.cpuUsPerRequest !== undefined && target !== 'json' ? ((ours.cpuUsPerRequest * 1000) / sseEvents).toFixed(0) : '—';
+        const ratio = (t: string) =>
+          ours !== undefined && results[t] !== undefined ? (ours.rps / results[t].rps).toFixed(2) : '—';
+        const perEvent =
+          ours?.cpuUsPerRequest !== undefined && target !== 'json'
+            ? ((ours.cpuUsPerRequest * 1000) / sseEvents).toFixed(0)
+            : '—';
         const eventsPerS = ours !== undefined && target !== 'json' ? ((ours.rps * sseEvents) / 1e6).toFixed(2) : '—';
         // Events decoded per second of client CPU (shard + main process): the per-core rate.
-        const eventsPerCpuS = ours?.sendingCpuUsPerRequest !== undefined && target !== 'json' ? (sseEvents / ours.sendingCpuUsPerRequest).toFixed(2) : '—';
-        cpuRows.push(`| ${target} | ${c} | ${tools.map((t) => results[t]?.sendingCpuUsPerRequest?.toFixed(1) ?? '—').join(' | ')} |`);
+        const eventsPerCpuS =
+          ours?.sendingCpuUsPerRequest !== undefined && target !== 'json'
+            ? (sseEvents / ours.sendingCpuUsPerRequest).toFixed(2)
+            : '—';
+        cpuRows.push(
+          `| ${target} | ${c} | ${tools.map((t) => results[t]?.sendingCpuUsPerRequest?.toFixed(1) ?? '—').join(' | ')} |`,
+        );
         rows.push(
           `| ${target} | ${c} | ${tools.map((t) => (results[t] ? results[t].rps.toFixed(0) : '—')).join(' | ')} | ${ratio('wrk')} | ${ratio('h2load')} | ${ratio('autocannon')} | ${ratio('node-floor')} | ${ours?.cpuUsPerRequest?.toFixed(1) ?? '—'} | ${perEvent} | ${eventsPerS} | ${eventsPerCpuS} | ${ours?.failed ?? '—'} |`,
         );
@@ -226,7 +328,9 @@ async function main(): Promise<void> {
     nginx.kill('SIGQUIT');
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\n| target | conns | ${tools.join(' req/s | ')} req/s | ours/wrk | ours/h2load | ours/autocannon | ours/node-floor | our shard CPU µs/req | our shard CPU ns/event | our M events/s | our M events per client CPU-s | our failed |`);
+  console.log(
+    `\n| target | conns | ${tools.join(' req/s | ')} req/s | ours/wrk | ours/h2load | ours/autocannon | ours/node-floor | our shard CPU µs/req | our shard CPU ns/event | our M events/s | our M events per client CPU-s | our failed |`,
+  );
   console.log(`|${'---|'.repeat(tools.length + 12)}`);
   for (const r of rows) console.log(r);
   console.log('\nClient CPU µs per request while sending (all of its processes; llm-loadgen: shard + main process):\n');

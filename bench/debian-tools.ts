@@ -11,5 +11,8 @@ export function ensureDebianTools(tools: readonly (readonly [string, string])[])
   if (missing.length === 0) return;
   process.stderr.write(`installing ${missing.join(', ')} from Debian…\n`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }

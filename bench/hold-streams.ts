@@ -64,13 +64,31 @@ function shardPids(parent: number): number[] {
 
 function established(ports: number[]): number {
   const filter = ports.map((p) => `dport = :${p}`).join(' or ');
-  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( ${filter} )`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( ${filter} )`], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return out === '' ? 0 : out.trimEnd().split('\n').length;
 }
 
 async function startMockServers(ports: number[]): Promise<ChildProcess[]> {
   const procs = ports.map((port) =>
-    spawn(process.execPath, [cli, 'serve', '--port', String(port), '--ttft-ms', '500', '--itl-ms', String(itlMs), '--output-tokens', String(tokens)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(
+      process.execPath,
+      [
+        cli,
+        'serve',
+        '--port',
+        String(port),
+        '--ttft-ms',
+        '500',
+        '--itl-ms',
+        String(itlMs),
+        '--output-tokens',
+        String(tokens),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
   );
   await Promise.all(procs.map((p) => new Promise<void>((r) => p.stdout!.once('data', () => r()))));
   return procs;
@@ -84,7 +102,8 @@ async function startNginx(ports: number[]): Promise<ChildProcess> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-hold-nginx-'));
   chmodSync(dir, 0o755);
   let sse = `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`;
-  for (let i = 0; i < 60; i++) sse += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: ` w${i}` }, finish_reason: null }] })}\n\n`;
+  for (let i = 0; i < 60; i++)
+    sse += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: ` w${i}` }, finish_reason: null }] })}\n\n`;
   sse += `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`;
   writeFileSync(path.join(dir, 'body.sse'), sse);
   // The first event goes out at once; the rest trickles at ~200 B/s: a stream of about 35 s.
@@ -104,15 +123,37 @@ http { types { text/event-stream sse; } access_log off; keepalive_timeout 600s; 
 async function main(): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const ports = Array.from({ length: servers }, (_, i) => basePort + i);
-  if (serverKind !== 'mock') ensureDebianTools([['nginx', 'nginx-light'], ['ss', 'iproute2']]);
+  if (serverKind !== 'mock')
+    ensureDebianTools([
+      ['nginx', 'nginx-light'],
+      ['ss', 'iproute2'],
+    ]);
   const procs = serverKind === 'mock' ? await startMockServers(ports) : [await startNginx(ports)];
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-hold-'));
   const t0 = performance.now();
   const bench = spawn(
     process.execPath,
-    [cli, 'benchmark', 'online', '--endpoints', ports.map((p) => `http://127.0.0.1:${p}`).join(','), '--model', 'mock',
-      '--concurrency', String(streams), '--num-samples', String(streams), '--warmup-connections', String(streams),
-      '--max-output-tokens', String(tokens), '--request-timeout', '300s', '--report-dir', reportDir],
+    [
+      cli,
+      'benchmark',
+      'online',
+      '--endpoints',
+      ports.map((p) => `http://127.0.0.1:${p}`).join(','),
+      '--model',
+      'mock',
+      '--concurrency',
+      String(streams),
+      '--num-samples',
+      String(streams),
+      '--warmup-connections',
+      String(streams),
+      '--max-output-tokens',
+      String(tokens),
+      '--request-timeout',
+      '300s',
+      '--report-dir',
+      reportDir,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -135,12 +176,17 @@ async function main(): Promise<void> {
     }
     // The most the shards held while (nearly) every stream was open: RSS grows as streams run.
     if (n >= 0.99 * streams && rss > rssAtPeakKb) rssAtPeakKb = rss;
-    process.stderr.write(`  t=${((performance.now() - t0) / 1000).toFixed(0)}s established=${n} shards=${pids.length} shard RSS=${(rss / 1024).toFixed(0)} MB\n`);
+    process.stderr.write(
+      `  t=${((performance.now() - t0) / 1000).toFixed(0)}s established=${n} shards=${pids.length} shard RSS=${(rss / 1024).toFixed(0)} MB\n`,
+    );
   }
   const code = await exited;
   const wallS = (performance.now() - t0) / 1000;
   for (const p of procs) p.kill(serverKind === 'mock' ? 'SIGINT' : 'SIGQUIT');
-  const summary = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as Record<string, number>;
+  const summary = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as Record<
+    string,
+    number
+  >;
   const warm = /warmup: (\d+) connections open in ([\d.]+) s/.exec(stderr);
   const result = {
     streams,

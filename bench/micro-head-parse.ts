@@ -26,5 +26,7 @@ for (let round = 0; round < 6; round++) {
     parser.reset(sink);
     parser.execute(shared.subarray(0, raw.length));
   }
-  console.log(`${native ? 'native' : 'JS    '} ${(Number(process.hrtime.bigint() - t0) / n).toFixed(0)} ns per response`);
+  console.log(
+    `${native ? 'native' : 'JS    '} ${(Number(process.hrtime.bigint() - t0) / n).toFixed(0)} ns per response`,
+  );
 }

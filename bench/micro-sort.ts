@@ -13,5 +13,7 @@ for (let round = 0; round < 4; round++) {
   const t0 = process.hrtime.bigint();
   if (round % 2 === 0) copy.sort();
   else sortFloat64InPlace(copy);
-  console.log(`${round % 2 === 0 ? 'built-in' : 'radix   '} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms for ${n / 1e6}M values`);
+  console.log(
+    `${round % 2 === 0 ? 'built-in' : 'radix   '} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms for ${n / 1e6}M values`,
+  );
 }

@@ -21,7 +21,10 @@ const url = new URL(opt('url', 'http://127.0.0.1:18202/v1/chat/completions'));
 const conns = Number(opt('conns', '64'));
 const durationMs = Number(opt('duration', '5')) * 1000;
 const bodyFile = opt('body-file', '');
-const body = bodyFile !== '' ? readFileSync(bodyFile, 'utf8') : JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hello' }], stream: true });
+const body =
+  bodyFile !== ''
+    ? readFileSync(bodyFile, 'utf8')
+    : JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hello' }], stream: true });
 const request = Buffer.from(
   `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
 );
@@ -108,6 +111,8 @@ setTimeout(() => {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   const n = completed;
-  console.log(JSON.stringify({ requests: n, seconds, rps: n / seconds, cpu_us_per_request: (cpu.user + cpu.system) / n }));
+  console.log(
+    JSON.stringify({ requests: n, seconds, rps: n / seconds, cpu_us_per_request: (cpu.user + cpu.system) / n }),
+  );
   process.exit(0);
 }, durationMs);

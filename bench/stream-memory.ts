@@ -28,7 +28,8 @@ const role = arg('role', 'main');
 const streams = Number(arg('streams', '10000'));
 
 const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n';
-const FIRST_EVENT = 'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"hi"},"finish_reason":null}]}\n\n';
+const FIRST_EVENT =
+  'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"hi"},"finish_reason":null}]}\n\n';
 
 interface Usage {
   rssKb: number;
@@ -41,12 +42,24 @@ interface Usage {
 function usage(): Usage {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { rssKb: m.rss / 1024, heapKb: m.heapUsed / 1024, heapTotalKb: m.heapTotal / 1024, externalKb: (m.external + m.arrayBuffers) / 1024 };
+  return {
+    rssKb: m.rss / 1024,
+    heapKb: m.heapUsed / 1024,
+    heapTotalKb: m.heapTotal / 1024,
+    externalKb: (m.external + m.arrayBuffers) / 1024,
+  };
 }
 
 function report(before: Usage, after: Usage, held: number): void {
   const per = (k: keyof Usage) => Number((((after[k] - before[k]) * 1024) / held).toFixed(0));
-  process.send!({ held, rssBytesPerStream: per('rssKb'), heapBytesPerStream: per('heapKb'), heapCommittedBytesPerStream: per('heapTotalKb'), externalBytesPerStream: per('externalKb'), rssMbAfter: Math.round(after.rssKb / 1024) });
+  process.send!({
+    held,
+    rssBytesPerStream: per('rssKb'),
+    heapBytesPerStream: per('heapKb'),
+    heapCommittedBytesPerStream: per('heapTotalKb'),
+    externalBytesPerStream: per('externalKb'),
+    rssMbAfter: Math.round(after.rssKb / 1024),
+  });
 }
 
 /** Answers each request with an SSE head and one event, then holds the stream open. */
@@ -60,7 +73,9 @@ function serve(): void {
       held++;
     });
   });
-  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => process.send!({ port: (server.address() as net.AddressInfo).port }));
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () =>
+    process.send!({ port: (server.address() as net.AddressInfo).port }),
+  );
   process.on('message', (m: { type: string }) => {
     if (m.type === 'held?') process.send!({ held });
     if (m.type === 'reset') held = 0;
@@ -74,7 +89,8 @@ async function bare(port: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 200));
   const before = usage();
   const sockets: net.Socket[] = [];
-  const request = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
+  const request =
+    'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
   const READ = Buffer.allocUnsafe(64 * 1024);
   let answered = 0;
   let inFlight = 0;
@@ -116,13 +132,24 @@ async function bare(port: number): Promise<void> {
 
 async function ours(port: number): Promise<void> {
   const { ShardRunner } = await import('../src/shard/shard-runner.js');
-  const { monotonicNs } = await import('../src/metrics/clock.js');
+  const { monotonicNs } = await import('../src/record/clock.js');
   const samples = [{ prompt: 'hello' }];
   const runner = new ShardRunner(
     {
       shardIndex: 0,
       shardCount: 1,
-      endpoints: [{ displayUrl: `http://127.0.0.1:${port}`, tls: false, host: '127.0.0.1', port, hostHeader: `127.0.0.1:${port}`, path: '/v1/chat/completions', basePath: '/v1', address: '127.0.0.1' }],
+      endpoints: [
+        {
+          displayUrl: `http://127.0.0.1:${port}`,
+          tls: false,
+          host: '127.0.0.1',
+          port,
+          hostHeader: `127.0.0.1:${port}`,
+          path: '/v1/chat/completions',
+          basePath: '/v1',
+          address: '127.0.0.1',
+        },
+      ],
       request: { apiType: 'chat', model: 'm', streaming: true, maxOutputTokens: 16 },
       samples,
       samplesPartitioned: true,
@@ -147,14 +174,18 @@ async function ours(port: number): Promise<void> {
   const before = usage();
   void runner.run(monotonicNs());
   // Held = the server has answered every request (its count comes from the parent).
-  await new Promise<void>((resolve) => process.on('message', (m: { type: string }) => m.type === 'all-held' && resolve()));
+  await new Promise<void>((resolve) =>
+    process.on('message', (m: { type: string }) => m.type === 'all-held' && resolve()),
+  );
   await new Promise((r) => setTimeout(r, 500));
   report(before, usage(), streams);
   runner.abort();
 }
 
 function child(roleName: string, port: number): ChildProcess {
-  return fork(self, ['--role', roleName, '--port', String(port), '--streams', String(streams)], { execArgv: ['--expose-gc', ...SHARD_V8_OPTIONS, '--import', 'tsx'] });
+  return fork(self, ['--role', roleName, '--port', String(port), '--streams', String(streams)], {
+    execArgv: ['--expose-gc', ...SHARD_V8_OPTIONS, '--import', 'tsx'],
+  });
 }
 
 function message<T>(p: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
@@ -192,7 +223,13 @@ async function main(): Promise<void> {
   server.kill();
   const b = results.bare as { rssBytesPerStream: number };
   const o = results.ours as { rssBytesPerStream: number };
-  console.log(JSON.stringify({ streams, ...results, oursOverBareRss: Number((o.rssBytesPerStream / b.rssBytesPerStream).toFixed(2)) }, null, 1));
+  console.log(
+    JSON.stringify(
+      { streams, ...results, oursOverBareRss: Number((o.rssBytesPerStream / b.rssBytesPerStream).toFixed(2)) },
+      null,
+      1,
+    ),
+  );
 }
 
 switch (role) {

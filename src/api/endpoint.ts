@@ -37,16 +37,26 @@ const API_SUFFIX: Record<ApiType, string> = {
  */
 export function parseEndpoint(raw: string, apiType: ApiType): Endpoint {
   const text = raw.trim();
-  if (text === '') throw new BadInputError('endpoint_empty', '--endpoints: an entry is empty. Give base URLs like http://127.0.0.1:8000');
+  if (text === '')
+    throw new BadInputError(
+      'endpoint_empty',
+      '--endpoints: an entry is empty. Give base URLs like http://127.0.0.1:8000',
+    );
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new BadInputError('endpoint_invalid', `--endpoints: "${redactUrlText(text)}" is not a URL. Give base URLs like http://127.0.0.1:8000`);
+    throw new BadInputError(
+      'endpoint_invalid',
+      `--endpoints: "${redactUrlText(text)}" is not a URL. Give base URLs like http://127.0.0.1:8000`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BadInputError('endpoint_scheme', `--endpoints: "${redactUrlText(text)}" uses ${url.protocol} — only http:// and https:// are supported`);
+    throw new BadInputError(
+      'endpoint_scheme',
+      `--endpoints: "${redactUrlText(text)}" uses ${url.protocol} — only http:// and https:// are supported`,
+    );
   }
   const tls = url.protocol === 'https:';
   const port = url.port === '' ? (tls ? 443 : 80) : Number(url.port);
@@ -94,7 +104,10 @@ export function parseEndpoints(list: string | readonly string[], apiType: ApiTyp
     .map((s) => s.trim())
     .filter((s) => s !== '');
   if (parts.length === 0) {
-    throw new BadInputError('endpoint_missing', '--endpoints is required: the base URL of an OpenAI-compatible server, e.g. --endpoints http://127.0.0.1:8000');
+    throw new BadInputError(
+      'endpoint_missing',
+      '--endpoints is required: the base URL of an OpenAI-compatible server, e.g. --endpoints http://127.0.0.1:8000',
+    );
   }
   return parts.map((p) => parseEndpoint(p, apiType));
 }

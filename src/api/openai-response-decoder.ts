@@ -5,7 +5,13 @@
  */
 
 import { ScanResult, scanChunk } from './openai-chunk-scanner.js';
-import { SSE_BATCH_COMPLETION_TOKENS, SSE_BATCH_FINISH_END, SSE_BATCH_FINISH_START, SSE_BATCH_PROMPT_TOKENS, SSE_BATCH_TOKENS } from './sse-decoder.js';
+import {
+  SSE_BATCH_COMPLETION_TOKENS,
+  SSE_BATCH_FINISH_END,
+  SSE_BATCH_FINISH_START,
+  SSE_BATCH_PROMPT_TOKENS,
+  SSE_BATCH_TOKENS,
+} from './sse-decoder.js';
 import { nativeAddon } from '../native/addon.js';
 
 let nativeJsonScan = nativeAddon()?.scanJson ?? null;
@@ -32,7 +38,13 @@ export const enum StreamEventKind {
 }
 
 interface ChoiceLike {
-  delta?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: unknown; function_call?: unknown };
+  delta?: {
+    content?: unknown;
+    reasoning_content?: unknown;
+    reasoning?: unknown;
+    tool_calls?: unknown;
+    function_call?: unknown;
+  };
   text?: unknown;
   message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown };
   finish_reason?: unknown;
@@ -69,10 +81,12 @@ export class OpenAiResponseState {
    * is kept) are parsed in full.
    */
   applyStreamEventBytes(event: string, buf: Buffer, start: number, end: number): StreamEventKind {
-    if (end - start === 6 && buf[start] === 0x5b && buf.compare(DONE, 0, 6, start, end) === 0) return StreamEventKind.Done;
+    if (end - start === 6 && buf[start] === 0x5b && buf.compare(DONE, 0, 6, start, end) === 0)
+      return StreamEventKind.Done;
     if (this.captureText || event !== '') return this.applyStreamEvent(event, buf.toString('utf8', start, end));
     const env = this.envelope;
-    const skip = env !== null && end - start > env.length && buf.compare(env, 0, env.length, start, start + env.length) === 0;
+    const skip =
+      env !== null && end - start > env.length && buf.compare(env, 0, env.length, start, start + env.length) === 0;
     const r = scanChunk(buf, start, skip ? start + env!.length : start, end, this);
     if (!skip && this.choicesAt > start) this.envelope = Buffer.from(buf.subarray(start, this.choicesAt));
     switch (r) {
@@ -141,7 +155,8 @@ export class OpenAiResponseState {
 
   /** Finish reason and usage from a native scan's output (-1 = not seen). */
   private applyScanned(buf: Buffer, out: Int32Array): void {
-    if (out[SSE_BATCH_FINISH_START] >= 0) this.finishReason = buf.toString('latin1', out[SSE_BATCH_FINISH_START], out[SSE_BATCH_FINISH_END]);
+    if (out[SSE_BATCH_FINISH_START] >= 0)
+      this.finishReason = buf.toString('latin1', out[SSE_BATCH_FINISH_START], out[SSE_BATCH_FINISH_END]);
     if (out[SSE_BATCH_PROMPT_TOKENS] >= 0) this.promptTokens = out[SSE_BATCH_PROMPT_TOKENS];
     if (out[SSE_BATCH_COMPLETION_TOKENS] >= 0) this.completionTokens = out[SSE_BATCH_COMPLETION_TOKENS];
   }

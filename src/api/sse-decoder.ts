@@ -135,7 +135,14 @@ export class SseDecoder {
     const first = buf[start];
     if (first === COLON) return; // comment
     // "data" and "event" are the only fields the measurement needs.
-    if (first === 100 /* d */ && stop - start >= 4 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97 && (stop - start === 4 || buf[start + 4] === COLON)) {
+    if (
+      first === 100 /* d */ &&
+      stop - start >= 4 &&
+      buf[start + 1] === 97 &&
+      buf[start + 2] === 116 &&
+      buf[start + 3] === 97 &&
+      (stop - start === 4 || buf[start + 4] === COLON)
+    ) {
       let valueStart = start + 5;
       if (valueStart < stop && buf[valueStart] === SPACE) valueStart++;
       if (valueStart > stop) valueStart = stop;
@@ -146,7 +153,11 @@ export class SseDecoder {
         this.hasData = true;
       } else {
         // Multi-line data (rare): join with LF into a buffer of our own.
-        this.data = Buffer.concat([this.data.subarray(this.dataStart, this.dataEnd), LF_BYTES, buf.subarray(valueStart, stop)]);
+        this.data = Buffer.concat([
+          this.data.subarray(this.dataStart, this.dataEnd),
+          LF_BYTES,
+          buf.subarray(valueStart, stop),
+        ]);
         this.dataStart = 0;
         this.dataEnd = this.data.length;
       }

@@ -33,22 +33,53 @@ interface BenchmarkFlags {
 
 function addCommonOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--endpoints <urls>', 'base URL(s) of OpenAI-compatible servers, comma-separated; the API path is appended', collectList)
+    .requiredOption(
+      '--endpoints <urls>',
+      'base URL(s) of OpenAI-compatible servers, comma-separated; the API path is appended',
+      collectList,
+    )
     .requiredOption('--model <name>', 'model name sent in every request')
-    .option('--dataset <path>', 'JSONL/JSON dataset (column prompt, text_input, input, question, user_prompt, or messages); default: synthetic prompts')
+    .option(
+      '--dataset <path>',
+      'JSONL/JSON dataset (column prompt, text_input, input, question, user_prompt, or messages); default: synthetic prompts',
+    )
     .option('--num-samples <n>', 'requests to send (offline default: one per dataset row)', parseIntFlag)
-    .addOption(new Option('--streaming <mode>', 'SSE streaming: on, off, or auto (on for online, off for offline)').choices(['on', 'off', 'auto']).default('auto'))
+    .addOption(
+      new Option('--streaming <mode>', 'SSE streaming: on, off, or auto (on for online, off for offline)')
+        .choices(['on', 'off', 'auto'])
+        .default('auto'),
+    )
     .addOption(new Option('--api-type <type>', 'OpenAI API to call').choices(['chat', 'completions']).default('chat'))
-    .option('--max-output-tokens <n>', 'max_tokens sent with each request (a dataset column overrides it per row)', parseIntFlag)
-    .option('--api-key <key>', 'sent as "Authorization: Bearer"; OPENAI_API_KEY is read when absent (never written anywhere)')
+    .option(
+      '--max-output-tokens <n>',
+      'max_tokens sent with each request (a dataset column overrides it per row)',
+      parseIntFlag,
+    )
+    .option(
+      '--api-key <key>',
+      'sent as "Authorization: Bearer"; OPENAI_API_KEY is read when absent (never written anywhere)',
+    )
     .option('--workers <n>', 'shard processes (default: one per core)', parseIntFlag)
-    .option('--max-connections <n>', 'total connections, -1 = auto (the host\'s port budget)', parseIntFlag, -1)
+    .option('--max-connections <n>', "total connections, -1 = auto (the host's port budget)", parseIntFlag, -1)
     .option('--max-concurrent-connects <n>', 'connects in flight per pool (pacing)', parseIntFlag, 128)
-    .option('--warmup-connections <n>', 'connections opened before the clock starts; -1 = what the load needs, 0 = none', parseIntFlag, -1)
+    .option(
+      '--warmup-connections <n>',
+      'connections opened before the clock starts; -1 = what the load needs, 0 = none',
+      parseIntFlag,
+      -1,
+    )
     .option('--max-idle-time <duration>', 'close connections idle this long', '4s')
-    .option('--request-timeout <duration>', 'fail a request with no complete response after this long (0 = never)', '600s')
+    .option(
+      '--request-timeout <duration>',
+      'fail a request with no complete response after this long (0 = never)',
+      '600s',
+    )
     .option('--connect-timeout <duration>', 'fail a connect after this long', '30s')
-    .option('--source-ips <ips>', 'local IPs that new connections bind to, round-robin (comma-separated; on Linux all of 127.0.0.0/8 is local)', collectList)
+    .option(
+      '--source-ips <ips>',
+      'local IPs that new connections bind to, round-robin (comma-separated; on Linux all of 127.0.0.0/8 is local)',
+      collectList,
+    )
     .option('--dry-run', 'print the plan (shards, connections, port budget) and exit without sending', false)
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
@@ -87,20 +118,35 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
 }
 
 async function execute(mode: 'offline' | 'online', flags: BenchmarkFlags): Promise<void> {
-  const result = await runBenchmark(toSettings(mode, flags), { out: process.stdout, err: process.stderr, handleSignals: true });
+  const result = await runBenchmark(toSettings(mode, flags), {
+    out: process.stdout,
+    err: process.stderr,
+    handleSignals: true,
+  });
   process.exitCode = result.exitCode;
 }
 
 export function benchmarkCommand(): Command {
   const bench = new Command('benchmark').description('measure an endpoint under load and write a report');
   bench.addCommand(
-    addCommonOptions(new Command('offline').description('send every sample at once (bounded only by connections); non-streaming by default')).action(
-      (flags: BenchmarkFlags) => execute('offline', flags),
-    ),
+    addCommonOptions(
+      new Command('offline').description(
+        'send every sample at once (bounded only by connections); non-streaming by default',
+      ),
+    ).action((flags: BenchmarkFlags) => execute('offline', flags)),
   );
   bench.addCommand(
-    addCommonOptions(new Command('online').description('send at a target rate (poisson) or keep a fixed number in flight (concurrency); streaming by default'))
-      .addOption(new Option('--load-pattern <pattern>', 'arrival pattern (default: poisson, or concurrency when --concurrency is given)').choices(['poisson', 'concurrency']))
+    addCommonOptions(
+      new Command('online').description(
+        'send at a target rate (poisson) or keep a fixed number in flight (concurrency); streaming by default',
+      ),
+    )
+      .addOption(
+        new Option(
+          '--load-pattern <pattern>',
+          'arrival pattern (default: poisson, or concurrency when --concurrency is given)',
+        ).choices(['poisson', 'concurrency']),
+      )
       .option('--target-qps <qps>', 'requests per second (poisson)', parseNumberFlag)
       .option('--concurrency <n>', 'requests kept in flight (concurrency)', parseIntFlag)
       .option('--duration <duration>', 'how long to send, e.g. 30s, 5m (default 30s unless --num-samples is given)')

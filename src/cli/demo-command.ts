@@ -8,15 +8,20 @@ import { parseIntFlag } from './flag-parsers.js';
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('start the built-in mock endpoint on a free loopback port and benchmark it briefly (what `npm start` runs)')
+    .description(
+      'start the built-in mock endpoint on a free loopback port and benchmark it briefly (what `npm start` runs)',
+    )
     .option('--duration <duration>', 'how long to send', '10s')
     .option('--concurrency <n>', 'requests kept in flight', parseIntFlag, 32)
     .option('--report-dir <dir>', 'where the report goes (default: reports/demo-<timestamp>)')
     .action(async (flags: { duration: string; concurrency: number; reportDir?: string }) => {
       const server = await startMockServerProcess();
-      process.stderr.write(`mock endpoint listening on ${server.url} (ttft 40 ms, itl 10 ms, 64 output tokens; its own process)\n`);
+      process.stderr.write(
+        `mock endpoint listening on ${server.url} (ttft 40 ms, itl 10 ms, 64 output tokens; its own process)\n`,
+      );
       try {
-        const reportDir = flags.reportDir ?? path.join(path.dirname(defaultReportDir()), 'demo-' + path.basename(defaultReportDir()));
+        const reportDir =
+          flags.reportDir ?? path.join(path.dirname(defaultReportDir()), 'demo-' + path.basename(defaultReportDir()));
         const result = await runBenchmark(
           {
             mode: 'online',
@@ -43,10 +48,26 @@ export function demoCommand(): Command {
  * so a Ctrl-C reaches the run (which then cancels and reports) and not the server.
  */
 async function startMockServerProcess(): Promise<{ url: string; close(): Promise<void> }> {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'serve', '--port', '0', '--ttft-ms', '40', '--itl-ms', '10', '--output-tokens', '64'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      process.argv[1],
+      'serve',
+      '--port',
+      '0',
+      '--ttft-ms',
+      '40',
+      '--itl-ms',
+      '10',
+      '--output-tokens',
+      '64',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    },
+  );
   const killChild = (): void => {
     child.kill('SIGTERM');
   };

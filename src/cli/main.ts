@@ -9,7 +9,9 @@ import { serveCommand } from './serve-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('llm-loadgen')
-    .description('Load generator and benchmark for OpenAI-compatible LLM inference endpoints: TTFT, TPOT, ITL, latency, throughput.')
+    .description(
+      'Load generator and benchmark for OpenAI-compatible LLM inference endpoints: TTFT, TPOT, ITL, latency, throughput.',
+    )
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(benchmarkCommand());

@@ -33,7 +33,8 @@ export function probeCommand(): Command {
     .option('--insecure', 'accept any TLS certificate', false)
     .action(async (f: ProbeFlags) => {
       const timeoutMs = parseDurationMs(f.timeout);
-      if (timeoutMs === null || timeoutMs <= 0) throw new BadInputError('invalid_flag', `--timeout: "${f.timeout}" is not a duration; use e.g. 30s`);
+      if (timeoutMs === null || timeoutMs <= 0)
+        throw new BadInputError('invalid_flag', `--timeout: "${f.timeout}" is not a duration; use e.g. 30s`);
       if (f.requests < 1) throw new BadInputError('invalid_flag', '--requests: must be at least 1');
       const result = await probe(
         {

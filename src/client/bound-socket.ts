@@ -28,7 +28,9 @@ export function connectBoundNoPort(sourceIp: string, host: string, port: number,
     return socket;
   }
   // manualStart: do not read before the socket is connected.
-  const socket = new net.Socket({ fd, manualStart: true, onread } as net.SocketConstructorOpts & { manualStart: boolean });
+  const socket = new net.Socket({ fd, manualStart: true, onread } as net.SocketConstructorOpts & {
+    manualStart: boolean;
+  });
   socket.setNoDelay(true);
   socket.connect({ host, port });
   return socket;

@@ -189,7 +189,13 @@ export class ConnectionPool implements ConnectionOwner {
     this.connecting++;
     this.stats.connectsStarted++;
     const { socket, sourceIp, sharedRead } = this.options.connector.connect(this.options.target);
-    const conn = new Http1Connection(socket, sourceIp, this, this.options.target.tls ? 'secureConnect' : 'connect', sharedRead);
+    const conn = new Http1Connection(
+      socket,
+      sourceIp,
+      this,
+      this.options.target.tls ? 'secureConnect' : 'connect',
+      sharedRead,
+    );
     this.pending.add(conn);
     // One sweep timer for all pending connects instead of a timer per connect.
     if (this.connectSweep === null) {
@@ -224,7 +230,8 @@ export class ConnectionPool implements ConnectionOwner {
   private sweepConnects(): void {
     const cutoff = performance.now() - this.options.connectTimeoutMs;
     for (const conn of this.pending) {
-      if (conn.connectStartMs <= cutoff) conn.socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+      if (conn.connectStartMs <= cutoff)
+        conn.socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
     }
     if (this.pending.size === 0 && this.connectSweep !== null) {
       clearInterval(this.connectSweep);

@@ -39,8 +39,20 @@ export class Connector {
     }
     const localAddress = sourceIp === '' ? undefined : sourceIp;
     if (localAddress !== undefined && this.bindNoPort) {
-      const raw = connectBoundNoPort(localAddress, target.address, target.port, target.tls ? undefined : sharedReadOption);
-      const socket = target.tls ? tls.connect({ socket: raw, servername: sni(target), rejectUnauthorized: !target.insecure, ALPNProtocols: ['http/1.1'] }) : raw;
+      const raw = connectBoundNoPort(
+        localAddress,
+        target.address,
+        target.port,
+        target.tls ? undefined : sharedReadOption,
+      );
+      const socket = target.tls
+        ? tls.connect({
+            socket: raw,
+            servername: sni(target),
+            rejectUnauthorized: !target.insecure,
+            ALPNProtocols: ['http/1.1'],
+          })
+        : raw;
       return { socket, sourceIp, sharedRead: !target.tls };
     }
     const socket = target.tls

@@ -9,7 +9,7 @@
  * bottleneck it must never be.
  */
 import type net from 'node:net';
-import { monotonicNs } from '../metrics/clock.js';
+import { monotonicNs } from '../record/clock.js';
 import { Http1ResponseParser, HttpParseError, type ResponseSink } from './http1-response-parser.js';
 
 /** The request currently using a connection. */
@@ -57,7 +57,10 @@ function onSocketRead(this: OwnedSocket, nread: number, buf: Buffer): boolean {
   return true;
 }
 /** Pass as `onread` when creating a plain TCP socket (not TLS: its socket is read by the TLS layer). */
-export const sharedReadOption = { buffer: SHARED_READ_BUFFER, callback: onSocketRead as (nread: number, buf: Buffer) => boolean };
+export const sharedReadOption = {
+  buffer: SHARED_READ_BUFFER,
+  callback: onSocketRead as (nread: number, buf: Buffer) => boolean,
+};
 function onSocketError(this: OwnedSocket, err: Error): void {
   this[CONNECTION].onClose(err);
 }
@@ -136,7 +139,9 @@ export class Http1Connection {
       // A parse error — or a bug in a decoder below — ends this request, never the shard.
       this.user = null;
       this.socket.destroy();
-      user.onProtocolError(err instanceof HttpParseError ? err : new HttpParseError(`response handling failed: ${(err as Error).message}`));
+      user.onProtocolError(
+        err instanceof HttpParseError ? err : new HttpParseError(`response handling failed: ${(err as Error).message}`),
+      );
     }
   }
 
@@ -146,7 +151,11 @@ export class Http1Connection {
     if (err !== null) this.socket.destroy();
     if (this.connecting) {
       this.connecting = false;
-      this.owner.onConnectFailed(this, (err ?? Object.assign(new Error('socket closed while connecting'), { code: 'ECONNRESET' })) as NodeJS.ErrnoException);
+      this.owner.onConnectFailed(
+        this,
+        (err ??
+          Object.assign(new Error('socket closed while connecting'), { code: 'ECONNRESET' })) as NodeJS.ErrnoException,
+      );
       return;
     }
     const user = this.user;

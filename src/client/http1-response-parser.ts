@@ -249,7 +249,9 @@ export class Http1ResponseParser {
       // Fail fast on a peer that does not speak HTTP/1.x (a banner, a binary frame) and then
       // waits: without this the request would hang until its timeout.
       if (!plausibleStatusLineStart(head, headStart, head.length)) {
-        throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(head.toString('latin1', headStart, headStart + Math.min(pending, 60)))}`);
+        throw new HttpParseError(
+          `not an HTTP/1.x response: ${JSON.stringify(head.toString('latin1', headStart, headStart + Math.min(pending, 60)))}`,
+        );
       }
       this.headCarry = Buffer.from(head.subarray(headStart));
       return buf.length;
@@ -289,7 +291,9 @@ export class Http1ResponseParser {
     // two indexOf calls per line (native calls at ~100 ns each) cost more than the whole loop.
     let lineEnd = lineEndFrom(b, start, end);
     if (!isStatusLine(b, start, lineEnd)) {
-      throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(b.toString('latin1', start, Math.min(lineEnd, start + 60)))}`);
+      throw new HttpParseError(
+        `not an HTTP/1.x response: ${JSON.stringify(b.toString('latin1', start, Math.min(lineEnd, start + 60)))}`,
+      );
     }
     const status = (b[start + 9] - 48) * 100 + (b[start + 10] - 48) * 10 + (b[start + 11] - 48);
     // Reused in place: nothing keeps a head past its response.
@@ -368,10 +372,16 @@ export class Http1ResponseParser {
     const status = parse(b, start, end, out);
     if (status === -1) {
       const lineEnd = lineEndFrom(b, start, end);
-      throw new HttpParseError(`not an HTTP/1.x response: ${JSON.stringify(b.toString('latin1', start, Math.min(lineEnd, start + 60)))}`);
+      throw new HttpParseError(
+        `not an HTTP/1.x response: ${JSON.stringify(b.toString('latin1', start, Math.min(lineEnd, start + 60)))}`,
+      );
     }
     if (status === -2) {
-      throw new HttpParseError(out[4] === out[5] ? 'invalid Content-Length: (empty)' : `invalid Content-Length: ${b.toString('latin1', out[4], out[5])}`);
+      throw new HttpParseError(
+        out[4] === out[5]
+          ? 'invalid Content-Length: (empty)'
+          : `invalid Content-Length: ${b.toString('latin1', out[4], out[5])}`,
+      );
     }
     const head = this.head;
     head.keepAlive = out[0] === 1;
@@ -379,7 +389,14 @@ export class Http1ResponseParser {
     // Chunked wins over Content-Length (RFC 9112 §6.3).
     head.contentLength = head.chunked ? -1 : out[1];
     const kind = out[3];
-    head.contentType = kind === 0 ? '' : kind === 1 ? EVENT_STREAM_TYPE : kind === 2 ? APPLICATION_JSON_TYPE : b.toString('latin1', out[4], out[5]).trim().toLowerCase();
+    head.contentType =
+      kind === 0
+        ? ''
+        : kind === 1
+          ? EVENT_STREAM_TYPE
+          : kind === 2
+            ? APPLICATION_JSON_TYPE
+            : b.toString('latin1', out[4], out[5]).trim().toLowerCase();
     return status;
   }
 }
@@ -426,7 +443,13 @@ const enum Header {
 }
 
 /** Lower-case names, indexed by Header. */
-const HEADER_NAMES: readonly Buffer[] = [Buffer.alloc(0), Buffer.from('content-length'), Buffer.from('transfer-encoding'), Buffer.from('connection'), Buffer.from('content-type')];
+const HEADER_NAMES: readonly Buffer[] = [
+  Buffer.alloc(0),
+  Buffer.from('content-length'),
+  Buffer.from('transfer-encoding'),
+  Buffer.from('connection'),
+  Buffer.from('content-type'),
+];
 
 function isBlank(c: number): boolean {
   return c === SPACE || c === 9;

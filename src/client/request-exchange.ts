@@ -5,9 +5,9 @@
  */
 import { SSE_BATCH_TOKENS, SseDecoder, type SseEventSink } from '../api/sse-decoder.js';
 import { OpenAiResponseState, StreamEventKind, excerpt } from '../api/openai-response-decoder.js';
-import { monotonicNs } from '../metrics/clock.js';
-import { appendArrivals, type ArrivalList } from '../metrics/record-batch.js';
-import { RequestErrorCode, type RequestRecord } from '../metrics/request-record.js';
+import { monotonicNs } from '../record/clock.js';
+import { appendArrivals, type ArrivalList } from '../record/record-batch.js';
+import { RequestErrorCode, type RequestRecord } from '../record/request-record.js';
 import type { ConnectionPool, PoolWaiter } from './connection-pool.js';
 import type { ConnectionUser, Http1Connection } from './http1-connection.js';
 import type { HttpParseError, ResponseHead } from './http1-response-parser.js';
@@ -98,7 +98,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
 
   onConnectFailure(code: string, message: string): void {
     if (code === 'ECONNREFUSED') {
-      this.fail(RequestErrorCode.connectRefused, `connection refused by ${this.ctx.endpointName}: is the server running and listening there?`);
+      this.fail(
+        RequestErrorCode.connectRefused,
+        `connection refused by ${this.ctx.endpointName}: is the server running and listening there?`,
+      );
     } else if (code === 'ECANCELED') {
       this.fail(RequestErrorCode.cancelled, 'cancelled before a connection was available');
     } else {
@@ -161,7 +164,11 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     if (this.mode === BodyMode.Sse) this.sse!.end();
     if (this.mode === BodyMode.ErrorBody) {
       const body = Buffer.concat(this.bodyParts).toString('utf8');
-      this.complete(end, RequestErrorCode.httpStatus, `HTTP ${r.status} from ${this.ctx.endpointName}: ${excerpt(body) || '(empty body)'}`);
+      this.complete(
+        end,
+        RequestErrorCode.httpStatus,
+        `HTTP ${r.status} from ${this.ctx.endpointName}: ${excerpt(body) || '(empty body)'}`,
+      );
       return;
     }
     if (this.mode === BodyMode.Json) {
@@ -234,7 +241,12 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     // write, so a server that dies mid-prefill is a failure, not a silent resend. Not limited to
     // one retry: the retry can be handed another idle connection that is just as stale. It ends
     // because a fresh connection is never retried and every retry consumes one stale connection.
-    if (responseBytes === 0 && this.fromIdle && conn !== null && monotonicNs() - this.record.sent < STALE_RETRY_WINDOW_NS) {
+    if (
+      responseBytes === 0 &&
+      this.fromIdle &&
+      conn !== null &&
+      monotonicNs() - this.record.sent < STALE_RETRY_WINDOW_NS
+    ) {
       const r = this.record;
       r.connected = NaN;
       r.sent = NaN;
@@ -249,7 +261,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   onProtocolError(error: HttpParseError): void {
     if (this.finished) return;
     this.conn = null;
-    this.fail(RequestErrorCode.malformedResponse, `${this.ctx.endpointName} did not answer with valid HTTP/1.1: ${error.message}`);
+    this.fail(
+      RequestErrorCode.malformedResponse,
+      `${this.ctx.endpointName} did not answer with valid HTTP/1.1: ${error.message}`,
+    );
   }
 
   // --- ending ---

@@ -45,7 +45,12 @@ export const BenchmarkSettingsSchema = z
     maxOutputTokens: positiveInt.optional(),
     workers: positiveInt.optional(),
     /** -1 = auto (the port budget). */
-    maxConnections: z.number().int().min(-1).refine((v) => v !== 0, 'must be -1 (auto) or a positive number').default(-1),
+    maxConnections: z
+      .number()
+      .int()
+      .min(-1)
+      .refine((v) => v !== 0, 'must be -1 (auto) or a positive number')
+      .default(-1),
     maxConcurrentConnects: positiveInt.default(128),
     /** Connections opened before the clock starts: -1 = auto (what the load will need), 0 = none. */
     warmupConnections: z.number().int().min(-1).default(-1),
@@ -58,21 +63,29 @@ export const BenchmarkSettingsSchema = z
     sourceIps: z.array(z.string()).default([]),
     dryRun: z.boolean().default(false),
     reportDir: z.string().min(1).optional(),
-    seed: z.number().int().refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1').default(42),
+    seed: z
+      .number()
+      .int()
+      .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
+      .default(42),
     insecure: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (s.mode === 'offline') {
-      if (s.loadPattern !== undefined) issue('loadPattern', 'only for online mode (offline sends every sample at once)');
+      if (s.loadPattern !== undefined)
+        issue('loadPattern', 'only for online mode (offline sends every sample at once)');
       if (s.targetQps !== undefined) issue('targetQps', 'only for online mode with --load-pattern poisson');
       if (s.concurrency !== undefined) issue('concurrency', 'only for online mode with --load-pattern concurrency');
       if (s.duration !== undefined) issue('duration', 'only for online mode; offline runs --num-samples requests');
     } else {
       const pattern = s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson');
-      if (pattern === 'poisson' && s.targetQps === undefined) issue('targetQps', 'required for --load-pattern poisson (requests per second, e.g. --target-qps 10)');
-      if (pattern === 'poisson' && s.concurrency !== undefined) issue('concurrency', 'only for --load-pattern concurrency');
-      if (pattern === 'concurrency' && s.concurrency === undefined) issue('concurrency', 'required for --load-pattern concurrency (requests in flight, e.g. --concurrency 8)');
+      if (pattern === 'poisson' && s.targetQps === undefined)
+        issue('targetQps', 'required for --load-pattern poisson (requests per second, e.g. --target-qps 10)');
+      if (pattern === 'poisson' && s.concurrency !== undefined)
+        issue('concurrency', 'only for --load-pattern concurrency');
+      if (pattern === 'concurrency' && s.concurrency === undefined)
+        issue('concurrency', 'required for --load-pattern concurrency (requests in flight, e.g. --concurrency 8)');
       if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for --load-pattern poisson');
     }
   });
@@ -81,7 +94,10 @@ export type BenchmarkSettingsInput = z.input<typeof BenchmarkSettingsSchema>;
 type ParsedSettings = z.output<typeof BenchmarkSettingsSchema>;
 
 /** Settings with every choice made: what the run uses and what config.yaml records. */
-export interface BenchmarkSettings extends Omit<ParsedSettings, 'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration'> {
+export interface BenchmarkSettings extends Omit<
+  ParsedSettings,
+  'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration'
+> {
   loadPattern: 'offline' | 'poisson' | 'concurrency';
   streaming: boolean;
   workers: number;
@@ -112,7 +128,8 @@ export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: numb
     throw new BadInputError('invalid_flag', `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`);
   }
   const s = parsed.data;
-  const loadPattern = s.mode === 'offline' ? 'offline' : (s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson'));
+  const loadPattern =
+    s.mode === 'offline' ? 'offline' : (s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson'));
   let numSamples: number;
   let duration: number;
   if (s.mode === 'offline') {

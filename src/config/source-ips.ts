@@ -13,10 +13,16 @@ export function cleanSourceIps(raw: readonly string[]): string[] {
     const ip = entry.trim();
     if (ip === '') continue;
     if (net.isIP(ip) === 0) {
-      throw new BadInputError('source_ip_invalid', `--source-ips: "${ip}" is not an IP address. Give local addresses such as 127.0.0.2,127.0.0.3`);
+      throw new BadInputError(
+        'source_ip_invalid',
+        `--source-ips: "${ip}" is not an IP address. Give local addresses such as 127.0.0.2,127.0.0.3`,
+      );
     }
     if (ip === '0.0.0.0' || ip === '::') {
-      throw new BadInputError('source_ip_invalid', `--source-ips: "${ip}" is the wildcard address, not a source IP. Leave --source-ips empty to let the OS choose`);
+      throw new BadInputError(
+        'source_ip_invalid',
+        `--source-ips: "${ip}" is the wildcard address, not a source IP. Leave --source-ips empty to let the OS choose`,
+      );
     }
     // Normalise so that 127.0.0.2 and ::ffff:127.0.0.2-style duplicates are caught by text.
     const key = ip.toLowerCase();

@@ -21,13 +21,8 @@ type Row = Record<string, unknown>;
 
 export function sampleFromRow(row: unknown, where: string): Sample {
   if (!isPlainObject(row)) {
-    const hint = Array.isArray(row)
-      ? ' If the whole file is one JSON array, give it a .json extension.'
-      : '';
-    throw new BadInputError(
-      'dataset_row_not_object',
-      `${where}: expected a JSON object, got ${describe(row)}.${hint}`,
-    );
+    const hint = Array.isArray(row) ? ' If the whole file is one JSON array, give it a .json extension.' : '';
+    throw new BadInputError('dataset_row_not_object', `${where}: expected a JSON object, got ${describe(row)}.${hint}`);
   }
   const maxOutputTokens = readOutputCap(row, where);
   const sample = isPresent(row[MESSAGES_COLUMN])
@@ -58,8 +53,7 @@ function readPromptColumn(row: Row, where: string): string {
       'dataset_no_prompt_column',
       `${where}: no prompt column. Add one of ${[...PROMPT_COLUMNS, MESSAGES_COLUMN]
         .map((c) => `'${c}'`)
-        .join(', ')} ('${MESSAGES_COLUMN}' is an array of {role, content}). ` +
-        `This row has keys: ${listKeys(row)}.`,
+        .join(', ')} ('${MESSAGES_COLUMN}' is an array of {role, content}). ` + `This row has keys: ${listKeys(row)}.`,
     );
   }
   const value = row[column];

@@ -6,8 +6,8 @@
  * twice, once to count each series and once to fill Float64Arrays sized up front, so millions of
  * records and tens of millions of chunk times never go through growing JS arrays.
  */
-import { NS_PER_MS, NS_PER_S } from './clock.js';
-import type { RequestErrorCode, RequestRecord, TokenCountSource } from './request-record.js';
+import { NS_PER_MS, NS_PER_S } from '../record/clock.js';
+import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../record/request-record.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 import { computePercentiles } from './percentiles.js';
 import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
@@ -217,9 +217,7 @@ function collectWarnings(
   if (bottleneck) warnings.push(bottleneck);
 
   if (summary.n_samples_failed > 0) {
-    warnings.push(
-      `${summary.n_samples_failed} of ${summary.n_samples_issued} requests failed; see errors.`,
-    );
+    warnings.push(`${summary.n_samples_failed} of ${summary.n_samples_issued} requests failed; see errors.`);
   }
   if (summary.port_exhaustion_events > 0) {
     warnings.push(
@@ -241,7 +239,11 @@ function collectWarnings(
  * means the client or its connection limit, not the server, set the pace. Offline runs queue on
  * purpose (every request is due at t = 0), so they are exempt.
  */
-function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInput, steadyWaitP99: number | null): string | null {
+function clientBottleneckWarning(
+  summary: ResultSummary,
+  input: ResultSummaryInput,
+  steadyWaitP99: number | null,
+): string | null {
   const pattern = input.loadPattern ?? (input.mode === 'offline' ? 'offline' : null);
   if (pattern === 'offline') return null;
   const wait = summary.client_wait;
@@ -255,7 +257,7 @@ function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInp
         ? { name: 'E2E latency', median: summary.latency.median }
         : null;
   const limit = Math.max(CLIENT_WAIT_FLOOR_NS, reference ? CLIENT_WAIT_RATIO * reference.median : 0);
-  const p99 = pattern === 'concurrency' ? steadyWaitP99 ?? wait.percentiles['99.0'] : wait.percentiles['99.0'];
+  const p99 = pattern === 'concurrency' ? (steadyWaitP99 ?? wait.percentiles['99.0']) : wait.percentiles['99.0'];
   if (!(p99 > limit)) return null;
 
   const versus = reference

@@ -2,7 +2,7 @@
  * Unit formatting for human reports. Inputs are the raw summary numbers (nanoseconds, token
  * counts, rates); null means "no samples" and prints as "n/a".
  */
-import { NS_PER_MS, NS_PER_S } from '../metrics/clock.js';
+import { NS_PER_MS, NS_PER_S } from '../record/clock.js';
 
 export const NOT_AVAILABLE = 'n/a';
 

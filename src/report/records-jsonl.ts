@@ -4,7 +4,7 @@
  * Records hold no secrets (the API key lives only in request heads).
  */
 import { createWriteStream } from 'node:fs';
-import type { RequestRecord } from '../metrics/request-record.js';
+import type { RequestRecord } from '../record/request-record.js';
 
 function rel(t: number, t0: number): number | null {
   return Number.isFinite(t) ? Math.round(t - t0) : null;
@@ -85,7 +85,12 @@ export function recordToJsonLine(r: RequestRecord, t0: number, endpointNames: re
  * Writes records.jsonl after the run, in slices with back-pressure: during the run the main
  * process only collects, so on a small machine it never takes CPU from the shards mid-measurement.
  */
-export async function writeRecordsJsonl(file: string, records: Iterable<RequestRecord>, t0: number, endpointNames: readonly string[]): Promise<void> {
+export async function writeRecordsJsonl(
+  file: string,
+  records: Iterable<RequestRecord>,
+  t0: number,
+  endpointNames: readonly string[],
+): Promise<void> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   const SLICE = 2000;

@@ -14,7 +14,13 @@ export const REPORT_FILES = {
 
 /** `reports/<UTC timestamp>` — sortable and safe on every filesystem. */
 export function defaultReportDir(now = new Date()): string {
-  return path.join('reports', now.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z'));
+  return path.join(
+    'reports',
+    now
+      .toISOString()
+      .replace(/:/g, '-')
+      .replace(/\.\d+Z$/, 'Z'),
+  );
 }
 
 /** Creates the report dir; a path that cannot be one is bad input (exit 2), not a crash. */
@@ -33,12 +39,20 @@ export async function ensureReportDir(dir: string): Promise<void> {
     };
     const reason = code !== undefined ? why[code] : undefined;
     if (reason === undefined) throw err;
-    throw new BadInputError('report_dir_unusable', `--report-dir ${dir}: cannot create the report directory (${reason}). Pick another --report-dir.`, { cause: err });
+    throw new BadInputError(
+      'report_dir_unusable',
+      `--report-dir ${dir}: cannot create the report directory (${reason}). Pick another --report-dir.`,
+      { cause: err },
+    );
   }
 }
 
 export async function writeConfigYaml(dir: string, resolved: Record<string, unknown>): Promise<void> {
-  await writeFile(path.join(dir, REPORT_FILES.config), '# llm-loadgen resolved settings (secrets redacted)\n' + stringify(resolved), 'utf8');
+  await writeFile(
+    path.join(dir, REPORT_FILES.config),
+    '# llm-loadgen resolved settings (secrets redacted)\n' + stringify(resolved),
+    'utf8',
+  );
 }
 
 export async function writeSummaryFiles(dir: string, summary: ResultSummary, reportText: string): Promise<void> {

@@ -58,10 +58,7 @@ function formatHeader(summary: ResultSummary, context: ReportTextContext): strin
   const endpoints = context.endpoints.length > 0 ? context.endpoints : [NOT_AVAILABLE];
   endpoints.forEach((endpoint, i) => lines.push(field(i === 0 ? 'endpoints' : '', endpoint)));
   lines.push(
-    field(
-      'mode',
-      `${context.mode} / ${context.loadPattern}, streaming ${context.streaming ? 'on' : 'off'}`,
-    ),
+    field('mode', `${context.mode} / ${context.loadPattern}, streaming ${context.streaming ? 'on' : 'off'}`),
     field('state', summary.complete ? summary.state : `${summary.state} (partial run)`),
     field('duration', `${formatSeconds(summary.duration_ns)} s`),
     field(
@@ -69,10 +66,7 @@ function formatHeader(summary: ResultSummary, context: ReportTextContext): strin
       `${summary.n_samples_issued} issued, ${summary.n_samples_completed} completed, ` +
         `${summary.n_samples_failed} failed`,
     ),
-    field(
-      'throughput',
-      `${formatRate(summary.qps)} req/s, ${formatRate(summary.tps)} output tokens/s`,
-    ),
+    field('throughput', `${formatRate(summary.qps)} req/s, ${formatRate(summary.tps)} output tokens/s`),
   );
   if (context.reportDir !== undefined) lines.push(field('report dir', context.reportDir));
   return lines;
@@ -164,8 +158,7 @@ function formatErrors(summary: ResultSummary): string[] {
     'errors',
     `  ${'code'.padEnd(codeWidth)}  ${'count'.padStart(9)}  example`,
     ...entries.map(
-      ([code, error]) =>
-        `  ${code.padEnd(codeWidth)}  ${String(error.count).padStart(9)}  ${toAscii(error.example)}`,
+      ([code, error]) => `  ${code.padEnd(codeWidth)}  ${String(error.count).padStart(9)}  ${toAscii(error.example)}`,
     ),
   ];
 }

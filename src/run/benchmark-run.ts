@@ -3,9 +3,8 @@
  * records as they stream in, and stop them — at the planned end, on Ctrl-C, or when one dies.
  * The main process does no HTTP; it only coordinates.
  */
-import { monotonicNs } from '../metrics/clock.js';
-import { RecordBatchList, type RecordBatch } from '../metrics/record-batch.js';
-import type { RequestRecord } from '../metrics/request-record.js';
+import { monotonicNs } from '../record/clock.js';
+import { RecordBatchList, type RecordBatch } from '../record/record-batch.js';
 import type { RunState } from '../metrics/result-summary.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
 import { ShardHandle, shardV8Options } from './shard-handle.js';
@@ -56,7 +55,14 @@ export class BenchmarkRun {
     private readonly observer: RunObserver = {},
     private readonly warmupConnectionsPerShard = 0,
   ) {
-    this.progress = plans.map(() => ({ issued: 0, completed: 0, failed: 0, inFlight: 0, portExhaustionEvents: 0, openConnections: 0 }));
+    this.progress = plans.map(() => ({
+      issued: 0,
+      completed: 0,
+      failed: 0,
+      inFlight: 0,
+      portExhaustionEvents: 0,
+      openConnections: 0,
+    }));
   }
 
   async run(): Promise<RunOutcome> {
@@ -74,7 +80,9 @@ export class BenchmarkRun {
     let failure: string | undefined;
     try {
       const t0 = performance.now();
-      const warmed = await Promise.all(this.handles.map((h, i) => h.prepare(this.plans[i], this.warmupConnectionsPerShard)));
+      const warmed = await Promise.all(
+        this.handles.map((h, i) => h.prepare(this.plans[i], this.warmupConnectionsPerShard)),
+      );
       this.observer.onWarm?.(
         warmed.reduce((a, b) => a + b, 0),
         performance.now() - t0,
@@ -122,7 +130,14 @@ export class BenchmarkRun {
   }
 
   private totals(): ShardProgress {
-    const t: ShardProgress = { issued: 0, completed: 0, failed: 0, inFlight: 0, portExhaustionEvents: 0, openConnections: 0 };
+    const t: ShardProgress = {
+      issued: 0,
+      completed: 0,
+      failed: 0,
+      inFlight: 0,
+      portExhaustionEvents: 0,
+      openConnections: 0,
+    };
     for (const p of this.progress) {
       t.issued += p.issued;
       t.completed += p.completed;

@@ -4,7 +4,13 @@
  * RLIMIT_NOFILE sockets), and how many are opened before the clock starts.
  */
 import type { BenchmarkSettings } from '../config/benchmark-settings.js';
-import { FD_MARGIN, connectionBudget, readOpenFilesLimit, readPortRangeSize, type Budget } from '../config/port-budget.js';
+import {
+  FD_MARGIN,
+  connectionBudget,
+  readOpenFilesLimit,
+  readPortRangeSize,
+  type Budget,
+} from '../config/port-budget.js';
 import { BadInputError } from '../errors.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 import { destinationKey } from './preflight.js';
@@ -47,7 +53,11 @@ function plannedConnections(s: BenchmarkSettings): number | null {
   return null;
 }
 
-export function planConnections(s: BenchmarkSettings, endpoints: ResolvedEndpoint[], limits: HostLimits): ConnectionPlan {
+export function planConnections(
+  s: BenchmarkSettings,
+  endpoints: ResolvedEndpoint[],
+  limits: HostLimits,
+): ConnectionPlan {
   const destinations = new Set(endpoints.map(destinationKey)).size;
   const budget = connectionBudget({
     portRangeSize: limits.portRangeSize,
@@ -80,7 +90,10 @@ export function planConnections(s: BenchmarkSettings, endpoints: ResolvedEndpoin
       ? `${shards} shard processes (not ${base}): ${Math.min(planned ?? ceiling, ceiling)} connections at most ${perShardSocketLimit} per process (open-files limit ${limits.openFilesLimit} − ${FD_MARGIN})`
       : null;
   // Rounded down, so shards × endpoints × this never exceeds the limit the user gave.
-  const perShardPerEndpoint = Math.max(1, Math.min(Math.floor(ceiling / (endpoints.length * shards)), Math.floor(perShardSocketLimit / endpoints.length)));
+  const perShardPerEndpoint = Math.max(
+    1,
+    Math.min(Math.floor(ceiling / (endpoints.length * shards)), Math.floor(perShardSocketLimit / endpoints.length)),
+  );
   const maxConnections = perShardPerEndpoint * endpoints.length * shards;
   return {
     budget,
@@ -91,7 +104,13 @@ export function planConnections(s: BenchmarkSettings, endpoints: ResolvedEndpoin
     shardNote,
     perShardSocketLimit,
     perShardPerEndpoint,
-    warmupPerShardPerEndpoint: warmupPerShardPerEndpoint(s, shards, endpoints.length, perShardPerEndpoint, maxConnections),
+    warmupPerShardPerEndpoint: warmupPerShardPerEndpoint(
+      s,
+      shards,
+      endpoints.length,
+      perShardPerEndpoint,
+      maxConnections,
+    ),
     limits,
   };
 }
@@ -101,7 +120,13 @@ export function planConnections(s: BenchmarkSettings, endpoints: ResolvedEndpoin
  * by what the load will hold at once — the concurrency, the offline count, or one second of
  * Poisson arrivals.
  */
-export function warmupPerShardPerEndpoint(s: BenchmarkSettings, shards: number, endpoints: number, perShardPerEndpointMax: number, maxConnections: number): number {
+export function warmupPerShardPerEndpoint(
+  s: BenchmarkSettings,
+  shards: number,
+  endpoints: number,
+  perShardPerEndpointMax: number,
+  maxConnections: number,
+): number {
   if (s.warmupConnections === 0) return 0;
   let total: number;
   if (s.warmupConnections > 0) total = s.warmupConnections;

@@ -25,7 +25,10 @@ export async function resolveEndpoint(e: Endpoint): Promise<ResolvedEndpoint> {
 export function checkTcp(e: ResolvedEndpoint, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: e.address, port: e.port });
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.destroy();
@@ -40,7 +43,9 @@ export function checkTcp(e: ResolvedEndpoint, timeoutMs = 5000): Promise<void> {
           : code === 'ETIMEDOUT'
             ? `no answer within ${timeoutMs / 1000} s. Is the address right and reachable from this host?`
             : 'check the --endpoints URL and the network.';
-      reject(new EndpointUnreachableError('endpoint_unreachable', `${e.displayUrl}: cannot connect (${code}): ${hint}`));
+      reject(
+        new EndpointUnreachableError('endpoint_unreachable', `${e.displayUrl}: cannot connect (${code}): ${hint}`),
+      );
     });
   });
 }

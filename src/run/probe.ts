@@ -5,13 +5,13 @@
 import { parseEndpoints, type ApiType } from '../api/endpoint.js';
 import { excerpt } from '../api/openai-response-decoder.js';
 import { ExitCode } from '../errors.js';
-import { NS_PER_MS, monotonicNs } from '../metrics/clock.js';
-import { unpackRecords } from '../metrics/record-batch.js';
-import type { RequestRecord } from '../metrics/request-record.js';
+import { NS_PER_MS, monotonicNs } from '../record/clock.js';
+import { unpackRecords } from '../record/record-batch.js';
+import type { RequestRecord } from '../record/request-record.js';
 import { ShardRunner } from '../shard/shard-runner.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 import { preflight } from './preflight.js';
-import { collectSecrets, redact } from '../report/redact-secrets.js';
+import { collectSecrets, redact } from '../record/redact-secrets.js';
 
 export interface ProbeOptions {
   endpoints: string[];
@@ -39,10 +39,12 @@ function ms(ns: number): string {
 export function diagnose(r: RequestRecord, e: ResolvedEndpoint, apiType: ApiType): string {
   switch (r.error) {
     case 'http_status':
-      if (r.status === 401 || r.status === 403) return `HTTP ${r.status}: the server wants credentials. Pass --api-key or set OPENAI_API_KEY.`;
+      if (r.status === 401 || r.status === 403)
+        return `HTTP ${r.status}: the server wants credentials. Pass --api-key or set OPENAI_API_KEY.`;
       if (r.status === 404)
         return `HTTP 404: nothing at ${e.path}, or an unknown model. Check the base URL and --model${apiType === 'chat' ? ', or try --api-type completions' : ', or try --api-type chat'}.`;
-      if (r.status === 400 || r.status === 422) return `HTTP ${r.status}: the server rejected the request. Check --model and --max-output-tokens. ${r.errorMessage}`;
+      if (r.status === 400 || r.status === 422)
+        return `HTTP ${r.status}: the server rejected the request. Check --model and --max-output-tokens. ${r.errorMessage}`;
       if (r.status >= 500) return `HTTP ${r.status}: the server failed. Check its logs. ${r.errorMessage}`;
       return r.errorMessage;
     case 'malformed_response':
@@ -67,7 +69,8 @@ async function listModels(e: ResolvedEndpoint, apiKey: string | undefined): Prom
     const body = await res.text();
     if (!res.ok) return `GET ${e.basePath}/models answered HTTP ${res.status}`;
     const parsed = JSON.parse(body) as { data?: { id?: unknown }[] };
-    if (!Array.isArray(parsed.data)) return `GET ${e.basePath}/models did not return an OpenAI model list: ${excerpt(body, 80)}`;
+    if (!Array.isArray(parsed.data))
+      return `GET ${e.basePath}/models did not return an OpenAI model list: ${excerpt(body, 80)}`;
     return parsed.data.map((m) => String(m.id));
   } catch (err) {
     return `GET ${e.basePath}/models failed: ${(err as Error).message}`;
@@ -77,14 +80,19 @@ async function listModels(e: ResolvedEndpoint, apiKey: string | undefined): Prom
 export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promise<ProbeResult> {
   const endpoints = await preflight(parseEndpoints(o.endpoints, o.apiType));
   // Whatever the server says is printed; it must not print the key back (some servers echo it).
-  const secrets = collectSecrets(o.apiKey, endpoints.map((e) => e.basicAuthorization));
+  const secrets = collectSecrets(
+    o.apiKey,
+    endpoints.map((e) => e.basicAuthorization),
+  );
   const write = (text: string): void => {
     out.write(redact(text, secrets));
   };
   const all: RequestRecord[] = [];
   let failures = 0;
   for (const e of endpoints) {
-    write(`probing ${e.displayUrl} (POST ${e.path}, model ${o.model}, ${o.streaming ? 'streaming' : 'non-streaming'})\n`);
+    write(
+      `probing ${e.displayUrl} (POST ${e.path}, model ${o.model}, ${o.streaming ? 'streaming' : 'non-streaming'})\n`,
+    );
     const models = await listModels(e, o.apiKey);
     if (typeof models === 'string') write(`  models: ${models}\n`);
     else {
@@ -123,7 +131,9 @@ export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promis
     for (const r of records) {
       if (r.error === '') {
         const ttft = o.streaming ? `ttft ${ms(r.firstToken - r.sent)}, ` : '';
-        write(`  request ${r.id + 1}: ok, HTTP ${r.status}, ${ttft}latency ${ms(r.end - r.sent)}, ${r.outputTokens} output tokens (${r.tokenSource}), finish ${r.finishReason || 'n/a'}\n`);
+        write(
+          `  request ${r.id + 1}: ok, HTTP ${r.status}, ${ttft}latency ${ms(r.end - r.sent)}, ${r.outputTokens} output tokens (${r.tokenSource}), finish ${r.finishReason || 'n/a'}\n`,
+        );
       } else {
         failures++;
         write(`  request ${r.id + 1}: FAILED [${r.error}] ${diagnose(r, e, o.apiType)}\n`);

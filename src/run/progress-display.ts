@@ -32,7 +32,8 @@ export class ProgressDisplay {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: '{bar} {percentage}% | {done} done | {inflight} in flight | {rate} req/s | {errors} errors | {elapsed}s',
+          format:
+            '{bar} {percentage}% | {done} done | {inflight} in flight | {rate} req/s | {errors} errors | {elapsed}s',
           hideCursor: true,
           clearOnComplete: false,
           fps: 5,
@@ -54,7 +55,9 @@ export class ProgressDisplay {
     if (now - this.lastPlainMs >= PLAIN_INTERVAL_MS) {
       this.lastPlainMs = now;
       const pl = this.payload(p);
-      this.stream.write(`progress: ${pl.done} done, ${pl.inflight} in flight, ${pl.rate} req/s, ${pl.errors} errors, ${pl.elapsed}s\n`);
+      this.stream.write(
+        `progress: ${pl.done} done, ${pl.inflight} in flight, ${pl.rate} req/s, ${pl.errors} errors, ${pl.elapsed}s\n`,
+      );
     }
   }
 
@@ -73,7 +76,13 @@ export class ProgressDisplay {
     return Math.min(1, Math.max(byCount, byTime));
   }
 
-  private payload(p: ShardProgress | null): { done: string; inflight: number; rate: string; errors: number; elapsed: string } {
+  private payload(p: ShardProgress | null): {
+    done: string;
+    inflight: number;
+    rate: string;
+    errors: number;
+    elapsed: string;
+  } {
     const elapsedS = (performance.now() - this.startMs) / 1000;
     const finished = p === null ? 0 : p.completed + p.failed;
     return {

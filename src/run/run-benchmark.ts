@@ -11,8 +11,14 @@ import { loadDataset } from '../dataset/load-dataset.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
 import { writeRecordsJsonl } from '../report/records-jsonl.js';
-import { collectSecrets, redact } from '../report/redact-secrets.js';
-import { REPORT_FILES, defaultReportDir, ensureReportDir, writeConfigYaml, writeSummaryFiles } from '../report/report-files.js';
+import { collectSecrets, redact } from '../record/redact-secrets.js';
+import {
+  REPORT_FILES,
+  defaultReportDir,
+  ensureReportDir,
+  writeConfigYaml,
+  writeSummaryFiles,
+} from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
 import { BenchmarkRun } from './benchmark-run.js';
 import { bindNoPortAvailable } from '../client/bound-socket.js';
@@ -49,7 +55,11 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   const settings = resolveSettings(input, dataset.samples.length);
   const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
   await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
-  const plan = planConnections(settings, endpoints, readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()));
+  const plan = planConnections(
+    settings,
+    endpoints,
+    readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
+  );
   if (settings.dryRun) {
     io.out.write(formatPlan(settings, endpoints, plan));
     return { exitCode: ExitCode.ok, summary: null, reportDir: null };
@@ -64,16 +74,22 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   const shards = plan.shards;
   const warmup = plan.warmupPerShardPerEndpoint;
 
-  const secrets = collectSecrets(settings.apiKey, endpoints.map((e) => e.basicAuthorization));
+  const secrets = collectSecrets(
+    settings.apiKey,
+    endpoints.map((e) => e.basicAuthorization),
+  );
   const reportDir = settings.reportDir ?? defaultReportDir();
   await ensureReportDir(reportDir);
   const endpointNames = endpoints.map((e) => e.displayUrl);
   await writeConfigYaml(reportDir, { ...settingsForDisplay(settings, endpointNames), dataset: dataset.source });
 
-  const progress = new ProgressDisplay({
-    total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
-    durationMs: Number.isFinite(settings.duration) ? settings.duration : null,
-  }, io.err);
+  const progress = new ProgressDisplay(
+    {
+      total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
+      durationMs: Number.isFinite(settings.duration) ? settings.duration : null,
+    },
+    io.err,
+  );
   const run = new BenchmarkRun(
     plans,
     {
@@ -129,7 +145,9 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   if (outcome.records.count >= 100_000) io.err.write(`writing ${outcome.records.count} records and the summary…\n`);
   await writeRecordsJsonl(path.join(reportDir, REPORT_FILES.records), outcome.records, outcome.startNs, endpointNames);
 
-  const shardCpuNs = outcome.shards.every((sh) => sh !== null) ? outcome.shards.reduce((sum, sh) => sum + (sh!.cpuUserUs + sh!.cpuSystemUs) * 1000, 0) : undefined;
+  const shardCpuNs = outcome.shards.every((sh) => sh !== null)
+    ? outcome.shards.reduce((sum, sh) => sum + (sh!.cpuUserUs + sh!.cpuSystemUs) * 1000, 0)
+    : undefined;
   const summary = buildResultSummary({
     records: outcome.records,
     state: outcome.state,
@@ -164,7 +182,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     io.err.write(`error [run_failed]: ${redact(outcome.failure ?? 'the run failed', secrets)}\n`);
     exitCode = ExitCode.runFailed;
   } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {
-    const err = new RunFailedError('all_requests_failed', `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`);
+    const err = new RunFailedError(
+      'all_requests_failed',
+      `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`,
+    );
     io.err.write(`error [${err.code}]: ${err.message}\n`);
     exitCode = ExitCode.runFailed;
   }

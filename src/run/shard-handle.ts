@@ -4,7 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RecordBatch } from '../metrics/record-batch.js';
+import type { RecordBatch } from '../record/record-batch.js';
 import type { RunToShard, ShardToRun } from '../shard/shard-messages.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
 
@@ -46,7 +46,9 @@ export class ShardHandle {
       // 'close', not 'exit': it comes after every IPC message from the child has been delivered.
       this.child.once('close', (code, signal) => {
         if (this.readyReject !== null) {
-          this.readyReject(new Error(this.fatal ?? `shard ${index} exited before it was ready (code ${code}, signal ${signal})`));
+          this.readyReject(
+            new Error(this.fatal ?? `shard ${index} exited before it was ready (code ${code}, signal ${signal})`),
+          );
         }
         resolve(this.summary);
       });
@@ -123,6 +125,11 @@ const MANY_STREAMS = 4096;
  */
 export function shardV8Options(plan: ShardPlan): string[] {
   const connections = plan.maxConnections * plan.endpoints.length;
-  const held = plan.pattern === 'concurrency' ? Math.min(plan.concurrency, connections) : plan.pattern === 'offline' ? Math.min(plan.maxRequests, connections) : connections;
+  const held =
+    plan.pattern === 'concurrency'
+      ? Math.min(plan.concurrency, connections)
+      : plan.pattern === 'offline'
+        ? Math.min(plan.maxRequests, connections)
+        : connections;
   return held >= MANY_STREAMS ? ['--max-semi-space-size=2'] : [];
 }

@@ -2,7 +2,7 @@
  * Fixed concurrency: C requests in flight; each one that ends is replaced at once. The
  * replacement's scheduled time is the moment its slot freed, so client wait is pure client delay.
  */
-import { monotonicNs } from '../metrics/clock.js';
+import { monotonicNs } from '../record/clock.js';
 import type { IssueTarget, Schedule, ScheduleLimits } from './schedule.js';
 
 export class ConcurrencySchedule implements Schedule {
@@ -17,7 +17,8 @@ export class ConcurrencySchedule implements Schedule {
     private readonly limits: ScheduleLimits,
     private readonly concurrency: number,
   ) {
-    if (!(concurrency >= 0) || !Number.isInteger(concurrency)) throw new RangeError('concurrency must be a non-negative integer');
+    if (!(concurrency >= 0) || !Number.isInteger(concurrency))
+      throw new RangeError('concurrency must be a non-negative integer');
   }
 
   start(startNs: number): void {

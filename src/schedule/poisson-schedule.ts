@@ -6,7 +6,7 @@
  * until ~1 ms before the deadline, then setImmediate polls the clock until it is due. The
  * scheduled time in the record is the ideal deadline, so any lateness shows up as client wait.
  */
-import { monotonicNs } from '../metrics/clock.js';
+import { monotonicNs } from '../record/clock.js';
 import type { SeededRandom } from '../dataset/seeded-random.js';
 import type { IssueTarget, Schedule, ScheduleLimits } from './schedule.js';
 

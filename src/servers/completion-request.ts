@@ -25,8 +25,7 @@ export interface CompletionRequest {
 }
 
 export type ParsedCompletionRequest =
-  | { ok: true; request: CompletionRequest }
-  | { ok: false; message: string; param: string | null };
+  { ok: true; request: CompletionRequest } | { ok: false; message: string; param: string | null };
 
 type Json = Record<string, unknown>;
 
@@ -113,8 +112,7 @@ export function parseCompletionRequest(
     return { ok: false, message: 'Request body must be a JSON object', param: null };
   }
   try {
-    const promptTokens =
-      api === 'chat' ? chatPromptTokens(body.messages) : completionPromptTokens(body.prompt);
+    const promptTokens = api === 'chat' ? chatPromptTokens(body.messages) : completionPromptTokens(body.prompt);
     if (body.model !== undefined && typeof body.model !== 'string') {
       throw new InvalidRequest("'model' must be a string", 'model');
     }

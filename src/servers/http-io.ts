@@ -24,12 +24,7 @@ export function sendBody(
   res.end(body);
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: OutgoingHttpHeaders = {},
-): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   sendBody(res, status, 'application/json', JSON.stringify(body), headers);
 }
 

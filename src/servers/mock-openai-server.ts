@@ -14,24 +14,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parseCompletionRequest, MAX_OUTPUT_TOKENS } from './completion-request.js';
 import { isGone, readBody, sendBody, sendJson } from './http-io.js';
 import { startGeneration, type GenerationFault } from './mock-generation.js';
-import {
-  NOT_OPENAI_HTML,
-  errorBody,
-  modelList,
-  type CompletionApi,
-  type OpenAiErrorType,
-} from './openai-wire.js';
+import { NOT_OPENAI_HTML, errorBody, modelList, type CompletionApi, type OpenAiErrorType } from './openai-wire.js';
 
 export { MAX_OUTPUT_TOKENS };
 
 export type MockFault = 'none' | 'reset' | 'status-500' | 'malformed-sse' | 'not-openai';
-export const MOCK_FAULTS: readonly MockFault[] = [
-  'none',
-  'reset',
-  'status-500',
-  'malformed-sse',
-  'not-openai',
-];
+export const MOCK_FAULTS: readonly MockFault[] = ['none', 'reset', 'status-500', 'malformed-sse', 'not-openai'];
 
 export interface MockServerOptions {
   /** Default '127.0.0.1'. */
@@ -99,9 +87,7 @@ function resolveOptions(options: MockServerOptions): ResolvedOptions {
   type Name = keyof MockServerOptions;
   const integer = (name: Name, value: number, min: number, max: number): void => {
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new RangeError(
-        `mock server option ${name} must be an integer from ${min} to ${max}, got ${value}`,
-      );
+      throw new RangeError(`mock server option ${name} must be an integer from ${min} to ${max}, got ${value}`);
     }
   };
   const duration = (name: Name, value: number): void => {
@@ -141,12 +127,7 @@ function sendError(
   sendJson(res, status, errorBody(message, type, param), headers);
 }
 
-function methodNotAllowed(
-  res: ServerResponse,
-  method: string | undefined,
-  path: string,
-  allow: 'GET' | 'POST',
-): void {
+function methodNotAllowed(res: ServerResponse, method: string | undefined, path: string, allow: 'GET' | 'POST'): void {
   const message = `Method ${method ?? '?'} is not allowed on ${path}; use ${allow}`;
   sendError(res, 405, message, 'invalid_request_error', null, { Allow: allow });
 }
@@ -166,11 +147,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const generations = new Set<() => void>();
   let responseSeq = 0;
 
-  async function handleCompletion(
-    api: CompletionApi,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
+  async function handleCompletion(api: CompletionApi, req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.completionRequests++;
     const hit = config.fault !== 'none' && stats.completionRequests % config.faultEvery === 0;
     const fault: MockFault = hit ? config.fault : 'none';
@@ -244,10 +221,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     sendError(res, 404, `Unknown path ${path}`);
   }
 
-  const server = createServer(
-    { keepAlive: true, noDelay: true, requestTimeout: 0, headersTimeout: 0 },
-    handle,
-  );
+  const server = createServer({ keepAlive: true, noDelay: true, requestTimeout: 0, headersTimeout: 0 }, handle);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

@@ -19,12 +19,21 @@ function cannedStream(): Buffer {
   for (let i = 0; i < 30; i++) body += chunk({ content: ` w${i}` }, null);
   body += chunk({}, 'stop');
   body += `data: ${JSON.stringify({ id: 'chatcmpl-warm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 30 } })}\n\ndata: [DONE]\n\n`;
-  return Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n${chunked(body)}`);
+  return Buffer.from(
+    `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n${chunked(body)}`,
+  );
 }
 
 function cannedJson(): Buffer {
-  const body = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1 } });
-  return Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const body = JSON.stringify({
+    id: 'x',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 1 },
+  });
+  return Buffer.from(
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 class WarmupSink implements ResponseSink, SseEventSink {

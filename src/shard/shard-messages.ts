@@ -1,5 +1,5 @@
 /** Messages between the run (main process) and a shard process. */
-import type { RecordBatch } from '../metrics/record-batch.js';
+import type { RecordBatch } from '../record/record-batch.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 
 export type RunToShard =

@@ -22,7 +22,9 @@ process.on('message', (raw: unknown) => {
           records: (batch) => send({ type: 'records', batch }),
           progress: (progress) => send({ type: 'progress', progress }),
         });
-        runner.warmup(msg.warmupConnections).then(() => send({ type: 'ready', connections: runner?.progress().openConnections ?? 0 }));
+        runner
+          .warmup(msg.warmupConnections)
+          .then(() => send({ type: 'ready', connections: runner?.progress().openConnections ?? 0 }));
         break;
       }
       case 'start': {

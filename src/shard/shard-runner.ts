@@ -8,9 +8,9 @@ import { ConnectionPool } from '../client/connection-pool.js';
 import { Connector } from '../client/connector.js';
 import { RequestExchange, type ExchangeContext } from '../client/request-exchange.js';
 import { SeededRandom } from '../dataset/seeded-random.js';
-import { monotonicNs } from '../metrics/clock.js';
-import { RecordBatchBuilder, type RecordBatch } from '../metrics/record-batch.js';
-import { RequestErrorCode, type RequestRecord } from '../metrics/request-record.js';
+import { monotonicNs } from '../record/clock.js';
+import { RecordBatchBuilder, type RecordBatch } from '../record/record-batch.js';
+import { RequestErrorCode, type RequestRecord } from '../record/request-record.js';
 import { ConcurrencySchedule } from '../schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../schedule/offline-schedule.js';
 import { PoissonSchedule } from '../schedule/poisson-schedule.js';
@@ -88,7 +88,10 @@ export class ShardRunner implements IssueTarget {
       onFinished,
     }));
     this.tails = new Array<Buffer | undefined>(plan.samples.length);
-    this.requests = plan.endpoints.length * plan.samples.length <= REQUEST_CACHE_LIMIT ? plan.endpoints.map(() => new Array<Buffer | undefined>(plan.samples.length)) : null;
+    this.requests =
+      plan.endpoints.length * plan.samples.length <= REQUEST_CACHE_LIMIT
+        ? plan.endpoints.map(() => new Array<Buffer | undefined>(plan.samples.length))
+        : null;
     // Build the first requests' bytes now, before the clock starts, so the opening burst does
     // not pay for JSON serialisation (the rest are built on first use).
     for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) {
@@ -113,7 +116,9 @@ export class ShardRunner implements IssueTarget {
   warmup(connectionsPerEndpoint: number): Promise<void> {
     warmDecodePath();
     if (connectionsPerEndpoint <= 0) return Promise.resolve();
-    return Promise.all(this.pools.map((p) => new Promise<void>((resolve) => p.prewarm(connectionsPerEndpoint, resolve)))).then(() => undefined);
+    return Promise.all(
+      this.pools.map((p) => new Promise<void>((resolve) => p.prewarm(connectionsPerEndpoint, resolve))),
+    ).then(() => undefined);
   }
 
   /** Run the schedule from `startNs`; resolves when every issued request has a record. */
@@ -203,7 +208,9 @@ export class ShardRunner implements IssueTarget {
   /** Index into plan.samples of the shard's seq-th request. */
   private rowFor(seq: number): number {
     const plan = this.plan;
-    return plan.samplesPartitioned ? seq % plan.samples.length : (seq * plan.shardCount + plan.shardIndex) % plan.samples.length;
+    return plan.samplesPartitioned
+      ? seq % plan.samples.length
+      : (seq * plan.shardCount + plan.shardIndex) % plan.samples.length;
   }
 
   /** Length line and body of a row: the same for every endpoint, so serialised once. */
@@ -244,7 +251,10 @@ export class ShardRunner implements IssueTarget {
     const now = monotonicNs();
     for (const ex of this.inFlight) {
       if (ex.deadline < now) {
-        ex.abort(RequestErrorCode.timeout, `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s`);
+        ex.abort(
+          RequestErrorCode.timeout,
+          `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s`,
+        );
       }
     }
   }
@@ -265,7 +275,14 @@ export class ShardRunner implements IssueTarget {
       p.close();
     }
     const cpu = process.cpuUsage(this.cpuAtStart);
-    this.resolveDone?.({ ...this.progress(), cpuUserUs: cpu.user, cpuSystemUs: cpu.system, connectsStarted, connectsFailed, peakOpenConnections: peak });
+    this.resolveDone?.({
+      ...this.progress(),
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      connectsStarted,
+      connectsFailed,
+      peakOpenConnections: peak,
+    });
   }
 }
 

@@ -116,7 +116,10 @@ test('credentials are taken out of the URL and become a Basic authorization', ()
   assert.equal(e.basicAuthorization, `Basic ${Buffer.from('alice:s3cr@t').toString('base64')}`);
   assert.equal(e.displayUrl, 'http://h:8000/v1');
   assert.equal(e.hostHeader, 'h:8000');
-  assert.ok(!JSON.stringify({ ...e, basicAuthorization: undefined }).includes('s3cr'), 'nothing else carries the secret');
+  assert.ok(
+    !JSON.stringify({ ...e, basicAuthorization: undefined }).includes('s3cr'),
+    'nothing else carries the secret',
+  );
   // an unencoded '@' in the password: URL splits at the last '@'
   const at = parseEndpoint('http://bob:p@ss@h:8000', 'chat');
   assert.equal(at.basicAuthorization, `Basic ${Buffer.from('bob:p@ss').toString('base64')}`);

@@ -7,8 +7,18 @@ import { OpenAiResponseState, StreamEventKind, useNativeJsonScan } from '../../s
 const nativeModes = useNativeJsonScan(true) ? [false, true] : [false];
 
 const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm' };
-const chat = (delta: unknown, finish: string | null = null, extra: object = {}) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
-const completion = (text: unknown, finish: string | null = null) => ({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] });
+const chat = (delta: unknown, finish: string | null = null, extra: object = {}) => ({
+  ...base,
+  choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  ...extra,
+});
+const completion = (text: unknown, finish: string | null = null) => ({
+  id: 'cmpl-1',
+  object: 'text_completion',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
+});
 
 const chunks: unknown[] = [
   chat({ role: 'assistant', content: '' }),
@@ -38,14 +48,23 @@ const chunks: unknown[] = [
   completion(null, 'stop'),
   completion(' upon 🚀', 'length'),
   { ...base, choices: [null] },
-  { ...base, choices: [{ index: 0, delta: { content: 'a' } }, { index: 1, delta: { content: 'b' } }] },
+  {
+    ...base,
+    choices: [
+      { index: 0, delta: { content: 'a' } },
+      { index: 1, delta: { content: 'b' } },
+    ],
+  },
   { ...base, text: 'not in choices', choices: [{ index: 0, delta: {} }] },
 ];
 
 /** The same JSON in the spellings servers use: compact, Python's ", "/": ", and indented. */
 function spellings(obj: unknown): string[] {
   const compact = JSON.stringify(obj);
-  const python = compact.replace(/("(?:[^"\\]|\\.)*")|([,:])/g, (m, str: string | undefined, sep: string | undefined) => (str !== undefined ? str : sep + ' '));
+  const python = compact.replace(
+    /("(?:[^"\\]|\\.)*")|([,:])/g,
+    (m, str: string | undefined, sep: string | undefined) => (str !== undefined ? str : sep + ' '),
+  );
   return [compact, python, JSON.stringify(obj, null, 2), ` ${compact}\r`];
 }
 
@@ -70,9 +89,20 @@ test('byte scanner: [DONE], and malformed chunks are reported', () => {
   const s = new OpenAiResponseState(false);
   const done = Buffer.from('[DONE]');
   assert.equal(s.applyStreamEventBytes('', done, 0, done.length), StreamEventKind.Done);
-  for (const bad of ['{not json', '{"choices":[{"delta":{"content":"x"}}]', '{"content":"unterminated}', 'null', '42', '']) {
+  for (const bad of [
+    '{not json',
+    '{"choices":[{"delta":{"content":"x"}}]',
+    '{"content":"unterminated}',
+    'null',
+    '42',
+    '',
+  ]) {
     const b = Buffer.from(bad);
-    assert.equal(new OpenAiResponseState(false).applyStreamEventBytes('', b, 0, b.length), StreamEventKind.Malformed, bad);
+    assert.equal(
+      new OpenAiResponseState(false).applyStreamEventBytes('', b, 0, b.length),
+      StreamEventKind.Malformed,
+      bad,
+    );
   }
 });
 
@@ -82,15 +112,42 @@ test('byte scanner defers to the full parse for text capture and named events', 
   assert.equal(s.applyStreamEventBytes('', b, 0, b.length), StreamEventKind.Token);
   assert.equal(s.text, 'kept');
   const e = Buffer.from(JSON.stringify({ message: 'boom' }));
-  assert.equal(new OpenAiResponseState(false).applyStreamEventBytes('error', e, 0, e.length), StreamEventKind.ServerError);
+  assert.equal(
+    new OpenAiResponseState(false).applyStreamEventBytes('error', e, 0, e.length),
+    StreamEventKind.ServerError,
+  );
 });
 
 test('non-streaming bodies: the byte path agrees with the full parse', () => {
   const bodies: unknown[] = [
-    { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi "there"' }, finish_reason: 'stop' }], usage: { prompt_tokens: 12, completion_tokens: 34, total_tokens: 46, completion_tokens_details: { reasoning_tokens: 3 } } },
-    { id: 'c', object: 'text_completion', choices: [{ index: 0, text: 'once', finish_reason: 'length' }], usage: { prompt_tokens: 1, completion_tokens: 2 } },
-    { id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'no usage' }, finish_reason: 'stop' }] },
-    { id: 'c', object: 'chat.completion', usage: { completion_tokens: 5, prompt_tokens: 6 }, choices: [{ index: 0, message: { content: '' }, finish_reason: 'stop' }] },
+    {
+      id: 'c',
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'hi "there"' }, finish_reason: 'stop' }],
+      usage: {
+        prompt_tokens: 12,
+        completion_tokens: 34,
+        total_tokens: 46,
+        completion_tokens_details: { reasoning_tokens: 3 },
+      },
+    },
+    {
+      id: 'c',
+      object: 'text_completion',
+      choices: [{ index: 0, text: 'once', finish_reason: 'length' }],
+      usage: { prompt_tokens: 1, completion_tokens: 2 },
+    },
+    {
+      id: 'c',
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'no usage' }, finish_reason: 'stop' }],
+    },
+    {
+      id: 'c',
+      object: 'chat.completion',
+      usage: { completion_tokens: 5, prompt_tokens: 6 },
+      choices: [{ index: 0, message: { content: '' }, finish_reason: 'stop' }],
+    },
     { error: { message: 'bad model' } },
     // Raw text: a choices key the byte path cannot see (escaped), and a finish_reason elsewhere; the full parse decides alone.
     '{"cho\\u0069ces":[{"finish_reason":null}],"meta":{"finish_reason":"length"}}',
@@ -121,7 +178,13 @@ test('non-streaming bodies: the byte path agrees with the full parse', () => {
 test('non-streaming: choices must be a top-level array for the byte path to accept the body', () => {
   for (const native of nativeModes) {
     useNativeJsonScan(native);
-    for (const body of ['{"choices":null}', '{"object":"error","message":"x","choices":null}', '{"detail":{"choices":[]}}', '{"choices":[],"error":{"message":"x"}}', '']) {
+    for (const body of [
+      '{"choices":null}',
+      '{"object":"error","message":"x","choices":null}',
+      '{"detail":{"choices":[]}}',
+      '{"choices":[],"error":{"message":"x"}}',
+      '',
+    ]) {
       const b = Buffer.from(body);
       const st = new OpenAiResponseState(false);
       assert.equal(st.applyJsonBodyBytes(b, 0, b.length), new OpenAiResponseState(false).applyJsonBody(body), body);

@@ -26,7 +26,11 @@ test('chat body: the sample messages are used as given', () => {
 });
 
 test('completions body: prompt, no stream_options when not streaming', () => {
-  assert.deepEqual(buildBody({ prompt: 'p' }, { apiType: 'completions', model: 'm', streaming: false }), { model: 'm', prompt: 'p', stream: false });
+  assert.deepEqual(buildBody({ prompt: 'p' }, { apiType: 'completions', model: 'm', streaming: false }), {
+    model: 'm',
+    prompt: 'p',
+    stream: false,
+  });
 });
 
 test('max_tokens: the sample wins over the option; absent when neither sets it', () => {
@@ -49,7 +53,10 @@ test('tail: Content-Length counts UTF-8 bytes, then CRLFCRLF, then the body', ()
   const length = Number(tail.toString('latin1', 0, sep));
   const body = tail.subarray(sep + 4);
   assert.equal(length, body.length);
-  assert.equal((JSON.parse(body.toString('utf8')) as { messages: { content: string }[] }).messages[0].content, 'héllo 世界 🚀');
+  assert.equal(
+    (JSON.parse(body.toString('utf8')) as { messages: { content: string }[] }).messages[0].content,
+    'héllo 世界 🚀',
+  );
 });
 
 test('head prefix: request line, Host, Accept and auth; API key wins over URL credentials', () => {
@@ -73,7 +80,12 @@ test('head prefix + tail is a request node:http parses exactly (headers and body
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
-      seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(parts).toString('utf8') });
+      seen.push({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: Buffer.concat(parts).toString('utf8'),
+      });
       res.end('ok');
     });
   });

@@ -3,11 +3,22 @@ import assert from 'node:assert/strict';
 import { OpenAiResponseState, StreamEventKind, excerpt } from '../../src/api/openai-response-decoder.js';
 
 function chat(delta: unknown, finish: string | null = null, extra: object = {}): string {
-  return JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+  return JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+    ...extra,
+  });
 }
 
 function completion(text: unknown, finish: string | null = null): string {
-  return JSON.stringify({ id: 'c1', object: 'text_completion', model: 'm', choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] });
+  return JSON.stringify({
+    id: 'c1',
+    object: 'text_completion',
+    model: 'm',
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
+  });
 }
 
 test('chat deltas: content, reasoning_content, reasoning and non-empty tool_calls are tokens', () => {
@@ -16,10 +27,16 @@ test('chat deltas: content, reasoning_content, reasoning and non-empty tool_call
   assert.equal(s.applyStreamEvent('', chat({ reasoning_content: 'think' })), StreamEventKind.Token);
   assert.equal(s.applyStreamEvent('', chat({ reasoning: 'think more' })), StreamEventKind.Token);
   assert.equal(
-    s.applyStreamEvent('', chat({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] })),
+    s.applyStreamEvent(
+      '',
+      chat({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] }),
+    ),
     StreamEventKind.Token,
   );
-  assert.equal(s.applyStreamEvent('', chat({ tool_calls: [{ index: 0, function: { arguments: '{"a"' } }] })), StreamEventKind.Token);
+  assert.equal(
+    s.applyStreamEvent('', chat({ tool_calls: [{ index: 0, function: { arguments: '{"a"' } }] })),
+    StreamEventKind.Token,
+  );
   assert.equal(s.applyStreamEvent('', chat({ function_call: { name: 'legacy' } })), StreamEventKind.Token);
   // content alongside a null reasoning field (vLLM style)
   assert.equal(s.applyStreamEvent('', chat({ content: ' 世界', reasoning_content: null })), StreamEventKind.Token);
@@ -91,13 +108,19 @@ test('usage: on a chunk with empty choices, on a content chunk, and absent', () 
   assert.equal(s.applyStreamEvent('', chat({ content: 'x' }, null, { usage: null })), StreamEventKind.Token);
   assert.equal(s.promptTokens, -1);
   assert.equal(
-    s.applyStreamEvent('', JSON.stringify({ id: 'c1', choices: [], usage: { prompt_tokens: 12, completion_tokens: 34, total_tokens: 46 } })),
+    s.applyStreamEvent(
+      '',
+      JSON.stringify({ id: 'c1', choices: [], usage: { prompt_tokens: 12, completion_tokens: 34, total_tokens: 46 } }),
+    ),
     StreamEventKind.Empty,
   );
   assert.equal(s.promptTokens, 12);
   assert.equal(s.completionTokens, 34);
   // continuous usage stats (vLLM): usage on every chunk, the last one wins
-  assert.equal(s.applyStreamEvent('', chat({ content: 'z' }, null, { usage: { prompt_tokens: 12, completion_tokens: 35 } })), StreamEventKind.Token);
+  assert.equal(
+    s.applyStreamEvent('', chat({ content: 'z' }, null, { usage: { prompt_tokens: 12, completion_tokens: 35 } })),
+    StreamEventKind.Token,
+  );
   assert.equal(s.completionTokens, 35);
   // partial or non-numeric usage does not overwrite
   s.applyStreamEvent('', JSON.stringify({ choices: [], usage: { prompt_tokens: '9' } }));
@@ -115,7 +138,7 @@ test('[DONE] ends the stream and touches nothing', () => {
 });
 
 test('malformed JSON and non-object JSON are Malformed, with an excerpt in the message', () => {
-  for (const data of ['{"choices":[{"delta":', 'not json at all', '', '{\'single\':1}']) {
+  for (const data of ['{"choices":[{"delta":', 'not json at all', '', "{'single':1}"]) {
     const s = new OpenAiResponseState(false);
     assert.equal(s.applyStreamEvent('', data), StreamEventKind.Malformed, JSON.stringify(data));
     assert.match(s.errorMessage, /not JSON/);
@@ -135,7 +158,10 @@ test('an error object inside the stream is a ServerError with its message', () =
   const s = new OpenAiResponseState(false);
   s.applyStreamEvent('', chat({ content: 'x' }));
   assert.equal(
-    s.applyStreamEvent('', JSON.stringify({ error: { message: 'CUDA out of memory', type: 'InternalServerError', code: 500 } })),
+    s.applyStreamEvent(
+      '',
+      JSON.stringify({ error: { message: 'CUDA out of memory', type: 'InternalServerError', code: 500 } }),
+    ),
     StreamEventKind.ServerError,
   );
   assert.match(s.errorMessage, /server error in stream: CUDA out of memory/);
@@ -182,7 +208,12 @@ test('JSON body: chat message with usage and finish reason', () => {
 
 test('JSON body: completions text; no usage leaves counts at -1', () => {
   const s = new OpenAiResponseState(true);
-  assert.equal(s.applyJsonBody(JSON.stringify({ object: 'text_completion', choices: [{ text: 'Once upon', finish_reason: 'length' }] })), true);
+  assert.equal(
+    s.applyJsonBody(
+      JSON.stringify({ object: 'text_completion', choices: [{ text: 'Once upon', finish_reason: 'length' }] }),
+    ),
+    true,
+  );
   assert.equal(s.text, 'Once upon');
   assert.equal(s.finishReason, 'length');
   assert.equal(s.promptTokens, -1);
@@ -194,7 +225,10 @@ test('JSON body: completions text; no usage leaves counts at -1', () => {
 
 test('JSON body: an empty choices array is accepted (nothing generated)', () => {
   const s = new OpenAiResponseState(true);
-  assert.equal(s.applyJsonBody(JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 0 } })), true);
+  assert.equal(
+    s.applyJsonBody(JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 0 } })),
+    true,
+  );
   assert.equal(s.completionTokens, 0);
   assert.equal(s.text, '');
 });
@@ -203,7 +237,10 @@ test('JSON body: missing choices, error objects, non-JSON and non-objects are re
   const cases: [string, RegExp][] = [
     [JSON.stringify({ id: 'x', object: 'list', data: [] }), /no "choices" array/],
     [JSON.stringify({ choices: { text: 'x' } }), /no "choices" array/],
-    [JSON.stringify({ error: { message: 'The model `foo` does not exist.', type: 'NotFoundError', code: 404 } }), /server error: The model `foo` does not exist\./],
+    [
+      JSON.stringify({ error: { message: 'The model `foo` does not exist.', type: 'NotFoundError', code: 404 } }),
+      /server error: The model `foo` does not exist\./,
+    ],
     [JSON.stringify({ error: 'rate limited' }), /server error: rate limited/],
     [JSON.stringify({ object: 'error', message: 'x', error: { code: 1 } }), /server error: \{"code":1\}/],
     ['<html><body>502 Bad Gateway</body></html>', /not JSON: <html><body>502 Bad Gateway/],
@@ -228,7 +265,13 @@ test('excerpt flattens whitespace and bounds the length', () => {
 
 test('odd choice entries (null, numbers, strings) are Empty, never a crash', () => {
   // A throw here would escape from the socket's data handler and take the whole shard down.
-  for (const data of ['{"choices":[null]}', '{"choices":[1]}', '{"choices":["x"]}', '{"choices":[{"delta":"x"}]}', '{"choices":[{"delta":null,"text":null}]}']) {
+  for (const data of [
+    '{"choices":[null]}',
+    '{"choices":[1]}',
+    '{"choices":["x"]}',
+    '{"choices":[{"delta":"x"}]}',
+    '{"choices":[{"delta":null,"text":null}]}',
+  ]) {
     const s = new OpenAiResponseState(true);
     assert.equal(s.applyStreamEvent('', data), StreamEventKind.Empty, data);
   }

@@ -7,7 +7,9 @@ type Ev = [event: string, data: string];
 /** A decoder whose sink records every dispatched event. */
 function recorder(): { decoder: SseDecoder; events: Ev[] } {
   const events: Ev[] = [];
-  const decoder = new SseDecoder({ onSseEvent: (event, buf, start, end) => events.push([event, buf.toString('utf8', start, end)]) });
+  const decoder = new SseDecoder({
+    onSseEvent: (event, buf, start, end) => events.push([event, buf.toString('utf8', start, end)]),
+  });
   return { decoder, events };
 }
 
@@ -103,8 +105,14 @@ for (const eol of ['\n', '\r\n']) {
     assert.deepEqual(events, EXPECTED);
     assert.equal(decoder.pendingBytes, 0);
     // sanity: the multi-byte characters survived
-    assert.equal((JSON.parse(events[1][1]) as { choices: { delta: { content: string } }[] }).choices[0].delta.content, 'héllo');
-    assert.equal((JSON.parse(events[3][1]) as { choices: { delta: { content: string } }[] }).choices[0].delta.content, ' 🚀');
+    assert.equal(
+      (JSON.parse(events[1][1]) as { choices: { delta: { content: string } }[] }).choices[0].delta.content,
+      'héllo',
+    );
+    assert.equal(
+      (JSON.parse(events[3][1]) as { choices: { delta: { content: string } }[] }).choices[0].delta.content,
+      ' 🚀',
+    );
   });
 
   test(`${name}: split at every byte position (two writes into one buffer) gives the same events`, () => {
@@ -120,7 +128,11 @@ for (const eol of ['\n', '\r\n']) {
   test(`${name}: split at every byte position, each piece a view inside a larger buffer with LF-laden junk around it`, () => {
     // Junk around the view must never be read: start/end bound every search.
     const junk = Buffer.from('\n\ndata: JUNK\n\n:\r\n', 'latin1');
-    const framed = (piece: Buffer) => ({ buf: Buffer.concat([junk, piece, junk]), start: junk.length, end: junk.length + piece.length });
+    const framed = (piece: Buffer) => ({
+      buf: Buffer.concat([junk, piece, junk]),
+      start: junk.length,
+      end: junk.length + piece.length,
+    });
     for (let i = 0; i <= bytes.length; i++) {
       const { decoder, events } = recorder();
       for (const piece of [bytes.subarray(0, i), bytes.subarray(i)]) {
@@ -179,7 +191,10 @@ for (const eol of ['\n', '\r\n']) {
     assert.deepEqual(events, [['', 'a']]);
     const rest = Buffer.from(eol, 'utf8');
     decoder.write(rest, 0, rest.length);
-    assert.deepEqual(events, [['', 'a'], ['', 'b']]);
+    assert.deepEqual(events, [
+      ['', 'a'],
+      ['', 'b'],
+    ]);
   });
 }
 

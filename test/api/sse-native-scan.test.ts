@@ -70,49 +70,111 @@ const streams: Record<string, string> = {
     'data: {"choices": [{"index": 0, "delta": {"content": "a"}, "finish_reason": null}]}\n\n' +
     'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}], "usage": {"prompt_tokens": 5, "completion_tokens": 1}}\n\n' +
     'data: [DONE]\n\n',
-  mixedFields: ': keep-alive\n\n' + chunk({ content: 'x' }) + 'event: message\n' + chunk({ content: 'y' }) + 'data: {"choices":[{"delta":\ndata: {"content":"z"}}]}\n\n' + 'id: 7\n' + chunk({ content: 'w' }) + 'data: [DONE]\n\n',
+  mixedFields:
+    ': keep-alive\n\n' +
+    chunk({ content: 'x' }) +
+    'event: message\n' +
+    chunk({ content: 'y' }) +
+    'data: {"choices":[{"delta":\ndata: {"content":"z"}}]}\n\n' +
+    'id: 7\n' +
+    chunk({ content: 'w' }) +
+    'data: [DONE]\n\n',
   crlf: (chunk({ content: 'a' }) + chunk({}, 'stop') + 'data: [DONE]\n\n').replace(/\n/g, '\r\n'),
-  malformed: chunk({ content: 'a' }) + 'data: {not json\n\n' + chunk({ content: 'b' }) + 'data: {"choices":[{"delta":{"content":"unterminated}]}\n\n' + 'data: [DONE]\n\n',
+  malformed:
+    chunk({ content: 'a' }) +
+    'data: {not json\n\n' +
+    chunk({ content: 'b' }) +
+    'data: {"choices":[{"delta":{"content":"unterminated}]}\n\n' +
+    'data: [DONE]\n\n',
   error: chunk({ content: 'a' }) + 'data: {"error":{"message":"overloaded"}}\n\n' + 'data: [DONE]\n\n',
-  completions: 'data: {"choices":[{"text":"Once","finish_reason":null}]}\n\ndata: {"choices":[{"text":"","finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+  completions:
+    'data: {"choices":[{"text":"Once","finish_reason":null}]}\n\ndata: {"choices":[{"text":"","finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
   // Envelope skipping: only a byte-identical prefix with nothing that matters before "choices".
   tokenBeforeChoices: 'data: {"content":"x","choices":[{"delta":{}}]}\n\n'.repeat(3),
   usageBeforeChoices:
     'data: {"usage":{"prompt_tokens":1,"completion_tokens":2},"choices":[{"delta":{"content":"a"}}]}\n\n' +
     'data: {"usage":{"prompt_tokens":1,"completion_tokens":3},"choices":[{"delta":{"content":"b"}}]}\n\n',
-  changingEnvelope: chunk({ content: 'a' }) + chunk({ content: 'b' }, null, { created: 2 }) + chunk({ content: '' }, 'stop', { created: 2 }) + chunk({ content: 'c' }),
+  changingEnvelope:
+    chunk({ content: 'a' }) +
+    chunk({ content: 'b' }, null, { created: 2 }) +
+    chunk({ content: '' }, 'stop', { created: 2 }) +
+    chunk({ content: 'c' }),
   nestedChoices: 'data: {"detail":{"choices":[{"text":"no"}]},"choices":[{"delta":{"content":""}}]}\n\n',
   // Template events (a chunk matched against the previous one, only its delta text differing).
-  templateEscapes: ['a', 'b\\', 'c"', '\\"', '', 'd', '"},"logprobs":null,"finish_reason":"stop"}]}', 'é世', '', 'e'].map((t) => chunk({ content: t })).join('') + chunk({ content: 'f' }, 'stop') + 'data: [DONE]\n\n',
-  templateThenMore: chunk({ content: 'a' }) + chunk({ content: 'b' }) + chunk({ content: 'c', reasoning_content: 'r' }) + chunk({ content: '', reasoning_content: 'r' }) + chunk({ content: 'd' }) + chunk({ content: 'e' }, null, { usage: { prompt_tokens: 1, completion_tokens: 9 } }) + chunk({ content: 'g' }),
-  templateRawNewline: 'data: {"choices":[{"delta":{"content":"a"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"b\nc"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"d"}}]}\n\n',
+  templateEscapes:
+    ['a', 'b\\', 'c"', '\\"', '', 'd', '"},"logprobs":null,"finish_reason":"stop"}]}', 'é世', '', 'e']
+      .map((t) => chunk({ content: t }))
+      .join('') +
+    chunk({ content: 'f' }, 'stop') +
+    'data: [DONE]\n\n',
+  templateThenMore:
+    chunk({ content: 'a' }) +
+    chunk({ content: 'b' }) +
+    chunk({ content: 'c', reasoning_content: 'r' }) +
+    chunk({ content: '', reasoning_content: 'r' }) +
+    chunk({ content: 'd' }) +
+    chunk({ content: 'e' }, null, { usage: { prompt_tokens: 1, completion_tokens: 9 } }) +
+    chunk({ content: 'g' }),
+  templateRawNewline:
+    'data: {"choices":[{"delta":{"content":"a"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"b\nc"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"d"}}]}\n\n',
   templateLineShapes:
-    'data: {"choices":[{"delta":{"content":"a"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"b"}}]}  \n\n' + 'data:{"choices":[{"delta":{"content":"c"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"d"}}]}\n: c\n\n' + 'data: {"choices":[{"delta":{"content":"e"}}]}\r\n\r\n' + 'data: {"choices":[{"delta":{"content":"f"}}]}\n\n',
-  templateCompletions: ['Once', ' upon', '', ' a'].map((t) => `data: {"id":"x","choices":[{"text":${JSON.stringify(t)},"index":0,"finish_reason":null}]}\n\n`).join('') + 'data: {"id":"x","choices":[{"text":"","index":0,"finish_reason":"length"}]}\n\ndata: [DONE]\n\n',
+    'data: {"choices":[{"delta":{"content":"a"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"b"}}]}  \n\n' +
+    'data:{"choices":[{"delta":{"content":"c"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"d"}}]}\n: c\n\n' +
+    'data: {"choices":[{"delta":{"content":"e"}}]}\r\n\r\n' +
+    'data: {"choices":[{"delta":{"content":"f"}}]}\n\n',
+  templateCompletions:
+    ['Once', ' upon', '', ' a']
+      .map((t) => `data: {"id":"x","choices":[{"text":${JSON.stringify(t)},"index":0,"finish_reason":null}]}\n\n`)
+      .join('') + 'data: {"id":"x","choices":[{"text":"","index":0,"finish_reason":"length"}]}\n\ndata: [DONE]\n\n',
   // A template's value followed by ':' is a key to the (loose) full scan: never a template.
-  valueAsKeyError: 'data: {"choices":[{"delta":{"content":"a":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"error":"x"}}]}\n\n',
-  valueAsKeyFinish: 'data: {"choices":[{"delta":{"content":"a":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"finish_reason":"x"}}]}\n\n',
-  valueAsKeyUsage: 'data: {"choices":[{"delta":{"content":"a" :{"prompt_tokens":7}}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"usage" :{"prompt_tokens":7}}}]}\n\n',
-  valueAsKeyContent: 'data: {"choices":[{"delta":{"content":"":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"":"x"}}]}\n\n' + 'data: {"choices":[{"delta":{"content":"reasoning":"x"}}]}\n\n',
+  valueAsKeyError:
+    'data: {"choices":[{"delta":{"content":"a":"x"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"error":"x"}}]}\n\n',
+  valueAsKeyFinish:
+    'data: {"choices":[{"delta":{"content":"a":"x"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"finish_reason":"x"}}]}\n\n',
+  valueAsKeyUsage:
+    'data: {"choices":[{"delta":{"content":"a" :{"prompt_tokens":7}}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"usage" :{"prompt_tokens":7}}}]}\n\n',
+  valueAsKeyContent:
+    'data: {"choices":[{"delta":{"content":"":"x"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"":"x"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"reasoning":"x"}}]}\n\n',
   // A malformed event must not leave its envelope offset for the next one (JS path).
-  malformedThenClean: 'data: {"id":"x","choices":[{"delta":{"content":"a"}}]}\n\n' + 'data: {"id":"x",\n\n' + 'data: {"id":"x","choices":[{"delta":{"content":"b"}}]}\n\n' + 'data: {"id":"x","choices":[{"delta":{"content":"c"}}]}\n\n',
-  templateToolCalls: chunk({ content: 'a' }) + chunk({ tool_calls: [{ index: 0, function: { arguments: '' } }] }) + chunk({ tool_calls: [{ index: 0, function: { arguments: 'x' } }] }) + chunk({ content: 'b' }),
+  malformedThenClean:
+    'data: {"id":"x","choices":[{"delta":{"content":"a"}}]}\n\n' +
+    'data: {"id":"x",\n\n' +
+    'data: {"id":"x","choices":[{"delta":{"content":"b"}}]}\n\n' +
+    'data: {"id":"x","choices":[{"delta":{"content":"c"}}]}\n\n',
+  templateToolCalls:
+    chunk({ content: 'a' }) +
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '' } }] }) +
+    chunk({ tool_calls: [{ index: 0, function: { arguments: 'x' } }] }) +
+    chunk({ content: 'b' }),
 };
 
-test('native and JS paths agree on every stream, split at every byte', { skip: !available && 'native addon not built' }, () => {
-  for (const [name, text] of Object.entries(streams)) {
-    const stream = Buffer.from(text);
-    const reference = decode(stream, [], false);
-    for (let cut = 0; cut <= stream.length; cut++) {
-      const js = decode(stream, [cut], false);
-      const native = decode(stream, [cut], true);
-      const strip = (o: Outcome) => ({ ...o, batches: 0 });
-      assert.deepEqual(strip(js), strip(reference), `${name}: JS at split ${cut}`);
-      assert.deepEqual(strip(native), strip(reference), `${name}: native at split ${cut}`);
+test(
+  'native and JS paths agree on every stream, split at every byte',
+  { skip: !available && 'native addon not built' },
+  () => {
+    for (const [name, text] of Object.entries(streams)) {
+      const stream = Buffer.from(text);
+      const reference = decode(stream, [], false);
+      for (let cut = 0; cut <= stream.length; cut++) {
+        const js = decode(stream, [cut], false);
+        const native = decode(stream, [cut], true);
+        const strip = (o: Outcome) => ({ ...o, batches: 0 });
+        assert.deepEqual(strip(js), strip(reference), `${name}: JS at split ${cut}`);
+        assert.deepEqual(strip(native), strip(reference), `${name}: native at split ${cut}`);
+      }
     }
-  }
-  useNativeSseScan(true);
-});
+    useNativeSseScan(true);
+  },
+);
 
 test('the native path really is taken for clean events', { skip: !available && 'native addon not built' }, () => {
   const o = decode(Buffer.from(streams.typical), [], true);

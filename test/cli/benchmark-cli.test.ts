@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startMockServer, type MockServerOptions, type RunningMockServer } from '../../src/servers/mock-openai-server.js';
+import {
+  startMockServer,
+  type MockServerOptions,
+  type RunningMockServer,
+} from '../../src/servers/mock-openai-server.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import {
   closedPort,
@@ -24,7 +28,15 @@ import {
 } from './cli-process.js';
 
 const PERCENTILE_KEYS = ['99.9', '99.0', '97.0', '95.0', '90.0', '80.0', '75.0', '50.0', '25.0', '10.0', '5.0', '1.0'];
-const SERIES = ['ttft', 'tpot', 'itl', 'latency', 'input_sequence_lengths', 'output_sequence_lengths', 'client_wait'] as const;
+const SERIES = [
+  'ttft',
+  'tpot',
+  'itl',
+  'latency',
+  'input_sequence_lengths',
+  'output_sequence_lengths',
+  'client_wait',
+] as const;
 
 async function withMock<T>(options: MockServerOptions, body: (server: RunningMockServer) => Promise<T>): Promise<T> {
   const server = await startMockServer({ host: '127.0.0.1', port: 0, ...options });
@@ -73,7 +85,22 @@ async function reportTexts(dir: string): Promise<Map<string, string>> {
 test('online concurrency run: exit 0 and a complete, consistent report', { timeout: 60_000 }, async () => {
   await withMock({ ttftMs: 20, itlMs: 2, outputTokens: 8 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli(['benchmark', 'online', '--endpoints', mock.url, '--model', 'm', '--concurrency', '4', '--num-samples', '40', '--workers', '2', '--report-dir', dir]);
+      const r = await runCli([
+        'benchmark',
+        'online',
+        '--endpoints',
+        mock.url,
+        '--model',
+        'm',
+        '--concurrency',
+        '4',
+        '--num-samples',
+        '40',
+        '--workers',
+        '2',
+        '--report-dir',
+        dir,
+      ]);
       assertExit(r, 0);
       const s = await summaryOf(dir);
       assert.equal(s.state, 'complete');
@@ -89,8 +116,13 @@ test('online concurrency run: exit 0 and a complete, consistent report', { timeo
       assert.equal(s.output_sequence_lengths.avg, 8);
       assert.equal(s.finish_reason_counts.stop, 40);
       for (const series of SERIES) {
-        assert.deepEqual(Object.keys(s[series].percentiles).sort(), [...PERCENTILE_KEYS].sort(), `${series} percentile keys`);
-        for (const key of PERCENTILE_KEYS) assert.equal(typeof s[series].percentiles[key as '50.0'], 'number', `${series}[${key}]`);
+        assert.deepEqual(
+          Object.keys(s[series].percentiles).sort(),
+          [...PERCENTILE_KEYS].sort(),
+          `${series} percentile keys`,
+        );
+        for (const key of PERCENTILE_KEYS)
+          assert.equal(typeof s[series].percentiles[key as '50.0'], 'number', `${series}[${key}]`);
       }
       // The mock streams token k at ttft + k * itl: E2E >= 20 + 7 * 2 ms.
       assert.ok(s.latency.min !== null && s.latency.min >= 34e6, `latency.min ${s.latency.min}`);
@@ -119,7 +151,20 @@ test('online concurrency run: exit 0 and a complete, consistent report', { timeo
 test('offline run: non-streaming by default, every request completed, no TTFT', { timeout: 60_000 }, async () => {
   await withMock({ ttftMs: 20, itlMs: 2, outputTokens: 8 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli(['benchmark', 'offline', '--endpoints', mock.url, '--model', 'm', '--num-samples', '30', '--workers', '2', '--report-dir', dir]);
+      const r = await runCli([
+        'benchmark',
+        'offline',
+        '--endpoints',
+        mock.url,
+        '--model',
+        'm',
+        '--num-samples',
+        '30',
+        '--workers',
+        '2',
+        '--report-dir',
+        dir,
+      ]);
       assertExit(r, 0);
       const s = await summaryOf(dir);
       assert.equal(s.state, 'complete');
@@ -129,7 +174,8 @@ test('offline run: non-streaming by default, every request completed, no TTFT', 
       assertAccounting(s);
       for (const series of ['ttft', 'tpot', 'itl'] as const) {
         assert.equal(s[series].avg, null, `${series} is empty without streaming`);
-        for (const key of PERCENTILE_KEYS) assert.equal(s[series].percentiles[key as '50.0'], null, `${series}[${key}]`);
+        for (const key of PERCENTILE_KEYS)
+          assert.equal(s[series].percentiles[key as '50.0'], null, `${series}[${key}]`);
       }
       // A non-streamed answer arrives when the whole generation would have ended: 20 + 7 * 2 ms.
       assert.ok(s.latency.min !== null && s.latency.min >= 34e6, `latency.min ${s.latency.min}`);
@@ -145,7 +191,22 @@ test('offline run: non-streaming by default, every request completed, no TTFT', 
 test('poisson run: --target-qps 50 --duration 2s issues about 100 requests', { timeout: 60_000 }, async () => {
   await withMock({ ttftMs: 5, itlMs: 1, outputTokens: 4 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli(['benchmark', 'online', '--endpoints', mock.url, '--model', 'm', '--target-qps', '50', '--duration', '2s', '--workers', '2', '--report-dir', dir]);
+      const r = await runCli([
+        'benchmark',
+        'online',
+        '--endpoints',
+        mock.url,
+        '--model',
+        'm',
+        '--target-qps',
+        '50',
+        '--duration',
+        '2s',
+        '--workers',
+        '2',
+        '--report-dir',
+        dir,
+      ]);
       assertExit(r, 0);
       const s = await summaryOf(dir);
       assert.equal(s.state, 'complete');
@@ -159,128 +220,232 @@ test('poisson run: --target-qps 50 --duration 2s issues about 100 requests', { t
   );
 });
 
-test('secrets (--api-key, OPENAI_API_KEY, URL credentials) are sent but never written or printed', { timeout: 60_000 }, async () => {
-  const KEY = 'sk-secret-XYZ';
-  const PASSWORD = 'pw123';
-  const basic = `Basic ${Buffer.from(`user:${PASSWORD}`).toString('base64')}`;
-  const basicEncoded = Buffer.from(`user:${PASSWORD}`).toString('base64');
-  const cases: { name: string; args: string[]; env: Record<string, string>; expectAuth: string }[] = [
-    { name: '--api-key', args: ['--api-key', KEY], env: {}, expectAuth: `Bearer ${KEY}` },
-    { name: 'OPENAI_API_KEY', args: [], env: { OPENAI_API_KEY: KEY }, expectAuth: `Bearer ${KEY}` },
-    { name: 'URL credentials only', args: [], env: {}, expectAuth: basic },
-  ];
-  await withTemp(async ({ dir: root }) => {
-    await Promise.all(
-      cases.map(async (c, i) => {
-        const server = await startRecordingServer();
-        try {
-          const dir = path.join(root, `run${i}`);
-          const url = server.url.replace('http://', `http://user:${PASSWORD}@`);
-          const r = await runCli(
-            ['benchmark', 'online', '--endpoints', url, '--model', 'm', '--concurrency', '2', '--num-samples', '4', '--workers', '1', '--report-dir', dir, ...c.args],
-            { env: c.env },
-          );
-          assertExit(r, 0);
-          const s = await summaryOf(dir);
-          assert.equal(s.n_samples_completed, 4, c.name);
-          const posts = server.headers.filter((h) => h['content-type']?.includes('json'));
-          assert.equal(posts.length, 4, `${c.name}: the server got 4 completion requests`);
-          for (const h of posts) assert.equal(h.authorization, c.expectAuth, `${c.name}: Authorization header`);
-          const outputs = new Map(await reportTexts(dir));
-          outputs.set('stdout', r.stdout);
-          outputs.set('stderr', r.stderr);
-          assert.ok(outputs.has('config.yaml') && outputs.has('records.jsonl') && outputs.has('report.txt') && outputs.has('result_summary.json'));
-          for (const [name, text] of outputs) {
-            for (const secret of [KEY, PASSWORD, basicEncoded]) {
-              assert.ok(!text.includes(secret), `${c.name}: "${secret}" leaked into ${name}`);
+test(
+  'secrets (--api-key, OPENAI_API_KEY, URL credentials) are sent but never written or printed',
+  { timeout: 60_000 },
+  async () => {
+    const KEY = 'sk-secret-XYZ';
+    const PASSWORD = 'pw123';
+    const basic = `Basic ${Buffer.from(`user:${PASSWORD}`).toString('base64')}`;
+    const basicEncoded = Buffer.from(`user:${PASSWORD}`).toString('base64');
+    const cases: { name: string; args: string[]; env: Record<string, string>; expectAuth: string }[] = [
+      { name: '--api-key', args: ['--api-key', KEY], env: {}, expectAuth: `Bearer ${KEY}` },
+      { name: 'OPENAI_API_KEY', args: [], env: { OPENAI_API_KEY: KEY }, expectAuth: `Bearer ${KEY}` },
+      { name: 'URL credentials only', args: [], env: {}, expectAuth: basic },
+    ];
+    await withTemp(async ({ dir: root }) => {
+      await Promise.all(
+        cases.map(async (c, i) => {
+          const server = await startRecordingServer();
+          try {
+            const dir = path.join(root, `run${i}`);
+            const url = server.url.replace('http://', `http://user:${PASSWORD}@`);
+            const r = await runCli(
+              [
+                'benchmark',
+                'online',
+                '--endpoints',
+                url,
+                '--model',
+                'm',
+                '--concurrency',
+                '2',
+                '--num-samples',
+                '4',
+                '--workers',
+                '1',
+                '--report-dir',
+                dir,
+                ...c.args,
+              ],
+              { env: c.env },
+            );
+            assertExit(r, 0);
+            const s = await summaryOf(dir);
+            assert.equal(s.n_samples_completed, 4, c.name);
+            const posts = server.headers.filter((h) => h['content-type']?.includes('json'));
+            assert.equal(posts.length, 4, `${c.name}: the server got 4 completion requests`);
+            for (const h of posts) assert.equal(h.authorization, c.expectAuth, `${c.name}: Authorization header`);
+            const outputs = new Map(await reportTexts(dir));
+            outputs.set('stdout', r.stdout);
+            outputs.set('stderr', r.stderr);
+            assert.ok(
+              outputs.has('config.yaml') &&
+                outputs.has('records.jsonl') &&
+                outputs.has('report.txt') &&
+                outputs.has('result_summary.json'),
+            );
+            for (const [name, text] of outputs) {
+              for (const secret of [KEY, PASSWORD, basicEncoded]) {
+                assert.ok(!text.includes(secret), `${c.name}: "${secret}" leaked into ${name}`);
+              }
             }
+            assert.match(
+              outputs.get('config.yaml')!,
+              c.name === 'URL credentials only' ? /api_key: null/ : /api_key: "?\*\*\*redacted\*\*\*"?/,
+            );
+            assert.ok(r.stderr.includes(server.url), `${c.name}: the endpoint is shown without credentials`);
+          } finally {
+            await server.close();
           }
-          assert.match(outputs.get('config.yaml')!, c.name === 'URL credentials only' ? /api_key: null/ : /api_key: "?\*\*\*redacted\*\*\*"?/);
-          assert.ok(r.stderr.includes(server.url), `${c.name}: the endpoint is shown without credentials`);
-        } finally {
-          await server.close();
+        }),
+      );
+    });
+    // A server that echoes the credentials in its error bodies: the messages are kept, the secret not.
+    await withTemp(async ({ dir }) => {
+      const echo400 = await startRecordingServer({ fixedStatus: 400, echoAuthorization: true });
+      try {
+        const url = echo400.url.replace('http://', `http://user:${PASSWORD}@`);
+        const [bench, bench2, probe] = await Promise.all([
+          runCli([
+            'benchmark',
+            'online',
+            '--endpoints',
+            echo400.url,
+            '--model',
+            'm',
+            '--concurrency',
+            '1',
+            '--num-samples',
+            '2',
+            '--workers',
+            '1',
+            '--report-dir',
+            path.join(dir, 'key'),
+            '--api-key',
+            KEY,
+          ]),
+          runCli([
+            'benchmark',
+            'online',
+            '--endpoints',
+            url,
+            '--model',
+            'm',
+            '--concurrency',
+            '1',
+            '--num-samples',
+            '2',
+            '--workers',
+            '1',
+            '--report-dir',
+            path.join(dir, 'basic'),
+          ]),
+          runCli(['probe', '--endpoints', echo400.url, '--model', 'm', '--requests', '1'], {
+            env: { OPENAI_API_KEY: KEY },
+          }),
+        ]);
+        assertExit(bench, 4);
+        assertExit(bench2, 4);
+        assertExit(probe, 4);
+        assert.match(probe.stdout, /HTTP 400.*Invalid credentials: Bearer \*\*\*/, describeResult(probe));
+        const outputs = new Map([
+          ...(await reportTexts(path.join(dir, 'key'))),
+          ...[...(await reportTexts(path.join(dir, 'basic')))].map(([k, v]) => [`basic/${k}`, v] as const),
+        ]);
+        for (const r of [bench, bench2, probe]) {
+          outputs.set(`stdout ${outputs.size}`, r.stdout);
+          outputs.set(`stderr ${outputs.size}`, r.stderr);
         }
+        assert.match(
+          outputs.get('result_summary.json')!,
+          /Invalid credentials: Bearer \*\*\*/,
+          'the error message itself is kept',
+        );
+        for (const [name, text] of outputs) {
+          for (const secret of [KEY, PASSWORD, basicEncoded])
+            assert.ok(!text.includes(secret), `echoed "${secret}" leaked into ${name}`);
+        }
+      } finally {
+        await echo400.close();
+      }
+    });
+
+    // Failures before the run must not leak them either.
+    const port = await closedPort();
+    const failures = await Promise.all([
+      runCli([
+        'benchmark',
+        'online',
+        '--endpoints',
+        `http://user:${PASSWORD}@127.0.0.1:${port}`,
+        '--model',
+        'm',
+        '--concurrency',
+        '1',
+        '--num-samples',
+        '1',
+        '--api-key',
+        KEY,
+      ]),
+      runCli([
+        'benchmark',
+        'online',
+        '--endpoints',
+        `http://user:${PASSWORD}@127.0.0.1:notaport`,
+        '--model',
+        'm',
+        '--concurrency',
+        '1',
+        '--num-samples',
+        '1',
+      ]),
+    ]);
+    assertExit(failures[0], 3);
+    assertExit(failures[1], 2);
+    for (const r of failures) {
+      for (const secret of [KEY, PASSWORD])
+        assert.ok(!(r.stdout + r.stderr).includes(secret), `"${secret}" leaked: ${describeResult(r)}`);
+    }
+  },
+);
+
+test(
+  'datasets: a question column works; bad JSON and a missing prompt column exit 2 naming the line',
+  { timeout: 60_000 },
+  async () => {
+    await withMock({ ttftMs: 1, itlMs: 1, outputTokens: 3 }, (mock) =>
+      withTemp(async ({ dir }) => {
+        const good = path.join(dir, 'good.jsonl');
+        await writeFile(
+          good,
+          ['one two three', 'four five', 'six seven eight nine', 'ten']
+            .map((q) => JSON.stringify({ question: q }))
+            .join('\n') + '\n',
+        );
+        const badJson = path.join(dir, 'bad-json.jsonl');
+        await writeFile(badJson, '{"question": "a"}\n{"question": "b"}\n{"question": oops}\n{"question": "d"}\n');
+        const noPrompt = path.join(dir, 'no-prompt.jsonl');
+        await writeFile(noPrompt, '{"question": "a"}\n{"answer": "b"}\n');
+
+        const base = ['benchmark', 'offline', '--endpoints', mock.url, '--model', 'm', '--workers', '1'];
+        const [ok, bad, missing] = await Promise.all([
+          runCli([...base, '--dataset', good, '--report-dir', path.join(dir, 'good')]),
+          runCli([...base, '--dataset', badJson, '--report-dir', path.join(dir, 'bad')]),
+          runCli([...base, '--dataset', noPrompt, '--report-dir', path.join(dir, 'missing')]),
+        ]);
+        assertExit(ok, 0);
+        const s = await summaryOf(path.join(dir, 'good'));
+        assert.equal(s.n_samples_issued, 4, 'offline defaults to one request per row');
+        assert.equal(s.n_samples_completed, 4);
+        // The mock counts prompt words: the questions were sent as the prompts.
+        assert.equal(s.input_sequence_lengths.min, 1);
+        assert.equal(s.input_sequence_lengths.max, 4);
+        assert.equal(s.input_sequence_lengths.total, 10);
+
+        assertExit(bad, 2);
+        assert.ok(bad.stderr.includes('bad-json.jsonl:3'), describeResult(bad));
+        assertExit(missing, 2);
+        assert.ok(missing.stderr.includes('no-prompt.jsonl:2'), describeResult(missing));
+        assert.match(missing.stderr, /prompt/);
+        // Nothing was sent and no report dir was made for bad input.
+        assert.equal(existsSync(path.join(dir, 'bad')), false);
+        assert.equal(existsSync(path.join(dir, 'missing')), false);
+        assert.equal(mock.stats().completionRequests, 4);
       }),
     );
-  });
-  // A server that echoes the credentials in its error bodies: the messages are kept, the secret not.
-  await withTemp(async ({ dir }) => {
-    const echo400 = await startRecordingServer({ fixedStatus: 400, echoAuthorization: true });
-    try {
-      const url = echo400.url.replace('http://', `http://user:${PASSWORD}@`);
-      const [bench, bench2, probe] = await Promise.all([
-        runCli(['benchmark', 'online', '--endpoints', echo400.url, '--model', 'm', '--concurrency', '1', '--num-samples', '2', '--workers', '1', '--report-dir', path.join(dir, 'key'), '--api-key', KEY]),
-        runCli(['benchmark', 'online', '--endpoints', url, '--model', 'm', '--concurrency', '1', '--num-samples', '2', '--workers', '1', '--report-dir', path.join(dir, 'basic')]),
-        runCli(['probe', '--endpoints', echo400.url, '--model', 'm', '--requests', '1'], { env: { OPENAI_API_KEY: KEY } }),
-      ]);
-      assertExit(bench, 4);
-      assertExit(bench2, 4);
-      assertExit(probe, 4);
-      assert.match(probe.stdout, /HTTP 400.*Invalid credentials: Bearer \*\*\*/, describeResult(probe));
-      const outputs = new Map([...(await reportTexts(path.join(dir, 'key'))), ...[...(await reportTexts(path.join(dir, 'basic')))].map(([k, v]) => [`basic/${k}`, v] as const)]);
-      for (const r of [bench, bench2, probe]) {
-        outputs.set(`stdout ${outputs.size}`, r.stdout);
-        outputs.set(`stderr ${outputs.size}`, r.stderr);
-      }
-      assert.match(outputs.get('result_summary.json')!, /Invalid credentials: Bearer \*\*\*/, 'the error message itself is kept');
-      for (const [name, text] of outputs) {
-        for (const secret of [KEY, PASSWORD, basicEncoded]) assert.ok(!text.includes(secret), `echoed "${secret}" leaked into ${name}`);
-      }
-    } finally {
-      await echo400.close();
-    }
-  });
-
-  // Failures before the run must not leak them either.
-  const port = await closedPort();
-  const failures = await Promise.all([
-    runCli(['benchmark', 'online', '--endpoints', `http://user:${PASSWORD}@127.0.0.1:${port}`, '--model', 'm', '--concurrency', '1', '--num-samples', '1', '--api-key', KEY]),
-    runCli(['benchmark', 'online', '--endpoints', `http://user:${PASSWORD}@127.0.0.1:notaport`, '--model', 'm', '--concurrency', '1', '--num-samples', '1']),
-  ]);
-  assertExit(failures[0], 3);
-  assertExit(failures[1], 2);
-  for (const r of failures) {
-    for (const secret of [KEY, PASSWORD]) assert.ok(!(r.stdout + r.stderr).includes(secret), `"${secret}" leaked: ${describeResult(r)}`);
-  }
-});
-
-test('datasets: a question column works; bad JSON and a missing prompt column exit 2 naming the line', { timeout: 60_000 }, async () => {
-  await withMock({ ttftMs: 1, itlMs: 1, outputTokens: 3 }, (mock) =>
-    withTemp(async ({ dir }) => {
-      const good = path.join(dir, 'good.jsonl');
-      await writeFile(good, ['one two three', 'four five', 'six seven eight nine', 'ten'].map((q) => JSON.stringify({ question: q })).join('\n') + '\n');
-      const badJson = path.join(dir, 'bad-json.jsonl');
-      await writeFile(badJson, '{"question": "a"}\n{"question": "b"}\n{"question": oops}\n{"question": "d"}\n');
-      const noPrompt = path.join(dir, 'no-prompt.jsonl');
-      await writeFile(noPrompt, '{"question": "a"}\n{"answer": "b"}\n');
-
-      const base = ['benchmark', 'offline', '--endpoints', mock.url, '--model', 'm', '--workers', '1'];
-      const [ok, bad, missing] = await Promise.all([
-        runCli([...base, '--dataset', good, '--report-dir', path.join(dir, 'good')]),
-        runCli([...base, '--dataset', badJson, '--report-dir', path.join(dir, 'bad')]),
-        runCli([...base, '--dataset', noPrompt, '--report-dir', path.join(dir, 'missing')]),
-      ]);
-      assertExit(ok, 0);
-      const s = await summaryOf(path.join(dir, 'good'));
-      assert.equal(s.n_samples_issued, 4, 'offline defaults to one request per row');
-      assert.equal(s.n_samples_completed, 4);
-      // The mock counts prompt words: the questions were sent as the prompts.
-      assert.equal(s.input_sequence_lengths.min, 1);
-      assert.equal(s.input_sequence_lengths.max, 4);
-      assert.equal(s.input_sequence_lengths.total, 10);
-
-      assertExit(bad, 2);
-      assert.ok(bad.stderr.includes('bad-json.jsonl:3'), describeResult(bad));
-      assertExit(missing, 2);
-      assert.ok(missing.stderr.includes('no-prompt.jsonl:2'), describeResult(missing));
-      assert.match(missing.stderr, /prompt/);
-      // Nothing was sent and no report dir was made for bad input.
-      assert.equal(existsSync(path.join(dir, 'bad')), false);
-      assert.equal(existsSync(path.join(dir, 'missing')), false);
-      assert.equal(mock.stats().completionRequests, 4);
-    }),
-  );
-});
+  },
+);
 
 test('exit codes: bad input 2, --help 0', { timeout: 60_000 }, async () => {
   const port = await closedPort();
@@ -295,7 +460,11 @@ test('exit codes: bad input 2, --help 0', { timeout: 60_000 }, async () => {
     { args: [...online, '--model', 'm'], code: 2, stderr: /--target-qps/ },
     { args: [...online, '--model', 'm', '--load-pattern', 'concurrency'], code: 2, stderr: /--concurrency/ },
     { args: [...online, '--model', 'm', '--concurrency', '2', '--duration', 'soon'], code: 2, stderr: /--duration/ },
-    { args: ['benchmark', 'offline', '--endpoints', url, '--model', 'm', '--concurrency', '2'], code: 2, stderr: /--concurrency/ },
+    {
+      args: ['benchmark', 'offline', '--endpoints', url, '--model', 'm', '--concurrency', '2'],
+      code: 2,
+      stderr: /--concurrency/,
+    },
     { args: ['--help'], code: 0, stdout: /Usage: llm-loadgen/ },
     { args: ['benchmark', 'online', '--help'], code: 0, stdout: /--target-qps/ },
   ];
@@ -309,7 +478,8 @@ test('exit codes: bad input 2, --help 0', { timeout: 60_000 }, async () => {
       assert.equal(r.code, c.code, label);
       if (c.stderr) assert.match(r.stderr, c.stderr, label);
       if (c.stdout) assert.match(r.stdout, c.stdout, label);
-      if (c.code === 2) assert.doesNotMatch(r.stderr, /internal error|at .*\.ts:\d+/, `no stack trace for bad input: ${label}`);
+      if (c.code === 2)
+        assert.doesNotMatch(r.stderr, /internal error|at .*\.ts:\d+/, `no stack trace for bad input: ${label}`);
     });
   }
 });
@@ -318,7 +488,22 @@ test('exit code 3: an unreachable endpoint is one clear error before any load', 
   const port = await closedPort();
   await withTemp(async ({ dir }) => {
     const report = path.join(dir, 'r');
-    const r = await runCli(['benchmark', 'online', '--endpoints', `http://127.0.0.1:${port}`, '--model', 'm', '--concurrency', '2', '--num-samples', '4', '--workers', '1', '--report-dir', report]);
+    const r = await runCli([
+      'benchmark',
+      'online',
+      '--endpoints',
+      `http://127.0.0.1:${port}`,
+      '--model',
+      'm',
+      '--concurrency',
+      '2',
+      '--num-samples',
+      '4',
+      '--workers',
+      '1',
+      '--report-dir',
+      report,
+    ]);
     assertExit(r, 3);
     assert.match(r.stderr, /cannot connect/);
     assert.ok(r.stderr.includes(String(port)), 'the message names the endpoint');
@@ -326,27 +511,62 @@ test('exit code 3: an unreachable endpoint is one clear error before any load', 
   });
 });
 
-test('exit code 2: a --report-dir that cannot be a directory is bad input, not a crash', { timeout: 60_000 }, async () => {
-  await withMock({}, (mock) =>
-    withTemp(async ({ dir }) => {
-      const file = path.join(dir, 'a-file');
-      await writeFile(file, 'not a directory\n');
-      const base = ['benchmark', 'online', '--endpoints', mock.url, '--model', 'm', '--concurrency', '1', '--num-samples', '1', '--workers', '1'];
-      const results = await Promise.all([runCli([...base, '--report-dir', file]), runCli([...base, '--report-dir', path.join(file, 'sub')])]);
-      for (const r of results) {
-        assertExit(r, 2);
-        assert.match(r.stderr, /--report-dir/);
-        assert.doesNotMatch(r.stderr, /internal error/);
-      }
-      assert.equal(mock.stats().completionRequests, 0);
-    }),
-  );
-});
+test(
+  'exit code 2: a --report-dir that cannot be a directory is bad input, not a crash',
+  { timeout: 60_000 },
+  async () => {
+    await withMock({}, (mock) =>
+      withTemp(async ({ dir }) => {
+        const file = path.join(dir, 'a-file');
+        await writeFile(file, 'not a directory\n');
+        const base = [
+          'benchmark',
+          'online',
+          '--endpoints',
+          mock.url,
+          '--model',
+          'm',
+          '--concurrency',
+          '1',
+          '--num-samples',
+          '1',
+          '--workers',
+          '1',
+        ];
+        const results = await Promise.all([
+          runCli([...base, '--report-dir', file]),
+          runCli([...base, '--report-dir', path.join(file, 'sub')]),
+        ]);
+        for (const r of results) {
+          assertExit(r, 2);
+          assert.match(r.stderr, /--report-dir/);
+          assert.doesNotMatch(r.stderr, /internal error/);
+        }
+        assert.equal(mock.stats().completionRequests, 0);
+      }),
+    );
+  },
+);
 
 test('exit code 4: every request failing still writes the report, with the errors', { timeout: 60_000 }, async () => {
   await withMock({ fault: 'status-500' }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli(['benchmark', 'online', '--endpoints', mock.url, '--model', 'm', '--concurrency', '2', '--num-samples', '10', '--workers', '1', '--report-dir', dir]);
+      const r = await runCli([
+        'benchmark',
+        'online',
+        '--endpoints',
+        mock.url,
+        '--model',
+        'm',
+        '--concurrency',
+        '2',
+        '--num-samples',
+        '10',
+        '--workers',
+        '1',
+        '--report-dir',
+        dir,
+      ]);
       assertExit(r, 4);
       assert.match(r.stderr, /all_requests_failed/);
       const s = await summaryOf(dir);
@@ -371,16 +591,38 @@ test('failed requests are records: resets and malformed SSE are counted, exit 0'
       faults.map(({ fault, code }) =>
         withMock({ ttftMs: 2, itlMs: 1, outputTokens: 6, fault, faultEvery: 3 }, async (mock) => {
           const report = path.join(dir, fault);
-          const r = await runCli(['benchmark', 'online', '--endpoints', mock.url, '--model', 'm', '--concurrency', '3', '--num-samples', '30', '--workers', '1', '--report-dir', report]);
+          const r = await runCli([
+            'benchmark',
+            'online',
+            '--endpoints',
+            mock.url,
+            '--model',
+            'm',
+            '--concurrency',
+            '3',
+            '--num-samples',
+            '30',
+            '--workers',
+            '1',
+            '--report-dir',
+            report,
+          ]);
           assertExit(r, 0);
           const s = await summaryOf(report);
           assertAccounting(s);
           assert.equal(s.n_samples_issued, 30, fault);
           assert.ok(s.n_samples_failed > 0, `${fault}: some requests failed`);
           assert.ok(s.n_samples_completed > 0, `${fault}: some requests completed`);
-          assert.equal(s.errors[code]?.count, s.n_samples_failed, `${fault}: every failure is ${code}: ${JSON.stringify(s.errors)}`);
+          assert.equal(
+            s.errors[code]?.count,
+            s.n_samples_failed,
+            `${fault}: every failure is ${code}: ${JSON.stringify(s.errors)}`,
+          );
           assert.equal(s.n_samples_failed, mock.stats().faultsInjected, `${fault}: one failure per injected fault`);
-          assert.ok(s.warnings.some((w) => /requests failed/.test(w)), `${fault}: warned`);
+          assert.ok(
+            s.warnings.some((w) => /requests failed/.test(w)),
+            `${fault}: warned`,
+          );
           const records = await readJsonl(path.join(report, 'records.jsonl'));
           assert.equal(records.length, 30);
           assert.equal(records.filter((x) => x.error === code).length, s.n_samples_failed);
@@ -390,43 +632,66 @@ test('failed requests are records: resets and malformed SSE are counted, exit 0'
   });
 });
 
-test('Ctrl-C: exit 130, in-flight requests cancelled, a partial report with every record', { timeout: 60_000 }, async () => {
-  await withMock({ ttftMs: 10, itlMs: 50, outputTokens: 200 }, (mock) =>
-    withTemp(async ({ dir }) => {
-      const { child, finished } = spawnCli(
-        ['benchmark', 'online', '--endpoints', mock.url, '--model', 'm', '--concurrency', '4', '--duration', '60s', '--workers', '2', '--report-dir', dir],
-        { timeoutMs: 30_000 },
-      );
-      let early: CliResult | null = null;
-      void finished.then((r) => (early = r));
-      const running = (what: string) => () => {
-        if (early !== null) throw new Error(`the run ended before ${what}: ${describeResult(early)}`);
-      };
-      try {
-        const records = path.join(dir, 'records.jsonl');
-        // records.jsonl is written after the run, so "running" means: every slot has a request on
-        // the wire (each takes 10 s at the server).
-        await waitFor(() => (running('4 requests reached the server')(), mock.stats().completionRequests >= 4), 20_000, '4 requests at the server');
-        await new Promise((r) => setTimeout(r, 1500));
-        const signalledAt = Date.now();
-        child.kill('SIGINT');
-        const r = await finished;
-        const tookMs = Date.now() - signalledAt;
-        assertExit(r, 130);
-        assert.ok(tookMs < 10_000, `exited ${tookMs} ms after SIGINT`);
-        assert.match(r.stderr, /interrupted/);
-        const s = await summaryOf(dir);
-        assert.equal(s.state, 'interrupted');
-        assert.equal(s.complete, false);
-        assertAccounting(s);
-        assert.ok(s.n_samples_issued >= 4, `issued ${s.n_samples_issued}`);
-        assert.ok((s.errors.cancelled?.count ?? 0) >= 4, `in-flight requests cancelled: ${JSON.stringify(s.errors)}`);
-        assert.equal((await readJsonl(records)).length, s.n_samples_issued, 'records.jsonl has every issued request');
-        assert.match(await readFile(path.join(dir, 'report.txt'), 'utf8'), /interrupted/);
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await finished.catch(() => undefined);
-      }
-    }),
-  );
-});
+test(
+  'Ctrl-C: exit 130, in-flight requests cancelled, a partial report with every record',
+  { timeout: 60_000 },
+  async () => {
+    await withMock({ ttftMs: 10, itlMs: 50, outputTokens: 200 }, (mock) =>
+      withTemp(async ({ dir }) => {
+        const { child, finished } = spawnCli(
+          [
+            'benchmark',
+            'online',
+            '--endpoints',
+            mock.url,
+            '--model',
+            'm',
+            '--concurrency',
+            '4',
+            '--duration',
+            '60s',
+            '--workers',
+            '2',
+            '--report-dir',
+            dir,
+          ],
+          { timeoutMs: 30_000 },
+        );
+        let early: CliResult | null = null;
+        void finished.then((r) => (early = r));
+        const running = (what: string) => () => {
+          if (early !== null) throw new Error(`the run ended before ${what}: ${describeResult(early)}`);
+        };
+        try {
+          const records = path.join(dir, 'records.jsonl');
+          // records.jsonl is written after the run, so "running" means: every slot has a request on
+          // the wire (each takes 10 s at the server).
+          await waitFor(
+            () => (running('4 requests reached the server')(), mock.stats().completionRequests >= 4),
+            20_000,
+            '4 requests at the server',
+          );
+          await new Promise((r) => setTimeout(r, 1500));
+          const signalledAt = Date.now();
+          child.kill('SIGINT');
+          const r = await finished;
+          const tookMs = Date.now() - signalledAt;
+          assertExit(r, 130);
+          assert.ok(tookMs < 10_000, `exited ${tookMs} ms after SIGINT`);
+          assert.match(r.stderr, /interrupted/);
+          const s = await summaryOf(dir);
+          assert.equal(s.state, 'interrupted');
+          assert.equal(s.complete, false);
+          assertAccounting(s);
+          assert.ok(s.n_samples_issued >= 4, `issued ${s.n_samples_issued}`);
+          assert.ok((s.errors.cancelled?.count ?? 0) >= 4, `in-flight requests cancelled: ${JSON.stringify(s.errors)}`);
+          assert.equal((await readJsonl(records)).length, s.n_samples_issued, 'records.jsonl has every issued request');
+          assert.match(await readFile(path.join(dir, 'report.txt'), 'utf8'), /interrupted/);
+        } finally {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          await finished.catch(() => undefined);
+        }
+      }),
+    );
+  },
+);

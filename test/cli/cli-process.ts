@@ -41,7 +41,10 @@ function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessE
 }
 
 /** Start the CLI; the caller owns the process (use `finished`). */
-export function spawnCli(args: string[], options: CliOptions = {}): { child: ChildProcess; finished: Promise<CliResult> } {
+export function spawnCli(
+  args: string[],
+  options: CliOptions = {},
+): { child: ChildProcess; finished: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], {
     cwd: PROJECT_ROOT,
     env: cliEnv(options.env),
@@ -119,7 +122,9 @@ export interface RecordingServer {
  * every request with `fixedStatus` and an OpenAI error body when given (quoting the request's
  * Authorization header with `echoAuthorization`).
  */
-export async function startRecordingServer(options: { fixedStatus?: number; echoAuthorization?: boolean } = {}): Promise<RecordingServer> {
+export async function startRecordingServer(
+  options: { fixedStatus?: number; echoAuthorization?: boolean } = {},
+): Promise<RecordingServer> {
   const headers: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     headers.push(req.headers);
@@ -129,8 +134,13 @@ export async function startRecordingServer(options: { fixedStatus?: number; echo
       if (options.fixedStatus !== undefined) {
         res.writeHead(options.fixedStatus, { 'content-type': 'application/json' });
         // Some gateways echo what they got; with echoAuthorization this one does.
-        const message = options.echoAuthorization === true ? `Invalid credentials: ${req.headers.authorization ?? '(none)'}` : 'Incorrect API key provided.';
-        res.end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
+        const message =
+          options.echoAuthorization === true
+            ? `Invalid credentials: ${req.headers.authorization ?? '(none)'}`
+            : 'Incorrect API key provided.';
+        res.end(
+          JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }),
+        );
         return;
       }
       if (req.method === 'GET' && req.url === '/v1/models') {
@@ -138,7 +148,7 @@ export async function startRecordingServer(options: { fixedStatus?: number; echo
         res.end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model', created: 0, owned_by: 'test' }] }));
         return;
       }
-      let body: { stream?: boolean } = {};
+      let body: { stream?: boolean };
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { stream?: boolean };
       } catch {
@@ -151,15 +161,34 @@ export async function startRecordingServer(options: { fixedStatus?: number; echo
       if (body.stream === true) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         const event = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
-        event({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
-        event({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'hi ' }, finish_reason: null }] });
-        event({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'there' }, finish_reason: null }] });
+        event({
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+        });
+        event({
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { content: 'hi ' }, finish_reason: null }],
+        });
+        event({
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { content: 'there' }, finish_reason: null }],
+        });
         event({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
         event({ ...base, object: 'chat.completion.chunk', choices: [], usage });
         res.end('data: [DONE]\n\n');
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi there' }, finish_reason: 'stop' }], usage }));
+        res.end(
+          JSON.stringify({
+            ...base,
+            object: 'chat.completion',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'hi there' }, finish_reason: 'stop' }],
+            usage,
+          }),
+        );
       }
     });
   });

@@ -6,7 +6,12 @@ import { Connector, type ConnectTarget } from '../../src/client/connector.js';
 import type { Http1Connection } from '../../src/client/http1-connection.js';
 
 /** A TCP server on loopback that accepts and holds connections. */
-async function holdingServer(): Promise<{ port: number; open: () => number; accepted: () => number; close: () => Promise<void> }> {
+async function holdingServer(): Promise<{
+  port: number;
+  open: () => number;
+  accepted: () => number;
+  close: () => Promise<void>;
+}> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
   const server = net.createServer((s) => {
@@ -70,7 +75,14 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
 test('warmup opens every connection, never more connects in flight than the limit', async () => {
   const server = await holdingServer();
   const connector = new CountingConnector([]);
-  const pool = new ConnectionPool({ target: target(server.port), connector, maxConnections: 60, maxConcurrentConnects: 4, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const pool = new ConnectionPool({
+    target: target(server.port),
+    connector,
+    maxConnections: 60,
+    maxConcurrentConnects: 4,
+    maxIdleMs: 0,
+    connectTimeoutMs: 5000,
+  });
   await new Promise<void>((r) => pool.prewarm(50, r));
   assert.equal(pool.openConnections, 50);
   assert.equal(pool.idleConnections, 50);
@@ -84,7 +96,14 @@ test('warmup opens every connection, never more connects in flight than the limi
 test('on-demand growth is paced and bounded by maxConnections', async () => {
   const server = await holdingServer();
   const connector = new CountingConnector([]);
-  const pool = new ConnectionPool({ target: target(server.port), connector, maxConnections: 10, maxConcurrentConnects: 3, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const pool = new ConnectionPool({
+    target: target(server.port),
+    connector,
+    maxConnections: 10,
+    maxConcurrentConnects: 3,
+    maxIdleMs: 0,
+    connectTimeoutMs: 5000,
+  });
   const waiters = Array.from({ length: 25 }, () => waiter());
   for (const w of waiters) pool.acquire(w);
   const first = await Promise.all(waiters.slice(0, 10).map((w) => w.conn));
@@ -98,13 +117,23 @@ test('on-demand growth is paced and bounded by maxConnections', async () => {
   assert.equal(pool.stats.connectsStarted, 10);
   pool.close();
   const cancelled = await Promise.allSettled(waiters.slice(20).map((w) => w.conn));
-  assert.ok(cancelled.every((r) => r.status === 'rejected' && /ECANCELED/.test(String(r.reason))), 'queued waiters are told the pool closed');
+  assert.ok(
+    cancelled.every((r) => r.status === 'rejected' && /ECANCELED/.test(String(r.reason))),
+    'queued waiters are told the pool closed',
+  );
   await server.close();
 });
 
 test('reuse is most-recently-idle first', async () => {
   const server = await holdingServer();
-  const pool = new ConnectionPool({ target: target(server.port), connector: new Connector([]), maxConnections: 3, maxConcurrentConnects: 3, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const pool = new ConnectionPool({
+    target: target(server.port),
+    connector: new Connector([]),
+    maxConnections: 3,
+    maxConcurrentConnects: 3,
+    maxIdleMs: 0,
+    connectTimeoutMs: 5000,
+  });
   const ws = [waiter(), waiter(), waiter()];
   for (const w of ws) pool.acquire(w);
   const [a, b, c] = await Promise.all(ws.map((w) => w.conn));
@@ -122,7 +151,14 @@ test('reuse is most-recently-idle first', async () => {
 
 test('idle connections are closed after maxIdleMs; busy ones are kept', async () => {
   const server = await holdingServer();
-  const pool = new ConnectionPool({ target: target(server.port), connector: new Connector([]), maxConnections: 4, maxConcurrentConnects: 4, maxIdleMs: 150, connectTimeoutMs: 5000 });
+  const pool = new ConnectionPool({
+    target: target(server.port),
+    connector: new Connector([]),
+    maxConnections: 4,
+    maxConcurrentConnects: 4,
+    maxIdleMs: 150,
+    connectTimeoutMs: 5000,
+  });
   const ws = [waiter(), waiter(), waiter()];
   for (const w of ws) pool.acquire(w);
   const conns = await Promise.all(ws.map((w) => w.conn));
@@ -144,18 +180,30 @@ test('EADDRNOTAVAIL is back-pressure: counted, retried, every waiter still gets 
       if (this.failures > 0) {
         this.failures--;
         const socket = new net.Socket();
-        setImmediate(() => socket.destroy(Object.assign(new Error('connect EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })));
+        setImmediate(() =>
+          socket.destroy(Object.assign(new Error('connect EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })),
+        );
         return { socket, sourceIp: '', sharedRead: false };
       }
       return super.connect(t);
     }
   }
-  const pool = new ConnectionPool({ target: target(server.port), connector: new ExhaustedConnector([]), maxConnections: 8, maxConcurrentConnects: 2, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const pool = new ConnectionPool({
+    target: target(server.port),
+    connector: new ExhaustedConnector([]),
+    maxConnections: 8,
+    maxConcurrentConnects: 2,
+    maxIdleMs: 0,
+    connectTimeoutMs: 5000,
+  });
   const ws = Array.from({ length: 6 }, () => waiter());
   for (const w of ws) pool.acquire(w);
   const got = await Promise.all(ws.map((w) => w.conn));
   assert.equal(got.length, 6);
-  assert.ok(pool.stats.portExhaustionEvents >= 1 && pool.stats.portExhaustionEvents <= 5, `events ${pool.stats.portExhaustionEvents}`);
+  assert.ok(
+    pool.stats.portExhaustionEvents >= 1 && pool.stats.portExhaustionEvents <= 5,
+    `events ${pool.stats.portExhaustionEvents}`,
+  );
   assert.equal(pool.stats.connectsFailed, 0, 'exhaustion is not a failure');
   pool.close();
   await server.close();
@@ -166,7 +214,14 @@ test('a refused connect fails only the waiter it was for', async () => {
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const pool = new ConnectionPool({ target: target(port), connector: new Connector([]), maxConnections: 2, maxConcurrentConnects: 2, maxIdleMs: 0, connectTimeoutMs: 5000 });
+  const pool = new ConnectionPool({
+    target: target(port),
+    connector: new Connector([]),
+    maxConnections: 2,
+    maxConcurrentConnects: 2,
+    maxIdleMs: 0,
+    connectTimeoutMs: 5000,
+  });
   const w = waiter();
   pool.acquire(w);
   await assert.rejects(w.conn, /ECONNREFUSED/);

@@ -2,10 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Agent, request } from 'undici';
-import { Http1ResponseParser, HttpParseError, useNativeHeadParse, type ResponseHead, type ResponseSink } from '../../src/client/http1-response-parser.js';
+import {
+  Http1ResponseParser,
+  HttpParseError,
+  useNativeHeadParse,
+  type ResponseHead,
+  type ResponseSink,
+} from '../../src/client/http1-response-parser.js';
 
 /** Every case runs with the JS head parser, and with the native one where the addon was built. */
-const HEAD_MODES: { name: string; native: boolean }[] = useNativeHeadParse(true) ? [{ name: 'native head', native: true }, { name: 'JS head', native: false }] : [{ name: 'JS head', native: false }];
+const HEAD_MODES: { name: string; native: boolean }[] = useNativeHeadParse(true)
+  ? [
+      { name: 'native head', native: true },
+      { name: 'JS head', native: false },
+    ]
+  : [{ name: 'JS head', native: false }];
 
 interface Outcome {
   status: number;
@@ -60,7 +71,14 @@ function feed(pieces: Buffer[], opts: { expectNoBody?: boolean; close?: boolean;
     if (opts.scribble) p.fill(0x58);
   }
   if (opts.close ?? true) parser.finishOnClose();
-  return { status: sink.status, head: sink.head, heads: sink.heads, body: Buffer.concat(sink.parts), completes: sink.completes, consumed };
+  return {
+    status: sink.status,
+    head: sink.head,
+    heads: sink.heads,
+    body: Buffer.concat(sink.parts),
+    completes: sink.completes,
+    consumed,
+  };
 }
 
 /** Every way of delivering `bytes` that the tests use: one piece, every 2-split, byte by byte. */
@@ -87,7 +105,8 @@ interface Case {
 
 const SSE_BODY = 'data: {"choices":[{"delta":{"content":"héllo 世界 🚀"}}]}\n\ndata: [DONE]\n\n';
 const SSE_LEN = Buffer.byteLength(SSE_BODY);
-const JSON_BODY = '{"id":"cmpl-1","choices":[{"message":{"role":"assistant","content":"hi é"},"finish_reason":"stop"}]}';
+const JSON_BODY =
+  '{"id":"cmpl-1","choices":[{"message":{"role":"assistant","content":"hi é"},"finish_reason":"stop"}]}';
 
 const CASES: Case[] = [
   {
@@ -115,7 +134,13 @@ const CASES: Case[] = [
   },
   {
     name: 'chunked, many tiny chunks, leading zeros, no trailers',
-    raw: 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n' + 'abcdefghij'.split('').map((c) => `01\r\n${c}\r\n`).join('') + '000\r\n\r\n',
+    raw:
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n' +
+      'abcdefghij'
+        .split('')
+        .map((c) => `01\r\n${c}\r\n`)
+        .join('') +
+      '000\r\n\r\n',
     status: 200,
     body: 'abcdefghij',
     keepAlive: true,
@@ -199,7 +224,10 @@ const CASES: Case[] = [
   },
   {
     name: 'Connection: close with Content-Length',
-    raw: 'HTTP/1.1 500 Internal Server Error\r\nconnection: Close\r\ncontent-length: 27\r\n\r\n{"error":{"message":"boom"}}'.replace('27', '28'),
+    raw: 'HTTP/1.1 500 Internal Server Error\r\nconnection: Close\r\ncontent-length: 27\r\n\r\n{"error":{"message":"boom"}}'.replace(
+      '27',
+      '28',
+    ),
     status: 500,
     body: '{"error":{"message":"boom"}}',
     keepAlive: false,
@@ -222,44 +250,51 @@ const CASES: Case[] = [
   },
   {
     name: 'binary body bytes including CRLFCRLF',
-    raw: Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n'), Buffer.from([0, 13, 10, 13, 10, 255, 254, 0])]),
+    raw: Buffer.concat([
+      Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n'),
+      Buffer.from([0, 13, 10, 13, 10, 255, 254, 0]),
+    ]),
     status: 200,
     body: Buffer.from([0, 13, 10, 13, 10, 255, 254, 0]),
     keepAlive: true,
   },
 ];
 
-for (const mode of HEAD_MODES) for (const c of CASES) {
-  test(`parses (${mode.name}): ${c.name} — whole, at every split point and byte by byte`, (t) => {
-    useNativeHeadParse(mode.native);
-    t.after(() => useNativeHeadParse(true));
-    const bytes = Buffer.isBuffer(c.raw) ? c.raw : Buffer.from(c.raw, 'utf8');
-    const expectedBody = Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body, 'utf8');
-    for (const [how, pieces] of deliveries(bytes)) {
-      const o = feed(pieces, { expectNoBody: c.expectNoBody });
-      const at = `${c.name}, ${how}`;
-      assert.equal(o.status, c.status, at);
-      assert.equal(o.heads, 1, `${at}: exactly one head`);
-      assert.deepEqual(o.body, expectedBody, at);
-      assert.equal(o.completes, 1, `${at}: exactly one complete`);
-      assert.equal(o.head!.keepAlive, c.keepAlive, `${at}: keepAlive`);
-      if (c.contentType !== undefined) assert.equal(o.head!.contentType, c.contentType, at);
-      if (c.chunked !== undefined) assert.equal(o.head!.chunked, c.chunked, at);
-      if (c.contentLength !== undefined) assert.equal(o.head!.contentLength, c.contentLength, at);
-      if (!c.closeDelimited) assert.equal(o.consumed, bytes.length, `${at}: consumed the whole message`);
-    }
-    // Split into fresh buffers that are overwritten right after each execute() (a reused read buffer).
-    for (let i = 0; i <= bytes.length; i++) {
-      const o = feed([Buffer.from(bytes.subarray(0, i)), Buffer.from(bytes.subarray(i))], { expectNoBody: c.expectNoBody, scribble: true });
-      assert.equal(o.status, c.status, `${c.name}, reused buffers, split at ${i}`);
-      assert.deepEqual(o.body, expectedBody, `${c.name}, reused buffers, split at ${i}`);
-      assert.equal(o.completes, 1);
-    }
-    // Without the close, a close-delimited body never completes; every other one completes by itself.
-    const noClose = feed([bytes], { close: false, expectNoBody: c.expectNoBody });
-    assert.equal(noClose.completes, c.closeDelimited ? 0 : 1, `${c.name}: completion without close`);
-  });
-}
+for (const mode of HEAD_MODES)
+  for (const c of CASES) {
+    test(`parses (${mode.name}): ${c.name} — whole, at every split point and byte by byte`, (t) => {
+      useNativeHeadParse(mode.native);
+      t.after(() => useNativeHeadParse(true));
+      const bytes = Buffer.isBuffer(c.raw) ? c.raw : Buffer.from(c.raw, 'utf8');
+      const expectedBody = Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body, 'utf8');
+      for (const [how, pieces] of deliveries(bytes)) {
+        const o = feed(pieces, { expectNoBody: c.expectNoBody });
+        const at = `${c.name}, ${how}`;
+        assert.equal(o.status, c.status, at);
+        assert.equal(o.heads, 1, `${at}: exactly one head`);
+        assert.deepEqual(o.body, expectedBody, at);
+        assert.equal(o.completes, 1, `${at}: exactly one complete`);
+        assert.equal(o.head!.keepAlive, c.keepAlive, `${at}: keepAlive`);
+        if (c.contentType !== undefined) assert.equal(o.head!.contentType, c.contentType, at);
+        if (c.chunked !== undefined) assert.equal(o.head!.chunked, c.chunked, at);
+        if (c.contentLength !== undefined) assert.equal(o.head!.contentLength, c.contentLength, at);
+        if (!c.closeDelimited) assert.equal(o.consumed, bytes.length, `${at}: consumed the whole message`);
+      }
+      // Split into fresh buffers that are overwritten right after each execute() (a reused read buffer).
+      for (let i = 0; i <= bytes.length; i++) {
+        const o = feed([Buffer.from(bytes.subarray(0, i)), Buffer.from(bytes.subarray(i))], {
+          expectNoBody: c.expectNoBody,
+          scribble: true,
+        });
+        assert.equal(o.status, c.status, `${c.name}, reused buffers, split at ${i}`);
+        assert.deepEqual(o.body, expectedBody, `${c.name}, reused buffers, split at ${i}`);
+        assert.equal(o.completes, 1);
+      }
+      // Without the close, a close-delimited body never completes; every other one completes by itself.
+      const noClose = feed([bytes], { close: false, expectNoBody: c.expectNoBody });
+      assert.equal(noClose.completes, c.closeDelimited ? 0 : 1, `${c.name}: completion without close`);
+    });
+  }
 
 test('bytes after the end of a message are not consumed, and execute() after done consumes nothing', () => {
   const msg = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
@@ -388,7 +423,14 @@ test('a response head larger than 64 KiB is refused, not buffered forever', () =
 test('garbage that never contains a blank line is refused as soon as it cannot be HTTP', () => {
   // A server speaking another protocol (a banner, a binary frame) and then waiting must not
   // leave the request hanging until its timeout.
-  for (const raw of ['SSH-2.0-OpenSSH_9.6\r\n', 'x', '\x00\x00\x12\x04\x00\x00\x00\x00\x00', 'HTTP/2 200\r\n', 'HTTP/1.2', 'HTTPS']) {
+  for (const raw of [
+    'SSH-2.0-OpenSSH_9.6\r\n',
+    'x',
+    '\x00\x00\x12\x04\x00\x00\x00\x00\x00',
+    'HTTP/2 200\r\n',
+    'HTTP/1.2',
+    'HTTPS',
+  ]) {
     const parser = new Http1ResponseParser();
     parser.reset(new RecordingSink());
     assert.throws(() => parser.execute(Buffer.from(raw, 'latin1')), HttpParseError, JSON.stringify(raw));
@@ -414,7 +456,8 @@ const DIFFERENTIAL: Record<string, string> = {
     'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n' +
     '5;foo=bar\r\nhello\r\n1A\r\n, abcdefghijklmnopqrstuvw!\r\n0;end\r\nX-Checksum: 1\r\n\r\n',
   '/close-delimited': `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n${SSE_BODY}`,
-  '/error-500': 'HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 39\r\n\r\n{"error":{"message":"model not ready"}}',
+  '/error-500':
+    'HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 39\r\n\r\n{"error":{"message":"model not ready"}}',
   '/http10': 'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{"ok":true}',
   '/no-content': 'HTTP/1.1 204 No Content\r\n\r\n',
 };
@@ -456,7 +499,12 @@ test('differential: undici and our parser agree on status and body for the same 
   const agent = new Agent({ keepAliveTimeout: 10, connections: 1 });
   try {
     for (const path of Object.keys(DIFFERENTIAL)) {
-      const res = await request(`http://127.0.0.1:${server.port}${path}`, { dispatcher: agent, reset: true, headersTimeout: 5000, bodyTimeout: 5000 });
+      const res = await request(`http://127.0.0.1:${server.port}${path}`, {
+        dispatcher: agent,
+        reset: true,
+        headersTimeout: 5000,
+        bodyTimeout: 5000,
+      });
       const undiciBody = Buffer.from(await res.body.arrayBuffer());
       const raw = server.written.get(path);
       assert.ok(raw !== undefined, `server wrote ${path}`);
@@ -476,37 +524,93 @@ test('differential: undici and our parser agree on status and body for the same 
   }
 });
 
-test('native and JS head parsing agree on generated heads: status, error message, every field', { skip: HEAD_MODES.length < 2 && 'native addon not built' }, () => {
-  const names = ['Content-Length', 'content-length', 'CONTENT-LENGTH', ' Content-Length', 'Content-Length ', 'Content-Type', 'content-type', 'Transfer-Encoding', 'transfer-encoding', 'Connection', 'connection', 'X-Other', 'Content-Lengthx', 'Conn ection', ''];
-  const values = ['12', '0', '', ' 7 ', '1e3', '-1', '12, 12', 'abc', '9007199254740991', 'text/event-stream', 'Text/Event-Stream ; charset=utf-8', 'application/json', 'APPLICATION/JSON;', 'text/plain', ' text/html\t', 'chunked', 'gzip, chunked', 'chunked, gzip', 'Chunked\xa0', 'close', 'Keep-Alive', 'keep-alive, close', 'upgrade', ':', 'a:b', '\t'];
-  let seed = 12345;
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
-  const statusLines = ['HTTP/1.1 200 OK', 'HTTP/1.0 200 OK', 'HTTP/1.1 204', 'HTTP/1.1 101 Switching', 'HTTP/2 200 OK', 'HTTP/1.1 2x0 OK', 'http/1.1 200 OK', 'HTTP/1.1 200'];
-  const parseOnce = (bytes: Buffer, native: boolean): string => {
-    useNativeHeadParse(native);
-    const sink = new RecordingSink();
-    const parser = new Http1ResponseParser();
-    parser.reset(sink, true);
-    try {
-      parser.execute(bytes);
-      return JSON.stringify({ status: sink.status, head: sink.head });
-    } catch (err) {
-      return `error ${(err as Error).message}`;
+test(
+  'native and JS head parsing agree on generated heads: status, error message, every field',
+  { skip: HEAD_MODES.length < 2 && 'native addon not built' },
+  () => {
+    const names = [
+      'Content-Length',
+      'content-length',
+      'CONTENT-LENGTH',
+      ' Content-Length',
+      'Content-Length ',
+      'Content-Type',
+      'content-type',
+      'Transfer-Encoding',
+      'transfer-encoding',
+      'Connection',
+      'connection',
+      'X-Other',
+      'Content-Lengthx',
+      'Conn ection',
+      '',
+    ];
+    const values = [
+      '12',
+      '0',
+      '',
+      ' 7 ',
+      '1e3',
+      '-1',
+      '12, 12',
+      'abc',
+      '9007199254740991',
+      'text/event-stream',
+      'Text/Event-Stream ; charset=utf-8',
+      'application/json',
+      'APPLICATION/JSON;',
+      'text/plain',
+      ' text/html\t',
+      'chunked',
+      'gzip, chunked',
+      'chunked, gzip',
+      'Chunked\xa0',
+      'close',
+      'Keep-Alive',
+      'keep-alive, close',
+      'upgrade',
+      ':',
+      'a:b',
+      '\t',
+    ];
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const statusLines = [
+      'HTTP/1.1 200 OK',
+      'HTTP/1.0 200 OK',
+      'HTTP/1.1 204',
+      'HTTP/1.1 101 Switching',
+      'HTTP/2 200 OK',
+      'HTTP/1.1 2x0 OK',
+      'http/1.1 200 OK',
+      'HTTP/1.1 200',
+    ];
+    const parseOnce = (bytes: Buffer, native: boolean): string => {
+      useNativeHeadParse(native);
+      const sink = new RecordingSink();
+      const parser = new Http1ResponseParser();
+      parser.reset(sink, true);
+      try {
+        parser.execute(bytes);
+        return JSON.stringify({ status: sink.status, head: sink.head });
+      } catch (err) {
+        return `error ${(err as Error).message}`;
+      }
+    };
+    for (let n = 0; n < 3000; n++) {
+      const lines = [statusLines[rand(statusLines.length)]];
+      const count = rand(7);
+      for (let k = 0; k < count; k++) {
+        const name = names[rand(names.length)];
+        const value = values[rand(values.length)];
+        lines.push(rand(10) === 0 ? `${name}:${value}` : `${name}: ${value}`);
+      }
+      const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+      assert.equal(parseOnce(bytes, true), parseOnce(bytes, false), JSON.stringify(bytes.toString('latin1')));
     }
-  };
-  for (let n = 0; n < 3000; n++) {
-    const lines = [statusLines[rand(statusLines.length)]];
-    const count = rand(7);
-    for (let k = 0; k < count; k++) {
-      const name = names[rand(names.length)];
-      const value = values[rand(values.length)];
-      lines.push(rand(10) === 0 ? `${name}:${value}` : `${name}: ${value}`);
-    }
-    const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
-    assert.equal(parseOnce(bytes, true), parseOnce(bytes, false), JSON.stringify(bytes.toString('latin1')));
-  }
-  useNativeHeadParse(true);
-});
+    useNativeHeadParse(true);
+  },
+);

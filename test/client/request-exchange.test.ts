@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { parseEndpoint } from '../../src/api/endpoint.js';
-import { monotonicNs } from '../../src/metrics/clock.js';
-import { unpackRecords } from '../../src/metrics/record-batch.js';
-import type { RequestRecord } from '../../src/metrics/request-record.js';
+import { monotonicNs } from '../../src/record/clock.js';
+import { unpackRecords } from '../../src/record/record-batch.js';
+import type { RequestRecord } from '../../src/record/request-record.js';
 import type { ShardPlan, ShardSummary } from '../../src/shard/shard-plan.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
 
@@ -40,7 +40,10 @@ interface RawServer {
 }
 
 /** A TCP server that parses requests (keep-alive, Content-Length bodies) and lets `handler` write raw bytes. */
-async function rawServer(handler: (r: RawRequest) => void, onConnect?: (socket: net.Socket) => void): Promise<RawServer> {
+async function rawServer(
+  handler: (r: RawRequest) => void,
+  onConnect?: (socket: net.Socket) => void,
+): Promise<RawServer> {
   let connections = 0;
   let requests = 0;
   const sockets = new Set<net.Socket>();
@@ -96,7 +99,8 @@ function chunk(text: string): string {
   return `${Buffer.byteLength(text, 'utf8').toString(16)}\r\n${text}\r\n`;
 }
 
-const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n';
+const SSE_HEAD =
+  'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
 
 function sse(obj: unknown): string {
@@ -105,7 +109,8 @@ function sse(obj: unknown): string {
 const role = () => sse({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
 const content = (text: string) => sse({ choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
 const finish = (reason = 'stop') => sse({ choices: [{ index: 0, delta: {}, finish_reason: reason }] });
-const usage = (p: number, c: number) => sse({ choices: [], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c } });
+const usage = (p: number, c: number) =>
+  sse({ choices: [], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c } });
 const DONE = sse('[DONE]');
 
 function write(socket: net.Socket, text: string): void {
@@ -171,7 +176,11 @@ async function runShard(p: ShardPlan, limitMs = 20_000): Promise<{ records: Requ
     for (const r of records) {
       assert.ok(Number.isFinite(r.end), `record ${r.id} has an end`);
       assert.ok(r.end >= r.dispatched, `record ${r.id}: end >= dispatched`);
-      if (Number.isFinite(r.sent)) assert.ok(r.sent >= r.connected && r.connected >= r.dispatched, `record ${r.id}: dispatched <= connected <= sent`);
+      if (Number.isFinite(r.sent))
+        assert.ok(
+          r.sent >= r.connected && r.connected >= r.dispatched,
+          `record ${r.id}: dispatched <= connected <= sent`,
+        );
     }
     return { records, summary };
   } finally {
@@ -212,7 +221,10 @@ test('(a) SSE with a known delay before the first token: TTFT, chunk times, usag
     const ttft = ms(r.firstToken - r.sent);
     assert.ok(ttft >= DELAY - 3 && ttft < DELAY + 100, `TTFT ${ttft} ms for a ${DELAY} ms delay`);
     const firstChunk = ms(r.firstChunk - r.sent);
-    assert.ok(firstChunk >= 0 && firstChunk < DELAY * 0.8, `first chunk ${firstChunk} ms (the role chunk came at once)`);
+    assert.ok(
+      firstChunk >= 0 && firstChunk < DELAY * 0.8,
+      `first chunk ${firstChunk} ms (the role chunk came at once)`,
+    );
     assert.ok(r.headers >= r.sent && r.headers <= r.firstChunk);
     assert.equal(r.chunkTimes.length, 3, 'three token-bearing events');
     assert.equal(r.chunkTimes[0], r.firstToken);
@@ -229,7 +241,12 @@ test('(a) SSE with a known delay before the first token: TTFT, chunk times, usag
     assert.equal(r.inputTokens, 9);
     assert.equal(r.finishReason, 'stop');
     assert.equal(r.text, 'héllo 世界 🚀');
-    const body = JSON.parse(requestBody) as { model: string; stream: boolean; stream_options: unknown; messages: unknown };
+    const body = JSON.parse(requestBody) as {
+      model: string;
+      stream: boolean;
+      stream_options: unknown;
+      messages: unknown;
+    };
     assert.equal(body.model, 'test-model');
     assert.equal(body.stream, true);
     assert.deepEqual(body.stream_options, { include_usage: true });
@@ -242,7 +259,9 @@ test('(a) SSE with a known delay before the first token: TTFT, chunk times, usag
 test('(a) without a usage chunk the output tokens are the token-bearing chunks', async () => {
   const server = await rawServer((r) => {
     write(r.socket, SSE_HEAD + chunk(role() + content('a')));
-    server.later(20, () => write(r.socket, chunk(content('b') + sse({ choices: [{ index: 0, delta: { reasoning_content: 'c' } }] }))));
+    server.later(20, () =>
+      write(r.socket, chunk(content('b') + sse({ choices: [{ index: 0, delta: { reasoning_content: 'c' } }] }))),
+    );
     server.later(40, () => write(r.socket, chunk(content('') + finish('length') + DONE) + LAST_CHUNK));
   });
   try {
@@ -318,11 +337,16 @@ test('non-streaming JSON answer: first_token at the body, usage counts, keep-ali
     usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
   });
   const server = await rawServer((r) => {
-    write(r.socket, `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(answer)}\r\n\r\n`);
+    write(
+      r.socket,
+      `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(answer)}\r\n\r\n`,
+    );
     server.later(30, () => write(r.socket, answer));
   });
   try {
-    const { records } = await runShard(plan(server.port, { maxRequests: 3, request: { apiType: 'chat', model: 'm', streaming: false } }));
+    const { records } = await runShard(
+      plan(server.port, { maxRequests: 3, request: { apiType: 'chat', model: 'm', streaming: false } }),
+    );
     for (const r of records) {
       assert.equal(r.error, '', r.errorMessage);
       assert.equal(r.streaming, false);
@@ -372,7 +396,9 @@ test('(b) a Content-Length body cut short by a graceful close → connection_res
     r.socket.end();
   });
   try {
-    const { records } = await runShard(plan(server.port, { request: { apiType: 'chat', model: 'm', streaming: false } }));
+    const { records } = await runShard(
+      plan(server.port, { request: { apiType: 'chat', model: 'm', streaming: false } }),
+    );
     assert.equal(records[0].error, 'connection_reset');
     assert.match(records[0].errorMessage, /in the middle of the response/);
   } finally {
@@ -398,7 +424,10 @@ test('(b) a fresh connection closed before any response → connection_reset, no
 test('(c) HTTP 500 with a body → http_status with the body excerpt', async () => {
   const body = JSON.stringify({ error: { message: 'CUDA out of memory', type: 'InternalServerError', code: 500 } });
   const server = await rawServer((r) => {
-    write(r.socket, `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    write(
+      r.socket,
+      `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
   });
   try {
     const { records } = await runShard(plan(server.port, { maxRequests: 2 }));
@@ -416,7 +445,14 @@ test('(c) HTTP 500 with a body → http_status with the body excerpt', async () 
 
 test('(c) HTTP 429 chunked error body and 404 with an empty body', async () => {
   const server = await rawServer((r) => {
-    if (r.index === 0) write(r.socket, 'HTTP/1.1 429 Too Many Requests\r\nTransfer-Encoding: chunked\r\n\r\n' + chunk('rate ') + chunk('limited') + LAST_CHUNK);
+    if (r.index === 0)
+      write(
+        r.socket,
+        'HTTP/1.1 429 Too Many Requests\r\nTransfer-Encoding: chunked\r\n\r\n' +
+          chunk('rate ') +
+          chunk('limited') +
+          LAST_CHUNK,
+      );
     else write(r.socket, 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
   });
   try {
@@ -479,7 +515,12 @@ test('(d) a bad chunk size in a 200 stream → malformed_response', async () => 
 
 test('(e) a malformed JSON event in the stream → malformed_sse (the stream still completes)', async () => {
   const server = await rawServer((r) => {
-    write(r.socket, SSE_HEAD + chunk(role() + content('a') + 'data: {"choices":[{"delta":{"content":"b"\n\n' + content('c') + DONE) + LAST_CHUNK);
+    write(
+      r.socket,
+      SSE_HEAD +
+        chunk(role() + content('a') + 'data: {"choices":[{"delta":{"content":"b"\n\n' + content('c') + DONE) +
+        LAST_CHUNK,
+    );
   });
   try {
     const { records } = await runShard(plan(server.port, { maxRequests: 2 }));
@@ -496,7 +537,8 @@ test('(e) a malformed JSON event in the stream → malformed_sse (the stream sti
 
 test('(e) an error object or `event: error` inside a 200 stream → stream_error', async () => {
   const server = await rawServer((r) => {
-    const bad = r.index === 0 ? sse({ error: { message: 'engine died' } }) : 'event: error\ndata: {"message":"overloaded"}\n\n';
+    const bad =
+      r.index === 0 ? sse({ error: { message: 'engine died' } }) : 'event: error\ndata: {"message":"overloaded"}\n\n';
     write(r.socket, SSE_HEAD + chunk(role() + content('a') + bad) + LAST_CHUNK);
   });
   try {
@@ -586,7 +628,7 @@ test('(f) node:http closing each connection a random 0–3 ms after its response
   // (node 20 adds a second to keepAliveTimeout, so the idle close is done by hand: same race,
   // the close lands before, during or after the next request's bytes.)
   let seed = 12345;
-  const nextDelay = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 4);
+  const nextDelay = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 4;
   const timers = new Set<NodeJS.Timeout>();
   let connections = 0;
   const server = http.createServer((req, res) => {
@@ -607,7 +649,9 @@ test('(f) node:http closing each connection a random 0–3 ms after its response
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   try {
-    const { records } = await runShard(plan(port, { pattern: 'poisson', qps: 500, concurrency: 0, maxRequests: 200, seed: 7 }));
+    const { records } = await runShard(
+      plan(port, { pattern: 'poisson', qps: 500, concurrency: 0, maxRequests: 200, seed: 7 }),
+    );
     assert.equal(records.length, 200);
     const failed = records.filter((r) => r.error !== '');
     assert.deepEqual(
@@ -615,7 +659,10 @@ test('(f) node:http closing each connection a random 0–3 ms after its response
       [],
     );
     assert.ok(connections > 20, `the server closed connections (${connections} opened)`);
-    assert.ok(records.some((r) => r.reused), 'some requests did reuse a connection');
+    assert.ok(
+      records.some((r) => r.reused),
+      'some requests did reuse a connection',
+    );
   } finally {
     for (const t of timers) clearTimeout(t);
     server.closeAllConnections();
@@ -658,10 +705,14 @@ test('a server that accepts and never answers → timeout', async () => {
 test('concurrency 4 over keep-alive connections: every request succeeds, connections are reused', async () => {
   const server = await rawServer((r) => {
     write(r.socket, SSE_HEAD + chunk(role()));
-    server.later(2 + (r.index % 5), () => write(r.socket, chunk(content(`t${r.index}`) + usage(1, 1) + DONE) + LAST_CHUNK));
+    server.later(2 + (r.index % 5), () =>
+      write(r.socket, chunk(content(`t${r.index}`) + usage(1, 1) + DONE) + LAST_CHUNK),
+    );
   });
   try {
-    const { records } = await runShard(plan(server.port, { concurrency: 4, maxConnections: 4, maxConcurrentConnects: 4, maxRequests: 60 }));
+    const { records } = await runShard(
+      plan(server.port, { concurrency: 4, maxConnections: 4, maxConcurrentConnects: 4, maxRequests: 60 }),
+    );
     assert.equal(records.length, 60);
     for (const r of records) assert.equal(r.error, '', r.errorMessage);
     assert.equal(server.connections(), 4);
@@ -675,7 +726,7 @@ test('responses trickled in small pieces on 16 connections at once decode exactl
   // Every response echoes its own prompt, so bytes kept from another connection's read would show.
   const pieces = (text: string): string[] => {
     const out: string[] = [];
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const n = 1 + ((i * 7919) % 37);
       out.push(text.slice(i, i + n));
       i += n;
@@ -699,8 +750,16 @@ test('responses trickled in small pieces on 16 connections at once decode exactl
       const events = role() + content(p) + content('-' + p) + finish() + usage(3, n) + DONE;
       trickle(r, SSE_HEAD + chunk(events) + LAST_CHUNK);
     } else {
-      const answer = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: p }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: n, total_tokens: 3 + n } });
-      trickle(r, `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(answer)}\r\n\r\n${answer}`);
+      const answer = JSON.stringify({
+        id: 'c',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: p }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: n, total_tokens: 3 + n },
+      });
+      trickle(
+        r,
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(answer)}\r\n\r\n${answer}`,
+      );
     }
   });
   const samples = Array.from({ length: 16 }, (_, i) => ({ prompt: `p${i}` }));
@@ -711,14 +770,21 @@ test('responses trickled in small pieces on 16 connections at once decode exactl
       [true, false],
       [false, true],
     ] as const) {
-      const { records } = await runShard(plan(server.port, { ...common, captureText, request: { apiType: 'chat', model: 'm', streaming, maxOutputTokens: 16 } }));
+      const { records } = await runShard(
+        plan(server.port, {
+          ...common,
+          captureText,
+          request: { apiType: 'chat', model: 'm', streaming, maxOutputTokens: 16 },
+        }),
+      );
       assert.equal(records.length, 96);
       for (const r of records) {
         const what = `streaming=${streaming} captureText=${captureText} record ${r.id}`;
         assert.equal(r.error, '', `${what}: ${r.errorMessage}`);
         assert.equal(r.outputTokens, r.sampleIndex + 1, what);
         assert.equal(r.finishReason, 'stop', what);
-        if (captureText) assert.equal(r.text, streaming ? `p${r.sampleIndex}-p${r.sampleIndex}` : `p${r.sampleIndex}`, what);
+        if (captureText)
+          assert.equal(r.text, streaming ? `p${r.sampleIndex}-p${r.sampleIndex}` : `p${r.sampleIndex}`, what);
         if (streaming) assert.equal(r.chunkTimes.length, 2, what);
       }
     }

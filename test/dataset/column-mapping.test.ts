@@ -21,8 +21,14 @@ test('a null prompt column is skipped in favour of a later one', () => {
 });
 
 test('a non-string prompt column names the row and the column', () => {
-  assert.throws(() => sampleFromRow({ input: 42 }, WHERE), badInput('dataset_invalid_prompt', /^data\.jsonl:7: /, /'input'/));
-  assert.throws(() => sampleFromRow({ prompt: null }, WHERE), badInput('dataset_invalid_prompt', /data\.jsonl:7/, /'prompt' is null/));
+  assert.throws(
+    () => sampleFromRow({ input: 42 }, WHERE),
+    badInput('dataset_invalid_prompt', /^data\.jsonl:7: /, /'input'/),
+  );
+  assert.throws(
+    () => sampleFromRow({ prompt: null }, WHERE),
+    badInput('dataset_invalid_prompt', /data\.jsonl:7/, /'prompt' is null/),
+  );
 });
 
 test('messages with string content', () => {
@@ -39,7 +45,13 @@ test('messages with text part arrays are joined with no separator', () => {
   const row = {
     messages: [
       { role: 'developer', content: [{ type: 'text', text: 'Rules.' }] },
-      { role: 'user', content: [{ type: 'text', text: 'Hello, ' }, { type: 'text', text: 'world' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Hello, ' },
+          { type: 'text', text: 'world' },
+        ],
+      },
     ],
   };
   assert.deepEqual(sampleFromRow(row, WHERE), {
@@ -73,18 +85,29 @@ test('invalid messages are rejected with the row and the message index', () => {
     [[{ role: 'robot', content: 'x' }], /messages\[0\]\.role must be one of 'system', 'user'.*got a string/],
     [[{ role: 'user', content: 'x' }, { content: 'y' }], /messages\[1\]\.role/],
     [[{ role: 'user', content: null }], /messages\[0\]\.content must be a string or an array/],
-    [[{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }], /messages\[0\]\.content\[0\].*of type 'image_url'/],
+    [
+      [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }],
+      /messages\[0\]\.content\[0\].*of type 'image_url'/,
+    ],
     [['hi'], /messages\[0\] must be a \{role, content\} object/],
   ];
   for (const [messages, pattern] of cases) {
-    assert.throws(() => sampleFromRow({ messages }, WHERE), badInput('dataset_invalid_messages', /^data\.jsonl:7: /, pattern));
+    assert.throws(
+      () => sampleFromRow({ messages }, WHERE),
+      badInput('dataset_invalid_messages', /^data\.jsonl:7: /, pattern),
+    );
   }
 });
 
 test('a row with no prompt column lists the accepted columns and the row keys', () => {
   assert.throws(
     () => sampleFromRow({ text: 'x', id: 3 }, WHERE),
-    badInput('dataset_no_prompt_column', /^data\.jsonl:7: /, /'prompt', 'text_input', 'input', 'question', 'user_prompt', 'messages'/, /keys: 'text', 'id'\./),
+    badInput(
+      'dataset_no_prompt_column',
+      /^data\.jsonl:7: /,
+      /'prompt', 'text_input', 'input', 'question', 'user_prompt', 'messages'/,
+      /keys: 'text', 'id'\./,
+    ),
   );
   assert.throws(() => sampleFromRow({}, WHERE), badInput('dataset_no_prompt_column', /keys: \(none\)/));
 });

@@ -25,12 +25,18 @@ test('reads a top-level array of rows (pretty-printed, with a BOM)', async () =>
 
 test('row errors name file[index]', async () => {
   const path = await files.write('bad-row.json', JSON.stringify([{ prompt: 'a' }, { prompt: 'b' }, { body: 'c' }]));
-  await assert.rejects(readJsonDataset(path), badInput('dataset_no_prompt_column', /bad-row\.json\[2\]: /, /keys: 'body'/));
+  await assert.rejects(
+    readJsonDataset(path),
+    badInput('dataset_no_prompt_column', /bad-row\.json\[2\]: /, /keys: 'body'/),
+  );
 });
 
 test('invalid JSON, a non-array and an empty array are rejected', async () => {
   const invalid = await files.write('lines.json', '{"prompt":"a"}\n{"prompt":"b"}\n');
-  await assert.rejects(readJsonDataset(invalid), badInput('dataset_invalid_json', /lines\.json: invalid JSON/, /\.jsonl extension/));
+  await assert.rejects(
+    readJsonDataset(invalid),
+    badInput('dataset_invalid_json', /lines\.json: invalid JSON/, /\.jsonl extension/),
+  );
   const object = await files.write('object.json', '{"data": []}');
   await assert.rejects(readJsonDataset(object), badInput('dataset_json_not_array', /got an object/));
   const empty = await files.write('empty.json', ' [ ] ');

@@ -33,7 +33,14 @@ test('reads one sample per line, in order, with mixed columns', async () => {
 
 test('blank lines are skipped but still counted for line numbers', async () => {
   const path = await files.write('blank.jsonl', '\n{"prompt":"a"}\n   \n\n{"prompt":"b"}\n\n{oops}\n');
-  await assert.rejects(readJsonlDataset(path), badInput('dataset_invalid_json', new RegExp(`^${escape(path)}:7: invalid JSON \\(`), /Each line must be one JSON object\./));
+  await assert.rejects(
+    readJsonlDataset(path),
+    badInput(
+      'dataset_invalid_json',
+      new RegExp(`^${escape(path)}:7: invalid JSON \\(`),
+      /Each line must be one JSON object\./,
+    ),
+  );
   const good = await files.write('blank-good.jsonl', '\n{"prompt":"a"}\n \t \n{"prompt":"b"}\n\n');
   assert.deepEqual(await readJsonlDataset(good), [{ prompt: 'a' }, { prompt: 'b' }]);
 });
@@ -53,7 +60,10 @@ test('long files stream across chunk boundaries', async () => {
 
 test('invalid JSON names file:line and the parser reason', async () => {
   const path = await files.write('bad.jsonl', '{"prompt":"a"}\n{"prompt": nope}\n');
-  await assert.rejects(readJsonlDataset(path), badInput('dataset_invalid_json', new RegExp(`^${escape(path)}:2: invalid JSON \\(.+\\)\\. Each line`)));
+  await assert.rejects(
+    readJsonlDataset(path),
+    badInput('dataset_invalid_json', new RegExp(`^${escape(path)}:2: invalid JSON \\(.+\\)\\. Each line`)),
+  );
 });
 
 test('a pretty-printed JSON array hints at the .json extension', async () => {
@@ -63,17 +73,26 @@ test('a pretty-printed JSON array hints at the .json extension', async () => {
 
 test('a row without a prompt column names the line and its keys', async () => {
   const path = await files.write('nocol.jsonl', '{"prompt":"a"}\n\n{"text":"b","label":1}\n');
-  await assert.rejects(readJsonlDataset(path), badInput('dataset_no_prompt_column', new RegExp(`^${escape(path)}:3: `), /keys: 'text', 'label'/));
+  await assert.rejects(
+    readJsonlDataset(path),
+    badInput('dataset_no_prompt_column', new RegExp(`^${escape(path)}:3: `), /keys: 'text', 'label'/),
+  );
 });
 
 test('a non-string prompt names file:line and the column', async () => {
   const path = await files.write('nonstring.jsonl', '{"text_input":["a"]}\n');
-  await assert.rejects(readJsonlDataset(path), badInput('dataset_invalid_prompt', new RegExp(`^${escape(path)}:1: column 'text_input' must be a string`)));
+  await assert.rejects(
+    readJsonlDataset(path),
+    badInput('dataset_invalid_prompt', new RegExp(`^${escape(path)}:1: column 'text_input' must be a string`)),
+  );
 });
 
 test('a missing file is dataset_not_found naming the path', async () => {
   const path = join(files.dir, 'missing.jsonl');
-  await assert.rejects(readJsonlDataset(path), badInput('dataset_not_found', new RegExp(`^${escape(path)}: dataset file not found`)));
+  await assert.rejects(
+    readJsonlDataset(path),
+    badInput('dataset_not_found', new RegExp(`^${escape(path)}: dataset file not found`)),
+  );
 });
 
 test('a directory is dataset_unreadable', async () => {

@@ -28,7 +28,10 @@ test('picks the reader by extension (case-insensitive)', async () => {
 test('an unsupported extension lists the supported ones', async () => {
   for (const name of ['data.csv', 'data']) {
     const path = await files.write(name, 'prompt\nx\n');
-    await assert.rejects(loadDataset(path, options), badInput('dataset_format_unsupported', /\.jsonl/, /\.ndjson/, /\.json /));
+    await assert.rejects(
+      loadDataset(path, options),
+      badInput('dataset_format_unsupported', /\.jsonl/, /\.ndjson/, /\.json /),
+    );
   }
 });
 

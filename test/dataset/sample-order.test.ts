@@ -14,14 +14,20 @@ test('shuffled: every row exactly once per pass, with a fresh permutation each p
   const passes: number[][] = [];
   for (let start = 0; start < order.length; start += size) passes.push([...order.subarray(start, start + size)]);
   for (const pass of passes.slice(0, 4)) {
-    assert.deepEqual([...pass].sort((a, b) => a - b), Array.from({ length: size }, (_, i) => i));
+    assert.deepEqual(
+      [...pass].sort((a, b) => a - b),
+      Array.from({ length: size }, (_, i) => i),
+    );
   }
   const last = passes[4];
   assert.equal(last.length, 17);
   assert.equal(new Set(last).size, 17);
   assert.ok(last.every((row) => row >= 0 && row < size));
   assert.notDeepEqual(passes[0], passes[1]);
-  assert.notDeepEqual(passes[0], Array.from({ length: size }, (_, i) => i));
+  assert.notDeepEqual(
+    passes[0],
+    Array.from({ length: size }, (_, i) => i),
+  );
 });
 
 test('shuffled: deterministic per seed, different across seeds', () => {

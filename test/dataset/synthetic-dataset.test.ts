@@ -40,5 +40,8 @@ test('prompts vary within one dataset', () => {
 test('invalid options are rejected', () => {
   assert.throws(() => syntheticDataset({ count: 0, seed: 1 }), badInput('synthetic_option_invalid', /count/));
   assert.throws(() => syntheticDataset({ count: 2.5, seed: 1 }), badInput('synthetic_option_invalid', /count/));
-  assert.throws(() => syntheticDataset({ count: 1, seed: 1, promptWords: 0 }), badInput('synthetic_option_invalid', /promptWords/));
+  assert.throws(
+    () => syntheticDataset({ count: 1, seed: 1, promptWords: 0 }),
+    badInput('synthetic_option_invalid', /promptWords/),
+  );
 });

@@ -28,10 +28,19 @@ test('radix sort equals the built-in TypedArray sort, element for element (sign 
   };
   for (const [what, next] of Object.entries(gen)) expectSameAsBuiltIn(Float64Array.from({ length: n }, next), what);
   expectSameAsBuiltIn(new Float64Array(n).fill(3.25), 'all equal (every pass skipped)');
-  expectSameAsBuiltIn(Float64Array.from({ length: n }, (_, i) => n - i), 'descending');
-  expectSameAsBuiltIn(Float64Array.from({ length: 1000 }, () => rand()), 'short (built-in path)');
+  expectSameAsBuiltIn(
+    Float64Array.from({ length: n }, (_, i) => n - i),
+    'descending',
+  );
+  expectSameAsBuiltIn(
+    Float64Array.from({ length: 1000 }, () => rand()),
+    'short (built-in path)',
+  );
   // A view into a larger buffer: only the view is sorted.
   const big = Float64Array.from({ length: n + 10 }, (_, i) => (i < 5 || i >= n + 5 ? -1 : Math.round(rand() * 1e6)));
   expectSameAsBuiltIn(big.subarray(5, n + 5), 'subarray');
-  assert.ok(big.slice(0, 5).every((v) => v === -1) && big.slice(n + 5).every((v) => v === -1), 'bytes outside the view untouched');
+  assert.ok(
+    big.slice(0, 5).every((v) => v === -1) && big.slice(n + 5).every((v) => v === -1),
+    'bytes outside the view untouched',
+  );
 });

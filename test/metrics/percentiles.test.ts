@@ -1,10 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  PERCENTILE_KEYS,
-  computePercentiles,
-  percentileOfSorted,
-} from '../../src/metrics/percentiles.js';
+import { PERCENTILE_KEYS, computePercentiles, percentileOfSorted } from '../../src/metrics/percentiles.js';
 
 test('PERCENTILE_KEYS is the MLPerf Endpoints grid, as exact strings', () => {
   assert.deepEqual(

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RequestRecord } from '../../src/metrics/request-record.js';
+import type { RequestRecord } from '../../src/record/request-record.js';
 import { buildResultSummary, type ResultSummaryInput } from '../../src/metrics/result-summary.js';
 
 const MS = 1e6;
@@ -242,9 +242,7 @@ test('chunk-counted tokens are warned about', () => {
   const s = summarize(records);
   assert.deepEqual(s.token_count_sources, { usage: 1, chunks: 2, none: 0 });
   assert.ok(
-    s.warnings.some((w) =>
-      w.startsWith('output tokens counted as chunks for 2 requests: the server sent no usage'),
-    ),
+    s.warnings.some((w) => w.startsWith('output tokens counted as chunks for 2 requests: the server sent no usage')),
   );
 });
 
@@ -258,7 +256,9 @@ test('many records: series sizes add up', () => {
 
 test('concurrency: the opening burst (all scheduled at the start) does not trigger the warning; a slow steady state does', () => {
   // 4 requests scheduled at the start waited 30 ms to go out; 40 later ones waited 0.1 ms.
-  const opening = Array.from({ length: 4 }, (_, i) => streamingRecord(i, [100, 120], { scheduled: BASE, sent: BASE + 30 * MS }));
+  const opening = Array.from({ length: 4 }, (_, i) =>
+    streamingRecord(i, [100, 120], { scheduled: BASE, sent: BASE + 30 * MS }),
+  );
   const steady = (waitMs: number) =>
     Array.from({ length: 40 }, (_, i) => {
       const sentMs = 200 + i * 10;

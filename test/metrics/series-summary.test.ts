@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PERCENTILE_KEYS } from '../../src/metrics/percentiles.js';
-import {
-  summarizeSeries,
-  summarizeSeriesInPlace,
-} from '../../src/metrics/series-summary.js';
+import { summarizeSeries, summarizeSeriesInPlace } from '../../src/metrics/series-summary.js';
 
 test('values 1..10: numpy median, population std_dev, lower percentiles', () => {
   const s = summarizeSeries([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);

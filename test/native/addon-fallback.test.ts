@@ -19,18 +19,31 @@ test('the api and client tests pass with the native addon disabled (JS fallbacks
       .filter((f) => f.endsWith('.test.ts'))
       .map((f) => path.join('test', dir, f)),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...files], {
-    cwd: root,
-    // NODE_TEST_CONTEXT would make the nested runner report to this one instead of running as its own.
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), LLM_LOADGEN_NO_ADDON: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...files],
+    {
+      cwd: root,
+      // NODE_TEST_CONTEXT would make the nested runner report to this one instead of running as its own.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+        LLM_LOADGEN_NO_ADDON: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const summary = out.split('\n').filter((l) => /^# (tests|pass|fail|skipped)/.test(l)).join(', ');
-  const failures = out.split('\n').filter((l) => l.startsWith('not ok')).join('\n');
+  const summary = out
+    .split('\n')
+    .filter((l) => /^# (tests|pass|fail|skipped)/.test(l))
+    .join(', ');
+  const failures = out
+    .split('\n')
+    .filter((l) => l.startsWith('not ok'))
+    .join('\n');
   assert.equal(code, 0, `with LLM_LOADGEN_NO_ADDON=1: ${summary}\n${failures}\n${out.slice(-3000)}`);
   assert.match(summary, /# pass [1-9]/, summary);
 });

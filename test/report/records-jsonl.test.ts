@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { recordToJson, recordToJsonLine } from '../../src/report/records-jsonl.js';
-import { RequestErrorCode, type RequestRecord } from '../../src/metrics/request-record.js';
+import { RequestErrorCode, type RequestRecord } from '../../src/record/request-record.js';
 
 function record(over: Partial<RequestRecord>): RequestRecord {
   const t = 1e12 + 123_456.7;
@@ -41,8 +41,24 @@ test('records.jsonl lines are exactly JSON.stringify of the record object, for e
     record({ chunkTimes: new Float64Array(0), streaming: false, tokenSource: 'none', finishReason: '' }),
     record({ endpoint: 1, sourceIp: '127.0.0.2', reused: true }),
     record({ endpoint: 5 }), // an index with no name: the number is written
-    record({ error: RequestErrorCode.httpStatus, errorMessage: 'HTTP 500 from x: {"error":"b\\u00e4d \n line"} \u2028', status: 500, firstChunk: NaN, firstToken: NaN, chunkTimes: new Float64Array(0) }),
-    record({ error: RequestErrorCode.connectRefused, errorMessage: 'refused', status: 0, connected: NaN, sent: NaN, headers: NaN, firstChunk: NaN, firstToken: NaN }),
+    record({
+      error: RequestErrorCode.httpStatus,
+      errorMessage: 'HTTP 500 from x: {"error":"b\\u00e4d \n line"} \u2028',
+      status: 500,
+      firstChunk: NaN,
+      firstToken: NaN,
+      chunkTimes: new Float64Array(0),
+    }),
+    record({
+      error: RequestErrorCode.connectRefused,
+      errorMessage: 'refused',
+      status: 0,
+      connected: NaN,
+      sent: NaN,
+      headers: NaN,
+      firstChunk: NaN,
+      firstToken: NaN,
+    }),
     record({ scheduled: NaN, finishReason: 'length', tokenSource: 'chunks' }),
     record({ chunkTimes: Float64Array.from({ length: 500 }, (_, i) => 1e12 + 5e6 + i * 1e6 + 0.5) }),
   ];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RequestRecord } from '../../src/metrics/request-record.js';
+import type { RequestRecord } from '../../src/record/request-record.js';
 import { buildResultSummary, type ResultSummaryInput } from '../../src/metrics/result-summary.js';
 import { formatMs, formatSeconds, formatTokens } from '../../src/report/format-units.js';
 import { formatReportText, type ReportTextContext } from '../../src/report/report-text.js';
@@ -167,9 +167,7 @@ test('offline report notes that client wait includes connection waits', () => {
 });
 
 test('long warnings wrap, long values are cut, all within 100 columns', () => {
-  const records = Array.from({ length: 10 }, (_, i) =>
-    streaming({ scheduled: BASE - 80 * MS, id: i }),
-  );
+  const records = Array.from({ length: 10 }, (_, i) => streaming({ scheduled: BASE - 80 * MS, id: i }));
   const summary = summarize(records, { state: 'interrupted' });
   const text = formatReportText(summary, {
     ...context,

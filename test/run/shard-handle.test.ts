@@ -7,7 +7,18 @@ function plan(over: Partial<ShardPlan>): ShardPlan {
   return {
     shardIndex: 0,
     shardCount: 1,
-    endpoints: [{ displayUrl: 'http://127.0.0.1:1', tls: false, host: '127.0.0.1', port: 1, hostHeader: '127.0.0.1:1', path: '/v1/chat/completions', basePath: '/v1', address: '127.0.0.1' }],
+    endpoints: [
+      {
+        displayUrl: 'http://127.0.0.1:1',
+        tls: false,
+        host: '127.0.0.1',
+        port: 1,
+        hostHeader: '127.0.0.1:1',
+        path: '/v1/chat/completions',
+        basePath: '/v1',
+        address: '127.0.0.1',
+      },
+    ],
     request: { apiType: 'chat', model: 'm', streaming: true },
     samples: [{ prompt: 'x' }],
     samplesPartitioned: true,
@@ -31,9 +42,17 @@ function plan(over: Partial<ShardPlan>): ShardPlan {
 
 test('a small young generation only for shards that hold thousands of streams at once', () => {
   const small = ['--max-semi-space-size=2'];
-  assert.deepEqual(shardV8Options(plan({ concurrency: 64 })), [], 'throughput run: the connection limit alone does not count');
+  assert.deepEqual(
+    shardV8Options(plan({ concurrency: 64 })),
+    [],
+    'throughput run: the connection limit alone does not count',
+  );
   assert.deepEqual(shardV8Options(plan({ concurrency: 16_667 })), small);
-  assert.deepEqual(shardV8Options(plan({ concurrency: 16_667, maxConnections: 1000 })), [], 'capped by the connections it may open');
+  assert.deepEqual(
+    shardV8Options(plan({ concurrency: 16_667, maxConnections: 1000 })),
+    [],
+    'capped by the connections it may open',
+  );
   assert.deepEqual(shardV8Options(plan({ pattern: 'offline', maxRequests: 100, concurrency: 0 })), []);
   assert.deepEqual(shardV8Options(plan({ pattern: 'offline', maxRequests: 50_000, concurrency: 0 })), small);
   assert.deepEqual(shardV8Options(plan({ pattern: 'poisson', qps: 10, concurrency: 0, maxConnections: 1024 })), []);

@@ -8,9 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseEndpoint } from '../../src/api/endpoint.js';
 import { resolveSettings } from '../../src/config/benchmark-settings.js';
-import { monotonicNs } from '../../src/metrics/clock.js';
-import { unpackRecords } from '../../src/metrics/record-batch.js';
-import type { RequestRecord } from '../../src/metrics/request-record.js';
+import { monotonicNs } from '../../src/record/clock.js';
+import { unpackRecords } from '../../src/record/record-batch.js';
+import type { RequestRecord } from '../../src/record/request-record.js';
 import { splitIntoShards } from '../../src/run/shard-split.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
 
@@ -24,7 +24,12 @@ async function promptRecorder(): Promise<{ url: string; prompts: string[]; close
       const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as { messages: { content: string }[] };
       prompts.push(body.messages[0].content);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ choices: [{ index: 0, message: { content: 'x' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1 } }));
+      res.end(
+        JSON.stringify({
+          choices: [{ index: 0, message: { content: 'x' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1 },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -32,7 +37,10 @@ async function promptRecorder(): Promise<{ url: string; prompts: string[]; close
   return { url, prompts, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function runOffline(rows: number, shards: number): Promise<{ records: RequestRecord[]; prompts: string[]; rowsPerShard: number[] }> {
+async function runOffline(
+  rows: number,
+  shards: number,
+): Promise<{ records: RequestRecord[]; prompts: string[]; rowsPerShard: number[] }> {
   const server = await promptRecorder();
   try {
     const samples = Array.from({ length: rows }, (_, i) => ({ prompt: `row ${i}` }));
@@ -41,9 +49,17 @@ async function runOffline(rows: number, shards: number): Promise<{ records: Requ
     const plans = splitIntoShards({ settings, endpoints: [endpoint], samples, shards, perShardPerEndpoint: 4 });
     const records: RequestRecord[] = [];
     await Promise.all(
-      plans.map((plan) => new ShardRunner(plan, { records: (b) => records.push(...unpackRecords(b)), progress: () => {} }).run(monotonicNs())),
+      plans.map((plan) =>
+        new ShardRunner(plan, { records: (b) => records.push(...unpackRecords(b)), progress: () => {} }).run(
+          monotonicNs(),
+        ),
+      ),
     );
-    return { records: records.sort((a, b) => a.id - b.id), prompts: server.prompts, rowsPerShard: plans.map((p) => p.samples.length) };
+    return {
+      records: records.sort((a, b) => a.id - b.id),
+      prompts: server.prompts,
+      rowsPerShard: plans.map((p) => p.samples.length),
+    };
   } finally {
     await server.close();
   }
@@ -57,7 +73,11 @@ test('each shard holds only its rows, and an offline run still sends every row o
     assert.equal(r.error, '', r.errorMessage);
     assert.equal(r.sampleIndex, r.id, `request ${r.id} used row ${r.sampleIndex}`);
   }
-  assert.deepEqual([...prompts].sort(), Array.from({ length: 10 }, (_, i) => `row ${i}`).sort(), 'every row sent exactly once');
+  assert.deepEqual(
+    [...prompts].sort(),
+    Array.from({ length: 10 }, (_, i) => `row ${i}`).sort(),
+    'every row sent exactly once',
+  );
 });
 
 test('fewer rows than shards: every shard gets them all and request id uses row id mod rows', async () => {
@@ -75,11 +95,16 @@ test('a dataset too large to cache whole requests for: each request is assembled
     const rows = 8_200;
     const samples = Array.from({ length: rows }, (_, i) => ({ prompt: `row ${i}` }));
     const urls = servers.map((s) => s.url);
-    const settings = resolveSettings({ mode: 'offline', endpoints: urls, model: 'm', workers: 1, numSamples: 40 }, rows);
+    const settings = resolveSettings(
+      { mode: 'offline', endpoints: urls, model: 'm', workers: 1, numSamples: 40 },
+      rows,
+    );
     const endpoints = urls.map((u) => ({ ...parseEndpoint(u, 'chat'), address: '127.0.0.1' }));
     const [plan] = splitIntoShards({ settings, endpoints, samples, shards: 1, perShardPerEndpoint: 4 });
     const records: RequestRecord[] = [];
-    await new ShardRunner(plan, { records: (b) => records.push(...unpackRecords(b)), progress: () => {} }).run(monotonicNs());
+    await new ShardRunner(plan, { records: (b) => records.push(...unpackRecords(b)), progress: () => {} }).run(
+      monotonicNs(),
+    );
     assert.equal(records.length, 40);
     for (const r of records) assert.equal(r.error, '', r.errorMessage);
     // Requests alternate between the endpoints; request k carries row k.

@@ -83,14 +83,21 @@ async function startTimedServer(options: { roleChunkEarly: boolean }): Promise<T
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       const bodyReceived = now();
-      const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as { stream?: boolean; messages?: { content: string }[] };
+      const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
+        stream?: boolean;
+        messages?: { content: string }[];
+      };
       const prompt = body.messages?.at(-1)?.content ?? '';
       const base = { id: 'chatcmpl-timed', object: 'chat.completion.chunk', created: 0, model: 'm' };
       const event = (delta: Record<string, string>, finish: string | null = null) =>
         `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       if (body.stream !== true) {
         res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'this test server only streams', type: 'invalid_request_error', param: 'stream' } }));
+        res.end(
+          JSON.stringify({
+            error: { message: 'this test server only streams', type: 'invalid_request_error', param: 'stream' },
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -112,7 +119,9 @@ async function startTimedServer(options: { roleChunkEarly: boolean }): Promise<T
             return;
           }
           res.write(event({}, 'stop'));
-          res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 1, completion_tokens: TOKENS, total_tokens: TOKENS + 1 } })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: 1, completion_tokens: TOKENS, total_tokens: TOKENS + 1 } })}\n\n`,
+          );
           res.end('data: [DONE]\n\n');
         };
         setTimeout(next, TOKEN_GAP_MS);
@@ -130,7 +139,11 @@ async function startTimedServer(options: { roleChunkEarly: boolean }): Promise<T
         const res = await fetch(`${url}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: `warmup-${round}-${i}` }] }),
+          body: JSON.stringify({
+            model: 'm',
+            stream: true,
+            messages: [{ role: 'user', content: `warmup-${round}-${i}` }],
+          }),
         });
         await res.text();
       }),
@@ -191,9 +204,13 @@ for (let i = 0; i < C; i++) connection();
 /** TTFTs (ns) the reference client measured, or null when it failed. */
 async function referenceTtfts(url: string, concurrency: number, samples: number): Promise<number[] | null> {
   const { hostname, port } = new URL(url);
-  const child = spawn(process.execPath, ['--input-type=module', '-e', REFERENCE_CLIENT, hostname, port, String(concurrency), String(samples)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', REFERENCE_CLIENT, hostname, port, String(concurrency), String(samples)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -227,7 +244,10 @@ interface Measured {
   explain(): Promise<string>;
 }
 
-async function measure(options: { roleChunkEarly: boolean; concurrency: number; samples: number }, body: (m: Measured) => Promise<void>): Promise<void> {
+async function measure(
+  options: { roleChunkEarly: boolean; concurrency: number; samples: number },
+  body: (m: Measured) => Promise<void>,
+): Promise<void> {
   const server = await startTimedServer({ roleChunkEarly: options.roleChunkEarly });
   const dir = await mkdtemp(path.join(tmpdir(), 'llm-loadgen-ttft-'));
   try {
@@ -260,7 +280,18 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
     const records = (await readFile(path.join(reportDir, 'records.jsonl'), 'utf8'))
       .split('\n')
       .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as { sample_index: number; ttft_ns: number; sent_ns: number; headers_ns: number; first_chunk_ns: number; first_token_ns: number; chunk_times_ns: number[] });
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            sample_index: number;
+            ttft_ns: number;
+            sent_ns: number;
+            headers_ns: number;
+            first_chunk_ns: number;
+            first_token_ns: number;
+            chunk_times_ns: number[];
+          },
+      );
     assert.equal(records.length, options.samples);
     // Records are in completion order; the first cohort (one request per slot, cold client) is
     // the `concurrency` earliest sent.
@@ -286,7 +317,8 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
       const writes = server.timings.get(prompts[r.sample_index])!.contentWrites;
       const chunks = r.chunk_times_ns;
       assert.equal(chunks.length, writes.length, 'one chunk time per token chunk the server wrote');
-      for (let k = 1; k < chunks.length; k++) itlDiffs.push(chunks[k] - chunks[k - 1] - Number(writes[k] - writes[k - 1]));
+      for (let k = 1; k < chunks.length; k++)
+        itlDiffs.push(chunks[k] - chunks[k - 1] - Number(writes[k] - writes[k - 1]));
     }
     const excess = (xs: number[]) => {
       const min = Math.min(...xs);
@@ -300,7 +332,12 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
     const p50p90 = (xs: number[]) => `p50 ${ms(percentile(xs, 50))} p90 ${ms(percentile(xs, 90))}`;
     const report =
       `TTFT median ${ms(s.ttft.median)}, p90 ${ms(s.ttft.percentiles['90.0'])}, min ${ms(s.ttft.min!)}, max ${ms(s.ttft.max!)}; ` +
-      `server's own delay median ${ms(percentile(rows.map((r) => r.serverDelay), 50))}, max ${ms(Math.max(...rows.map((r) => r.serverDelay)))}; ` +
+      `server's own delay median ${ms(
+        percentile(
+          rows.map((r) => r.serverDelay),
+          50,
+        ),
+      )}, max ${ms(Math.max(...rows.map((r) => r.serverDelay)))}; ` +
       `client TTFT − server delay per request ${p50p90(diffs)}; ` +
       `excess over the fastest request: sent → server body received ${p50p90(inbound)}, server first write → client first token ${p50p90(outbound)}; ` +
       `round trip (response headers − sent) ${p50p90(rows.map((r) => r.roundTrip))}; ` +
@@ -314,7 +351,8 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
       itlDiffs,
       report,
       reference: () => referenceTtfts(server.url, options.concurrency, options.samples),
-      explain: async () => `${report}; ${describeReference(await referenceTtfts(server.url, options.concurrency, options.samples))}`,
+      explain: async () =>
+        `${report}; ${describeReference(await referenceTtfts(server.url, options.concurrency, options.samples))}`,
     });
   } finally {
     await server.close();
@@ -325,58 +363,78 @@ async function measure(options: { roleChunkEarly: boolean; concurrency: number; 
 /** Measurement attempts: a systematically wrong client fails all of them; a noisy neighbour on a shared 2-core host rarely spoils three. */
 const ATTEMPTS = 3;
 
-test(`TTFT is accurate to 1 ms (median) against a server with a ${D_MS} ms first token, concurrency 8`, { timeout: 180_000 }, async (t) => {
-  const misses: string[] = [];
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    let ok = false;
-    await measure({ roleChunkEarly: false, concurrency: 8, samples: 64 }, async (m) => {
-      t.diagnostic(`attempt ${attempt}: ${m.report}`);
-      for (const p of m.pairs) assert.ok(p.serverDelay >= D, `the server never writes early (${ms(p.serverDelay)})`);
-      const diffMedian = percentile(m.pairs.map((p) => p.clientTtft - p.serverDelay), 50);
-      ok = Math.abs(m.median - D) < 1e6 && Math.abs(diffMedian) < 1e6;
+test(
+  `TTFT is accurate to 1 ms (median) against a server with a ${D_MS} ms first token, concurrency 8`,
+  { timeout: 180_000 },
+  async (t) => {
+    const misses: string[] = [];
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      let ok = false;
+      await measure({ roleChunkEarly: false, concurrency: 8, samples: 64 }, async (m) => {
+        t.diagnostic(`attempt ${attempt}: ${m.report}`);
+        for (const p of m.pairs) assert.ok(p.serverDelay >= D, `the server never writes early (${ms(p.serverDelay)})`);
+        const diffMedian = percentile(
+          m.pairs.map((p) => p.clientTtft - p.serverDelay),
+          50,
+        );
+        ok = Math.abs(m.median - D) < 1e6 && Math.abs(diffMedian) < 1e6;
+        if (ok) return;
+        // Missed. Is it the client, or a host too busy to keep time? A minimal raw-socket client
+        // against the same server, right now, is the control: when it misses too, our client passes
+        // if its median is within 1 ms of the control's (a same-run comparison, not an absolute one).
+        const reference = await m.reference();
+        const refMedian = reference === null ? NaN : percentile(reference, 50);
+        if (reference !== null && Math.abs(refMedian - D) >= 1e6 && m.median - refMedian < 1e6) {
+          t.diagnostic(
+            `attempt ${attempt}: host too noisy for the absolute bound (reference median ${ms(refMedian)}); ours ${ms(m.median)} is within 1 ms of it`,
+          );
+          ok = true;
+          return;
+        }
+        misses.push(`attempt ${attempt}: ${m.report}; ${describeReference(reference)}`);
+      });
       if (ok) return;
-      // Missed. Is it the client, or a host too busy to keep time? A minimal raw-socket client
-      // against the same server, right now, is the control: when it misses too, our client passes
-      // if its median is within 1 ms of the control's (a same-run comparison, not an absolute one).
-      const reference = await m.reference();
-      const refMedian = reference === null ? NaN : percentile(reference, 50);
-      if (reference !== null && Math.abs(refMedian - D) >= 1e6 && m.median - refMedian < 1e6) {
-        t.diagnostic(`attempt ${attempt}: host too noisy for the absolute bound (reference median ${ms(refMedian)}); ours ${ms(m.median)} is within 1 ms of it`);
-        ok = true;
-        return;
-      }
-      misses.push(`attempt ${attempt}: ${m.report}; ${describeReference(reference)}`);
-    });
-    if (ok) return;
-  }
-  assert.fail(
-    `|TTFT median − ${D_MS} ms| < 1 ms and per-request (client TTFT − server delay) median < 1 ms — or, on a noisy host, TTFT median within 1 ms of a raw-socket reference client — in none of ${ATTEMPTS} attempts:\n${misses.join('\n')}`,
-  );
-});
-
-test(`ITL is accurate: each gap between token chunks matches the server's own gap between the writes (median within 0.5 ms)`, { timeout: 180_000 }, async (t) => {
-  const misses: string[] = [];
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    let ok = false;
-    await measure({ roleChunkEarly: false, concurrency: 8, samples: 32 }, async (m) => {
-      const abs = m.itlDiffs.map(Math.abs);
-      const line = `attempt ${attempt}: ${m.itlDiffs.length} gaps; |client gap − server gap| p50 ${ms(percentile(abs, 50))}, p90 ${ms(percentile(abs, 90))}; signed p50 ${ms(percentile(m.itlDiffs, 50))}`;
-      t.diagnostic(line);
-      ok = percentile(abs, 50) < 0.5e6;
-      if (!ok) misses.push(line);
-    });
-    if (ok) return;
-  }
-  assert.fail(`ITL gaps off by more than 0.5 ms at the median in all ${ATTEMPTS} attempts:\n${misses.join('\n')}`);
-});
-
-test('TTFT counts content, not the role chunk: a role chunk sent with the headers is not the first token', { timeout: 60_000 }, async (t) => {
-  await measure({ roleChunkEarly: true, concurrency: 4, samples: 16 }, async (m) => {
-    t.diagnostic(m.report);
-    // Counting the role chunk would make TTFT about one round trip (well under a millisecond).
-    assert.ok(m.min > D - 1e6, `TTFT is measured to the first content: ${m.report}`);
-    for (const p of m.pairs) {
-      assert.ok(p.firstChunkBeforeToken > D / 2, `first chunk (role) arrived well before the first token: ${ms(p.firstChunkBeforeToken)}`);
     }
-  });
-});
+    assert.fail(
+      `|TTFT median − ${D_MS} ms| < 1 ms and per-request (client TTFT − server delay) median < 1 ms — or, on a noisy host, TTFT median within 1 ms of a raw-socket reference client — in none of ${ATTEMPTS} attempts:\n${misses.join('\n')}`,
+    );
+  },
+);
+
+test(
+  `ITL is accurate: each gap between token chunks matches the server's own gap between the writes (median within 0.5 ms)`,
+  { timeout: 180_000 },
+  async (t) => {
+    const misses: string[] = [];
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      let ok = false;
+      await measure({ roleChunkEarly: false, concurrency: 8, samples: 32 }, async (m) => {
+        const abs = m.itlDiffs.map(Math.abs);
+        const line = `attempt ${attempt}: ${m.itlDiffs.length} gaps; |client gap − server gap| p50 ${ms(percentile(abs, 50))}, p90 ${ms(percentile(abs, 90))}; signed p50 ${ms(percentile(m.itlDiffs, 50))}`;
+        t.diagnostic(line);
+        ok = percentile(abs, 50) < 0.5e6;
+        if (!ok) misses.push(line);
+      });
+      if (ok) return;
+    }
+    assert.fail(`ITL gaps off by more than 0.5 ms at the median in all ${ATTEMPTS} attempts:\n${misses.join('\n')}`);
+  },
+);
+
+test(
+  'TTFT counts content, not the role chunk: a role chunk sent with the headers is not the first token',
+  { timeout: 60_000 },
+  async (t) => {
+    await measure({ roleChunkEarly: true, concurrency: 4, samples: 16 }, async (m) => {
+      t.diagnostic(m.report);
+      // Counting the role chunk would make TTFT about one round trip (well under a millisecond).
+      assert.ok(m.min > D - 1e6, `TTFT is measured to the first content: ${m.report}`);
+      for (const p of m.pairs) {
+        assert.ok(
+          p.firstChunkBeforeToken > D / 2,
+          `first chunk (role) arrived well before the first token: ${ms(p.firstChunkBeforeToken)}`,
+        );
+      }
+    });
+  },
+);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../src/dataset/seeded-random.js';
-import { monotonicNs } from '../../src/metrics/clock.js';
+import { monotonicNs } from '../../src/record/clock.js';
 import { ConcurrencySchedule } from '../../src/schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../../src/schedule/offline-schedule.js';
 import { PoissonSchedule } from '../../src/schedule/poisson-schedule.js';
@@ -45,10 +45,16 @@ test('poisson: mean rate, absolute deadlines, count and duration limits', async 
   await waitExhausted(s, 5000);
   // Expected 1000 arrivals; Poisson sd ≈ 32, so ±150 is > 4 sd.
   assert.ok(scheduled.length > 850 && scheduled.length < 1150, `issued ${scheduled.length}, expected ~1000`);
-  assert.ok(scheduled.every((t, i) => i === 0 || t >= scheduled[i - 1]), 'deadlines are non-decreasing');
+  assert.ok(
+    scheduled.every((t, i) => i === 0 || t >= scheduled[i - 1]),
+    'deadlines are non-decreasing',
+  );
   assert.ok(scheduled[scheduled.length - 1] <= start + durationNs);
   // No request is issued before its deadline.
-  assert.ok(issuedAt.every((t, i) => t >= scheduled[i]), 'never early');
+  assert.ok(
+    issuedAt.every((t, i) => t >= scheduled[i]),
+    'never early',
+  );
   // Deadlines come from the seeded RNG only (absolute, no drift): the same seed reproduces them.
   const rng = SeededRandom.derive(7, 0);
   let t = start;
@@ -62,7 +68,12 @@ test('poisson: mean rate, absolute deadlines, count and duration limits', async 
 
 test('poisson stops at maxRequests', async () => {
   let n = 0;
-  const s = new PoissonSchedule({ issue: () => n++ }, { maxRequests: 40, durationNs: Infinity }, 5000, new SeededRandom(1));
+  const s = new PoissonSchedule(
+    { issue: () => n++ },
+    { maxRequests: 40, durationNs: Infinity },
+    5000,
+    new SeededRandom(1),
+  );
   s.start(monotonicNs());
   await waitExhausted(s, 5000);
   assert.equal(n, 40);
@@ -73,9 +84,8 @@ test('concurrency keeps exactly C in flight and never more', async () => {
   let inFlight = 0;
   let peak = 0;
   let issued = 0;
-  let schedule!: ConcurrencySchedule;
   const rng = new SeededRandom(3);
-  schedule = new ConcurrencySchedule(
+  const schedule: ConcurrencySchedule = new ConcurrencySchedule(
     {
       issue: () => {
         issued++;
@@ -99,8 +109,7 @@ test('concurrency keeps exactly C in flight and never more', async () => {
 
 test('concurrency stops issuing at the duration', async () => {
   let issued = 0;
-  let schedule!: ConcurrencySchedule;
-  schedule = new ConcurrencySchedule(
+  const schedule: ConcurrencySchedule = new ConcurrencySchedule(
     { issue: () => (issued++, setTimeout(() => schedule.onRequestFinished(), 5)) },
     { maxRequests: Infinity, durationNs: 200e6 },
     2,

@@ -47,12 +47,7 @@ async function withServer(
   }
 }
 
-function post(
-  server: RunningMockServer,
-  path: string,
-  body: unknown,
-  signal?: AbortSignal,
-): Promise<Response> {
+function post(server: RunningMockServer, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
   return fetch(`${server.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -78,10 +73,7 @@ function jsonEvents<T>(payloads: string[]): T[] {
 }
 
 /** Reads a body chunk by chunk; onChunk gets the text and its arrival (performance.now()). */
-async function readChunks(
-  res: Response,
-  onChunk: (text: string, atMs: number) => boolean | void,
-): Promise<void> {
+async function readChunks(res: Response, onChunk: (text: string, atMs: number) => boolean | void): Promise<void> {
   assert.ok(res.body);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -96,8 +88,7 @@ async function readChunks(
   assert.fail('stream did not end');
 }
 
-const words = (n: number): string =>
-  Array.from({ length: n }, (_, i) => `tok${i} `).join('');
+const words = (n: number): string => Array.from({ length: n }, (_, i) => `tok${i} `).join('');
 
 test('streaming chat: role chunk, N content chunks, finish chunk, [DONE]; no usage', async () => {
   await withServer({ outputTokens: 4 }, async (server) => {
@@ -463,8 +454,7 @@ test('startMockServer rejects bad options and a port in use', async () => {
 });
 
 test('serve command: bad flags and a port in use are BadInputErrors naming the flag', async () => {
-  const run = (args: string[]): Promise<unknown> =>
-    serveCommand().parseAsync(args, { from: 'user' });
+  const run = (args: string[]): Promise<unknown> => serveCommand().parseAsync(args, { from: 'user' });
   await assert.rejects(run(['--port', 'abc']), (err: unknown) => {
     assert.ok(err instanceof BadInputError);
     assert.equal(err.exitCode, 2);

@@ -128,7 +128,11 @@ export class RecordBatchBuilder {
     ints[i + 5] = r.inputTokens;
     ints[i + 6] = r.outputTokens;
     ints[i + 7] = (w - start) / 2;
-    ints[i + 8] = (r.streaming ? 1 : 0) | (r.reused ? 2 : 0) | (TOKEN_SOURCE_INDEX.get(r.tokenSource)! << 2) | (ERROR_INDEX.get(r.error)! << 4);
+    ints[i + 8] =
+      (r.streaming ? 1 : 0) |
+      (r.reused ? 2 : 0) |
+      (TOKEN_SOURCE_INDEX.get(r.tokenSource)! << 2) |
+      (ERROR_INDEX.get(r.error)! << 4);
     ints[i + 9] = r.sourceIp === '' ? 0 : this.intern(r.sourceIp);
     ints[i + 10] = r.errorMessage === '' ? 0 : this.intern(r.errorMessage);
     ints[i + 11] = r.finishReason === '' ? 0 : this.intern(r.finishReason);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { monotonicNs } from '../../src/metrics/clock.js';
+import { monotonicNs } from '../../src/record/clock.js';
 
 test('monotonicNs increases and is in nanoseconds', async () => {
   const a = monotonicNs();

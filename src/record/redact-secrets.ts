@@ -13,7 +13,10 @@ const MIN_SECRET_LENGTH = 4;
  * The run's secrets: the API key and URL credentials, as given and as sent (base64 in Basic
  * auth). Longest first, so a secret containing another is replaced whole.
  */
-export function collectSecrets(apiKey: string | undefined, basicAuthorizations: readonly (string | undefined)[]): string[] {
+export function collectSecrets(
+  apiKey: string | undefined,
+  basicAuthorizations: readonly (string | undefined)[],
+): string[] {
   const secrets = new Set<string>();
   if (apiKey !== undefined) secrets.add(apiKey);
   for (const header of basicAuthorizations) {

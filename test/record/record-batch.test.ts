@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordBatchBuilder, RecordBatchList, appendArrivals, packRecords, unpackRecords, type ArrivalList } from '../../src/metrics/record-batch.js';
-import { RequestErrorCode, type RequestRecord } from '../../src/metrics/request-record.js';
+import {
+  RecordBatchBuilder,
+  RecordBatchList,
+  appendArrivals,
+  packRecords,
+  unpackRecords,
+  type ArrivalList,
+} from '../../src/record/record-batch.js';
+import { RequestErrorCode, type RequestRecord } from '../../src/record/request-record.js';
 
 function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
   return {
@@ -35,14 +42,29 @@ function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
 test('pack and unpack give back every field, NaN times and failures included', () => {
   const records = [
     record(0, { chunkTimes: Float64Array.of(5, 5, 6, 6, 6, 7, 5) }),
-    record(1, { error: RequestErrorCode.connectRefused, errorMessage: 'connection refused by x', status: 0, connected: NaN, sent: NaN, headers: NaN, firstChunk: NaN, firstToken: NaN, finishReason: '', tokenSource: 'none', outputTokens: 0 }),
+    record(1, {
+      error: RequestErrorCode.connectRefused,
+      errorMessage: 'connection refused by x',
+      status: 0,
+      connected: NaN,
+      sent: NaN,
+      headers: NaN,
+      firstChunk: NaN,
+      firstToken: NaN,
+      finishReason: '',
+      tokenSource: 'none',
+      outputTokens: 0,
+    }),
     record(2, { streaming: false, tokenSource: 'chunks', text: 'héllo' }),
     record(3, { error: RequestErrorCode.httpStatus, errorMessage: 'HTTP 500 from x: boom', status: 500 }),
   ];
   const back = unpackRecords(packRecords(records));
   assert.equal(back.length, records.length);
   for (let k = 0; k < records.length; k++) {
-    assert.deepEqual({ ...back[k], chunkTimes: [...back[k].chunkTimes] }, { ...records[k], chunkTimes: [...records[k].chunkTimes] });
+    assert.deepEqual(
+      { ...back[k], chunkTimes: [...back[k].chunkTimes] },
+      { ...records[k], chunkTimes: [...records[k].chunkTimes] },
+    );
   }
 });
 
@@ -63,7 +85,11 @@ test('the builder expands chunk runs, grows past its first capacity, and starts 
   assert.equal(batch.chunkRuns.length, n * 6, 'chunk times travel as (arrival, count) runs');
   const back = unpackRecords(batch);
   for (let id = 0; id < n; id++) {
-    const expected = [...new Array<number>(40).fill(100 + id), ...new Array<number>(30 + (id % 5)).fill(200 + id), 300 + id];
+    const expected = [
+      ...new Array<number>(40).fill(100 + id),
+      ...new Array<number>(30 + (id % 5)).fill(200 + id),
+      300 + id,
+    ];
     assert.deepEqual([...back[id].chunkTimes], expected, `record ${id}`);
     assert.equal(back[id].end, 1e12 + id + 6);
   }
@@ -79,7 +105,16 @@ test('the builder expands chunk runs, grows past its first capacity, and starts 
 
 test('arrival lists: one double per lone arrival, a negative count for repeats, expanded exactly', () => {
   const list: ArrivalList = [];
-  for (const [at, n] of [[5, 1], [5, 2], [6, 1], [7, 3], [7, 1], [8, 0], [9, 1]]) appendArrivals(list, at, n);
+  for (const [at, n] of [
+    [5, 1],
+    [5, 2],
+    [6, 1],
+    [7, 3],
+    [7, 1],
+    [8, 0],
+    [9, 1],
+  ])
+    appendArrivals(list, at, n);
   assert.deepEqual(list, [5, -2, 6, 7, -3, 9]);
   const builder = new RecordBatchBuilder();
   builder.add(record(1), list);
@@ -94,7 +129,11 @@ test('a batch list yields every record in order, on every pass', () => {
   assert.equal(list.count, 3);
   for (let pass = 0; pass < 2; pass++) {
     const seen = [...list];
-    assert.deepEqual(seen.map((r) => r.id), [0, 1, 2], `pass ${pass}`);
+    assert.deepEqual(
+      seen.map((r) => r.id),
+      [0, 1, 2],
+      `pass ${pass}`,
+    );
     assert.deepEqual([...seen[1].chunkTimes], [3, 3, 4]);
   }
 });
