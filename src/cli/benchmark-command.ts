@@ -1,124 +1,22 @@
-/** `llm-loadgen benchmark offline|online`: flag names follow MLPerf Endpoints'. */
-import { Command, Option } from 'commander';
-import type { BenchmarkSettingsInput } from '../config/benchmark-settings.js';
+/**
+ * `llm-loadgen benchmark offline|online|from-config`. Flags come from the option table
+ * (config/benchmark-options.ts); names follow MLPerf Endpoints'. With from-config, flags given
+ * override the file.
+ */
+import { Command } from 'commander';
+import type { BenchmarkMode } from '../config/benchmark-options.js';
+import { FLAG_SOURCES, parseSettings, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
+import { mergedSources, readConfigFile, type ConfigFile } from '../config/config-file.js';
 import { runBenchmark } from '../run/run-benchmark.js';
-import { collectList, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
+import { addBenchmarkFlags, readBenchmarkFlags } from './benchmark-flags.js';
 
-interface BenchmarkFlags {
-  endpoints?: string[];
-  model?: string;
-  apiType?: 'chat' | 'completions';
-  apiKey?: string;
-  dataset?: string;
-  numSamples?: number;
-  duration?: string;
-  loadPattern?: 'poisson' | 'concurrency';
-  targetQps?: number;
-  concurrency?: number;
-  streaming?: 'on' | 'off' | 'auto';
-  maxOutputTokens?: number;
-  workers?: number;
-  maxConnections?: number;
-  maxConcurrentConnects?: number;
-  warmupConnections?: number;
-  maxIdleTime?: string;
-  requestTimeout?: string;
-  connectTimeout?: string;
-  reportDir?: string;
-  seed?: number;
-  insecure?: boolean;
-  sourceIps?: string[];
-  dryRun?: boolean;
+/** The API key falls back to OPENAI_API_KEY when neither a flag nor the file gives one. */
+function withEnvApiKey(input: BenchmarkSettingsInput): BenchmarkSettingsInput {
+  return input.apiKey !== undefined ? input : { ...input, apiKey: process.env.OPENAI_API_KEY || undefined };
 }
 
-function addCommonOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption(
-      '--endpoints <urls>',
-      'base URL(s) of OpenAI-compatible servers, comma-separated; the API path is appended',
-      collectList,
-    )
-    .requiredOption('--model <name>', 'model name sent in every request')
-    .option(
-      '--dataset <path>',
-      'JSONL/JSON dataset (column prompt, text_input, input, question, user_prompt, or messages); default: synthetic prompts',
-    )
-    .option('--num-samples <n>', 'requests to send (offline default: one per dataset row)', parseIntFlag)
-    .addOption(
-      new Option('--streaming <mode>', 'SSE streaming: on, off, or auto (on for online, off for offline)')
-        .choices(['on', 'off', 'auto'])
-        .default('auto'),
-    )
-    .addOption(new Option('--api-type <type>', 'OpenAI API to call').choices(['chat', 'completions']).default('chat'))
-    .option(
-      '--max-output-tokens <n>',
-      'max_tokens sent with each request (a dataset column overrides it per row)',
-      parseIntFlag,
-    )
-    .option(
-      '--api-key <key>',
-      'sent as "Authorization: Bearer"; OPENAI_API_KEY is read when absent (never written anywhere)',
-    )
-    .option('--workers <n>', 'shard processes (default: one per core)', parseIntFlag)
-    .option('--max-connections <n>', "total connections, -1 = auto (the host's port budget)", parseIntFlag, -1)
-    .option('--max-concurrent-connects <n>', 'connects in flight per pool (pacing)', parseIntFlag, 128)
-    .option(
-      '--warmup-connections <n>',
-      'connections opened before the clock starts; -1 = what the load needs, 0 = none',
-      parseIntFlag,
-      -1,
-    )
-    .option('--max-idle-time <duration>', 'close connections idle this long', '4s')
-    .option(
-      '--request-timeout <duration>',
-      'fail a request with no complete response after this long (0 = never)',
-      '600s',
-    )
-    .option('--connect-timeout <duration>', 'fail a connect after this long', '30s')
-    .option(
-      '--source-ips <ips>',
-      'local IPs that new connections bind to, round-robin (comma-separated; on Linux all of 127.0.0.0/8 is local)',
-      collectList,
-    )
-    .option('--dry-run', 'print the plan (shards, connections, port budget) and exit without sending', false)
-    .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
-    .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
-    .option('--insecure', 'accept any TLS certificate (https endpoints)', false);
-}
-
-function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
-  const requestTimeout = f.requestTimeout === '0' ? 0 : f.requestTimeout;
-  return {
-    mode,
-    endpoints: f.endpoints ?? [],
-    model: f.model ?? '',
-    apiType: f.apiType,
-    apiKey: f.apiKey ?? (process.env.OPENAI_API_KEY || undefined),
-    dataset: f.dataset,
-    numSamples: f.numSamples,
-    duration: f.duration,
-    loadPattern: f.loadPattern,
-    targetQps: f.targetQps,
-    concurrency: f.concurrency,
-    streaming: f.streaming,
-    maxOutputTokens: f.maxOutputTokens,
-    workers: f.workers,
-    maxConnections: f.maxConnections,
-    maxConcurrentConnects: f.maxConcurrentConnects,
-    warmupConnections: f.warmupConnections,
-    maxIdleTime: f.maxIdleTime,
-    requestTimeout,
-    connectTimeout: f.connectTimeout,
-    reportDir: f.reportDir,
-    seed: f.seed,
-    insecure: f.insecure,
-    sourceIps: f.sourceIps ?? [],
-    dryRun: f.dryRun,
-  };
-}
-
-async function execute(mode: 'offline' | 'online', flags: BenchmarkFlags): Promise<void> {
-  const result = await runBenchmark(toSettings(mode, flags), {
+async function execute(input: BenchmarkSettingsInput): Promise<void> {
+  const result = await runBenchmark(withEnvApiKey(input), {
     out: process.stdout,
     err: process.stderr,
     handleSignals: true,
@@ -126,31 +24,58 @@ async function execute(mode: 'offline' | 'online', flags: BenchmarkFlags): Promi
   process.exitCode = result.exitCode;
 }
 
+function modeCommand(mode: BenchmarkMode, description: string): Command {
+  const cmd = addBenchmarkFlags(new Command(mode).description(description), mode);
+  return cmd.action(async (_flags: unknown, self: Command) => {
+    const { input } = readBenchmarkFlags(self);
+    await execute({ ...input, mode } as BenchmarkSettingsInput);
+  });
+}
+
+/** A config file merged with the flags given beside it; validated with file:line in errors. */
+export async function loadConfigWithFlags(
+  file: string,
+  cmd: Command,
+): Promise<{ input: BenchmarkSettingsInput; config: ConfigFile }> {
+  const config = await readConfigFile(file);
+  const flags = readBenchmarkFlags(cmd);
+  const input = withEnvApiKey({ ...config.input, ...flags.input } as BenchmarkSettingsInput);
+  parseSettings(input, mergedSources(config, flags.keys, FLAG_SOURCES, file));
+  return { input, config };
+}
+
+/** The notice for keys a file sets that llm-loadgen does not act on. */
+export function unusedKeysNotice(file: string, unused: readonly string[]): string {
+  if (unused.length === 0) return '';
+  return (
+    `notice: ${file}: ${unused.length} key${unused.length === 1 ? '' : 's'} not used by llm-loadgen ` +
+    `(accepted for MLPerf Endpoints compatibility; see docs/mlperf-compatibility.md):\n` +
+    unused.map((u) => `  ${u}\n`).join('')
+  );
+}
+
 export function benchmarkCommand(): Command {
   const bench = new Command('benchmark').description('measure an endpoint under load and write a report');
   bench.addCommand(
-    addCommonOptions(
-      new Command('offline').description(
-        'send every sample at once (bounded only by connections); non-streaming by default',
-      ),
-    ).action((flags: BenchmarkFlags) => execute('offline', flags)),
+    modeCommand('offline', 'send every sample at once (bounded only by connections); non-streaming by default'),
   );
   bench.addCommand(
-    addCommonOptions(
-      new Command('online').description(
-        'send at a target rate (poisson) or keep a fixed number in flight (concurrency); streaming by default',
-      ),
-    )
-      .addOption(
-        new Option(
-          '--load-pattern <pattern>',
-          'arrival pattern (default: poisson, or concurrency when --concurrency is given)',
-        ).choices(['poisson', 'concurrency']),
-      )
-      .option('--target-qps <qps>', 'requests per second (poisson)', parseNumberFlag)
-      .option('--concurrency <n>', 'requests kept in flight (concurrency)', parseIntFlag)
-      .option('--duration <duration>', 'how long to send, e.g. 30s, 5m (default 30s unless --num-samples is given)')
-      .action((flags: BenchmarkFlags) => execute('online', flags)),
+    modeCommand(
+      'online',
+      'send at a target rate (poisson) or keep a fixed number in flight (concurrency); streaming by default',
+    ),
   );
+  const fromConfig = addBenchmarkFlags(
+    new Command('from-config')
+      .description("run what a YAML config says (MLPerf Endpoints' shape; `llm-loadgen init` writes one)")
+      .requiredOption('-c, --config <file>', 'the YAML config; flags given beside it override its values'),
+    'any',
+  );
+  fromConfig.action(async (flags: { config: string }, self: Command) => {
+    const { input, config } = await loadConfigWithFlags(flags.config, self);
+    process.stderr.write(unusedKeysNotice(flags.config, config.unused));
+    await execute(input);
+  });
+  bench.addCommand(fromConfig);
   return bench;
 }

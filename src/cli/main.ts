@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, LoadgenError } from '../errors.js';
 import { benchmarkCommand } from './benchmark-command.js';
+import { infoCommand, initCommand, validateCommand } from './config-commands.js';
 import { demoCommand } from './demo-command.js';
 import { probeCommand } from './probe-command.js';
 import { serveCommand } from './serve-command.js';
@@ -18,6 +19,9 @@ export function buildProgram(): Command {
   program.addCommand(probeCommand());
   program.addCommand(serveCommand());
   program.addCommand(demoCommand());
+  program.addCommand(initCommand());
+  program.addCommand(validateCommand());
+  program.addCommand(infoCommand());
   // Usage errors exit 2 (bad input), like every other input problem.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -1,94 +1,59 @@
 /**
- * The benchmark's settings: one zod schema that validates CLI flags (and, later, YAML keys)
- * and fills in defaults. Keys are the camelCase form of the flag names (`--target-qps` →
- * `targetQps`), so an error can always name the flag the user typed.
+ * The benchmark's settings: the zod schema built from the option table (benchmark-options.ts),
+ * the checks between options, and resolution (defaults that depend on the mode or the dataset).
+ * Keys are the table's keys; an error names the flag the user typed or the file:line and key path.
  */
 import os from 'node:os';
 import { z } from 'zod';
 import { BadInputError } from '../errors.js';
-import { formatDurationMs, parseDurationMs } from './duration.js';
+import { BENCHMARK_OPTIONS, OPTION_KEYS, flagName, optionSpec, type OptionKey } from './benchmark-options.js';
+import type { DatasetSpec } from './dataset-spec.js';
 import { cleanSourceIps } from './source-ips.js';
 
-const positiveInt = z.number().int().positive();
+type Table = typeof BENCHMARK_OPTIONS;
+type Shape = { [K in keyof Table]: Table[K]['schema'] };
 
-/** Node timers hold at most 2^31 − 1 ms (~24.8 days); longer ones would fire at once. */
-const MAX_DURATION_MS = 2 ** 31 - 1;
+function tableShape(): Shape {
+  const shape: Record<string, z.ZodType> = {};
+  for (const key of OPTION_KEYS) shape[key] = optionSpec(key).schema;
+  return shape as Shape;
+}
 
-const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = typeof v === 'number' ? v * 1000 : parseDurationMs(v);
-  if (ms === null || !(ms > 0)) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; use e.g. 30s, 2m, 500ms` });
-    return z.NEVER;
+export const BenchmarkSettingsSchema = z.strictObject(tableShape()).superRefine((s, ctx) => {
+  const issue = (path: OptionKey, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (s.mode === 'offline') {
+    if (s.loadPattern !== undefined && s.loadPattern !== 'max_throughput')
+      issue('loadPattern', 'only for online mode (offline sends every sample at once: max_throughput)');
+    if (s.targetQps !== undefined) issue('targetQps', 'only for online mode with load pattern poisson');
+    if (s.concurrency !== undefined) issue('concurrency', 'only for online mode with load pattern concurrency');
+    if (s.duration !== undefined) issue('duration', 'only for online mode; offline runs --num-samples requests');
+  } else {
+    if (s.loadPattern === 'max_throughput')
+      issue('loadPattern', 'max_throughput is the offline pattern: use type offline, or poisson / concurrency');
+    const pattern = s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson');
+    if (pattern === 'poisson' && s.targetQps === undefined)
+      issue('targetQps', 'required for load pattern poisson (requests per second, e.g. --target-qps 10)');
+    if (pattern === 'poisson' && s.concurrency !== undefined) issue('concurrency', 'only for load pattern concurrency');
+    if (pattern === 'concurrency' && s.concurrency === undefined)
+      issue('concurrency', 'required for load pattern concurrency (requests in flight, e.g. --concurrency 8)');
+    if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for load pattern poisson');
   }
-  if (ms > MAX_DURATION_MS) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is too long: at most 24 days (${MAX_DURATION_MS} ms)` });
-    return z.NEVER;
-  }
-  return ms;
+  const accuracy = s.dataset.findIndex((d) => d.type === 'accuracy');
+  if (accuracy >= 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dataset', accuracy],
+      message:
+        'accuracy datasets (acc:, type: accuracy) are not supported yet: accuracy runs are issue 11. Remove it, or run it with MLPerf Endpoints',
+    });
+  const perf = s.dataset.filter((d) => d.type === 'performance');
+  if (perf.length > 1)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dataset', s.dataset.indexOf(perf[1])],
+      message: `${perf.length} performance datasets given; one run uses one (as MLPerf Endpoints: "Multiple performance datasets not supported"). Run each separately`,
+    });
 });
-
-export const BenchmarkSettingsSchema = z
-  .object({
-    mode: z.enum(['offline', 'online']),
-    endpoints: z.array(z.string().min(1)).min(1, 'give at least one base URL, e.g. http://127.0.0.1:8000'),
-    model: z.string().min(1, 'name the model the server serves (see GET /v1/models)'),
-    apiType: z.enum(['chat', 'completions']).default('chat'),
-    apiKey: z.string().optional(),
-    dataset: z.string().min(1).optional(),
-    numSamples: positiveInt.optional(),
-    /** Milliseconds (online). */
-    duration: durationMs.optional(),
-    loadPattern: z.enum(['poisson', 'concurrency']).optional(),
-    targetQps: z.number().positive().optional(),
-    concurrency: positiveInt.optional(),
-    streaming: z.enum(['on', 'off', 'auto']).default('auto'),
-    maxOutputTokens: positiveInt.optional(),
-    workers: positiveInt.optional(),
-    /** -1 = auto (the port budget). */
-    maxConnections: z
-      .number()
-      .int()
-      .min(-1)
-      .refine((v) => v !== 0, 'must be -1 (auto) or a positive number')
-      .default(-1),
-    maxConcurrentConnects: positiveInt.default(128),
-    /** Connections opened before the clock starts: -1 = auto (what the load will need), 0 = none. */
-    warmupConnections: z.number().int().min(-1).default(-1),
-    /** Milliseconds. */
-    maxIdleTime: durationMs.default(4000),
-    /** Milliseconds; 0 disables. */
-    requestTimeout: z.union([z.literal(0), durationMs]).default(600_000),
-    connectTimeout: durationMs.default(30_000),
-    /** Local addresses new connections bind to, round-robin (cleaned by config/source-ips.ts). */
-    sourceIps: z.array(z.string()).default([]),
-    dryRun: z.boolean().default(false),
-    reportDir: z.string().min(1).optional(),
-    seed: z
-      .number()
-      .int()
-      .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
-      .default(42),
-    insecure: z.boolean().default(false),
-  })
-  .superRefine((s, ctx) => {
-    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (s.mode === 'offline') {
-      if (s.loadPattern !== undefined)
-        issue('loadPattern', 'only for online mode (offline sends every sample at once)');
-      if (s.targetQps !== undefined) issue('targetQps', 'only for online mode with --load-pattern poisson');
-      if (s.concurrency !== undefined) issue('concurrency', 'only for online mode with --load-pattern concurrency');
-      if (s.duration !== undefined) issue('duration', 'only for online mode; offline runs --num-samples requests');
-    } else {
-      const pattern = s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson');
-      if (pattern === 'poisson' && s.targetQps === undefined)
-        issue('targetQps', 'required for --load-pattern poisson (requests per second, e.g. --target-qps 10)');
-      if (pattern === 'poisson' && s.concurrency !== undefined)
-        issue('concurrency', 'only for --load-pattern concurrency');
-      if (pattern === 'concurrency' && s.concurrency === undefined)
-        issue('concurrency', 'required for --load-pattern concurrency (requests in flight, e.g. --concurrency 8)');
-      if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for --load-pattern poisson');
-    }
-  });
 
 export type BenchmarkSettingsInput = z.input<typeof BenchmarkSettingsSchema>;
 type ParsedSettings = z.output<typeof BenchmarkSettingsSchema>;
@@ -110,29 +75,76 @@ export interface BenchmarkSettings extends Omit<
 /** Online runs without --duration or --num-samples run this long. */
 export const DEFAULT_ONLINE_DURATION_MS = 30_000;
 
-/** camelCase key → the flag a user types. */
-export function flagName(key: string): string {
-  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+/** Where a setting came from, for error messages: a flag, or file:line and key path. */
+export interface SettingSources {
+  /** `--target-qps`, or `run.yaml:12: settings.load_pattern.target_qps`. */
+  where(key: OptionKey, subPath: readonly PropertyKey[]): string;
+}
+
+/** Settings given as flags (or in code): errors name the flag. */
+export const FLAG_SOURCES: SettingSources = {
+  where(key, subPath) {
+    const flag = optionSpec(key).flag;
+    const name = flag !== null ? flagName(flag) : (optionSpec(key).yaml ?? key);
+    return subPath.length > 0 && typeof subPath[0] === 'number' ? `${name} (#${subPath[0] + 1})` : name;
+  },
+};
+
+/** A short form of the value that was rejected, for the message. */
+function shown(input: unknown): string {
+  if (typeof input === 'string') return ` (got "${input.length > 60 ? input.slice(0, 57) + '...' : input}")`;
+  if (typeof input === 'number' || typeof input === 'boolean') return ` (got ${input})`;
+  return '';
+}
+
+/** The settings' problems as one BadInputError (each on its own line). */
+export function settingsError(error: z.ZodError, sources: SettingSources): BadInputError {
+  const lines = error.issues.map((issue) => {
+    const key = issue.path[0];
+    const got = issue.code === 'invalid_type' || issue.code === 'invalid_value' ? shown(issue.input) : '';
+    if (typeof key !== 'string' || !(OPTION_KEYS as string[]).includes(key)) {
+      return `${key === undefined ? 'settings' : String(key)}: ${issue.message}${got}`;
+    }
+    return `${sources.where(key as OptionKey, issue.path.slice(1))}: ${issue.message}${got}`;
+  });
+  const more = lines.length > 1 ? `\n${lines.slice(1).join('\n')}` : '';
+  // A flag's problem, or a config file's (its message starts with file:line).
+  const code = lines[0].startsWith('--') ? 'invalid_flag' : 'invalid_config';
+  return new BadInputError(code, `${lines[0]}${more}`);
+}
+
+/** Validate only (no resolution): throws BadInputError naming the flag or file:line. */
+export function parseSettings(input: BenchmarkSettingsInput, sources: SettingSources = FLAG_SOURCES): ParsedSettings {
+  const parsed = BenchmarkSettingsSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw settingsError(parsed.error, sources);
+  return parsed.data;
 }
 
 /**
- * Validate and resolve. `datasetSize` is known once the dataset is loaded (offline defaults
- * to one request per sample). Throws BadInputError naming the flag.
+ * Validate and resolve. `datasetSize` is known once the dataset is loaded (offline and
+ * `--duration 0` default to one request per sample). Throws BadInputError naming the flag.
  */
-export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: number): BenchmarkSettings {
-  const parsed = BenchmarkSettingsSchema.safeParse(input);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const key = first.path.length > 0 ? String(first.path[0]) : '';
-    const others = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw new BadInputError('invalid_flag', `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`);
-  }
-  const s = parsed.data;
+export function resolveSettings(
+  input: BenchmarkSettingsInput,
+  datasetSize: number,
+  sources: SettingSources = FLAG_SOURCES,
+): BenchmarkSettings {
+  const s = parseSettings(input, sources);
   const loadPattern =
-    s.mode === 'offline' ? 'offline' : (s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson'));
+    s.mode === 'offline'
+      ? 'offline'
+      : s.loadPattern === 'poisson' || s.loadPattern === 'concurrency'
+        ? s.loadPattern
+        : s.concurrency !== undefined
+          ? 'concurrency'
+          : 'poisson';
   let numSamples: number;
   let duration: number;
   if (s.mode === 'offline') {
+    numSamples = s.numSamples ?? datasetSize;
+    duration = Infinity;
+  } else if (s.duration === 0) {
+    // MLPerf Endpoints: min_duration_ms 0 = one pass over the dataset.
     numSamples = s.numSamples ?? datasetSize;
     duration = Infinity;
   } else {
@@ -145,42 +157,28 @@ export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: numb
     sourceIps: cleanSourceIps(s.sourceIps),
     loadPattern,
     streaming,
-    workers: s.workers ?? defaultWorkers(),
+    workers: s.workers === -1 ? defaultWorkers() : s.workers,
     numSamples,
     duration,
   };
 }
 
+/** The performance dataset of a run (undefined: synthetic prompts). */
+export function performanceDataset(s: Pick<BenchmarkSettings, 'dataset'>): DatasetSpec | undefined {
+  return s.dataset.find((d) => d.type === 'performance');
+}
+
+/** The JSON fields every request body carries from the model parameters (seed, temperature, …). */
+export function samplingParams(s: BenchmarkSettings): Record<string, number> | undefined {
+  const body: Record<string, number> = {};
+  if (s.seed !== undefined) body.seed = s.seed;
+  if (s.temperature !== undefined) body.temperature = s.temperature;
+  if (s.topP !== undefined) body.top_p = s.topP;
+  if (s.topK !== undefined) body.top_k = s.topK;
+  return Object.keys(body).length > 0 ? body : undefined;
+}
+
 /** One shard per core by default. */
 export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism());
-}
-
-/** The resolved settings as config.yaml records them: snake_case keys, secrets redacted. */
-export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[]): Record<string, unknown> {
-  return {
-    mode: s.mode,
-    endpoints: endpointsShown,
-    model: s.model,
-    api_type: s.apiType,
-    api_key: s.apiKey === undefined || s.apiKey === '' ? null : '***redacted***',
-    dataset: s.dataset ?? 'synthetic',
-    num_samples: Number.isFinite(s.numSamples) ? s.numSamples : null,
-    duration: Number.isFinite(s.duration) ? formatDurationMs(s.duration) : null,
-    load_pattern: s.loadPattern,
-    target_qps: s.targetQps ?? null,
-    concurrency: s.concurrency ?? null,
-    streaming: s.streaming,
-    max_output_tokens: s.maxOutputTokens ?? null,
-    workers: s.workers,
-    max_connections: s.maxConnections,
-    max_concurrent_connects: s.maxConcurrentConnects,
-    warmup_connections: s.warmupConnections,
-    max_idle_time: formatDurationMs(s.maxIdleTime),
-    request_timeout: s.requestTimeout === 0 ? 0 : formatDurationMs(s.requestTimeout),
-    connect_timeout: formatDurationMs(s.connectTimeout),
-    source_ips: s.sourceIps,
-    seed: s.seed,
-    insecure: s.insecure,
-  };
 }

@@ -19,16 +19,57 @@ const MAX_KEYS_SHOWN = 20;
 
 type Row = Record<string, unknown>;
 
-export function sampleFromRow(row: unknown, where: string): Sample {
+/** Columns named by the user (MLPerf Endpoints' `parser: {prompt, system}`) instead of the defaults above. */
+export interface ColumnMap {
+  prompt?: string;
+  system?: string;
+}
+
+export function sampleFromRow(row: unknown, where: string, columns?: ColumnMap): Sample {
   if (!isPlainObject(row)) {
     const hint = Array.isArray(row) ? ' If the whole file is one JSON array, give it a .json extension.' : '';
     throw new BadInputError('dataset_row_not_object', `${where}: expected a JSON object, got ${describe(row)}.${hint}`);
   }
   const maxOutputTokens = readOutputCap(row, where);
+  if (columns !== undefined && (columns.prompt !== undefined || columns.system !== undefined)) {
+    const sample = sampleFromColumns(row, where, columns);
+    return maxOutputTokens === undefined ? sample : { ...sample, maxOutputTokens };
+  }
   const sample = isPresent(row[MESSAGES_COLUMN])
     ? sampleFromMessages(row[MESSAGES_COLUMN], where)
     : { prompt: readPromptColumn(row, where) };
   return maxOutputTokens === undefined ? sample : { ...sample, maxOutputTokens };
+}
+
+function sampleFromColumns(row: Row, where: string, columns: ColumnMap): Sample {
+  const prompt =
+    columns.prompt !== undefined ? readNamedColumn(row, columns.prompt, where) : readPromptColumn(row, where);
+  if (columns.system === undefined || !isPresent(row[columns.system])) return { prompt };
+  const system = readNamedColumn(row, columns.system, where);
+  return {
+    prompt,
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: prompt },
+    ],
+  };
+}
+
+function readNamedColumn(row: Row, column: string, where: string): string {
+  const value = row[column];
+  if (value === undefined) {
+    throw new BadInputError(
+      'dataset_no_prompt_column',
+      `${where}: no column '${column}' (named by parser). This row has keys: ${listKeys(row)}.`,
+    );
+  }
+  if (typeof value !== 'string') {
+    throw new BadInputError(
+      'dataset_invalid_prompt',
+      `${where}: column '${column}' must be a string, got ${describe(value)}.`,
+    );
+  }
+  return value;
 }
 
 function sampleFromMessages(value: unknown, where: string): Sample {

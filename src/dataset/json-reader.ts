@@ -3,11 +3,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BadInputError } from '../errors.js';
-import { sampleFromRow } from './column-mapping.js';
+import { sampleFromRow, type ColumnMap } from './column-mapping.js';
 import { datasetFileError } from './dataset-file-error.js';
 import type { Sample } from './sample.js';
 
-export async function readJsonDataset(path: string): Promise<Sample[]> {
+export async function readJsonDataset(path: string, columns?: ColumnMap): Promise<Sample[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -42,5 +42,5 @@ export async function readJsonDataset(path: string): Promise<Sample[]> {
       `${path}: the dataset has no rows. Add row objects to the array, or run without a dataset to use synthetic prompts.`,
     );
   }
-  return parsed.map((row: unknown, index) => sampleFromRow(row, `${path}[${index}]`));
+  return parsed.map((row: unknown, index) => sampleFromRow(row, `${path}[${index}]`, columns));
 }

@@ -3,16 +3,16 @@
  * second in-memory copy of their text.
  */
 import { BadInputError } from '../errors.js';
-import { sampleFromRow } from './column-mapping.js';
+import { sampleFromRow, type ColumnMap } from './column-mapping.js';
 import { readLines } from './read-lines.js';
 import type { Sample } from './sample.js';
 
-export async function readJsonlDataset(path: string): Promise<Sample[]> {
+export async function readJsonlDataset(path: string, columns?: ColumnMap): Promise<Sample[]> {
   const samples: Sample[] = [];
   for await (const { text, lineNumber } of readLines(path)) {
     if (text.trim() === '') continue;
     const where = `${path}:${lineNumber}`;
-    samples.push(sampleFromRow(parseLine(text, where, lineNumber), where));
+    samples.push(sampleFromRow(parseLine(text, where, lineNumber), where, columns));
   }
   if (samples.length === 0) {
     throw new BadInputError(

@@ -4,15 +4,26 @@
  */
 import { extname } from 'node:path';
 import { BadInputError } from '../errors.js';
+import type { ColumnMap } from './column-mapping.js';
 import { readJsonDataset } from './json-reader.js';
 import { readJsonlDataset } from './jsonl-reader.js';
 import type { Sample } from './sample.js';
+import { sampleOrder } from './sample-order.js';
 import { syntheticDataset } from './synthetic-dataset.js';
 
 export interface LoadDatasetOptions {
   /** How many synthetic prompts to make when no path is given. */
   syntheticCount: number;
+  /** Seeds the synthetic prompts and the shuffle. */
   seed: number;
+  /** `jsonl`/`ndjson`/`json` when the extension does not say (MLPerf Endpoints' `format`). */
+  format?: string;
+  /** Column remapping (MLPerf Endpoints' `parser`). */
+  columns?: ColumnMap;
+  /** Keep only the first N rows (MLPerf Endpoints' `samples`). */
+  limit?: number;
+  /** Send rows in a seeded random order (MLPerf Endpoints shuffles with dataloader_random_seed). */
+  shuffle?: boolean;
 }
 
 export interface LoadedDataset {
@@ -21,7 +32,7 @@ export interface LoadedDataset {
   source: string;
 }
 
-const READERS: Readonly<Record<string, (path: string) => Promise<Sample[]>>> = {
+const READERS: Readonly<Record<string, (path: string, columns?: ColumnMap) => Promise<Sample[]>>> = {
   '.jsonl': readJsonlDataset,
   '.ndjson': readJsonlDataset,
   '.json': readJsonDataset,
@@ -31,7 +42,8 @@ export async function loadDataset(path: string | undefined, options: LoadDataset
   if (path === undefined) {
     return { samples: syntheticDataset({ count: options.syntheticCount, seed: options.seed }), source: 'synthetic' };
   }
-  const extension = extname(path).toLowerCase();
+  const extension =
+    options.format !== undefined ? '.' + options.format.replace(/^\./, '').toLowerCase() : extname(path).toLowerCase();
   const reader = Object.hasOwn(READERS, extension) ? READERS[extension] : undefined;
   if (reader === undefined) {
     throw new BadInputError(
@@ -40,5 +52,12 @@ export async function loadDataset(path: string | undefined, options: LoadDataset
         'Supported: .jsonl or .ndjson (one JSON object per line), .json (one array of objects). Convert or rename the file.',
     );
   }
-  return { samples: await reader(path), source: path };
+  let samples = await reader(path, options.columns);
+  if (options.limit !== undefined && options.limit < samples.length) samples = samples.slice(0, options.limit);
+  if (options.shuffle === true && samples.length > 1) {
+    const order = sampleOrder(samples.length, samples.length, options.seed, true);
+    const rows = samples;
+    samples = Array.from(order, (row) => rows[row]);
+  }
+  return { samples, source: path };
 }

@@ -1,7 +1,6 @@
 /** The files of a finished (or interrupted) run in --report-dir, besides records.jsonl. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { BadInputError } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 
@@ -47,12 +46,9 @@ export async function ensureReportDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeConfigYaml(dir: string, resolved: Record<string, unknown>): Promise<void> {
-  await writeFile(
-    path.join(dir, REPORT_FILES.config),
-    '# llm-loadgen resolved settings (secrets redacted)\n' + stringify(resolved),
-    'utf8',
-  );
+/** config.yaml: the resolved settings as a from-config input (text from config/settings-yaml.ts). */
+export async function writeConfigYaml(dir: string, text: string): Promise<void> {
+  await writeFile(path.join(dir, REPORT_FILES.config), text, 'utf8');
 }
 
 export async function writeSummaryFiles(dir: string, summary: ResultSummary, reportText: string): Promise<void> {

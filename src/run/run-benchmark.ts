@@ -6,7 +6,8 @@
 import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
-import { resolveSettings, settingsForDisplay, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
+import { performanceDataset, resolveSettings, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
+import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ExitCode, RunFailedError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
@@ -25,7 +26,7 @@ import { bindNoPortAvailable } from '../client/bound-socket.js';
 import { checkSourceIps } from '../config/source-ips.js';
 import { planConnections, readHostLimits } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
-import { preflight } from './preflight.js';
+import { preflight, resolveEndpoint } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
 import { splitIntoShards } from './shard-split.js';
 
@@ -50,10 +51,22 @@ export interface BenchmarkResult {
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
   // Flags first (exit 2 naming the flag), before reading what may be a large dataset.
-  resolveSettings(input, 1);
-  const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
+  const early = resolveSettings(input, 1);
+  const spec = performanceDataset(early);
+  const dataset = await loadDataset(spec?.path, {
+    syntheticCount: SYNTHETIC_DATASET_SIZE,
+    seed: early.dataloaderRandomSeed,
+    format: spec?.format,
+    columns: spec?.parser,
+    limit: spec?.samples,
+    shuffle: true,
+  });
   const settings = resolveSettings(input, dataset.samples.length);
-  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
+  // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
+  const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
+  const endpoints = settings.dryRun
+    ? await Promise.all(parsedEndpoints.map((e) => resolveEndpoint(e).catch(() => ({ ...e, address: e.host }))))
+    : await preflight(parsedEndpoints);
   await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
   const plan = planConnections(
     settings,
@@ -61,7 +74,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
   );
   if (settings.dryRun) {
-    io.out.write(formatPlan(settings, endpoints, plan));
+    io.out.write(formatPlan(settings, endpoints, plan) + '  endpoints:        not checked (--dry-run sends nothing)\n');
     return { exitCode: ExitCode.ok, summary: null, reportDir: null };
   }
   const plans = splitIntoShards({
@@ -81,7 +94,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   const reportDir = settings.reportDir ?? defaultReportDir();
   await ensureReportDir(reportDir);
   const endpointNames = endpoints.map((e) => e.displayUrl);
-  await writeConfigYaml(reportDir, { ...settingsForDisplay(settings, endpointNames), dataset: dataset.source });
+  await writeConfigYaml(
+    reportDir,
+    formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
+  );
 
   const progress = new ProgressDisplay(
     {

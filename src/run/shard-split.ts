@@ -3,7 +3,7 @@
  * λ/N are one Poisson stream at λ; a concurrency of C is C/N slots per shard; counts split as
  * evenly as integers allow; each shard's RNG is derived from (seed, shard index).
  */
-import type { BenchmarkSettings } from '../config/benchmark-settings.js';
+import { samplingParams, type BenchmarkSettings } from '../config/benchmark-settings.js';
 import type { Sample } from '../dataset/sample.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
 
@@ -44,7 +44,13 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       shardCount: n,
       endpoints,
       apiKey: s.apiKey,
-      request: { apiType: s.apiType, model: s.model, streaming: s.streaming, maxOutputTokens: s.maxOutputTokens },
+      request: {
+        apiType: s.apiType,
+        model: s.model,
+        streaming: s.streaming,
+        maxOutputTokens: s.maxOutputTokens,
+        extraBody: samplingParams(s),
+      },
       samples: own,
       samplesPartitioned: partitioned,
       pattern: s.loadPattern,
@@ -52,7 +58,7 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       concurrency: shareOf(s.concurrency ?? 0, n, i),
       maxRequests: shareOf(s.numSamples, n, i),
       durationNs: s.duration * 1e6,
-      seed: s.seed,
+      seed: s.schedulerRandomSeed,
       maxConnections: input.perShardPerEndpoint,
       maxConcurrentConnects: s.maxConcurrentConnects,
       maxIdleMs: s.maxIdleTime,

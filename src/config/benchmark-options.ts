@@ -1,0 +1,427 @@
+/**
+ * Every benchmark option, declared once: its key in MLPerf Endpoints' YAML tree, its flag and
+ * aliases, its type, default, unit, one line of help and its zod schema. Commander's flags
+ * (cli/benchmark-options-cli.ts), the settings schema (benchmark-settings.ts), `--help`, the
+ * README's flag table, `init` templates and config.yaml are all derived from this table.
+ *
+ * Adding an option is one entry here plus its use. Names follow MLPerf Endpoints where it has
+ * the option (inference_endpoint/config/schema.py); its dotted flags (`--client.max-connections`)
+ * are aliases. Keys only llm-loadgen has sit in the same tree.
+ */
+import { z } from 'zod';
+import { DatasetEntrySchema, parseDatasetString, datasetEntryForYaml, type DatasetSpec } from './dataset-spec.js';
+import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js';
+
+export type BenchmarkMode = 'offline' | 'online';
+
+/** How a flag's text becomes a value (before the schema checks it). */
+export type FlagKind = 'string' | 'int' | 'number' | 'boolean' | 'list' | 'choice' | 'repeat';
+
+export interface OptionSpec<S extends z.ZodType = z.ZodType> {
+  /** Dotted path in MLPerf Endpoints' YAML tree; null when the option is command-line only. */
+  yaml: string | null;
+  /** The flag with its value placeholder (`--max-connections <n>`); null when YAML only. */
+  flag: string | null;
+  /** Other names for the flag: MLPerf Endpoints' shorthands and dotted forms. */
+  aliases?: readonly string[];
+  kind: FlagKind;
+  /** Accepted values of a `choice` flag. */
+  choices?: readonly string[];
+  /** One line of help. */
+  help: string;
+  unit?: string;
+  /** The default in words, where the schema's default is computed at run time or absent. */
+  defaultText?: string;
+  /** The benchmark commands that take it (default: both). */
+  modes?: readonly BenchmarkMode[];
+  /** Never written to logs or reports. */
+  secret?: boolean;
+  /** Validates the value from the flag or the file, and fills in the default. */
+  schema: S;
+  /**
+   * The resolved value as YAML writes it (config.yaml, `validate`); default: as is. `undefined`
+   * leaves the key out.
+   */
+  toYaml?: (value: never) => unknown;
+  /** A value for `init` templates when the default alone would not run (the endpoint, the model). */
+  example?: unknown;
+}
+
+const positiveInt = z.number().int().positive();
+const seed = z.number().int().refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1');
+
+/** Node timers hold at most 2^31 − 1 ms (~24.8 days); longer ones would fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** A duration: `500ms`, `30s`, `5m`, `1h`, or a bare number in `bareUnit`. Milliseconds out. */
+function duration(bareUnit: BareUnit, allowZero: boolean) {
+  return z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const ms = typeof v === 'number' ? (bareUnit === 's' ? v * 1000 : v) : parseDurationMs(v, bareUnit);
+    if (ms === null || !(ms > 0 || (allowZero && ms === 0))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is not a duration${allowZero ? '' : ' above 0'}; use e.g. 30s, 2m, 500ms (a bare number is ${bareUnit === 'ms' ? 'milliseconds' : 'seconds'})`,
+      });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is too long: at most 24 days (${MAX_DURATION_MS} ms)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** `--api-type`: MLPerf Endpoints' names, and the older chat/completions as aliases. */
+const API_TYPES = {
+  openai: 'chat',
+  openai_completions: 'completions',
+  chat: 'chat',
+  completions: 'completions',
+} as const;
+
+/** Datasets: `--dataset` strings (repeatable) or datasets[] entries; one performance dataset. */
+const datasets = z
+  .union([z.string(), z.array(z.union([z.string(), DatasetEntrySchema]))])
+  .transform((v, ctx): DatasetSpec[] => {
+    const out: DatasetSpec[] = [];
+    for (const [i, item] of (typeof v === 'string' ? [v] : v).entries()) {
+      if (typeof item !== 'string') {
+        out.push(item);
+        continue;
+      }
+      try {
+        out.push(parseDatasetString(item));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: [i], message: (err as Error).message });
+        return z.NEVER;
+      }
+    }
+    return out;
+  })
+  .default([]);
+
+const option = <S extends z.ZodType>(spec: OptionSpec<S>): OptionSpec<S> => spec;
+
+export const BENCHMARK_OPTIONS = {
+  mode: option({
+    yaml: 'type',
+    flag: null,
+    kind: 'choice',
+    choices: ['offline', 'online'],
+    help: 'offline: every sample at once; online: a target rate or a fixed concurrency',
+    schema: z.enum(['offline', 'online']),
+  }),
+  name: option({
+    yaml: 'name',
+    flag: null,
+    kind: 'string',
+    help: 'benchmark name, kept in config.yaml',
+    defaultText: '<type>_benchmark',
+    schema: z.string().optional(),
+  }),
+  endpoints: option({
+    yaml: 'endpoint_config.endpoints',
+    flag: '--endpoints <urls>',
+    aliases: ['--endpoint-config.endpoints'],
+    kind: 'list',
+    help: 'base URLs, comma-separated or repeated; the API path (`/v1/chat/completions` or `/v1/completions`) is appended; requests go round-robin',
+    defaultText: 'required',
+    example: ['${ENDPOINT_URL:-http://127.0.0.1:8000}'],
+    schema: z.array(z.string().min(1)).min(1, 'give at least one base URL, e.g. http://127.0.0.1:8000'),
+  }),
+  apiType: option({
+    yaml: 'endpoint_config.api_type',
+    flag: '--api-type <type>',
+    aliases: ['--endpoint-config.api-type'],
+    kind: 'choice',
+    choices: ['openai', 'openai_completions', 'chat', 'completions'],
+    help: 'openai = /v1/chat/completions, openai_completions = /v1/completions (chat and completions are aliases)',
+    schema: z
+      .enum(['openai', 'openai_completions', 'chat', 'completions'])
+      .default('openai')
+      .transform((t) => API_TYPES[t]),
+    toYaml: (t: 'chat' | 'completions') => (t === 'chat' ? 'openai' : 'openai_completions'),
+  }),
+  apiKey: option({
+    yaml: 'endpoint_config.api_key',
+    flag: '--api-key <key>',
+    aliases: ['--endpoint-config.api-key'],
+    kind: 'string',
+    help: 'sent as `Authorization: Bearer`; OPENAI_API_KEY is read when absent; never written to any report, log or record',
+    secret: true,
+    schema: z.string().optional(),
+  }),
+  model: option({
+    yaml: 'model_params.name',
+    flag: '--model <name>',
+    aliases: ['--model-params.name'],
+    kind: 'string',
+    help: 'model name sent in every request',
+    defaultText: 'required',
+    example: '${MODEL_NAME}',
+    schema: z.string().min(1, 'name the model the server serves (see GET /v1/models)'),
+  }),
+  streaming: option({
+    yaml: 'model_params.streaming',
+    flag: '--streaming <mode>',
+    aliases: ['--model-params.streaming'],
+    kind: 'choice',
+    choices: ['on', 'off', 'auto'],
+    help: 'SSE streaming; auto = on for online, off for offline',
+    schema: z.enum(['on', 'off', 'auto']).default('auto'),
+    toYaml: (on: boolean | string) => (typeof on === 'string' ? on : on ? 'on' : 'off'),
+  }),
+  maxOutputTokens: option({
+    yaml: 'model_params.max_new_tokens',
+    flag: '--max-output-tokens <n>',
+    aliases: ['--model-params.max-new-tokens'],
+    kind: 'int',
+    help: '`max_tokens` sent with each request (a dataset column overrides it per row)',
+    unit: 'tokens',
+    schema: positiveInt.default(1024),
+  }),
+  seed: option({
+    yaml: 'model_params.seed',
+    flag: '--seed <n>',
+    aliases: ['--model-params.seed'],
+    kind: 'int',
+    help: "the model's sampling seed, sent as `seed` in every request",
+    defaultText: 'not sent',
+    schema: seed.optional(),
+  }),
+  temperature: option({
+    yaml: 'model_params.temperature',
+    flag: '--temperature <t>',
+    aliases: ['--model-params.temperature'],
+    kind: 'number',
+    help: 'sampling temperature, sent as `temperature`',
+    defaultText: 'not sent',
+    schema: z.number().min(0).optional(),
+  }),
+  topP: option({
+    yaml: 'model_params.top_p',
+    flag: '--top-p <p>',
+    aliases: ['--model-params.top-p'],
+    kind: 'number',
+    help: 'nucleus sampling, sent as `top_p`',
+    defaultText: 'not sent',
+    schema: z.number().gt(0).max(1).optional(),
+  }),
+  topK: option({
+    yaml: 'model_params.top_k',
+    flag: '--top-k <k>',
+    aliases: ['--model-params.top-k'],
+    kind: 'int',
+    help: 'top-k sampling, sent as `top_k`',
+    defaultText: 'not sent',
+    schema: z.number().int().optional(),
+  }),
+  dataset: option({
+    yaml: 'datasets',
+    flag: '--dataset <spec>',
+    kind: 'repeat',
+    help: '`[perf:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json]`, repeatable (one performance dataset per run; `acc:` is not supported yet); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
+    defaultText: '1,000 synthetic prompts',
+    schema: datasets,
+    toYaml: (specs: DatasetSpec[]) => specs.map(datasetEntryForYaml),
+  }),
+  numSamples: option({
+    yaml: 'settings.runtime.n_samples_to_issue',
+    flag: '--num-samples <n>',
+    aliases: ['--runtime.n-samples-to-issue'],
+    kind: 'int',
+    help: 'requests to send',
+    defaultText: 'offline: one per row; online: no limit',
+    schema: positiveInt.optional(),
+    toYaml: (n: number) => (Number.isFinite(n) ? n : null),
+  }),
+  duration: option({
+    yaml: 'settings.runtime.min_duration_ms',
+    flag: '--duration <duration>',
+    aliases: ['--runtime.min-duration-ms'],
+    kind: 'string',
+    help: 'online: how long to send; a bare number is milliseconds (`500ms`, `30s`, `5m`, `1h` also work); 0 = one pass over the dataset',
+    unit: 'ms',
+    defaultText: '30s unless --num-samples is given',
+    modes: ['online'],
+    schema: duration('ms', true).optional(),
+    toYaml: (ms: number) => (Number.isFinite(ms) ? ms : 0),
+  }),
+  schedulerRandomSeed: option({
+    yaml: 'settings.runtime.scheduler_random_seed',
+    flag: '--scheduler-random-seed <n>',
+    aliases: ['--runtime.scheduler-random-seed'],
+    kind: 'int',
+    help: 'seeds Poisson arrival times (each shard derives its own stream)',
+    schema: seed.default(42),
+  }),
+  dataloaderRandomSeed: option({
+    yaml: 'settings.runtime.dataloader_random_seed',
+    flag: '--dataloader-random-seed <n>',
+    aliases: ['--runtime.dataloader-random-seed'],
+    kind: 'int',
+    help: 'seeds the order samples are sent in (a shuffle of the rows) and the synthetic prompts',
+    schema: seed.default(42),
+  }),
+  loadPattern: option({
+    yaml: 'settings.load_pattern.type',
+    flag: '--load-pattern <pattern>',
+    aliases: ['--load-pattern.type'],
+    kind: 'choice',
+    choices: ['poisson', 'concurrency'],
+    help: 'online arrival pattern (offline is max_throughput)',
+    defaultText: 'poisson, or concurrency when --concurrency is given',
+    modes: ['online'],
+    schema: z.enum(['max_throughput', 'poisson', 'concurrency']).optional(),
+    toYaml: (p: string) => (p === 'offline' ? 'max_throughput' : p),
+  }),
+  targetQps: option({
+    yaml: 'settings.load_pattern.target_qps',
+    flag: '--target-qps <qps>',
+    aliases: ['--load-pattern.target-qps'],
+    kind: 'number',
+    help: 'Poisson rate (exponential gaps on an absolute schedule: no drift)',
+    unit: 'requests/s',
+    modes: ['online'],
+    schema: z.number().positive().optional(),
+  }),
+  concurrency: option({
+    yaml: 'settings.load_pattern.target_concurrency',
+    flag: '--concurrency <n>',
+    aliases: ['--target-concurrency', '--load-pattern.target-concurrency'],
+    kind: 'int',
+    help: 'requests kept in flight (each one that ends is replaced at once)',
+    modes: ['online'],
+    schema: positiveInt.optional(),
+  }),
+  workers: option({
+    yaml: 'settings.client.num_workers',
+    flag: '--workers <n>',
+    aliases: ['--num-workers', '--client.num-workers'],
+    kind: 'int',
+    help: 'shard processes, each with its own event loop, connections and records; -1 = one per core',
+    schema: z
+      .number()
+      .int()
+      .min(-1)
+      .refine((v) => v !== 0, 'must be -1 (one per core) or a positive number')
+      .default(-1),
+  }),
+  maxConnections: option({
+    yaml: 'settings.client.max_connections',
+    flag: '--max-connections <n>',
+    aliases: ['--client.max-connections'],
+    kind: 'int',
+    help: "total connections; -1 = the host's port budget",
+    schema: z
+      .number()
+      .int()
+      .min(-1)
+      .refine((v) => v !== 0, 'must be -1 (auto) or a positive number')
+      .default(-1),
+  }),
+  maxConcurrentConnects: option({
+    yaml: 'settings.client.max_concurrent_warmup_connects',
+    flag: '--max-concurrent-connects <n>',
+    aliases: ['--max-concurrent-warmup-connects', '--client.max-concurrent-warmup-connects'],
+    kind: 'int',
+    help: "connects in flight per pool, so bursts do not flood the server's accept queue",
+    schema: positiveInt.default(128),
+  }),
+  warmupConnections: option({
+    yaml: 'settings.client.warmup_connections',
+    flag: '--warmup-connections <n>',
+    aliases: ['--client.warmup-connections'],
+    kind: 'int',
+    help: 'connections opened before the clock starts; -1 = what the load needs, 0 = none',
+    schema: z.number().int().min(-1).default(-1),
+  }),
+  maxIdleTime: option({
+    yaml: 'settings.client.max_idle_time',
+    flag: '--max-idle-time <duration>',
+    aliases: ['--client.max-idle-time'],
+    kind: 'string',
+    help: 'idle connections are closed after this long; a bare number is seconds',
+    unit: 's',
+    schema: duration('s', false).default(4000),
+    toYaml: (ms: number) => ms / 1000,
+  }),
+  requestTimeout: option({
+    yaml: 'settings.client.request_timeout',
+    flag: '--request-timeout <duration>',
+    aliases: ['--client.request-timeout'],
+    kind: 'string',
+    help: 'a request with no complete response after this long fails with `timeout`; 0 = never; a bare number is seconds',
+    unit: 's',
+    schema: duration('s', true).default(600_000),
+    toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
+  }),
+  connectTimeout: option({
+    yaml: 'settings.client.connect_timeout',
+    flag: '--connect-timeout <duration>',
+    aliases: ['--client.connect-timeout'],
+    kind: 'string',
+    help: 'a connect that takes longer fails; a bare number is seconds',
+    unit: 's',
+    schema: duration('s', false).default(30_000),
+    toYaml: (ms: number) => formatDurationMs(ms),
+  }),
+  sourceIps: option({
+    yaml: 'settings.client.source_ips',
+    flag: '--source-ips <ips>',
+    aliases: ['--client.source-ips'],
+    kind: 'list',
+    help: 'local addresses new connections bind to, round-robin (docs/connection-budget.md); trimmed, blanks and duplicates dropped, each must be an address of this host',
+    defaultText: 'OS choice',
+    schema: z.array(z.string()).default([]),
+  }),
+  insecure: option({
+    yaml: 'settings.client.insecure',
+    flag: '--insecure',
+    aliases: ['--client.insecure'],
+    kind: 'boolean',
+    help: 'accept any TLS certificate for https:// endpoints',
+    schema: z.boolean().default(false),
+  }),
+  reportDir: option({
+    yaml: 'report_dir',
+    flag: '--report-dir <dir>',
+    kind: 'string',
+    help: 'where the report goes',
+    defaultText: '`reports/<UTC timestamp>/`',
+    schema: z.string().min(1).optional(),
+  }),
+  dryRun: option({
+    yaml: null,
+    flag: '--dry-run',
+    kind: 'boolean',
+    help: 'print the plan (shards, connections per shard, the port budget and how it was derived, the open-files limit) and exit; the endpoints are not contacted',
+    schema: z.boolean().default(false),
+  }),
+} as const;
+
+export type OptionKey = keyof typeof BENCHMARK_OPTIONS;
+export const OPTION_KEYS = Object.keys(BENCHMARK_OPTIONS) as OptionKey[];
+
+/** The table as plain specs (for code that walks every option). */
+export function optionSpec(key: OptionKey): OptionSpec {
+  return BENCHMARK_OPTIONS[key] as OptionSpec;
+}
+
+/** The schema's default for an option, or undefined when it has none. */
+export function optionDefault(key: OptionKey): unknown {
+  const parsed = optionSpec(key).schema.safeParse(undefined);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** `--max-connections <n>` → `--max-connections`. */
+export function flagName(flag: string): string {
+  return flag.split(' ')[0];
+}
+
+/** Whether the option applies to a benchmark of this mode. */
+export function appliesTo(key: OptionKey, mode: BenchmarkMode): boolean {
+  const modes = optionSpec(key).modes;
+  return modes === undefined || modes.includes(mode);
+}
