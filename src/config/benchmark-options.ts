@@ -45,6 +45,8 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   toYaml?: (value: never) => unknown;
   /** A value for `init` templates when the default alone would not run (the endpoint, the model). */
   example?: unknown;
+  /** Sent as this JSON field in every request body when set (the model's sampling parameters). */
+  requestField?: string;
 }
 
 const positiveInt = z.number().int().positive();
@@ -188,6 +190,7 @@ export const BENCHMARK_OPTIONS = {
     kind: 'int',
     help: "the model's sampling seed, sent as `seed` in every request",
     defaultText: 'not sent',
+    requestField: 'seed',
     schema: seed.optional(),
   }),
   temperature: option({
@@ -197,6 +200,7 @@ export const BENCHMARK_OPTIONS = {
     kind: 'number',
     help: 'sampling temperature, sent as `temperature`',
     defaultText: 'not sent',
+    requestField: 'temperature',
     schema: z.number().min(0).optional(),
   }),
   topP: option({
@@ -206,6 +210,7 @@ export const BENCHMARK_OPTIONS = {
     kind: 'number',
     help: 'nucleus sampling, sent as `top_p`',
     defaultText: 'not sent',
+    requestField: 'top_p',
     schema: z.number().gt(0).max(1).optional(),
   }),
   topK: option({
@@ -215,6 +220,7 @@ export const BENCHMARK_OPTIONS = {
     kind: 'int',
     help: 'top-k sampling, sent as `top_k`',
     defaultText: 'not sent',
+    requestField: 'top_k',
     schema: z.number().int().optional(),
   }),
   dataset: option({

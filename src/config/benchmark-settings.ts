@@ -168,13 +168,14 @@ export function performanceDataset(s: Pick<BenchmarkSettings, 'dataset'>): Datas
   return s.dataset.find((d) => d.type === 'performance');
 }
 
-/** The JSON fields every request body carries from the model parameters (seed, temperature, …). */
-export function samplingParams(s: BenchmarkSettings): Record<string, number> | undefined {
-  const body: Record<string, number> = {};
-  if (s.seed !== undefined) body.seed = s.seed;
-  if (s.temperature !== undefined) body.temperature = s.temperature;
-  if (s.topP !== undefined) body.top_p = s.topP;
-  if (s.topK !== undefined) body.top_k = s.topK;
+/** The JSON fields every request body carries from options with a `requestField` (seed, temperature, …). */
+export function samplingParams(s: BenchmarkSettings): Record<string, unknown> | undefined {
+  const body: Record<string, unknown> = {};
+  for (const key of OPTION_KEYS) {
+    const field = optionSpec(key).requestField;
+    const value = (s as unknown as Record<string, unknown>)[key];
+    if (field !== undefined && value !== undefined) body[field] = value;
+  }
   return Object.keys(body).length > 0 ? body : undefined;
 }
 

@@ -214,8 +214,10 @@ class ConfigReader {
   visit(value: unknown, child: KeyNode, here: string, into: Record<string, unknown> | null, key: string): void {
     switch (child.kind) {
       case 'unused': {
+        const { line } = this.positions.get(here)!; // the key's line, before the value's replaces it
         this.value(value, here); // interpolated (a missing ${VAR} is still an error), then set aside
-        this.unused.push(`${here} (line ${this.positions.get(here)!.line})`);
+        this.positions.set(here, { line, col: 0 });
+        this.unused.push(`${here} (line ${line})`);
         return;
       }
       case 'branch': {

@@ -49,7 +49,8 @@ export function settingsTree(s: BenchmarkSettings, options: TreeOptions): Record
   }
   const cwd = options.cwd ?? process.cwd();
   tree.datasets = s.dataset.map((d) => {
-    const entry: Record<string, unknown> = { name: d.name ?? path.parse(d.path).name, type: d.type };
+    const entry: Record<string, unknown> = d.name !== undefined ? { name: d.name } : {};
+    entry.type = d.type;
     entry.path = path.resolve(cwd, d.path);
     if (d.format !== undefined) entry.format = d.format;
     if (d.samples !== undefined) entry.samples = d.samples;

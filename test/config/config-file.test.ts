@@ -1,0 +1,192 @@
+/**
+ * YAML configs in MLPerf Endpoints' shape: keys checked against the option table, errors with
+ * file:line and key path, ${VAR} interpolation, MLPerf keys we accept without using listed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfigText } from '../../src/config/config-file.js';
+import { FLAG_SOURCES, resolveSettings, type BenchmarkSettingsInput } from '../../src/config/benchmark-settings.js';
+import { BadInputError } from '../../src/errors.js';
+
+const ONLINE = `name: t
+type: online
+model_params:
+  name: m
+settings:
+  runtime:
+    min_duration_ms: 1500
+  load_pattern:
+    type: poisson
+    target_qps: 10.0
+endpoint_config:
+  endpoints:
+  - http://127.0.0.1:8000
+`;
+
+function bad(fn: () => unknown, code: string, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof BadInputError, String(err));
+    assert.equal(err.code, code, err.message);
+    assert.equal(err.exitCode, 2);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+/** Parse, then validate as from-config does (file positions in errors). */
+function resolve(text: string, env: NodeJS.ProcessEnv = {}) {
+  const file = parseConfigText(text, 'run.yaml', env);
+  const sources = { where: (k: Parameters<typeof file.where>[0], p: readonly PropertyKey[]) => file.where(k, p) };
+  return { file, settings: resolveSettings(file.input as BenchmarkSettingsInput, 100, sources) };
+}
+
+test('an online config resolves: a bare min_duration_ms is milliseconds', () => {
+  const { settings, file } = resolve(ONLINE);
+  assert.equal(settings.mode, 'online');
+  assert.equal(settings.loadPattern, 'poisson');
+  assert.equal(settings.targetQps, 10);
+  assert.equal(settings.duration, 1500);
+  assert.deepEqual(settings.endpoints, ['http://127.0.0.1:8000']);
+  assert.deepEqual(file.unused, []);
+});
+
+test('unknown key: exit 2 with file:line, key path and a did-you-mean', () => {
+  bad(
+    () => resolve(ONLINE.replace('target_qps', 'target_qsp')),
+    'config_unknown_key',
+    /^run\.yaml:10: settings\.load_pattern\.target_qsp: unknown key\. Did you mean target_qps\?/,
+  );
+  bad(
+    () => resolve(ONLINE.replace('model_params', 'model_param')),
+    'config_unknown_key',
+    /run\.yaml:3: model_param: .*model_params/,
+  );
+});
+
+test('wrong type: exit 2 with file:line, key path, what was expected and what was given', () => {
+  bad(
+    () => resolve(ONLINE.replace('target_qps: 10.0', 'target_qps: fast')),
+    'invalid_config',
+    /^run\.yaml:10: settings\.load_pattern\.target_qps: .*expected number.*\(got "fast"\)/,
+  );
+  bad(
+    () => resolve(ONLINE.replace('type: poisson', 'type: poison')),
+    'invalid_config',
+    /^run\.yaml:9: settings\.load_pattern\.type: .*"poisson".*\(got "poison"\)/,
+  );
+  bad(
+    () => resolve(ONLINE.replace('  - http://127.0.0.1:8000', '  - 8000: x')),
+    'invalid_config',
+    /^run\.yaml:13: endpoint_config\.endpoints\[0\]: /,
+  );
+  bad(
+    () => resolve(ONLINE.replace('  runtime:', '  runtime: 5\n  x:')),
+    'config_invalid',
+    /run\.yaml:6: settings\.runtime: expected a mapping/,
+  );
+});
+
+test('a required key missing names where it goes in the file and the flag', () => {
+  bad(
+    () => resolve(ONLINE.replace('    target_qps: 10.0\n', '')),
+    'invalid_config',
+    // No line of its own: the line of the nearest key above it.
+    /^run\.yaml:8: settings\.load_pattern\.target_qps: required for load pattern poisson/,
+  );
+});
+
+test('YAML syntax error: exit 2 with file:line', () => {
+  bad(
+    () => resolve(ONLINE.replace('  load_pattern:', '  load_pattern: [')),
+    'config_yaml_syntax',
+    /^run\.yaml:(8|9): YAML syntax error/,
+  );
+  bad(() => resolve(ONLINE + 'name: again\n'), 'config_yaml_syntax', /^run\.yaml:14: YAML syntax error: .*unique/i);
+});
+
+test('${VAR} and ${VAR:-default} are interpolated; a missing one is exit 2 with path and line', () => {
+  const text = ONLINE.replace('name: m', 'name: ${MODEL}')
+    .replace('target_qps: 10.0', 'target_qps: ${QPS:-2.5}')
+    .replace('http://127.0.0.1:8000', () => 'http://${HOST}:8000/$${literal}');
+  const { settings } = resolve(text, { MODEL: 'llama', HOST: '10.0.0.1' });
+  assert.equal(settings.model, 'llama');
+  assert.equal(settings.targetQps, 2.5); // a number once interpolated, as pydantic coerces it
+  assert.deepEqual(settings.endpoints, ['http://10.0.0.1:8000/${literal}']);
+  bad(
+    () => resolve(text, { MODEL: 'llama' }),
+    'config_env_missing',
+    /^run\.yaml:13: endpoint_config\.endpoints\[0\]: environment variable HOST is not set and has no default/,
+  );
+});
+
+test("MLPerf Endpoints' keys we do not act on are accepted and listed with their lines, never silently", () => {
+  const text = ONLINE.replace(
+    '    min_duration_ms: 1500\n',
+    '    min_duration_ms: 1500\n    max_duration_ms: 0\n',
+  ).concat('timeout: 30\nsettings2: 1\n'.replace('settings2: 1\n', ''));
+  const { file } = resolve(text.replace('  load_pattern:', '  warmup:\n    enabled: true\n  load_pattern:'));
+  assert.deepEqual(file.unused, [
+    'settings.runtime.max_duration_ms (line 8)',
+    'settings.warmup (line 9)',
+    'timeout (line 17)',
+  ]);
+});
+
+test('offline: online-only keys in the file are listed as not used in offline runs (MLPerf templates set them)', () => {
+  const text = ONLINE.replace('type: online', 'type: offline').replace(/  load_pattern:\n.*\n.*\n/, '');
+  const { settings, file } = resolve(text);
+  assert.equal(settings.loadPattern, 'offline');
+  assert.equal(settings.numSamples, 100);
+  assert.deepEqual(file.unused, ['settings.runtime.min_duration_ms (line 7; not used in offline runs)']);
+});
+
+test('type eval/submission: exit 2 saying accuracy runs are not supported yet', () => {
+  bad(
+    () => resolve(ONLINE.replace('type: online', 'type: eval')),
+    'config_type_unsupported',
+    /run\.yaml:2: type: eval runs .*issue 11/,
+  );
+});
+
+test('datasets[]: path, samples, parser and format are read; accuracy and a second perf dataset are exit 2', () => {
+  const withDatasets = (entries: string) => ONLINE.replace('settings:', `datasets:\n${entries}settings:`);
+  const { settings } = resolve(
+    withDatasets(
+      '- name: perf\n  type: performance\n  path: d.jsonl\n  samples: 5\n  format: jsonl\n  parser:\n    prompt: text_input\n    system: sys\n',
+    ),
+  );
+  assert.deepEqual(settings.dataset, [
+    {
+      name: 'perf',
+      type: 'performance',
+      path: 'd.jsonl',
+      samples: 5,
+      format: 'jsonl',
+      parser: { prompt: 'text_input', system: 'sys' },
+    },
+  ]);
+  bad(
+    () => resolve(withDatasets('- name: a\n  type: accuracy\n  path: e.jsonl\n')),
+    'invalid_config',
+    /run\.yaml:6: datasets\[0\]: accuracy datasets .*issue 11/,
+  );
+  bad(
+    () => resolve(withDatasets('- path: a.jsonl\n- path: b.jsonl\n')),
+    'invalid_config',
+    /run\.yaml:7: datasets\[1\]: 2 performance datasets given/,
+  );
+  bad(
+    () => resolve(withDatasets('- path: a.jsonl\n  parser:\n    promt: x\n')),
+    'config_unknown_key',
+    /run\.yaml:8: datasets\[0\]\.parser\.promt: unknown key\. Did you mean prompt\?/,
+  );
+  const { file } = resolve(withDatasets('- path: a.jsonl\n  eval_method: exact_match\n'));
+  assert.deepEqual(file.unused, ['datasets[0].eval_method (line 7)']);
+});
+
+test('flag errors still name the flag', () => {
+  assert.throws(
+    () => resolveSettings({ mode: 'online', endpoints: ['x'], model: 'm', targetQps: -1 }, 1, FLAG_SOURCES),
+    /^BadInputError: --target-qps: /,
+  );
+});
