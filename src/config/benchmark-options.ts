@@ -223,6 +223,16 @@ export const BENCHMARK_OPTIONS = {
     requestField: 'top_k',
     schema: z.number().int().optional(),
   }),
+  frequencyPenalty: option({
+    yaml: 'model_params.frequency_penalty',
+    flag: '--frequency-penalty <x>',
+    aliases: ['--model-params.frequency-penalty'],
+    kind: 'number',
+    help: 'frequency penalty, sent as `frequency_penalty`',
+    defaultText: 'not sent',
+    requestField: 'frequency_penalty',
+    schema: z.number().min(-2).max(2).optional(),
+  }),
   dataset: option({
     yaml: 'datasets',
     flag: '--dataset <spec>',

@@ -25,7 +25,6 @@ export const MLPERF_KEYS_NOT_USED: readonly string[] = [
   'audit',
   'model_params.repetition_penalty',
   'model_params.presence_penalty',
-  'model_params.frequency_penalty',
   'model_params.chat_template_kwargs',
   'model_params.min_new_tokens',
   'model_params.skip_special_tokens',

@@ -107,8 +107,11 @@ test('defaults follow MLPerf Endpoints: 1024 output tokens, seeds 42, api type o
   assert.equal(s.dataloaderRandomSeed, 42);
   assert.equal(s.apiType, 'chat');
   assert.equal(samplingParams(s), undefined);
-  const t = resolveSettings({ ...base, mode: 'offline', seed: 7, temperature: 0, topP: 0.9, topK: 5 }, 10);
-  assert.deepEqual(samplingParams(t), { seed: 7, temperature: 0, top_p: 0.9, top_k: 5 });
+  const t = resolveSettings(
+    { ...base, mode: 'offline', seed: 7, temperature: 0, topP: 0.9, topK: 5, frequencyPenalty: 0.5 },
+    10,
+  );
+  assert.deepEqual(samplingParams(t), { seed: 7, temperature: 0, top_p: 0.9, top_k: 5, frequency_penalty: 0.5 });
   assert.equal(resolveSettings({ ...base, mode: 'offline', apiType: 'openai_completions' }, 1).apiType, 'completions');
   assert.equal(resolveSettings({ ...base, mode: 'offline', apiType: 'completions' }, 1).apiType, 'completions');
 });
