@@ -5,7 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText } from '../../src/config/config-file.js';
-import { FLAG_SOURCES, resolveSettings, type BenchmarkSettingsInput } from '../../src/config/benchmark-settings.js';
+import {
+  FLAG_SOURCES,
+  resolveSettings,
+  samplingParams,
+  type BenchmarkSettingsInput,
+} from '../../src/config/benchmark-settings.js';
 import { BadInputError } from '../../src/errors.js';
 
 const ONLINE = `name: t
@@ -189,4 +194,19 @@ test('flag errors still name the flag', () => {
     () => resolveSettings({ mode: 'online', endpoints: ['x'], model: 'm', targetQps: -1 }, 1, FLAG_SOURCES),
     /^BadInputError: --target-qps: /,
   );
+});
+
+test("model_params sampling keys are read and sent as MLPerf Endpoints' adapter sends them", () => {
+  const text = ONLINE.replace(
+    '  name: m\n',
+    '  name: m\n  temperature: 0.0\n  presence_penalty: 0.5\n  repetition_penalty: 1.1\n  chat_template_kwargs:\n    enable_thinking: false\n',
+  );
+  const { settings, file } = resolve(text);
+  assert.deepEqual(file.unused, []);
+  assert.deepEqual(samplingParams(settings), {
+    temperature: 0,
+    presence_penalty: 0.5,
+    repetition_penalty: 1.1,
+    chat_template_kwargs: { enable_thinking: false },
+  });
 });
