@@ -31,6 +31,8 @@ export function demoCommand(): Command {
             concurrency: flags.concurrency,
             duration: flags.duration,
             streaming: 'on',
+            // The mock's own length (--output-tokens 64 below): it makes exactly max_tokens tokens.
+            maxOutputTokens: 64,
             reportDir,
           },
           { out: process.stdout, err: process.stderr, handleSignals: true },

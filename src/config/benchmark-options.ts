@@ -112,7 +112,9 @@ export const BENCHMARK_OPTIONS = {
     kind: 'choice',
     choices: ['offline', 'online'],
     help: 'offline: every sample at once; online: a target rate or a fixed concurrency',
-    schema: z.enum(['offline', 'online']),
+    schema: z.enum(['offline', 'online'], {
+      error: (iss) => (iss.input === undefined ? 'required: offline or online' : undefined),
+    }),
   }),
   name: option({
     yaml: 'name',
@@ -130,7 +132,11 @@ export const BENCHMARK_OPTIONS = {
     help: 'base URLs, comma-separated or repeated; the API path (`/v1/chat/completions` or `/v1/completions`) is appended; requests go round-robin',
     defaultText: 'required',
     example: ['${ENDPOINT_URL:-http://127.0.0.1:8000}'],
-    schema: z.array(z.string().min(1)).min(1, 'give at least one base URL, e.g. http://127.0.0.1:8000'),
+    schema: z
+      .array(z.string().min(1), {
+        error: (iss) => (iss.input === undefined ? 'required: a base URL, e.g. http://127.0.0.1:8000' : undefined),
+      })
+      .min(1, 'give at least one base URL, e.g. http://127.0.0.1:8000'),
   }),
   apiType: option({
     yaml: 'endpoint_config.api_type',
@@ -162,7 +168,12 @@ export const BENCHMARK_OPTIONS = {
     help: 'model name sent in every request',
     defaultText: 'required',
     example: '${MODEL_NAME}',
-    schema: z.string().min(1, 'name the model the server serves (see GET /v1/models)'),
+    schema: z
+      .string({
+        error: (iss) =>
+          iss.input === undefined ? 'required: the model the server serves (see GET /v1/models)' : undefined,
+      })
+      .min(1, 'name the model the server serves (see GET /v1/models)'),
   }),
   streaming: option({
     yaml: 'model_params.streaming',
