@@ -11,7 +11,11 @@ export function demoCommand(): Command {
     .description(
       'start the built-in mock endpoint on a free loopback port and benchmark it briefly (what `npm start` runs)',
     )
-    .option('--duration <duration>', 'how long to send', '10s')
+    .option(
+      '--duration <duration>',
+      'how long to send (10s, 2m; a bare number is milliseconds, as for benchmark)',
+      '10s',
+    )
     .option('--concurrency <n>', 'requests kept in flight', parseIntFlag, 32)
     .option('--report-dir <dir>', 'where the report goes (default: reports/demo-<timestamp>)')
     .action(async (flags: { duration: string; concurrency: number; reportDir?: string }) => {
