@@ -211,9 +211,10 @@ class ConfigReader {
     switch (child.kind) {
       case 'unused': {
         const { line } = this.positions.get(here)!; // the key's line, before the value's replaces it
-        this.value(value, here); // interpolated (a missing ${VAR} is still an error), then set aside
+        const v = this.value(value, here); // interpolated (a missing ${VAR} is still an error), then set aside
         this.positions.set(here, { line, col: 0 });
-        this.unused.push(`${here} (line ${line})`);
+        // null is "not set" (MLPerf's full templates write every key): nothing is left undone.
+        if (v !== null) this.unused.push(`${here} (line ${line})`);
         return;
       }
       case 'branch': {
@@ -310,6 +311,13 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (mode === 'offline' || mode === 'online') {
     for (const key of [...reader.keys]) {
       if (appliesTo(key, mode)) continue;
+      // An offline file naming the offline pattern says what offline does; another pattern stays to be refused.
+      if (key === 'loadPattern' && mode === 'offline') {
+        if (reader.input.loadPattern !== 'max_throughput') continue;
+        delete reader.input.loadPattern;
+        reader.keys.delete(key);
+        continue;
+      }
       const yaml = optionSpec(key).yaml!;
       reader.unused.push(`${yaml} (line ${reader.positions.get(yaml)?.line ?? '?'}; not used in ${mode} runs)`);
       delete reader.input[key];

@@ -210,3 +210,19 @@ test("model_params sampling keys are read and sent as MLPerf Endpoints' adapter 
     chat_template_kwargs: { enable_thinking: false },
   });
 });
+
+test('offline: load_pattern max_throughput is what offline does (no notice); another pattern is exit 2', () => {
+  const offline = ONLINE.replace('type: online', 'type: offline').replace('    min_duration_ms: 1500\n', '');
+  const { file } = resolve(offline.replace('type: poisson\n    target_qps: 10.0', 'type: max_throughput'));
+  assert.deepEqual(file.unused, []);
+  bad(
+    () => resolve(offline.replace('    target_qps: 10.0\n', '')),
+    'invalid_config',
+    /^run\.yaml:8: settings\.load_pattern\.type: only for online mode/,
+  );
+});
+
+test('unused keys set to null (not set, as MLPerf full templates write them) are not listed', () => {
+  const { file } = resolve(ONLINE.concat('submission_ref: null\ntimeout: 5\n'));
+  assert.deepEqual(file.unused, ['timeout (line 15)']);
+});
