@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { cleanSourceIps } from './source-ips.js';
 
@@ -125,7 +125,10 @@ export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: numb
     const first = parsed.error.issues[0];
     const key = first.path.length > 0 ? String(first.path[0]) : '';
     const others = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw new BadInputError('invalid_flag', `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`);
+    throw new BadInputError(
+      ErrorCode.invalidFlag,
+      `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`,
+    );
   }
   const s = parsed.data;
   const loadPattern =

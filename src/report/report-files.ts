@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 
 export const REPORT_FILES = {
@@ -40,7 +40,7 @@ export async function ensureReportDir(dir: string): Promise<void> {
     const reason = code !== undefined ? why[code] : undefined;
     if (reason === undefined) throw err;
     throw new BadInputError(
-      'report_dir_unusable',
+      ErrorCode.reportDirUnusable,
       `--report-dir ${dir}: cannot create the report directory (${reason}). Pick another --report-dir.`,
       { cause: err },
     );

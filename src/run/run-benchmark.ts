@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
 import { resolveSettings, settingsForDisplay, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
 import { loadDataset } from '../dataset/load-dataset.js';
-import { ExitCode, RunFailedError } from '../errors.js';
+import { ErrorCode, ExitCode, RunFailedError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
 import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
@@ -183,7 +183,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     exitCode = ExitCode.runFailed;
   } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {
     const err = new RunFailedError(
-      'all_requests_failed',
+      ErrorCode.allRequestsFailed,
       `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`,
     );
     io.err.write(`error [${err.code}]: ${err.message}\n`);
