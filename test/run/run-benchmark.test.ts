@@ -267,3 +267,58 @@ test('a bad --header is exit 2 naming the flag, without its value', async () => 
     (err: unknown) => err instanceof LoadgenError && !err.message.includes('hunter2'),
   );
 });
+
+test(
+  'overload is called out on the console and in the summary: 50 req/s offered to a server that serves 20',
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    // A FIFO server: one request at a time, 50 ms each (20 req/s), the rest wait their turn.
+    let free = 0;
+    const server = await startServer(() => ({ status: 200, body: OK_BODY }));
+    const slow = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const now = Date.now();
+        free = Math.max(free, now) + 50;
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(OK_BODY);
+        }, free - now);
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const tmp = await makeTempDir();
+    try {
+      const io = captureIo();
+      const result = await runBenchmark(
+        {
+          mode: 'online',
+          endpoints: [`http://127.0.0.1:${(slow.address() as AddressInfo).port}`],
+          model: 'm',
+          targetQps: 50,
+          duration: '2s',
+          streaming: 'off',
+          workers: 1,
+          reportDir: path.join(tmp.dir, 'r'),
+        },
+        io,
+      );
+      assert.equal(result.exitCode, 0, io.text());
+      const s = result.summary!;
+      assert.ok(s.drain_ns > 2e9, `drain ${s.drain_ns / 1e9} s`);
+      const warning = s.warnings.find((w) => w.startsWith('overloaded'));
+      assert.ok(warning, s.warnings.join('\n'));
+      assert.match(warning, /offered 50 req\/s/);
+      assert.match(io.text(), /WARNING: overloaded: offered 50 req\/s/);
+    } finally {
+      await new Promise<void>((resolve) => {
+        slow.close(() => resolve());
+        slow.closeAllConnections();
+      });
+      await server.close();
+      await tmp.cleanup();
+    }
+  },
+);
