@@ -15,7 +15,7 @@ import {
 } from '../config/benchmark-options.js';
 import type { BenchmarkSettingsInput } from '../config/benchmark-settings.js';
 import { formatDurationMs } from '../config/duration.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { collectList, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
 
 function collectRepeat(value: string, previous: string[] | undefined): string[] {
@@ -104,7 +104,7 @@ export function readBenchmarkFlags(cmd: Command): GivenFlags {
     if (given.length === 0) continue;
     if (given.length > 1 && spec.kind !== 'list' && spec.kind !== 'repeat') {
       throw new BadInputError(
-        'flag_given_twice',
+        ErrorCode.flagGivenTwice,
         `${given.map((g) => g.name).join(' and ')} are the same option: give one of them`,
       );
     }

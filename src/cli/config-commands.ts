@@ -9,7 +9,7 @@ import { resolveSettings } from '../config/benchmark-settings.js';
 import { TEMPLATE_KINDS, configTemplate, type TemplateKind } from '../config/config-template.js';
 import { readOpenFilesLimit } from '../config/port-budget.js';
 import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { nativeAddon } from '../native/addon.js';
 import { addBenchmarkFlags } from './benchmark-flags.js';
 import { loadConfigWithFlags, unusedKeysNotice } from './benchmark-command.js';
@@ -30,7 +30,7 @@ export function initCommand(): Command {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new BadInputError(
-          'init_output_unwritable',
+          ErrorCode.initOutputUnwritable,
           `--output ${flags.output}: cannot write (${code === 'EEXIST' ? 'the file exists; remove it or pick another name' : (code ?? String(err))})`,
           { cause: err },
         );

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { DatasetEntrySchema, parseDatasetString, datasetEntryForYaml, type DatasetSpec } from './dataset-spec.js';
 import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js';
+import { isSecretHeader } from '../api/extra-headers.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -102,6 +103,14 @@ const datasets = z
     return out;
   })
   .default([]);
+
+/** A secret header's value as an environment variable (`X-Api-Key: ${X_API_KEY}`), so config.yaml still runs. */
+export function headerForYaml(raw: string): string {
+  const colon = raw.indexOf(':');
+  const name = colon < 0 ? raw.trim() : raw.slice(0, colon).trim();
+  if (!isSecretHeader(name)) return raw;
+  return `${name}: \${${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}}`;
+}
 
 const option = <S extends z.ZodType>(spec: OptionSpec<S>): OptionSpec<S> => spec;
 
@@ -351,6 +360,15 @@ export const BENCHMARK_OPTIONS = {
     modes: ['online'],
     schema: positiveInt.optional(),
   }),
+  headers: option({
+    yaml: 'endpoint_config.headers',
+    flag: '--header <header>',
+    kind: 'repeat',
+    help: "extra header sent with every request, 'Name: value', repeatable. Values of headers whose name contains authorization, cookie, key, token, secret, password, auth, session or credential are redacted like the API key (config.yaml writes them as ${VARIABLE}); an Authorization given here replaces the key's",
+    defaultText: '—',
+    schema: z.array(z.string()).default([]),
+    toYaml: (headers: string[]) => headers.map(headerForYaml),
+  }),
   workers: option({
     yaml: 'settings.client.num_workers',
     flag: '--workers <n>',
@@ -444,9 +462,16 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'report_dir',
     flag: '--report-dir <dir>',
     kind: 'string',
-    help: 'where the report goes',
-    defaultText: '`reports/<UTC timestamp>/`',
+    help: "where the report goes; must be new or empty (a run never mixes its files with another's)",
+    defaultText: '`reports/<UTC timestamp>-<4 hex>/`, created exclusively',
     schema: z.string().min(1).optional(),
+  }),
+  overwrite: option({
+    yaml: null,
+    flag: '--overwrite',
+    kind: 'boolean',
+    help: "reuse a non-empty --report-dir: llm-loadgen's files in it are removed first, others are left",
+    schema: z.boolean().default(false),
   }),
   dryRun: option({
     yaml: null,

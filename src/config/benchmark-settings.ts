@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { BENCHMARK_OPTIONS, OPTION_KEYS, flagName, optionSpec, type OptionKey } from './benchmark-options.js';
 import type { DatasetSpec } from './dataset-spec.js';
 import { cleanSourceIps } from './source-ips.js';
@@ -109,7 +109,7 @@ export function settingsError(error: z.ZodError, sources: SettingSources): BadIn
   });
   const more = lines.length > 1 ? `\n${lines.slice(1).join('\n')}` : '';
   // A flag's problem, or a config file's (its message starts with file:line).
-  const code = lines[0].startsWith('--') ? 'invalid_flag' : 'invalid_config';
+  const code = lines[0].startsWith('--') ? ErrorCode.invalidFlag : ErrorCode.invalidConfig;
   return new BadInputError(code, `${lines[0]}${more}`);
 }
 

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode, type BadInputCode } from '../errors.js';
 import { BENCHMARK_OPTIONS, OPTION_KEYS, appliesTo, optionSpec, type OptionKey } from './benchmark-options.js';
 import type { BenchmarkSettingsInput, SettingSources } from './benchmark-settings.js';
 import { didYouMean } from './did-you-mean.js';
@@ -128,7 +128,7 @@ class ConfigReader {
     return this.lines.linePos(offset);
   }
 
-  fail(code: string, path: string, node: Node | null | undefined, message: string): never {
+  fail(code: BadInputCode, path: string, node: Node | null | undefined, message: string): never {
     const { line } = this.position(node);
     throw new BadInputError(code, `${this.file}:${line}: ${path === '' ? '' : `${path}: `}${message}`);
   }
@@ -159,7 +159,7 @@ class ConfigReader {
   keyOf(keyNode: unknown, parent: string): string {
     const k = this.resolve(keyNode);
     if (!isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number')) {
-      this.fail('config_invalid', parent, k, 'keys must be plain names');
+      this.fail(ErrorCode.configInvalid, parent, k, 'keys must be plain names');
     }
     return String(k.value);
   }
@@ -175,7 +175,7 @@ class ConfigReader {
         if (value !== undefined) return value;
         if (fallback !== undefined) return fallback;
         this.fail(
-          'config_env_missing',
+          ErrorCode.configEnvMissing,
           path,
           node,
           `environment variable ${name} is not set and has no default. Set it, or write \${${name}:-default}`,
@@ -188,7 +188,7 @@ class ConfigReader {
   walk(node: unknown, tree: KeyNode & { kind: 'branch' }, path: string, into: Record<string, unknown> | null): void {
     const n = this.resolve(node);
     if (n === null || (isScalar(n) && n.value === null)) return;
-    if (!isMap(n)) this.fail('config_invalid', path, n, `expected a mapping of keys (${listKeys(tree)})`);
+    if (!isMap(n)) this.fail(ErrorCode.configInvalid, path, n, `expected a mapping of keys (${listKeys(tree)})`);
     for (const pair of n.items) {
       const key = this.keyOf(pair.key, path);
       const here = join(path, key);
@@ -197,7 +197,7 @@ class ConfigReader {
       if (child === undefined) {
         const guess = didYouMean(key, tree.children.keys());
         this.fail(
-          'config_unknown_key',
+          ErrorCode.configUnknownKey,
           here,
           this.resolve(pair.key),
           `unknown key.${guess === null ? '' : ` Did you mean ${guess}?`} Keys here: ${listKeys(tree)}`,
@@ -238,7 +238,7 @@ class ConfigReader {
       case 'datasets': {
         const n = this.resolve(value);
         if (n === null || (isScalar(n) && n.value === null)) return;
-        if (!isSeq(n)) this.fail('config_invalid', here, n, 'expected a list of datasets (- name: …, path: …)');
+        if (!isSeq(n)) this.fail(ErrorCode.configInvalid, here, n, 'expected a list of datasets (- name: …, path: …)');
         const entries: unknown[] = [];
         n.items.forEach((item, i) => {
           const entry: Record<string, unknown> = {};
@@ -287,18 +287,21 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (syntax !== undefined) {
     const line = syntax.linePos?.[0].line ?? lines.linePos(syntax.pos[0]).line;
     const reason = syntax.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
-    throw new BadInputError('config_yaml_syntax', `${file}:${line}: YAML syntax error: ${reason}`);
+    throw new BadInputError(ErrorCode.configYamlSyntax, `${file}:${line}: YAML syntax error: ${reason}`);
   }
   const reader = new ConfigReader(file, doc, lines, env);
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) {
-    throw new BadInputError('config_invalid', `${file}: the file is empty. Start from \`llm-loadgen init online\`.`);
+    throw new BadInputError(
+      ErrorCode.configInvalid,
+      `${file}: the file is empty. Start from \`llm-loadgen init online\`.`,
+    );
   }
   const typeNode = isMap(root) ? root.get('type', true) : undefined;
   const type: unknown = isScalar(typeNode) ? typeNode.value : undefined;
   if (type === 'eval' || type === 'submission') {
     reader.fail(
-      'config_type_unsupported',
+      ErrorCode.configTypeUnsupported,
       'type',
       typeNode as Node,
       `${type} runs are not supported yet (accuracy runs are issue 11); use offline or online`,
@@ -352,7 +355,7 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BadInputError(
-      'config_unreadable',
+      ErrorCode.configUnreadable,
       `${file}: cannot read the config file (${code ?? String(err)}). Check the path given to -c/--config.`,
       { cause: err },
     );

@@ -77,6 +77,9 @@ export function formatSettingsYaml(tree: Record<string, unknown>, hasApiKey: boo
     "# llm-loadgen resolved settings, in MLPerf Endpoints' config shape.",
     '# Reproduce this run: llm-loadgen benchmark from-config -c config.yaml',
     ...(hasApiKey ? ['# The API key is not written: set OPENAI_API_KEY before running it.'] : []),
+    ...(/: \$\{[A-Z0-9_]+\}/.test(stringify(tree))
+      ? ['# Secret header values are written as ${NAME}: set them before running it.']
+      : []),
   ];
   return header.join('\n') + '\n' + stringify(tree, { lineWidth: 0 });
 }

@@ -194,6 +194,7 @@ test('config.yaml round trip: the written tree reads back to the same settings; 
       sourceIps: ['127.0.0.2'],
       workers: 3,
       schedulerRandomSeed: 9,
+      headers: ['X-Route: blue', 'X-Api-Key: hdr-secret-value'],
     },
     { ...base, mode: 'online', targetQps: 2.5, duration: '90s', streaming: 'off' },
     { ...base, mode: 'offline', numSamples: 12, insecure: true, maxConnections: 40 },
@@ -204,8 +205,11 @@ test('config.yaml round trip: the written tree reads back to the same settings; 
       settingsTree(settings, { endpoints: settings.endpoints }),
       settings.apiKey !== undefined,
     );
-    assert.ok(!text.includes('sk-secret-value'), text);
-    const file = parseConfigText(text, 'config.yaml', { OPENAI_API_KEY: 'sk-secret-value' });
+    assert.ok(!text.includes('sk-secret-value') && !text.includes('hdr-secret-value'), text);
+    const file = parseConfigText(text, 'config.yaml', {
+      OPENAI_API_KEY: 'sk-secret-value',
+      X_API_KEY: 'hdr-secret-value',
+    });
     assert.deepEqual(file.unused, []);
     const again = resolveSettings(file.input as BenchmarkSettingsInput, 100);
     assert.deepEqual({ ...again, name: undefined }, { ...settings, name: undefined }, text);
