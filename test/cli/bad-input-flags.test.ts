@@ -10,38 +10,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { PROJECT_ROOT, closedPort, describeResult, makeTempDir, runCli, type CliResult } from './cli-process.js';
-
-/** Every argv list through the CLI's main() in one child process. */
-async function runInProcess(argvs: string[][]): Promise<CliResult[]> {
-  const tmp = await makeTempDir('llm-loadgen-flags-');
-  try {
-    const casesFile = path.join(tmp.dir, 'cases.json');
-    const resultsFile = path.join(tmp.dir, 'results.json');
-    await writeFile(casesFile, JSON.stringify(argvs));
-    const env = { ...process.env };
-    delete env.OPENAI_API_KEY;
-    delete env.NODE_TEST_CONTEXT;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'cli', 'in-process-cli.ts'), casesFile, resultsFile],
-      { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] },
-    );
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    assert.equal(code, 0, 'the in-process runner failed');
-    const results = JSON.parse(await readFile(resultsFile, 'utf8')) as {
-      code: number | null;
-      stdout: string;
-      stderr: string;
-    }[];
-    return results.map((r) => ({ ...r, signal: null }));
-  } finally {
-    await tmp.cleanup();
-  }
-}
+import { closedPort, describeResult, runCli, type CliResult } from './cli-process.js';
+import { runInProcess } from './in-process-runner.js';
 
 interface FlagHelp {
   flag: string;
