@@ -146,6 +146,13 @@ test(
   async () => {
     const cases = (await allCases()).filter((c) => !Object.values(KNOWN).some((k) => k(c)));
     assert.ok(cases.length >= 60, `only ${cases.length} cases`);
+    // The table reads --help right: documented values are valid, the rest is not.
+    const kind = (flag: string, label: string) => cases.find((c) => c.flag === flag && c.label === label)?.valid;
+    assert.equal(kind('--max-connections', 'negative'), true, '-1 = auto');
+    assert.equal(kind('--warmup-connections', 'zero'), true, '0 = none');
+    assert.equal(kind('--request-timeout', 'zero'), true, '0 = never');
+    assert.equal(kind('--concurrency', 'zero'), false);
+    assert.equal(kind('--target-qps', 'huge'), false);
     const failures = await runAll(cases);
     assert.deepEqual(failures, [], failures.join('\n\n'));
   },
