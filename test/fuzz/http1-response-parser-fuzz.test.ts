@@ -97,6 +97,10 @@ interface Response {
   status: number;
   body: string;
   framing: Framing;
+  /** Content-Type as the parser reports it: lower-case, without parameters, '' when absent. */
+  contentType: string;
+  /** HTTP/1.1 keeps the connection unless told to close; 1.0 closes unless told keep-alive; close-delimited closes. */
+  keepAlive: boolean;
 }
 
 const response: fc.Arbitrary<Response> = fc
@@ -193,6 +197,16 @@ const response: fc.Arbitrary<Response> = fc
       status: r.status,
       body: body.toString('latin1'),
       framing: r.framing,
+      contentType: r.contentType ? r.contentType[2].split(';')[0].trim().toLowerCase() : '',
+      keepAlive:
+        r.framing !== 'close' &&
+        (r.connection === undefined
+          ? r.minor === '1'
+          : /close/i.test(r.connection[2])
+            ? false
+            : /keep-alive/i.test(r.connection[2])
+              ? true
+              : r.minor === '1'),
     };
   });
 
@@ -208,7 +222,9 @@ test('HTTP parser: a valid response parses the same whatever the split, JS and n
       assert.equal(whole.completes, 1);
       assert.equal(whole.consumed, r.bytes.length);
       assert.equal(whole.head!.chunked, r.framing === 'chunked');
-      if (r.framing === 'close') assert.equal(whole.head!.keepAlive, false);
+      assert.equal(whole.head!.contentType, r.contentType);
+      assert.equal(whole.head!.keepAlive, r.keepAlive);
+      assert.equal(whole.head!.contentLength, r.framing === 'length' ? Buffer.byteLength(r.body, 'latin1') : -1);
       for (const native of HEAD_MODES) {
         assert.deepEqual(parse(r.bytes, [], native), whole, `native=${native}, unsplit`);
         assert.deepEqual(parse(r.bytes, cuts, native), whole, `native=${native}, split at ${cuts.join(',')}`);
