@@ -10,7 +10,7 @@ import { createParser } from 'eventsource-parser';
 import { SseDecoder, useNativeSseScan } from '../../src/api/sse-decoder.js';
 import { OpenAiResponseState, StreamEventKind } from '../../src/api/openai-response-decoder.js';
 import { fuzzParameters, mutate, mutations, pieces, rawSplits, splitPoints } from './fuzz-settings.js';
-import { spell, spelling, streamChunk } from './openai-chunks.js';
+import { envelope, spell, spelling, streamChunk, trickyText, usage } from './openai-chunks.js';
 
 const nativeAvailable = useNativeSseScan(true);
 
@@ -271,3 +271,71 @@ test('SSE: mutated streams (invalid UTF-8, stray bytes) give the same events as 
   );
   assert.ok(compared > 100, `only ${compared} mutated streams compared`);
 });
+
+/**
+ * A stream as servers send it: one envelope, one delta field per chunk with tricky text, then a
+ * finish chunk, maybe usage and [DONE] — what the native scanner's template path (a chunk matched
+ * byte for byte against the previous one but for its delta text) is built for.
+ */
+const deltaKey = fc.constantFrom('content', 'content', 'content', 'reasoning_content', 'reasoning');
+const templateParts = fc.record({
+  env: envelope,
+  how: fc.constantFrom('compact', 'python'),
+  deltas: fc.array(fc.tuple(deltaKey, trickyText), { minLength: 1, maxLength: 12 }),
+  finish: fc.constantFrom('stop', 'length'),
+  usage: fc.option(usage, { nil: undefined }),
+  done: fc.boolean(),
+});
+
+function templateText(
+  p: { env: object; how: string; deltas: [string, string][]; finish: string; usage?: object; done: boolean },
+  raw?: (text: string) => string,
+): Buffer {
+  const chunk = (delta: object, finish: string | null) =>
+    spell({ ...p.env, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] }, p.how);
+  let text = '';
+  for (const [key, value] of p.deltas) {
+    let json = chunk({ [key]: value }, null);
+    if (raw !== undefined) json = json.replace(JSON.stringify(value), `"${raw(value)}"`);
+    text += `data: ${json}\n\n`;
+  }
+  text += `data: ${chunk({}, p.finish)}\n\n`;
+  if (p.usage !== undefined) text += `data: ${spell({ ...p.env, choices: [], usage: p.usage }, p.how)}\n\n`;
+  if (p.done) text += 'data: [DONE]\n\n';
+  return Buffer.from(text);
+}
+
+test('SSE + OpenAI: streams of one envelope (the native template path) measure the same three ways', () => {
+  fc.assert(
+    fc.property(templateParts, rawSplits, (p, raw) => {
+      const bytes = templateText(p);
+      const cuts = splitPoints(bytes.length, raw);
+      const expected = measureByReference(bytes);
+      assert.deepEqual(measure(bytes, cuts, false), expected, 'JS path');
+      if (nativeAvailable) assert.deepEqual(measure(bytes, cuts, true), expected, 'native path');
+    }),
+    fuzzParameters(300),
+  );
+});
+
+test(
+  'SSE + OpenAI: unescaped text in a delta (invalid JSON) — the native path still agrees with the JS one',
+  { skip: !nativeAvailable && 'native addon not built' },
+  () => {
+    // Raw quotes, backslashes and line breaks where a server forgot to escape: JSON.parse rejects
+    // these, the byte scanners are loose on purpose, but the two scanners must be equally loose.
+    const rawText = fc.string({
+      unit: fc.constantFrom('"', '\\', ':', ',', '}', ']', '{', 'a', ' ', '\n', '\r', 'é'),
+      maxLength: 8,
+    });
+    fc.assert(
+      fc.property(templateParts, fc.array(rawText, { minLength: 1, maxLength: 12 }), rawSplits, (p, raws, raw) => {
+        let k = 0;
+        const bytes = templateText(p, () => raws[k++ % raws.length]);
+        const cuts = splitPoints(bytes.length, raw);
+        assert.deepEqual(measure(bytes, cuts, true), measure(bytes, cuts, false));
+      }),
+      fuzzParameters(500),
+    );
+  },
+);
