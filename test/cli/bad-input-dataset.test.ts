@@ -198,33 +198,36 @@ test(
           inputWords: FIVE_MB / 2,
         },
       ];
-      for (const c of cases) {
-        const file = path.join(tmp.dir, c.file);
-        await writeFile(file, c.content, 'utf8');
-        const dir = path.join(tmp.dir, `report-${c.file}`);
-        const r = await runCli(
-          [
-            'benchmark',
-            'offline',
-            '--endpoints',
-            mock.url,
-            '--model',
-            'm',
-            '--workers',
-            '1',
-            '--dataset',
-            file,
-            '--report-dir',
-            dir,
-          ],
-          { timeoutMs: 60_000 },
-        );
-        assert.equal(r.code, 0, `${c.name}: ${describeResult(r)}`);
-        const s = await readJson<ResultSummary>(path.join(dir, 'result_summary.json'));
-        assert.equal(s.n_samples_completed, c.samples, c.name);
-        // The mock counts the prompt's words: every row arrived whole.
-        assert.equal(s.input_sequence_lengths.total, c.inputWords, c.name);
-      }
+      // In parallel: each is a short run with its own shard process.
+      await Promise.all(
+        cases.map(async (c) => {
+          const file = path.join(tmp.dir, c.file);
+          await writeFile(file, c.content, 'utf8');
+          const dir = path.join(tmp.dir, `report-${c.file}`);
+          const r = await runCli(
+            [
+              'benchmark',
+              'offline',
+              '--endpoints',
+              mock.url,
+              '--model',
+              'm',
+              '--workers',
+              '1',
+              '--dataset',
+              file,
+              '--report-dir',
+              dir,
+            ],
+            { timeoutMs: 60_000 },
+          );
+          assert.equal(r.code, 0, `${c.name}: ${describeResult(r)}`);
+          const s = await readJson<ResultSummary>(path.join(dir, 'result_summary.json'));
+          assert.equal(s.n_samples_completed, c.samples, c.name);
+          // The mock counts the prompt's words: every row arrived whole.
+          assert.equal(s.input_sequence_lengths.total, c.inputWords, c.name);
+        }),
+      );
     } finally {
       await tmp.cleanup();
       await mock.close();
