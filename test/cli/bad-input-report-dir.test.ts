@@ -98,9 +98,6 @@ test(
   {
     skip,
     timeout: 120_000,
-    todo:
-      skip === false &&
-      'issue 14 item 4 (another helper): mkdir -p on a read-only file system fails with ENOENT, which ensureReportDir does not map: "internal error: ENOENT", exit 1',
   },
   () => readOnlyReportDir('sub'),
 );
@@ -110,9 +107,6 @@ test(
   {
     skip,
     timeout: 120_000,
-    todo:
-      skip === false &&
-      'issue 14 item 4 (another helper): mkdir of an existing dir succeeds, then config.yaml fails: "internal error: EROFS", exit 1',
   },
   () => readOnlyReportDir(null),
 );
@@ -122,7 +116,6 @@ test(
   {
     skip,
     timeout: 120_000,
-    todo: skip === false && 'issue 14 item 4 (another helper): today ENOSPC is "internal error", exit 1, no summary',
   },
   async () => {
     const mock = await startMockServer({ host: '127.0.0.1', port: 0, ttftMs: 0, itlMs: 0, outputTokens: 2 });

@@ -1,10 +1,10 @@
 /**
  * Secrets never leak: the CLI runs against a server that echoes every request's headers (and the
  * Basic credentials decoded) and body back in its errors — a 400 JSON error, a 500 text body and
- * an `error` event mid-stream, in turn — with --api-key, OPENAI_API_KEY and URL credentials. Then
- * every output (the whole report dir, stdout, stderr) is searched for each secret and for every
- * 8-character piece of it (issue 14 item 5: a secret cut by the 200-character excerpt leaks its
- * first part).
+ * an `error` event mid-stream, in turn — with --api-key, OPENAI_API_KEY, URL credentials and
+ * --header. Each secret must reach the server; then every output (the whole report dir, stdout,
+ * stderr) is searched for it and for every 8-character piece of it (issue 14 item 5: a secret cut
+ * by the 200-character excerpt leaked its first part before the fix in dd76fe1).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,8 @@ const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
 interface EchoServer {
   url: string;
   requests: number;
+  /** Every completion request's headers, as JSON. */
+  headers: string[];
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ interface EchoServer {
  */
 async function startEchoServer(pad: (n: number) => number): Promise<EchoServer> {
   let n = 0;
+  const headers: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -45,6 +48,7 @@ async function startEchoServer(pad: (n: number) => number): Promise<EchoServer> 
         return;
       }
       const i = n++;
+      headers.push(JSON.stringify(req.headers));
       const auth = req.headers.authorization ?? '';
       const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
       const echo =
@@ -71,6 +75,7 @@ async function startEchoServer(pad: (n: number) => number): Promise<EchoServer> 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    headers,
     get requests() {
       return n;
     },
@@ -118,12 +123,16 @@ interface Case {
   name: string;
   args: (url: string) => string[];
   env?: Record<string, string>;
+  /** Run probe too (it has no --header). */
+  probe?: boolean;
+  /** What the server must have received (the secret went out, and then nowhere else). */
+  sent: string;
 }
 
 const CASES: Case[] = [
-  { name: '--api-key', args: () => ['--api-key', API_KEY] },
-  { name: 'OPENAI_API_KEY', args: () => [], env: { OPENAI_API_KEY: ENV_KEY } },
-  { name: 'URL credentials', args: () => [], env: {} },
+  { name: '--api-key', args: () => ['--api-key', API_KEY], sent: `Bearer ${API_KEY}` },
+  { name: 'OPENAI_API_KEY', args: () => [], env: { OPENAI_API_KEY: ENV_KEY }, sent: `Bearer ${ENV_KEY}` },
+  { name: 'URL credentials', args: () => [], env: {}, sent: `Basic ${basic}` },
 ];
 
 /** Runs benchmark (and probe) for every case against an echo server; returns the leaks found. */
@@ -138,7 +147,7 @@ async function runAndSearch(pad: (n: number) => number, samples: number, cases: 
           const url =
             c.name === 'URL credentials' ? server.url.replace('http://', `http://${USER}:${PASSWORD}@`) : server.url;
           const dir = path.join(tmp.dir, `run${i}`);
-          const [bench, probe]: CliResult[] = await Promise.all([
+          const [bench, probe]: [CliResult, CliResult | null] = await Promise.all([
             runCli(
               [
                 'benchmark',
@@ -159,21 +168,29 @@ async function runAndSearch(pad: (n: number) => number, samples: number, cases: 
               ],
               { env: c.env, timeoutMs: 60_000 },
             ),
-            runCli(['probe', '--endpoints', url, '--model', 'm', '--requests', '3', ...c.args(url)], {
-              env: c.env,
-              timeoutMs: 60_000,
-            }),
+            c.probe === false
+              ? null
+              : runCli(['probe', '--endpoints', url, '--model', 'm', '--requests', '3', ...c.args(url)], {
+                  env: c.env,
+                  timeoutMs: 60_000,
+                }),
           ]);
           assert.equal(bench.code, 4, `${c.name}: every request fails: ${describeResult(bench)}`);
-          assert.equal(probe.code, 4, `${c.name}: probe: ${describeResult(probe)}`);
+          assert.ok(
+            server.headers.length > 0 && server.headers.every((h) => h.includes(c.sent)),
+            `${c.name}: every request carried ${c.sent}`,
+          );
+          if (probe !== null) assert.equal(probe.code, 4, `${c.name}: probe: ${describeResult(probe)}`);
           const outputs = await filesUnder(dir);
           assert.ok(outputs.has('records.jsonl') && outputs.has('result_summary.json'), `${c.name}: report written`);
           // The errors themselves are kept (the secret is what goes).
           assert.match(outputs.get('records.jsonl')!, /Authorization/, `${c.name}: error messages are kept`);
           outputs.set('benchmark stdout', bench.stdout);
           outputs.set('benchmark stderr', bench.stderr);
-          outputs.set('probe stdout', probe.stdout);
-          outputs.set('probe stderr', probe.stderr);
+          if (probe !== null) {
+            outputs.set('probe stdout', probe.stdout);
+            outputs.set('probe stderr', probe.stderr);
+          }
           for (const l of leaks(outputs, SECRETS)) found.push(`${c.name}: ${l}`);
         } finally {
           await server.close();
@@ -191,23 +208,20 @@ test('secrets echoed back by a server, far from any cut, appear in no output', {
   assert.deepEqual(found, [], found.join('\n'));
 });
 
-test(
-  'a secret straddling the 200-character error excerpt leaks no piece of it',
-  { timeout: 180_000, todo: 'issue 14 item 5: excerpt() cuts at 200 characters before redact() runs' },
-  async () => {
-    // The secret starts 150–249 characters into the error text (after the padding): in every mode some straddle the cut.
-    const found = await runAndSearch((n) => 110 + ((n * 7) % 100), 40, CASES);
-    assert.deepEqual(found, [], found.join('\n'));
-  },
-);
+test('a secret straddling the 200-character error excerpt leaks no piece of it', { timeout: 180_000 }, async () => {
+  // The secret starts 150–249 characters into the error text (after the padding): in every mode some straddle the cut.
+  const found = await runAndSearch((n) => 110 + ((n * 7) % 100), 40, CASES);
+  assert.deepEqual(found, [], found.join('\n'));
+});
 
-test(
-  "--header 'X-Api-Key: …' secrets appear in no output",
-  { timeout: 180_000, todo: 'the --header flag is being added by another helper (today: unknown option, exit 2)' },
-  async () => {
-    const found = await runAndSearch((n) => 110 + ((n * 7) % 100), 40, [
-      { name: '--header', args: () => ['--header', `X-Api-Key: ${HEADER_KEY}`] },
-    ]);
-    assert.deepEqual(found, [], found.join('\n'));
-  },
-);
+test("--header 'X-Api-Key: …' secrets appear in no output", { timeout: 180_000 }, async () => {
+  const found = await runAndSearch((n) => 110 + ((n * 7) % 100), 40, [
+    {
+      name: '--header',
+      args: () => ['--header', `X-Api-Key: ${HEADER_KEY}`],
+      probe: false,
+      sent: `"x-api-key":"${HEADER_KEY}"`,
+    },
+  ]);
+  assert.deepEqual(found, [], found.join('\n'));
+});
