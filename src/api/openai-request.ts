@@ -24,6 +24,8 @@ export function buildHeadPrefix(endpoint: Endpoint, streaming: boolean, apiKey: 
     'User-Agent: llm-loadgen',
     'Content-Type: application/json',
     `Accept: ${streaming ? 'text/event-stream' : 'application/json'}`,
+    // Compression would hold events back in the compressor (see api/content-encoding.ts).
+    'Accept-Encoding: identity',
   ];
   if (apiKey !== undefined && apiKey !== '') lines.push(`Authorization: Bearer ${apiKey}`);
   else if (endpoint.basicAuthorization !== undefined) lines.push(`Authorization: ${endpoint.basicAuthorization}`);

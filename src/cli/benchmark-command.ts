@@ -29,6 +29,8 @@ interface BenchmarkFlags {
   insecure?: boolean;
   sourceIps?: string[];
   dryRun?: boolean;
+  maxEventBytes?: number;
+  maxResponseBytes?: number;
 }
 
 function addCommonOptions(cmd: Command): Command {
@@ -83,7 +85,17 @@ function addCommonOptions(cmd: Command): Command {
     .option('--dry-run', 'print the plan (shards, connections, port budget) and exit without sending', false)
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
-    .option('--insecure', 'accept any TLS certificate (https endpoints)', false);
+    .option('--insecure', 'accept any TLS certificate (https endpoints)', false)
+    .option(
+      '--max-event-bytes <n>',
+      'fail a request whose SSE line or event passes this many bytes (event_too_large; default 4 MiB)',
+      parseIntFlag,
+    )
+    .option(
+      '--max-response-bytes <n>',
+      'fail a request whose non-streaming body passes this many bytes (response_too_large; default 32 MiB)',
+      parseIntFlag,
+    );
 }
 
 function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
@@ -114,6 +126,8 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     insecure: f.insecure,
     sourceIps: f.sourceIps ?? [],
     dryRun: f.dryRun,
+    maxEventBytes: f.maxEventBytes,
+    maxResponseBytes: f.maxResponseBytes,
   };
 }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BadInputError } from '../errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { cleanSourceIps } from './source-ips.js';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -69,6 +70,9 @@ export const BenchmarkSettingsSchema = z
       .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
       .default(42),
     insecure: z.boolean().default(false),
+    /** Caps per SSE event and per non-streaming body (defaults: api/response-limits.ts). */
+    maxEventBytes: positiveInt.default(DEFAULT_MAX_EVENT_BYTES),
+    maxResponseBytes: positiveInt.default(DEFAULT_MAX_RESPONSE_BYTES),
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -182,5 +186,7 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,
+    max_event_bytes: s.maxEventBytes,
+    max_response_bytes: s.maxResponseBytes,
   };
 }
