@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { BenchmarkSettingsInput } from '../config/benchmark-settings.js';
 import { runBenchmark } from '../run/run-benchmark.js';
-import { collectList, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
+import { collectList, collectRepeated, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
 
 interface BenchmarkFlags {
   endpoints?: string[];
@@ -27,6 +27,8 @@ interface BenchmarkFlags {
   reportDir?: string;
   seed?: number;
   insecure?: boolean;
+  header?: string[];
+  overwrite?: boolean;
   sourceIps?: string[];
   dryRun?: boolean;
   maxEventBytes?: number;
@@ -95,7 +97,13 @@ function addCommonOptions(cmd: Command): Command {
       '--max-response-bytes <n>',
       'fail a request whose non-streaming body passes this many bytes (response_too_large; default 32 MiB)',
       parseIntFlag,
-    );
+    )
+    .option(
+      '--header <header>',
+      'extra request header "Name: value", repeatable (secret-looking values are redacted)',
+      collectRepeated,
+    )
+    .option('--overwrite', 'replace the report in a non-empty --report-dir', false);
 }
 
 function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
@@ -124,6 +132,8 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     reportDir: f.reportDir,
     seed: f.seed,
     insecure: f.insecure,
+    headers: f.header ?? [],
+    overwrite: f.overwrite,
     sourceIps: f.sourceIps ?? [],
     dryRun: f.dryRun,
     maxEventBytes: f.maxEventBytes,

@@ -29,6 +29,8 @@ export interface ResponseHead {
   chunked: boolean;
   /** Lower-cased Content-Encoding ('' when absent or identity). */
   contentEncoding: string;
+  /** Retry-After of a 429/503 answer, as sent ('' when absent or another status). */
+  retryAfter: string;
 }
 
 export class HttpParseError extends Error {
@@ -75,6 +77,7 @@ export class Http1ResponseParser {
     contentLength: -1,
     chunked: false,
     contentEncoding: '',
+    retryAfter: '',
   };
   /** Response bytes received for the current message (0 = the server has said nothing yet). */
   bytesReceived = 0;
@@ -316,6 +319,7 @@ export class Http1ResponseParser {
       this.state = State.BodyUntilClose;
       h.keepAlive = false;
     }
+    h.retryAfter = status === 429 || status === 503 ? headerValue(head, headStart, end, RETRY_AFTER) : '';
     // After the framing is known, so the sink sees the final keepAlive (false when close-delimited).
     this.sink!.onResponseHead(status, h);
     return next;
@@ -559,4 +563,18 @@ function hexValue(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
+}
+
+const RETRY_AFTER = Buffer.from('\r\nretry-after:');
+
+/** The value of one header in b[start, end), by its lower-case `\r\nname:` (only for rare answers: it copies). */
+function headerValue(b: Buffer, start: number, end: number, name: Buffer): string {
+  const at = Buffer.from(b.subarray(start, end)).toString('latin1').toLowerCase().indexOf(name.toString('latin1'));
+  if (at < 0) return '';
+  const from = start + at + name.length;
+  const lineEnd = b.indexOf('\r\n', from);
+  return b
+    .toString('latin1', from, lineEnd < 0 || lineEnd > end ? end : lineEnd)
+    .trim()
+    .slice(0, 64);
 }

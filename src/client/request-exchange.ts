@@ -4,7 +4,8 @@
  * methods, not a chain of promises and closures: this runs once per request on the hot path.
  */
 import { SseDecoder, SseFailure, type SseEventSink } from '../api/sse-decoder.js';
-import { OpenAiResponseState, StreamEventKind, excerpt } from '../api/openai-response-decoder.js';
+import { OpenAiResponseState, StreamEventKind } from '../api/openai-response-decoder.js';
+import { excerpt } from '../record/redact-secrets.js';
 import type { BufferBudget } from '../api/buffer-budget.js';
 import { ByteAccumulator } from '../api/byte-accumulator.js';
 import { decodableEncoding, decodeBody, errorBodyText } from '../api/content-encoding.js';
@@ -66,6 +67,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   /** Arrival time of the socket read being decoded (taken at the read, before parsing): every event in one read shares it. */
   private arrival = 0;
   private pendingError: RequestErrorCode | '' = '';
+  /** Retry-After of a 429/503 answer, for its error message. */
+  private retryAfter = '';
   /** Absolute ns after which the request is abandoned (checked by the shard's sweep). */
   deadline = Infinity;
 
@@ -133,6 +136,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     this.encoding = head.contentEncoding;
     if (status < 200 || status >= 300) {
       this.mode = BodyMode.ErrorBody;
+      this.retryAfter = head.retryAfter;
     } else if (head.contentType === 'text/event-stream') {
       // The request says `Accept-Encoding: identity`; a compressed stream is refused, not decoded:
       // its events would arrive when the compressor flushes, so their times are not the server's.
@@ -204,7 +208,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
       this.complete(
         end,
         RequestErrorCode.httpStatus,
-        `HTTP ${r.status} from ${this.ctx.endpointName}: ${excerpt(body) || '(empty body)'}`,
+        `HTTP ${r.status} from ${this.ctx.endpointName}${this.retryAfter === '' ? '' : ` (Retry-After: ${this.retryAfter})`}: ${excerpt(body) || '(empty body)'}`,
       );
       return;
     }

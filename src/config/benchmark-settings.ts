@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { BadInputError } from '../errors.js';
+import { redactHeaderFlag } from '../api/extra-headers.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { cleanSourceIps } from './source-ips.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
@@ -73,6 +74,9 @@ export const BenchmarkSettingsSchema = z
     /** Caps per SSE event and per non-streaming body (defaults: api/response-limits.ts). */
     maxEventBytes: positiveInt.default(DEFAULT_MAX_EVENT_BYTES),
     maxResponseBytes: positiveInt.default(DEFAULT_MAX_RESPONSE_BYTES),
+    /** `--header 'Name: value'`, repeatable (parsed by api/extra-headers.ts). */
+    headers: z.array(z.string()).default([]),
+    overwrite: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -129,7 +133,10 @@ export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: numb
     const first = parsed.error.issues[0];
     const key = first.path.length > 0 ? String(first.path[0]) : '';
     const others = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw new BadInputError('invalid_flag', `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`);
+    throw new BadInputError(
+      ErrorCode.invalidFlag,
+      `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`,
+    );
   }
   const s = parsed.data;
   const loadPattern =
@@ -188,5 +195,7 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     insecure: s.insecure,
     max_event_bytes: s.maxEventBytes,
     max_response_bytes: s.maxResponseBytes,
+    headers: s.headers.map((h) => redactHeaderFlag(h)),
+    overwrite: s.overwrite,
   };
 }
