@@ -24,8 +24,8 @@
 
 /*
  * OUT_COUNTED: the tokens the run stands for — per event, the advance of its cumulative
- * usage.completion_tokens over the previous count when both are known (servers that count per
- * chunk), else 1 per token-bearing event. OUT_COUNT_BEFORE is an input: the stream's count before
+ * usage.completion_tokens over the previous count when both are known and it advances (servers
+ * that count per chunk), else 1 per token-bearing event. OUT_COUNT_BEFORE is an input: the stream's count before
  * this call (-1 = none yet). Mirrors OpenAiResponseState.applyStreamEventBytes.
  */
 enum { OUT_EVENTS, OUT_TOKENS, OUT_DONE, OUT_FINISH_START, OUT_FINISH_END, OUT_PROMPT, OUT_COMPLETION, OUT_CACHED, OUT_COUNTED, OUT_COUNT_BEFORE, OUT_LEN };
@@ -273,7 +273,8 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
       int32_t count = out[OUT_COMPLETION];
       if (count < 0) out[OUT_COMPLETION] = completion_before;
       if (r < 0) break;
-      if (count >= 0 && count_before >= 0) out[OUT_COUNTED] += count > count_before ? count - count_before : 0;
+      /* No advance (a count that is per chunk, not cumulative, or a finish chunk): the event rule. */
+      if (count >= 0 && count_before >= 0 && count > count_before) out[OUT_COUNTED] += count - count_before;
       else out[OUT_COUNTED] += r;
       if (count >= 0) count_before = count;
       if (from == v && choices_at > v) {

@@ -73,8 +73,9 @@ export class OpenAiResponseState {
   tokenEvents = 0;
   /**
    * Tokens the last stream event (or natively scanned batch) stands for: its cumulative
-   * usage.completion_tokens minus the previous one when the server counts per chunk (vLLM and
-   * SGLang with `stream_options.continuous_usage_stats`), else 1 per token-bearing event. So an
+   * usage.completion_tokens minus the previous one when the server counts per chunk and the count
+   * advances (vLLM and SGLang with `stream_options.continuous_usage_stats`), else 1 per
+   * token-bearing event. So an
    * empty-content chunk the server counts as a token (a byte-fallback piece of a character) is
    * one, and an uncounted one is none (see docs/metrics.md).
    */
@@ -104,7 +105,9 @@ export class OpenAiResponseState {
     const kind = this.applyStreamEventBytesCounted(event, buf, start, end);
     const count = this.completionTokens;
     if (count < 0) this.completionTokens = before;
-    this.eventTokens = count >= 0 && before >= 0 ? Math.max(0, count - before) : kind === StreamEventKind.Token ? 1 : 0;
+    // No advance (a per-chunk rather than cumulative count, a finish chunk): the event rule.
+    this.eventTokens =
+      count >= 0 && before >= 0 && count > before ? count - before : kind === StreamEventKind.Token ? 1 : 0;
     return kind;
   }
 

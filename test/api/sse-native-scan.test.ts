@@ -192,6 +192,12 @@ const streams: Record<string, string> = {
     chunk({}, 'stop', { usage: { prompt_tokens: 5, completion_tokens: 6 } }) +
     `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 6 } })}\n\n` +
     'data: [DONE]\n\n',
+  // A per-chunk count that is not cumulative (1 on every chunk): no advance, so one per token event.
+  nonCumulativeUsage:
+    chunk({ content: 'a' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }) +
+    chunk({ content: 'b' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }) +
+    chunk({ content: '' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }) +
+    chunk({ content: 'c' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }),
   templateToolCalls:
     chunk({ content: 'a' }) +
     chunk({ tool_calls: [{ index: 0, function: { arguments: '' } }] }) +
@@ -238,6 +244,7 @@ test('cached prompt tokens and per-chunk token counts, on both paths', () => {
     // 0 (role) + 1 + 1 (empty, counted) + 1 + 2 + 1 + 0 (finish) + 0 (usage)
     assert.equal(counted.counted, 6);
     assert.equal(counted.tokens, 4, 'token-bearing events stay as they were');
+    assert.equal(decode(Buffer.from(streams.nonCumulativeUsage), [], native).counted, 3);
     // Without per-chunk counts an empty-content delta is not a token, and the final usage chunk adds none.
     assert.equal(decode(Buffer.from(streams.typical), [], native).counted, 4);
   }
