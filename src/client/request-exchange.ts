@@ -190,6 +190,14 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
         break;
       case BodyMode.ErrorBody:
         this.keepBody(buf, start, end, ERROR_BODY_LIMIT);
+        // An error body that never ends: its excerpt is in hand, the rest is not read.
+        if (this.bodyBytes > this.ctx.maxResponseBytes) {
+          const conn = this.conn!;
+          this.conn = null;
+          conn.user = null;
+          conn.destroy();
+          this.completeErrorBody(conn.readNs);
+        }
         break;
       default:
         break;
@@ -204,12 +212,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     const st = this.state;
     if (this.mode === BodyMode.Sse) this.sse!.end();
     if (this.mode === BodyMode.ErrorBody) {
-      const body = errorBodyText(Buffer.concat(this.bodyParts), this.encoding);
-      this.complete(
-        end,
-        RequestErrorCode.httpStatus,
-        `HTTP ${r.status} from ${this.ctx.endpointName}${this.retryAfter === '' ? '' : ` (Retry-After: ${this.retryAfter})`}: ${excerpt(body) || '(empty body)'}`,
-      );
+      this.completeErrorBody(end);
       return;
     }
     if (this.mode === BodyMode.Json) {
@@ -344,6 +347,15 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
       this.ctx.pool.withdraw(this);
     }
     this.fail(code, message);
+  }
+
+  private completeErrorBody(end: number): void {
+    const body = errorBodyText(Buffer.concat(this.bodyParts), this.encoding);
+    this.complete(
+      end,
+      RequestErrorCode.httpStatus,
+      `HTTP ${this.record.status} from ${this.ctx.endpointName}${this.retryAfter === '' ? '' : ` (Retry-After: ${this.retryAfter})`}: ${excerpt(body) || '(empty body)'}`,
+    );
   }
 
   /** End the request now and drop the connection (the rest of the answer is not read). */

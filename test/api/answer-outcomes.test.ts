@@ -353,6 +353,26 @@ test('a 50 MB JSON body fails with response_too_large: at the head with Content-
   }
 });
 
+test('an error body that never ends is cut at --max-response-bytes: http_status with its excerpt, no wait', async () => {
+  const server = await rawServer((s) => {
+    s.write('HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n');
+    s.write(chunked('{"error":{"message":"boom"}}'));
+    const piece = chunked(Buffer.alloc(64 * 1024, 0x20));
+    const more = () => {
+      while (!s.destroyed) if (!s.write(piece)) return void s.once('drain', more);
+    };
+    more();
+  });
+  try {
+    const [r] = await run(plan(server.port, { maxResponseBytes: 1 << 20 }));
+    assert.equal(r.error, 'http_status');
+    assert.match(r.errorMessage, /^HTTP 500 from .*boom/);
+    assert.ok(server.written() < 32 << 20, `server wrote ${server.written() >> 20} MiB`);
+  } finally {
+    await server.close();
+  }
+});
+
 // ---------- item 16: cached prompt tokens; item 19: per-chunk counts ----------
 
 test('cached prompt tokens are recorded from usage.prompt_tokens_details (stream and JSON), -1 when absent', async () => {
