@@ -18,6 +18,8 @@ export interface ExchangeContext {
   endpointName: string;
   captureText: boolean;
   onFinished(exchange: RequestExchange): void;
+  /** The request is about to be written (record.sent is set): its --request-timeout starts. */
+  onSent?(exchange: RequestExchange): void;
 }
 
 const enum BodyMode {
@@ -54,7 +56,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   /** Arrival time of the socket read being decoded (taken at the read, before parsing): every event in one read shares it. */
   private arrival = 0;
   private pendingError: RequestErrorCode | '' = '';
-  /** Absolute ns after which the request is abandoned (checked by the shard's sweep). */
+  /** Absolute ns after which the request is abandoned (set and enforced by the shard: sent + --request-timeout). */
   deadline = Infinity;
 
   constructor(
@@ -95,6 +97,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     // Taken just before the write: on loopback the write syscall itself delivers the bytes, and a
     // server on the other core can start its clock before write() returns here.
     r.sent = monotonicNs();
+    this.ctx.onSent?.(this);
     conn.send(this, this.request);
   }
 
