@@ -59,6 +59,10 @@ export const BenchmarkSettingsSchema = z
     /** Milliseconds; 0 disables. */
     requestTimeout: z.union([z.literal(0), durationMs]).default(600_000),
     connectTimeout: durationMs.default(30_000),
+    /** Milliseconds; online --duration runs only. Default: see drainTimeoutMs (run/shard-split.ts). */
+    drainTimeout: durationMs.optional(),
+    /** Milliseconds; 0 = never stop the run for a down endpoint. */
+    endpointDownTimeout: z.union([z.literal(0), durationMs]).default(10_000),
     /** Local addresses new connections bind to, round-robin (cleaned by config/source-ips.ts). */
     sourceIps: z.array(z.string()).default([]),
     dryRun: z.boolean().default(false),
@@ -78,6 +82,7 @@ export const BenchmarkSettingsSchema = z
       if (s.targetQps !== undefined) issue('targetQps', 'only for online mode with --load-pattern poisson');
       if (s.concurrency !== undefined) issue('concurrency', 'only for online mode with --load-pattern concurrency');
       if (s.duration !== undefined) issue('duration', 'only for online mode; offline runs --num-samples requests');
+      if (s.drainTimeout !== undefined) issue('drainTimeout', 'only for online mode with --duration');
     } else {
       const pattern = s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson');
       if (pattern === 'poisson' && s.targetQps === undefined)
@@ -179,6 +184,8 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     max_idle_time: formatDurationMs(s.maxIdleTime),
     request_timeout: s.requestTimeout === 0 ? 0 : formatDurationMs(s.requestTimeout),
     connect_timeout: formatDurationMs(s.connectTimeout),
+    drain_timeout: s.drainTimeout === undefined ? null : formatDurationMs(s.drainTimeout),
+    endpoint_down_timeout: s.endpointDownTimeout === 0 ? 0 : formatDurationMs(s.endpointDownTimeout),
     source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,

@@ -108,6 +108,11 @@ export class BenchmarkRun {
           failure = h.fatalMessage ?? `shard ${h.index} exited unexpectedly`;
           for (const other of this.handles) other.abort();
         }
+        // A shard that stopped the run itself (an endpoint down too long) fails it: exit 4.
+        if (summary?.stopReason && failure === undefined) {
+          failure = summary.stopReason;
+          for (const other of this.handles) other.abort();
+        }
         return summary;
       }),
     );

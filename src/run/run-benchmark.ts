@@ -27,7 +27,7 @@ import { planConnections, readHostLimits } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
 import { preflight } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
-import { splitIntoShards } from './shard-split.js';
+import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 
 /** Synthetic prompts made when no --dataset is given. */
 export const SYNTHETIC_DATASET_SIZE = 1000;
@@ -87,6 +87,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     {
       total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
       durationMs: Number.isFinite(settings.duration) ? settings.duration : null,
+      drainTimeoutMs: drainTimeoutMs(settings),
     },
     io.err,
   );
@@ -114,6 +115,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   );
 
   if (plan.shardNote !== null) io.err.write(`note: ${plan.shardNote}\n`);
+  for (const w of plan.warnings) io.err.write(`warning: ${w}\n`);
 
   let onSigint: (() => void) | null = null;
   if (io.handleSignals) {
