@@ -52,8 +52,11 @@ export interface ShardRun {
 export async function runShard(
   p: ShardPlan,
   opts: {
+    /** Connections per endpoint opened before the clock starts. */
+    warmup?: number;
     limitMs?: number;
-    startNs?: number;
+    /** Start time (absolute monotonic ns), or a function of the moment warmup ended. */
+    startNs?: number | (() => number);
     during?: (r: ShardRunner) => void;
     onProgress?: (p: ShardProgress) => void;
   } = {},
@@ -73,7 +76,8 @@ export async function runShard(
   });
   const t0 = performance.now();
   try {
-    const running = runner.run(opts.startNs ?? monotonicNs());
+    if (opts.warmup !== undefined) await runner.warmup(opts.warmup);
+    const running = runner.run(typeof opts.startNs === 'function' ? opts.startNs() : (opts.startNs ?? monotonicNs()));
     opts.during?.(runner);
     const summary = await Promise.race([running, guard]);
     const elapsedMs = performance.now() - t0;
