@@ -215,7 +215,8 @@ export class ShardRunner implements IssueTarget {
 
   /** A pool has failed every connect for longer than --endpoint-down-timeout: stop the run. */
   private onEndpointDown(endpoint: string, sinceNs: number): void {
-    if (this.stopReason !== null || this.finished) return;
+    // Not during warmup (the run has not started; a warmup connect that fails is not retried for long).
+    if (this.stopReason !== null || this.finished || this.resolveDone === null) return;
     const sinceWall = new Date(Date.now() - (monotonicNs() - sinceNs) / 1e6);
     const limit = (this.plan.endpointDownTimeoutMs ?? Infinity) / 1000;
     this.stopReason =
