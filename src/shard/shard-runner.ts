@@ -77,6 +77,7 @@ export class ShardRunner implements IssueTarget {
   private drainTimer: NodeJS.Timeout | null = null;
   /** Why the shard stopped the run itself (an endpoint down too long); null when it did not. */
   private stopReason: string | null = null;
+  private startNs = 0;
   private resolveDone: ((s: ShardSummary) => void) | null = null;
   private finished = false;
   private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 };
@@ -154,6 +155,7 @@ export class ShardRunner implements IssueTarget {
     this.schedule.onExhausted = () => this.onSendingEnded();
     this.cpuAtStart = process.cpuUsage();
     for (const p of this.pools) p.startIdleEviction();
+    this.startNs = startNs;
     this.startAt(startNs);
     return done;
   }
@@ -201,14 +203,19 @@ export class ShardRunner implements IssueTarget {
       Number.isFinite(this.plan.durationNs) &&
       Number.isFinite(drainMs)
     ) {
-      this.drainTimer = setTimeout(() => {
-        this.drainTimer = null;
-        this.cancelInFlight(
-          RequestErrorCode.cancelledAtEnd,
-          `still in flight ${drainMs / 1000} s after the sending window ended (--drain-timeout)`,
-        );
-        this.maybeFinish();
-      }, drainMs);
+      // From the end of the window, not the last arrival: a Poisson schedule knows it is done at
+      // its last arrival, up to one gap (seconds at low rates) before the window ends.
+      this.drainTimer = setTimeout(
+        () => {
+          this.drainTimer = null;
+          this.cancelInFlight(
+            RequestErrorCode.cancelledAtEnd,
+            `still in flight ${drainMs / 1000} s after the sending window ended (--drain-timeout)`,
+          );
+          this.maybeFinish();
+        },
+        Math.max(0, (this.startNs + this.plan.durationNs - monotonicNs()) / 1e6) + drainMs,
+      );
     }
     this.maybeFinish();
   }
@@ -352,7 +359,7 @@ export class ShardRunner implements IssueTarget {
       if (ex.deadline > now) return ex.deadline;
       ex.abort(
         RequestErrorCode.timeout,
-        `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s`,
+        `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s of sending`,
       );
     }
     return Infinity;

@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { monotonicNs } from '../../src/record/clock.js';
 import { RequestErrorCode } from '../../src/record/request-record.js';
 import { neverAnswer, plan, rawServer, runShard, trickleForever } from './shard-kit.js';
 
@@ -76,3 +77,33 @@ function trickleEnd(s: import('node:net').Socket): void {
     'data: [DONE]\n\n';
   s.write(`${head}${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`);
 }
+
+test('the drain runs from the end of the window, not from the last Poisson arrival', async () => {
+  const server = await rawServer(neverAnswer);
+  try {
+    const startNs = monotonicNs();
+    // 3 req/s for 1 s: the last arrival is typically well before the window ends.
+    const { records } = await runShard(
+      plan(server.port, {
+        pattern: 'poisson',
+        qps: 3,
+        maxRequests: Infinity,
+        durationNs: 1e9,
+        drainTimeoutMs: 1000,
+        seed: 5,
+      }),
+      { startNs, limitMs: 10_000 },
+    );
+    assert.ok(records.length > 0);
+    for (const r of records) {
+      assert.equal(r.error, RequestErrorCode.cancelledAtEnd);
+      const atMs = (r.end - startNs) / 1e6;
+      assert.ok(
+        atMs >= 1995 && atMs < 2300,
+        `cancelled ${atMs.toFixed(0)} ms after the start (window 1 s + drain 1 s)`,
+      );
+    }
+  } finally {
+    await server.close();
+  }
+});
