@@ -27,6 +27,15 @@ const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return ms;
 });
 
+/** A duration, or 0 (= never). */
+const durationOrZeroMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (v === 0 || v === '0') return 0;
+  const parsed = durationMs.safeParse(v);
+  if (parsed.success) return parsed.data;
+  ctx.addIssue({ code: 'custom', message: `${parsed.error.issues[0].message}, or 0 for never` });
+  return z.NEVER;
+});
+
 export const BenchmarkSettingsSchema = z
   .object({
     mode: z.enum(['offline', 'online']),
@@ -62,7 +71,7 @@ export const BenchmarkSettingsSchema = z
     /** Milliseconds; online --duration runs only. Default: see drainTimeoutMs (run/shard-split.ts). */
     drainTimeout: durationMs.optional(),
     /** Milliseconds; 0 = never stop the run for a down endpoint. */
-    endpointDownTimeout: z.union([z.literal(0), durationMs]).default(10_000),
+    endpointDownTimeout: durationOrZeroMs.default(10_000),
     /** Local addresses new connections bind to, round-robin (cleaned by config/source-ips.ts). */
     sourceIps: z.array(z.string()).default([]),
     dryRun: z.boolean().default(false),
@@ -92,6 +101,8 @@ export const BenchmarkSettingsSchema = z
       if (pattern === 'concurrency' && s.concurrency === undefined)
         issue('concurrency', 'required for --load-pattern concurrency (requests in flight, e.g. --concurrency 8)');
       if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for --load-pattern poisson');
+      if (s.drainTimeout !== undefined && s.duration === undefined && s.numSamples !== undefined)
+        issue('drainTimeout', 'only with --duration (a --num-samples run waits for every request)');
     }
   });
 
