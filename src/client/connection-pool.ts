@@ -263,7 +263,9 @@ export class ConnectionPool implements ConnectionOwner {
       // Out of the set now: the error event (and onConnectFailed) comes on a later tick.
       this.pending.delete(conn);
       conn.socket.destroy(
-        Object.assign(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }),
+        Object.assign(new Error(`no connection within --connect-timeout ${this.options.connectTimeoutMs / 1000} s`), {
+          code: 'ETIMEDOUT',
+        }),
       );
     }
     return Infinity;
