@@ -301,13 +301,15 @@ test('--connect-timeout: a connect into a black hole fails 200–230 ms after it
     connectTimeoutMs: 200,
   });
   try {
-    for (let i = 0; i < 3; i++) {
+    // Round 0 is not timed: the first failure pays one-time costs (code paths run for the first
+    // time) that showed as 5–70 ms on a loaded machine, unrelated to when the timer fires.
+    for (let i = 0; i < 4; i++) {
       const t0 = performance.now();
       const w = waiter();
       pool.acquire(w);
       await assert.rejects(w.conn, /ETIMEDOUT/);
       const ms = performance.now() - t0;
-      assert.ok(ms >= 199 && ms <= 230, `connect ${i} failed after ${ms.toFixed(1)} ms`);
+      if (i > 0) assert.ok(ms >= 199 && ms <= 230, `connect ${i} failed after ${ms.toFixed(1)} ms`);
       // Past the backoff the failure started, so the next connect starts at once.
       await new Promise((r) => setTimeout(r, 100));
     }
