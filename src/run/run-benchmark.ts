@@ -245,7 +245,10 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     exitCode = writeError.exitCode;
   } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
   else if (outcome.state === 'failed') {
-    const err = new RunFailedError(ErrorCode.runFailed, redact(outcome.failure ?? 'the run failed', secrets));
+    const err = new RunFailedError(
+      outcome.endpointDown === true ? ErrorCode.endpointDown : ErrorCode.runFailed,
+      redact(outcome.failure ?? 'the run failed', secrets),
+    );
     io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {

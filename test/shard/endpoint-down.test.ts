@@ -47,6 +47,7 @@ test('an endpoint that stops listening mid-run: bounded failures, exit 4 after -
     assert.equal(result.code, 4, describeResult(result));
     assert.match(result.stderr, /127\.0\.0\.1:\d+.* has been down since \d{4}-\d\d-\d\dT/);
     assert.match(result.stderr, /--endpoint-down-timeout 2 s/);
+    assert.match(result.stderr, /error \[endpoint_down\]/);
     // Start-up (~1-2 s) + ~0.5 s of load + 2 s down + up to one backoff (1 s) to notice.
     assert.ok(elapsed < 9000, `the run took ${elapsed.toFixed(0)} ms`);
     const records = await readJsonl(path.join(dir.dir, 'records.jsonl'));
