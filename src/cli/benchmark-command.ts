@@ -24,6 +24,8 @@ interface BenchmarkFlags {
   maxIdleTime?: string;
   requestTimeout?: string;
   connectTimeout?: string;
+  drainTimeout?: string;
+  endpointDownTimeout?: string;
   reportDir?: string;
   seed?: number;
   insecure?: boolean;
@@ -80,6 +82,11 @@ function addCommonOptions(cmd: Command): Command {
     )
     .option('--connect-timeout <duration>', 'fail a connect after this long', '30s')
     .option(
+      '--endpoint-down-timeout <duration>',
+      'stop the run (exit 4) when every connect to an endpoint has failed for this long (0 = never)',
+      '10s',
+    )
+    .option(
       '--source-ips <ips>',
       'local IPs that new connections bind to, round-robin (comma-separated; on Linux all of 127.0.0.0/8 is local)',
       collectList,
@@ -108,6 +115,7 @@ function addCommonOptions(cmd: Command): Command {
 
 function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
   const requestTimeout = f.requestTimeout === '0' ? 0 : f.requestTimeout;
+  const endpointDownTimeout = f.endpointDownTimeout === '0' ? 0 : f.endpointDownTimeout;
   return {
     mode,
     endpoints: f.endpoints ?? [],
@@ -129,6 +137,8 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     maxIdleTime: f.maxIdleTime,
     requestTimeout,
     connectTimeout: f.connectTimeout,
+    drainTimeout: f.drainTimeout,
+    endpointDownTimeout,
     reportDir: f.reportDir,
     seed: f.seed,
     insecure: f.insecure,
@@ -174,6 +184,11 @@ export function benchmarkCommand(): Command {
       .option('--target-qps <qps>', 'requests per second (poisson)', parseNumberFlag)
       .option('--concurrency <n>', 'requests kept in flight (concurrency)', parseIntFlag)
       .option('--duration <duration>', 'how long to send, e.g. 30s, 5m (default 30s unless --num-samples is given)')
+      .option(
+        '--drain-timeout <duration>',
+        'after --duration, wait this long for requests in flight; the rest end as cancelled_at_end ' +
+          '(default: the larger of 30s and a tenth of --duration, at most --request-timeout)',
+      )
       .action((flags: BenchmarkFlags) => execute('online', flags)),
   );
   return bench;

@@ -28,6 +28,8 @@ export interface ExchangeContext {
   /** The shard's bound on partial-response bytes held by all its requests together. */
   budget: BufferBudget;
   onFinished(exchange: RequestExchange): void;
+  /** The request is about to be written (record.sent is set): its --request-timeout starts. */
+  onSent?(exchange: RequestExchange): void;
 }
 
 const enum BodyMode {
@@ -69,7 +71,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   private pendingError: RequestErrorCode | '' = '';
   /** Retry-After of a 429/503 answer, for its error message. */
   private retryAfter = '';
-  /** Absolute ns after which the request is abandoned (checked by the shard's sweep). */
+  /** Absolute ns after which the request is abandoned (set and enforced by the shard: sent + --request-timeout). */
   deadline = Infinity;
 
   constructor(
@@ -110,6 +112,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     // Taken just before the write: on loopback the write syscall itself delivers the bytes, and a
     // server on the other core can start its clock before write() returns here.
     r.sent = monotonicNs();
+    this.ctx.onSent?.(this);
     conn.send(this, this.request);
   }
 

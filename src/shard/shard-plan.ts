@@ -47,6 +47,13 @@ export interface ShardPlan {
   maxIdleMs: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * After a --duration run's sending window, wait at most this long for requests in flight; the
+   * rest end as cancelled_at_end (Infinity = wait for every one; the default).
+   */
+  drainTimeoutMs?: number;
+  /** Stop the run when an endpoint has failed every connect for this long (Infinity = never; the default). */
+  endpointDownTimeoutMs?: number;
   sourceIps: string[];
   insecureTls: boolean;
   /** Keep generated text in records (probe previews). */
@@ -74,4 +81,6 @@ export interface ShardSummary extends ShardProgress {
   connectsStarted: number;
   connectsFailed: number;
   peakOpenConnections: number;
+  /** Why the shard stopped the run itself (an endpoint down for too long); null otherwise. */
+  stopReason: string | null;
 }
