@@ -4,6 +4,8 @@ import path from 'node:path';
 import { runBenchmark } from '../run/run-benchmark.js';
 import { defaultReportDir } from '../report/report-files.js';
 import { spawn } from 'node:child_process';
+import { parseDurationMs } from '../config/duration.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { parseIntFlag } from './flag-parsers.js';
 
 export function demoCommand(): Command {
@@ -19,6 +21,10 @@ export function demoCommand(): Command {
     .option('--concurrency <n>', 'requests kept in flight', parseIntFlag, 32)
     .option('--report-dir <dir>', 'where the report goes (default: reports/demo-<timestamp>)')
     .action(async (flags: { duration: string; concurrency: number; reportDir?: string }) => {
+      // benchmark's --duration 0 means one pass over the dataset; a demo is bounded by time only.
+      if (parseDurationMs(flags.duration, 'ms') === 0) {
+        throw new BadInputError(ErrorCode.invalidFlag, '--duration: must be above 0, e.g. 10s');
+      }
       const server = await startMockServerProcess();
       process.stderr.write(
         `mock endpoint listening on ${server.url} (ttft 40 ms, itl 10 ms, 64 output tokens; its own process)\n`,

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DatasetEntrySchema, parseDatasetString, datasetEntryForYaml, type DatasetSpec } from './dataset-spec.js';
 import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js';
 import { isSecretHeader } from '../api/extra-headers.js';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -56,14 +57,18 @@ const seed = z.number().int().refine(Number.isSafeInteger, 'must be an integer b
 /** Node timers hold at most 2^31 − 1 ms (~24.8 days); longer ones would fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 
-/** A duration: `500ms`, `30s`, `5m`, `1h`, or a bare number in `bareUnit`. Milliseconds out. */
-function duration(bareUnit: BareUnit, allowZero: boolean) {
+/**
+ * A duration: `500ms`, `30s`, `5m`, `1h`, or a bare number in `bareUnit`. Milliseconds out. `zero`
+ * says what 0 means where it is allowed (null: it is not).
+ */
+function duration(bareUnit: BareUnit, zero: string | null) {
   return z.union([z.number(), z.string()]).transform((v, ctx) => {
     const ms = typeof v === 'number' ? (bareUnit === 's' ? v * 1000 : v) : parseDurationMs(v, bareUnit);
-    if (ms === null || !(ms > 0 || (allowZero && ms === 0))) {
+    if (ms === null || !(ms > 0 || (zero !== null && ms === 0))) {
+      const bare = bareUnit === 'ms' ? 'milliseconds' : 'seconds';
       ctx.addIssue({
         code: 'custom',
-        message: `"${v}" is not a duration${allowZero ? '' : ' above 0'}; use e.g. 30s, 2m, 500ms (a bare number is ${bareUnit === 'ms' ? 'milliseconds' : 'seconds'})`,
+        message: `"${v}" is not a duration${zero === null ? ' above 0' : ''}; use e.g. 30s, 2m, 500ms (a bare number is ${bare})${zero === null ? '' : `, or 0 for ${zero}`}`,
       });
       return z.NEVER;
     }
@@ -310,7 +315,7 @@ export const BENCHMARK_OPTIONS = {
     unit: 'ms',
     defaultText: '30s unless --num-samples is given',
     modes: ['online'],
-    schema: duration('ms', true).optional(),
+    schema: duration('ms', 'one pass over the dataset').optional(),
     toYaml: (ms: number) => (Number.isFinite(ms) ? ms : 0),
   }),
   schedulerRandomSeed: option({
@@ -418,7 +423,7 @@ export const BENCHMARK_OPTIONS = {
     kind: 'string',
     help: 'idle connections are closed after this long; a bare number is seconds',
     unit: 's',
-    schema: duration('s', false).default(4000),
+    schema: duration('s', null).default(4000),
     toYaml: (ms: number) => ms / 1000,
   }),
   requestTimeout: option({
@@ -428,7 +433,7 @@ export const BENCHMARK_OPTIONS = {
     kind: 'string',
     help: 'a request with no complete response after this long fails with `timeout`; 0 = never; a bare number is seconds',
     unit: 's',
-    schema: duration('s', true).default(600_000),
+    schema: duration('s', 'never').default(600_000),
     toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
   }),
   connectTimeout: option({
@@ -438,8 +443,50 @@ export const BENCHMARK_OPTIONS = {
     kind: 'string',
     help: 'a connect that takes longer fails; a bare number is seconds',
     unit: 's',
-    schema: duration('s', false).default(30_000),
+    schema: duration('s', null).default(30_000),
     toYaml: (ms: number) => formatDurationMs(ms),
+  }),
+  endpointDownTimeout: option({
+    yaml: 'settings.client.endpoint_down_timeout',
+    flag: '--endpoint-down-timeout <duration>',
+    aliases: ['--client.endpoint-down-timeout'],
+    kind: 'string',
+    help: 'stop the run, exit 4, when every connect to an endpoint has failed, with no connection to it open, for this long (0 = never); the message names the endpoint and since when; a bare number is seconds',
+    unit: 's',
+    schema: duration('s', 'never').default(10_000),
+    toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
+  }),
+  drainTimeout: option({
+    yaml: 'settings.client.drain_timeout',
+    flag: '--drain-timeout <duration>',
+    aliases: ['--client.drain-timeout'],
+    kind: 'string',
+    help: 'online --duration runs: after sending stops, wait at most this long for requests in flight; the rest end as `cancelled_at_end` (counted, never dropped); a bare number is seconds',
+    unit: 's',
+    defaultText: 'the larger of 30s and a tenth of --duration, at most --request-timeout',
+    modes: ['online'],
+    schema: duration('s', null).optional(),
+    toYaml: (ms: number) => formatDurationMs(ms),
+  }),
+  maxEventBytes: option({
+    yaml: 'settings.client.max_event_bytes',
+    flag: '--max-event-bytes <n>',
+    aliases: ['--client.max-event-bytes'],
+    kind: 'int',
+    help: 'one SSE line or event larger than this fails its request with `event_too_large` (a real event is < 4 KB)',
+    unit: 'bytes',
+    defaultText: '4 MiB',
+    schema: positiveInt.default(DEFAULT_MAX_EVENT_BYTES),
+  }),
+  maxResponseBytes: option({
+    yaml: 'settings.client.max_response_bytes',
+    flag: '--max-response-bytes <n>',
+    aliases: ['--client.max-response-bytes'],
+    kind: 'int',
+    help: 'a non-streaming body larger than this (compressed or decoded) fails with `response_too_large` (a non-2xx body past it is cut: `http_status` with its excerpt); each shard holds at most 8 × this of partial answers',
+    unit: 'bytes',
+    defaultText: '32 MiB',
+    schema: positiveInt.default(DEFAULT_MAX_RESPONSE_BYTES),
   }),
   sourceIps: option({
     yaml: 'settings.client.source_ips',

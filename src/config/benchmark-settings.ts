@@ -27,6 +27,7 @@ export const BenchmarkSettingsSchema = z.strictObject(tableShape()).superRefine(
     if (s.targetQps !== undefined) issue('targetQps', 'only for online mode with load pattern poisson');
     if (s.concurrency !== undefined) issue('concurrency', 'only for online mode with load pattern concurrency');
     if (s.duration !== undefined) issue('duration', 'only for online mode; offline runs --num-samples requests');
+    if (s.drainTimeout !== undefined) issue('drainTimeout', 'only for online mode with --duration');
   } else {
     if (s.loadPattern === 'max_throughput')
       issue('loadPattern', 'max_throughput is the offline pattern: use type offline, or poisson / concurrency');
@@ -37,6 +38,8 @@ export const BenchmarkSettingsSchema = z.strictObject(tableShape()).superRefine(
     if (pattern === 'concurrency' && s.concurrency === undefined)
       issue('concurrency', 'required for load pattern concurrency (requests in flight, e.g. --concurrency 8)');
     if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for load pattern poisson');
+    if (s.drainTimeout !== undefined && s.duration === undefined && s.numSamples !== undefined)
+      issue('drainTimeout', 'only with --duration (a --num-samples run waits for every request)');
   }
   const accuracy = s.dataset.findIndex((d) => d.type === 'accuracy');
   if (accuracy >= 0)

@@ -43,14 +43,37 @@ export interface ConnectionPlan {
   perShardPerEndpoint: number;
   /** Warmup connections per shard per endpoint. */
   warmupPerShardPerEndpoint: number;
+  /** What the user should know before the run (--dry-run prints them; so does every run). */
+  warnings: string[];
   limits: HostLimits;
 }
 
-/** Connections the load pattern will hold at once, when that is known up front. */
+/**
+ * Connections the load pattern will hold at once, when that is known up front: never more than
+ * there are requests (--concurrency 99999999999 --num-samples 5 holds 5, not 7,058 warm ones).
+ */
 function plannedConnections(s: BenchmarkSettings): number | null {
-  if (s.loadPattern === 'concurrency') return s.concurrency ?? 0;
+  if (s.loadPattern === 'concurrency') return Math.min(s.concurrency ?? 0, s.numSamples);
   if (s.loadPattern === 'offline') return s.numSamples;
   return null;
+}
+
+/** A --concurrency the connection limit cannot hold: the rest of the slots wait for a connection. */
+function concurrencyWarnings(
+  s: BenchmarkSettings,
+  planned: number | null,
+  maxConnections: number,
+  budget: Budget,
+): string[] {
+  if (s.loadPattern !== 'concurrency' || planned === null || planned <= maxConnections) return [];
+  const limit =
+    s.maxConnections === -1 ? `the port budget (${budget.explanation})` : `--max-connections ${s.maxConnections}`;
+  return [
+    `--concurrency ${s.concurrency}${Number.isFinite(s.numSamples) ? ` with --num-samples ${s.numSamples}` : ''} ` +
+      `wants ${planned} requests in flight, but the run can open at most ${maxConnections} connections: ${limit}. ` +
+      `${planned - maxConnections} requests will wait for a connection at a time (counted as client wait). ` +
+      'Lower --concurrency, or raise the budget: more --source-ips, more endpoints, or a wider net.ipv4.ip_local_port_range.',
+  ];
 }
 
 export function planConnections(
@@ -111,14 +134,15 @@ export function planConnections(
       perShardPerEndpoint,
       maxConnections,
     ),
+    warnings: concurrencyWarnings(s, planned, maxConnections, budget),
     limits,
   };
 }
 
 /**
  * `--warmup-connections`: an explicit total, or for -1 (auto) 25 % of the connection limit capped
- * by what the load will hold at once — the concurrency, the offline count, or one second of
- * Poisson arrivals.
+ * by what the load will hold at once — the concurrency (at most the request count), the offline
+ * count, or one second of Poisson arrivals (at most the request count).
  */
 export function warmupPerShardPerEndpoint(
   s: BenchmarkSettings,
@@ -131,7 +155,7 @@ export function warmupPerShardPerEndpoint(
   let total: number;
   if (s.warmupConnections > 0) total = s.warmupConnections;
   else {
-    const need = plannedConnections(s) ?? Math.ceil(s.targetQps ?? 0);
+    const need = plannedConnections(s) ?? Math.min(Math.ceil(s.targetQps ?? 0), s.numSamples);
     total = Math.min(need, Math.ceil(0.25 * maxConnections));
   }
   return Math.min(perShardPerEndpointMax, Math.ceil(total / (shards * endpoints)));

@@ -37,7 +37,7 @@ import { planConnections, readHostLimits, type ConnectionPlan } from './connecti
 import { formatPlan } from './plan-text.js';
 import { preflight, resolveEndpoint } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
-import { splitIntoShards } from './shard-split.js';
+import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 
 /** Synthetic prompts made when no --dataset is given. */
 export const SYNTHETIC_DATASET_SIZE = 1000;
@@ -147,6 +147,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
     {
       total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
       durationMs: Number.isFinite(settings.duration) ? settings.duration : null,
+      drainTimeoutMs: drainTimeoutMs(settings),
     },
     io.err,
   );
@@ -167,6 +168,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       `up to ${connections.maxConnections} connections)\n`,
   );
   if (connections.shardNote !== null) io.err.write(`note: ${connections.shardNote}\n`);
+  for (const w of connections.warnings) io.err.write(`warning: ${w}\n`);
 
   let onSigint: (() => void) | null = null;
   if (io.handleSignals) {
@@ -262,7 +264,10 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     exitCode = writeError.exitCode;
   } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
   else if (outcome.state === 'failed') {
-    const err = new RunFailedError(ErrorCode.runFailed, redact(outcome.failure ?? 'the run failed', secrets));
+    const err = new RunFailedError(
+      outcome.endpointDown === true ? ErrorCode.endpointDown : ErrorCode.runFailed,
+      redact(outcome.failure ?? 'the run failed', secrets),
+    );
     io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {

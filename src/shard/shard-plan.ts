@@ -47,10 +47,20 @@ export interface ShardPlan {
   maxIdleMs: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * After a --duration run's sending window, wait at most this long for requests in flight; the
+   * rest end as cancelled_at_end (Infinity = wait for every one; the default).
+   */
+  drainTimeoutMs?: number;
+  /** Stop the run when an endpoint has failed every connect for this long (Infinity = never; the default). */
+  endpointDownTimeoutMs?: number;
   sourceIps: string[];
   insecureTls: boolean;
   /** Keep generated text in records (probe previews). */
   captureText: boolean;
+  /** --max-event-bytes, --max-response-bytes (defaults in api/response-limits.ts when absent). */
+  maxEventBytes?: number;
+  maxResponseBytes?: number;
 }
 
 /** Progress a shard reports a few times a second. */
@@ -71,4 +81,6 @@ export interface ShardSummary extends ShardProgress {
   connectsStarted: number;
   connectsFailed: number;
   peakOpenConnections: number;
+  /** Why the shard stopped the run itself (an endpoint down for too long); null otherwise. */
+  stopReason: string | null;
 }
