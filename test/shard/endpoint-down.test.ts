@@ -37,6 +37,9 @@ test('an endpoint that stops listening mid-run: bounded failures, exit 4 after -
         '1',
         '--endpoint-down-timeout',
         '2s',
+        // The mock makes exactly max_tokens tokens, and max_tokens now defaults to 1024 (MLPerf's).
+        '--max-output-tokens',
+        '8',
         '--report-dir',
         dir.dir,
       ],
