@@ -8,6 +8,7 @@
  * - Running out of local ports (EADDRNOTAVAIL / EADDRINUSE) is back-pressure: the request waits
  *   for a connection to free and is still sent; the event is counted, never a silent failure.
  */
+import { monotonicNs } from '../record/clock.js';
 import { Connector, type ConnectTarget } from './connector.js';
 import { Http1Connection, type ConnectionOwner } from './http1-connection.js';
 
@@ -35,6 +36,16 @@ export interface PoolStats {
   connectsFailed: number;
   portExhaustionEvents: number;
   peakOpen: number;
+  /** Requests sent again because the socket refused their bytes (the server cannot have seen them). */
+  retries: number;
+  /** Kept-alive connections (the answer said keep-alive) that the server closed before they carried another request. */
+  serverCloses: number;
+  /** Kept-alive connections the server closed just after the next request was written, with no answer. */
+  staleCloses: number;
+  /** Answers that asked to close the connection (`Connection: close`, HTTP/1.0 without keep-alive). */
+  closeRequested: number;
+  /** 1 when the pool stopped reusing connections because the server closes after every response. */
+  reuseStopped: number;
 }
 
 const PORT_EXHAUSTION_CODES = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
@@ -42,6 +53,23 @@ const PORT_EXHAUSTION_CODES = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
 const CONNECT_SWEEP_MS = 250;
 /** After port exhaustion with nothing left to free, retry the connect after this long. */
 const EXHAUSTION_RETRY_MS = 50;
+/**
+ * A server close this soon after the connection's last response is a close *after the response*
+ * (llama.cpp's server closes within a millisecond of each streamed answer although its headers say
+ * keep-alive), not an idle timeout (uvicorn, node and nginx wait 5–75 s).
+ */
+const CLOSE_AFTER_RESPONSE_NS = 100e6;
+/**
+ * When the server has closed at least this many connections right after a response, and at least
+ * half of the answers that said keep-alive, the pool stops reusing: each request then gets a fresh
+ * connection, as the server forces anyway, instead of racing its close (a request written onto a
+ * connection whose FIN is still on the way is lost, and the server may have read it, so it cannot
+ * be sent again). Half, not "every": a server closing 0–3 ms after each answer lets some reuses
+ * through, and a rule reset by each of them kept reusing and lost 9 of 200 Poisson requests
+ * (test/client/request-exchange.test.ts). A server that closes only idle connections (seconds
+ * later) never trips it.
+ */
+const CLOSES_BEFORE_NO_REUSE = 3;
 
 export class ConnectionPool implements ConnectionOwner {
   private readonly idle: Http1Connection[] = [];
@@ -64,7 +92,21 @@ export class ConnectionPool implements ConnectionOwner {
   private warmupDone: (() => void) | null = null;
   /** Failed warmup connects that may still be retried (bounded: a black hole must not spin). */
   private warmupRetriesLeft = 0;
-  readonly stats: PoolStats = { connectsStarted: 0, connectsFailed: 0, portExhaustionEvents: 0, peakOpen: 0 };
+  /** Answers that said keep-alive, and server closes right after one (see CLOSES_BEFORE_NO_REUSE). */
+  private keptAlive = 0;
+  private closesAfterResponse = 0;
+  private reuse = true;
+  readonly stats: PoolStats = {
+    connectsStarted: 0,
+    connectsFailed: 0,
+    portExhaustionEvents: 0,
+    peakOpen: 0,
+    retries: 0,
+    serverCloses: 0,
+    staleCloses: 0,
+    closeRequested: 0,
+    reuseStopped: 0,
+  };
 
   constructor(private readonly options: PoolOptions) {
     this.startIdleEviction();
@@ -99,10 +141,13 @@ export class ConnectionPool implements ConnectionOwner {
 
   /** Hand the waiter a connection now, or as soon as one is free or connected. */
   acquire(waiter: PoolWaiter): void {
-    const conn = this.idle.pop();
-    if (conn !== undefined) {
-      waiter.onConnection(conn, true);
-      return;
+    let conn: Http1Connection | undefined;
+    while ((conn = this.idle.pop()) !== undefined) {
+      if (conn.stillOpen()) {
+        waiter.onConnection(conn, true);
+        return;
+      }
+      this.dropClosedIdle(conn);
     }
     this.waiters.push(waiter);
     this.fill();
@@ -119,8 +164,15 @@ export class ConnectionPool implements ConnectionOwner {
   /** The request on `conn` is finished. A reusable connection goes to the next waiter or idles. */
   release(conn: Http1Connection): void {
     conn.user = null;
-    if (!conn.reusable || this.closing) {
+    if (!conn.reusable || this.closing || (!this.reuse && conn.requests > 0)) {
+      if (conn.parser.done && !conn.parser.head.keepAlive) this.stats.closeRequested++;
       conn.destroy();
+      return;
+    }
+    if (conn.requests > 0) this.keptAlive++;
+    // Handed on in the same turn as its last read: look for a FIN that Node has not read yet.
+    if (this.waiting > 0 && conn.requests > 0 && !conn.stillOpen()) {
+      this.dropClosedIdle(conn);
       return;
     }
     const waiter = this.shiftWaiter();
@@ -161,7 +213,48 @@ export class ConnectionPool implements ConnectionOwner {
     while ((w = this.shiftWaiter()) !== undefined) w.onConnectFailure('ECANCELED', 'connection pool closed');
   }
 
+  /**
+   * The request on `conn` was written onto a kept-alive connection that the server then closed
+   * without answering: it may have read the request, so it is a failure, not a retry.
+   */
+  noteStaleClose(conn: Http1Connection): void {
+    this.stats.staleCloses++;
+    this.noteCloseAfterResponse(conn);
+  }
+
+  /** A connection that was about to be reused turned out closed by the server (FIN or reset pending). */
+  private dropClosedIdle(conn: Http1Connection): void {
+    if (conn.requests > 0) {
+      this.stats.serverCloses++;
+      this.noteCloseAfterResponse(conn);
+    }
+    conn.destroy();
+  }
+
+  private noteCloseAfterResponse(conn: Http1Connection): void {
+    // conn.readNs: the last read, i.e. the end of its last answer (nothing arrives while idle).
+    if (monotonicNs() - conn.readNs >= CLOSE_AFTER_RESPONSE_NS) return;
+    this.closesAfterResponse++;
+    if (
+      this.reuse &&
+      this.closesAfterResponse >= CLOSES_BEFORE_NO_REUSE &&
+      this.closesAfterResponse * 2 >= this.keptAlive
+    ) {
+      this.reuse = false;
+      this.stats.reuseStopped = 1;
+      for (const c of this.idle.splice(0)) {
+        if (c.requests > 0) c.destroy();
+        else this.idle.push(c); // warm, never used: still good for one request
+      }
+    }
+  }
+
   onConnectionClosed(conn: Http1Connection): void {
+    // The server closed a connection whose last answer said keep-alive, before it was reused.
+    if (!conn.closedByClient && conn.requests > 0 && conn.parser.done && conn.parser.head.keepAlive) {
+      this.stats.serverCloses++;
+      this.noteCloseAfterResponse(conn);
+    }
     this.open--;
     const i = this.idle.lastIndexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);

@@ -62,6 +62,7 @@ export class BenchmarkRun {
       inFlight: 0,
       portExhaustionEvents: 0,
       openConnections: 0,
+      retries: 0,
     }));
   }
 
@@ -137,6 +138,7 @@ export class BenchmarkRun {
       inFlight: 0,
       portExhaustionEvents: 0,
       openConnections: 0,
+      retries: 0,
     };
     for (const p of this.progress) {
       t.issued += p.issued;
@@ -145,6 +147,7 @@ export class BenchmarkRun {
       t.inFlight += p.inFlight;
       t.portExhaustionEvents += p.portExhaustionEvents;
       t.openConnections += p.openConnections;
+      t.retries += p.retries;
     }
     return t;
   }

@@ -58,6 +58,8 @@ export interface ShardProgress {
   inFlight: number;
   portExhaustionEvents: number;
   openConnections: number;
+  /** Requests sent again because the socket refused their bytes (the server cannot have seen them); each also in its record's `retries`. */
+  retries: number;
 }
 
 /** What a shard reports when it has finished. */
@@ -68,4 +70,17 @@ export interface ShardSummary extends ShardProgress {
   connectsStarted: number;
   connectsFailed: number;
   peakOpenConnections: number;
+  /**
+   * Connection reuse, for blaming the server's closes when they cost connects. serverCloses:
+   * kept-alive connections (the answer said keep-alive) the server closed before they carried
+   * another request. staleCloses: kept-alive connections the server closed just after the next
+   * request was written, with no answer (those requests failed as connection_reset).
+   * closeRequested: answers that asked to close (`Connection: close`, HTTP/1.0).
+   * reuseStoppedPools: pools (shard × endpoint) that stopped reusing connections because the
+   * server closed after every response (then every request pays a connect).
+   */
+  serverCloses: number;
+  staleCloses: number;
+  closeRequested: number;
+  reuseStoppedPools: number;
 }

@@ -150,9 +150,11 @@ export class ShardRunner implements IssueTarget {
   progress(): ShardProgress {
     let open = 0;
     let exhaustion = 0;
+    let retries = 0;
     for (const p of this.pools) {
       open += p.openConnections;
       exhaustion += p.stats.portExhaustionEvents;
+      retries += p.stats.retries;
     }
     return {
       issued: this.seq,
@@ -161,6 +163,7 @@ export class ShardRunner implements IssueTarget {
       inFlight: this.inFlight.size,
       portExhaustionEvents: exhaustion,
       openConnections: open,
+      retries,
     };
   }
 
@@ -271,10 +274,15 @@ export class ShardRunner implements IssueTarget {
     let connectsStarted = 0;
     let connectsFailed = 0;
     let peak = 0;
+    const reuse = { serverCloses: 0, staleCloses: 0, closeRequested: 0, reuseStoppedPools: 0 };
     for (const p of this.pools) {
       connectsStarted += p.stats.connectsStarted;
       connectsFailed += p.stats.connectsFailed;
       peak += p.stats.peakOpen;
+      reuse.serverCloses += p.stats.serverCloses;
+      reuse.staleCloses += p.stats.staleCloses;
+      reuse.closeRequested += p.stats.closeRequested;
+      reuse.reuseStoppedPools += p.stats.reuseStopped;
       p.close();
     }
     const cpu = process.cpuUsage(this.cpuAtStart);
@@ -285,6 +293,7 @@ export class ShardRunner implements IssueTarget {
       connectsStarted,
       connectsFailed,
       peakOpenConnections: peak,
+      ...reuse,
     });
   }
 }
