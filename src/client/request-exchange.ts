@@ -88,8 +88,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.connected = monotonicNs();
     // Reused = it carried an earlier request (a warmed-up connection's first request is not).
     r.reused = conn.requests > 0;
-    // A connection opened for the queue's head: this request paid its connect.
-    r.connectStart = fromIdle ? NaN : conn.connectStartNs;
+    // A connection opened for the queue: this request waited for its connect — from the connect's
+    // start, or from its own dispatch when the connect was already under way for a waiter that
+    // then got a released connection (so connected − connectStart never counts queueing twice).
+    r.connectStart = fromIdle ? NaN : Math.max(conn.connectStartNs, r.dispatched);
     r.sourceIp = conn.sourceIp;
     this.conn = conn;
     // Taken just before the write: on loopback the write syscall itself delivers the bytes, and a

@@ -144,7 +144,7 @@ test('a server that FINs idle connections 0–3 ms after each answer, under Pois
     assert.equal(summary.failed, unanswered, 'the failures are exactly the requests the server read and dropped');
     for (const r of records.filter((x) => x.error !== '')) assert.equal(r.error, 'connection_reset', r.errorMessage);
     assert.equal(summary.staleCloses, unanswered);
-    assert.ok(summary.serverCloses > 0);
+    assert.ok(summary.serverCloses + summary.staleCloses > 0, `server closes counted: ${JSON.stringify(summary)}`);
   } finally {
     for (const t of idleFin.values()) clearTimeout(t);
     await server.close();

@@ -169,6 +169,20 @@ export async function runShard(
       summary.retries,
       'retries in records and summary agree',
     );
+    for (const r of records) {
+      if (r.connectStart === r.connectStart) {
+        assert.equal(r.reused, false, `record ${r.id}: a request that paid a connect is not on a reused connection`);
+        assert.ok(
+          r.dispatched <= r.connectStart && r.connectStart <= r.connected && r.connected <= r.sent,
+          `record ${r.id}: dispatched <= connectStart <= connected <= sent`,
+        );
+      } else if (r.connected === r.connected) {
+        assert.ok(
+          r.dispatched <= r.connected && r.connected <= r.sent,
+          `record ${r.id}: dispatched <= connected <= sent`,
+        );
+      }
+    }
     return { records, summary };
   } finally {
     clearTimeout(timer);
