@@ -5,6 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { Endpoint } from '../api/endpoint.js';
+import { checkSourceIps } from '../config/source-ips.js';
 import { EndpointUnreachableError } from '../errors.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 
@@ -21,10 +22,13 @@ export async function resolveEndpoint(e: Endpoint): Promise<ResolvedEndpoint> {
   }
 }
 
-/** Open (and close) one TCP connection. Throws EndpointUnreachableError with a diagnosis. */
-export function checkTcp(e: ResolvedEndpoint, timeoutMs = 5000): Promise<void> {
+/**
+ * Open (and close) one TCP connection, from `sourceIp` when given (a run with --source-ips makes
+ * no connection from any other address). Throws EndpointUnreachableError with a diagnosis.
+ */
+export function checkTcp(e: ResolvedEndpoint, timeoutMs = 5000, sourceIp?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: e.address, port: e.port });
+    const socket = net.connect({ host: e.address, port: e.port, localAddress: sourceIp });
     const timer = setTimeout(
       () => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
       timeoutMs,
@@ -44,18 +48,32 @@ export function checkTcp(e: ResolvedEndpoint, timeoutMs = 5000): Promise<void> {
             ? `no answer within ${timeoutMs / 1000} s. Is the address right and reachable from this host?`
             : 'check the --endpoints URL and the network.';
       reject(
-        new EndpointUnreachableError('endpoint_unreachable', `${e.displayUrl}: cannot connect (${code}): ${hint}`),
+        new EndpointUnreachableError(
+          'endpoint_unreachable',
+          `${e.displayUrl}: cannot connect${sourceIp === undefined ? '' : ` from --source-ips ${sourceIp}`} (${code}): ${hint}`,
+        ),
       );
     });
   });
 }
 
-/** Resolve all endpoints and check each distinct destination once. */
-export async function preflight(endpoints: Endpoint[]): Promise<ResolvedEndpoint[]> {
+/**
+ * Resolve all endpoints, check the source IPs (local, right family), and check each distinct
+ * destination once — from every source IP of its family when there are source IPs, so one that
+ * cannot reach it is named before the run.
+ */
+export async function preflight(endpoints: Endpoint[], sourceIps: readonly string[] = []): Promise<ResolvedEndpoint[]> {
   const resolved = await Promise.all(endpoints.map(resolveEndpoint));
+  const family = (ip: string): 4 | 6 => (net.isIP(ip) === 6 ? 6 : 4);
+  if (sourceIps.length > 0) await checkSourceIps(sourceIps, new Set(resolved.map((e) => family(e.address))));
   const seen = new Map<string, ResolvedEndpoint>();
   for (const e of resolved) seen.set(destinationKey(e), e);
-  await Promise.all([...seen.values()].map((e) => checkTcp(e)));
+  await Promise.all(
+    [...seen.values()].flatMap((e) => {
+      const from = sourceIps.filter((ip) => family(ip) === family(e.address));
+      return from.length === 0 ? [checkTcp(e)] : from.map((ip) => checkTcp(e, 5000, ip));
+    }),
+  );
   return resolved;
 }
 

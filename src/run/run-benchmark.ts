@@ -3,7 +3,6 @@
  * the endpoints, plan connections and shards, run with a progress line, handle Ctrl-C, and
  * write result_summary.json, report.txt, records.jsonl and config.yaml.
  */
-import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
 import { resolveSettings, settingsForDisplay, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
@@ -22,7 +21,6 @@ import {
 import { formatReportText } from '../report/report-text.js';
 import { BenchmarkRun } from './benchmark-run.js';
 import { bindNoPortAvailable } from '../client/bound-socket.js';
-import { checkSourceIps } from '../config/source-ips.js';
 import { planConnections, readHostLimits } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
 import { preflight } from './preflight.js';
@@ -53,8 +51,7 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   resolveSettings(input, 1);
   const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
   const settings = resolveSettings(input, dataset.samples.length);
-  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
-  await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
+  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType), settings.sourceIps);
   const plan = planConnections(
     settings,
     endpoints,
