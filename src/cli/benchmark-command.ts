@@ -27,6 +27,7 @@ interface BenchmarkFlags {
   reportDir?: string;
   seed?: number;
   insecure?: boolean;
+  caFile?: string;
   sourceIps?: string[];
   dryRun?: boolean;
 }
@@ -83,7 +84,8 @@ function addCommonOptions(cmd: Command): Command {
     .option('--dry-run', 'print the plan (shards, connections, port budget) and exit without sending', false)
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
-    .option('--insecure', 'accept any TLS certificate (https endpoints)', false);
+    .option('--insecure', 'accept any TLS certificate (https endpoints)', false)
+    .option('--ca-file <path>', 'trust this CA (PEM) for https endpoints, besides the system roots');
 }
 
 function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
@@ -112,6 +114,7 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     reportDir: f.reportDir,
     seed: f.seed,
     insecure: f.insecure,
+    caFile: f.caFile,
     sourceIps: f.sourceIps ?? [],
     dryRun: f.dryRun,
   };

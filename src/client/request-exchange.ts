@@ -11,6 +11,7 @@ import { RequestErrorCode, type RequestRecord } from '../record/request-record.j
 import type { ConnectionPool, PoolWaiter } from './connection-pool.js';
 import type { ConnectionUser, Http1Connection } from './http1-connection.js';
 import type { HttpParseError, ResponseHead } from './http1-response-parser.js';
+import { tlsAdvice } from './tls-trust.js';
 
 export interface ExchangeContext {
   pool: ConnectionPool;
@@ -109,7 +110,11 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     } else if (code === 'ECANCELED') {
       this.fail(RequestErrorCode.cancelled, 'cancelled before a connection was available');
     } else {
-      this.fail(RequestErrorCode.connectFailed, `could not connect to ${this.ctx.endpointName}: ${code} ${message}`);
+      const advice = tlsAdvice(code);
+      this.fail(
+        RequestErrorCode.connectFailed,
+        `could not connect to ${this.ctx.endpointName}: ${code} ${message}${advice === '' ? '' : `: ${advice}`}`,
+      );
     }
   }
 

@@ -69,6 +69,8 @@ export const BenchmarkSettingsSchema = z
       .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
       .default(42),
     insecure: z.boolean().default(false),
+    /** PEM file of a CA to trust for https endpoints, besides the system roots. */
+    caFile: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -182,5 +184,6 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,
+    ca_file: s.caFile ?? null,
   };
 }

@@ -51,7 +51,11 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   resolveSettings(input, 1);
   const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
   const settings = resolveSettings(input, dataset.samples.length);
-  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType), settings.sourceIps);
+  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType), {
+    sourceIps: settings.sourceIps,
+    insecure: settings.insecure,
+    caFile: settings.caFile,
+  });
   const plan = planConnections(
     settings,
     endpoints,

@@ -60,6 +60,7 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       requestTimeoutMs: s.requestTimeout,
       sourceIps: s.sourceIps,
       insecureTls: s.insecure,
+      caFile: s.caFile,
       captureText: input.captureText ?? false,
     });
   }

@@ -46,6 +46,8 @@ export interface ShardPlan {
   requestTimeoutMs: number;
   sourceIps: string[];
   insecureTls: boolean;
+  /** --ca-file: a CA (PEM file, checked before the run) trusted besides the system roots. */
+  caFile?: string;
   /** Keep generated text in records (probe previews). */
   captureText: boolean;
 }

@@ -7,6 +7,7 @@ import { buildHeadPrefix, buildRequestTail } from '../api/openai-request.js';
 import { ConnectionPool } from '../client/connection-pool.js';
 import { Connector } from '../client/connector.js';
 import { RequestExchange, type ExchangeContext } from '../client/request-exchange.js';
+import { readCaFile } from '../client/tls-trust.js';
 import { SeededRandom } from '../dataset/seeded-random.js';
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchBuilder, type RecordBatch } from '../record/record-batch.js';
@@ -68,10 +69,11 @@ export class ShardRunner implements IssueTarget {
     private readonly output: ShardOutput,
   ) {
     const connector = new Connector(plan.sourceIps);
+    const ca = plan.caFile === undefined ? undefined : readCaFile(plan.caFile);
     this.pools = plan.endpoints.map(
       (e) =>
         new ConnectionPool({
-          target: { address: e.address, port: e.port, tls: e.tls, servername: e.host, insecure: plan.insecureTls },
+          target: { address: e.address, port: e.port, tls: e.tls, servername: e.host, insecure: plan.insecureTls, ca },
           connector,
           maxConnections: plan.maxConnections,
           maxConcurrentConnects: plan.maxConcurrentConnects,
