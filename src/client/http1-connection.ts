@@ -155,7 +155,12 @@ export class Http1Connection {
    * after the read that completed the response, so a connection handed on in the same turn (the
    * next request is issued from the last one's completion) looks alive to JS alone: against a
    * server that closes after every response, that wrote most requests onto closed connections.
-   * One recv(MSG_PEEK) per reuse (plain TCP with the addon; TLS and no addon rely on 'end').
+   * One recv(MSG_PEEK) per reuse (plain TCP with the addon; TLS and no addon rely on 'end'):
+   * 0.77–1.0 µs per call on this 2-core Xeon (1M calls, pinned), ~3 % of a ~30 µs request, and
+   * no latency. Chosen over handing a released connection on only after the next poll (what would
+   * let Node read the FIN itself): that costs every reuse a loop iteration of waiting, and a
+   * setImmediate alone is not enough — it runs before the next poll, so Node has not read the FIN.
+   * A FIN still in flight is caught by neither; the pool's close-after-response rule handles that.
    */
   stillOpen(): boolean {
     if (this.closed) return false;
