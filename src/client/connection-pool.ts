@@ -70,6 +70,8 @@ const CLOSE_AFTER_RESPONSE_NS = 100e6;
  * later) never trips it.
  */
 const CLOSES_BEFORE_NO_REUSE = 3;
+/** Once reuse has stopped, a used connection the server has not closed after this long is closed by us. */
+const RETIRE_MS = 1000;
 
 export class ConnectionPool implements ConnectionOwner {
   private readonly idle: Http1Connection[] = [];
@@ -96,6 +98,8 @@ export class ConnectionPool implements ConnectionOwner {
   private keptAlive = 0;
   private closesAfterResponse = 0;
   private reuse = true;
+  /** Used connections left for the server to close once reuse has stopped. */
+  private readonly retiring = new Set<Http1Connection>();
   readonly stats: PoolStats = {
     connectsStarted: 0,
     connectsFailed: 0,
@@ -164,9 +168,17 @@ export class ConnectionPool implements ConnectionOwner {
   /** The request on `conn` is finished. A reusable connection goes to the next waiter or idles. */
   release(conn: Http1Connection): void {
     conn.user = null;
-    if (!conn.reusable || this.closing || (!this.reuse && conn.requests > 0)) {
+    if (!conn.reusable || this.closing) {
       if (conn.parser.done && !conn.parser.head.keepAlive) this.stats.closeRequested++;
       conn.destroy();
+      return;
+    }
+    if (!this.reuse && conn.requests > 0) {
+      // Left for the server to close, as it does after every answer: whoever closes first keeps
+      // the port in TIME_WAIT for 60 s, and at a few hundred connections a second the client's
+      // ports would run out. One that is still open a second later is closed here (evictIdle).
+      conn.idleSinceMs = performance.now();
+      this.retiring.add(conn);
       return;
     }
     if (conn.requests > 0) this.keptAlive++;
@@ -208,6 +220,7 @@ export class ConnectionPool implements ConnectionOwner {
     this.connectSweep = null;
     for (const conn of [...this.pending]) conn.socket.destroy();
     for (const conn of this.idle.splice(0)) conn.destroy();
+    for (const conn of [...this.retiring]) conn.destroy();
     this.checkWarmupDone();
     let w: PoolWaiter | undefined;
     while ((w = this.shiftWaiter()) !== undefined) w.onConnectFailure('ECANCELED', 'connection pool closed');
@@ -222,12 +235,15 @@ export class ConnectionPool implements ConnectionOwner {
     this.noteCloseAfterResponse(conn);
   }
 
+  /** A kept-alive connection the server closed before it carried the next request (found at the write). */
+  noteServerClose(conn: Http1Connection): void {
+    this.stats.serverCloses++;
+    this.noteCloseAfterResponse(conn);
+  }
+
   /** A connection that was about to be reused turned out closed by the server (FIN or reset pending). */
   private dropClosedIdle(conn: Http1Connection): void {
-    if (conn.requests > 0) {
-      this.stats.serverCloses++;
-      this.noteCloseAfterResponse(conn);
-    }
+    if (conn.requests > 0) this.noteServerClose(conn);
     conn.destroy();
   }
 
@@ -243,8 +259,10 @@ export class ConnectionPool implements ConnectionOwner {
       this.reuse = false;
       this.stats.reuseStopped = 1;
       for (const c of this.idle.splice(0)) {
-        if (c.requests > 0) c.destroy();
-        else this.idle.push(c); // warm, never used: still good for one request
+        if (c.requests > 0) {
+          c.idleSinceMs = performance.now();
+          this.retiring.add(c);
+        } else this.idle.push(c); // warm, never used: still good for one request
       }
     }
   }
@@ -256,6 +274,7 @@ export class ConnectionPool implements ConnectionOwner {
       this.noteCloseAfterResponse(conn);
     }
     this.open--;
+    this.retiring.delete(conn);
     const i = this.idle.lastIndexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
     // A freed port may let a stalled connect through.
@@ -398,6 +417,10 @@ export class ConnectionPool implements ConnectionOwner {
   }
 
   private evictIdle(): void {
+    if (this.retiring.size > 0) {
+      const retireBefore = performance.now() - RETIRE_MS;
+      for (const conn of this.retiring) if (conn.idleSinceMs <= retireBefore) conn.destroy();
+    }
     const cutoff = performance.now() - this.options.maxIdleMs;
     // The stack is ordered by idle time: the stale ones are a prefix.
     let n = 0;

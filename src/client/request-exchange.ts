@@ -255,6 +255,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     if (responseBytes === 0 && err !== null && err.syscall === 'write' && r.retries < MAX_WRITE_RETRIES) {
       r.retries++;
       this.ctx.pool.stats.retries++;
+      if (conn !== null && conn.requests > 1) this.ctx.pool.noteServerClose(conn);
       r.connectStart = NaN;
       r.connected = NaN;
       r.sent = NaN;

@@ -3,6 +3,7 @@
  * server that resets each connection while it idles, and a client that sends its next request in
  * the same event-loop turn as that reset, before Node has read it. Prints one JSON line.
  */
+import type net from 'node:net';
 import { parseEndpoint } from '../../src/api/endpoint.js';
 import { buildHeadPrefix, buildRequestTail } from '../../src/api/openai-request.js';
 import { ConnectionPool } from '../../src/client/connection-pool.js';
@@ -27,11 +28,10 @@ export interface IdleResetResult {
 
 export async function runIdleReset(): Promise<IdleResetResult> {
   const timers = new Set<NodeJS.Timeout>();
+  let lastSocket: net.Socket | null = null;
   const server = await rawServer((r) => {
     r.socket.write(jsonAnswer());
-    // Created before the client's timer for its next request (same delay): fires first in the same turn.
-    const t = setTimeout(() => r.socket.resetAndDestroy(), IDLE_MS);
-    timers.add(t);
+    lastSocket = r.socket;
   });
   const endpoint = parseEndpoint(`http://127.0.0.1:${server.port}`, 'chat');
   const pool = new ConnectionPool({
@@ -58,7 +58,12 @@ export async function runIdleReset(): Promise<IdleResetResult> {
           onFinished: () => {
             records.push(record);
             if (id + 1 < N) {
-              const t = setTimeout(() => start(id + 1), IDLE_MS);
+              // The reset and the next request in one callback: the RST is in the client's kernel
+              // (loopback delivers it inside the server's close) but Node has not read it.
+              const t = setTimeout(() => {
+                lastSocket?.resetAndDestroy();
+                start(id + 1);
+              }, IDLE_MS);
               timers.add(t);
             } else done();
           },
