@@ -286,6 +286,7 @@ export class ConnectionPool implements ConnectionOwner {
   private fill(): void {
     if (this.closing || this.exhausted) return;
     const o = this.options;
+    if (this.retiring.size > 0) this.closeRetiringForWaiters();
     while (
       (this.waiting > this.connecting || this.warmupRemaining > 0) &&
       this.connecting < o.maxConcurrentConnects &&
@@ -414,6 +415,19 @@ export class ConnectionPool implements ConnectionOwner {
       this.waiterHead = 0;
     }
     return w;
+  }
+
+  /** Waiters that cannot connect because retiring connections hold the budget: close the oldest of those. */
+  private closeRetiringForWaiters(): void {
+    let room = this.waiting - this.connecting - (this.options.maxConnections - this.open - this.connecting);
+    for (const conn of this.retiring) {
+      if (room <= 0) break;
+      // Its close frees the slot (onConnectionClosed → fill) a turn later.
+      if (!conn.closedByClient) {
+        conn.destroy();
+        room--;
+      }
+    }
   }
 
   private evictIdle(): void {

@@ -176,3 +176,21 @@ test('a connection the server reset while idle: with the addon it is seen before
   assert.equal(noPeek.peek, false);
   assert.ok(noPeek.poolRetries > 0, `the refused writes were sent again and counted: ${JSON.stringify(noPeek)}`);
 });
+
+test('once reuse has stopped, a request waiting for the one connection slot does not wait for a server that keeps it open', async () => {
+  // Closes after the first four answers (the pool stops reusing), then keeps connections open.
+  const server = await rawServer((r) => {
+    if (r.index < 4) r.socket.end(jsonAnswer());
+    else r.socket.write(jsonAnswer());
+  });
+  try {
+    const started = performance.now();
+    const { records, summary } = await runShard(plan(server.port, { maxRequests: 8 }));
+    assert.deepEqual(failures(records), []);
+    assert.equal(summary.reuseStoppedPools, 1);
+    assert.equal(server.requests(), 8);
+    assert.ok(performance.now() - started < 900, `took ${Math.round(performance.now() - started)} ms`);
+  } finally {
+    await server.close();
+  }
+});
