@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { BenchmarkSettingsInput } from '../config/benchmark-settings.js';
 import { runBenchmark } from '../run/run-benchmark.js';
-import { collectList, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
+import { collectList, collectRepeated, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
 
 interface BenchmarkFlags {
   endpoints?: string[];
@@ -28,6 +28,8 @@ interface BenchmarkFlags {
   seed?: number;
   insecure?: boolean;
   caFile?: string;
+  header?: string[];
+  overwrite?: boolean;
   sourceIps?: string[];
   dryRun?: boolean;
 }
@@ -85,7 +87,13 @@ function addCommonOptions(cmd: Command): Command {
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
     .option('--insecure', 'accept any TLS certificate (https endpoints)', false)
-    .option('--ca-file <path>', 'trust this CA (PEM) for https endpoints, besides the system roots');
+    .option('--ca-file <path>', 'trust this CA (PEM) for https endpoints, besides the system roots')
+    .option(
+      '--header <header>',
+      'extra request header "Name: value", repeatable (secret-looking values are redacted)',
+      collectRepeated,
+    )
+    .option('--overwrite', 'replace the report in a non-empty --report-dir', false);
 }
 
 function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
@@ -115,6 +123,8 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     seed: f.seed,
     insecure: f.insecure,
     caFile: f.caFile,
+    headers: f.header ?? [],
+    overwrite: f.overwrite,
     sourceIps: f.sourceIps ?? [],
     dryRun: f.dryRun,
   };

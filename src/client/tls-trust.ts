@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -17,14 +17,14 @@ export function readCaFile(file: string): string {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new BadInputError(
-      'ca_file',
+      ErrorCode.caFileInvalid,
       `--ca-file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
     );
   }
   const certs = text.match(PEM_CERT) ?? [];
   if (certs.length === 0) {
     throw new BadInputError(
-      'ca_file',
+      ErrorCode.caFileInvalid,
       `--ca-file ${file}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`,
     );
   }
@@ -33,7 +33,7 @@ export function readCaFile(file: string): string {
       new X509Certificate(pem);
     } catch (err) {
       throw new BadInputError(
-        'ca_file',
+        ErrorCode.caFileInvalid,
         `--ca-file ${file}: certificate ${i + 1} is not valid (${(err as Error).message})`,
       );
     }

@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import type { Endpoint } from '../api/endpoint.js';
 import { readCaFile, secureContextFor, tlsAdvice } from '../client/tls-trust.js';
 import { checkSourceIps } from '../config/source-ips.js';
-import { EndpointUnreachableError } from '../errors.js';
+import { EndpointUnreachableError, ErrorCode } from '../errors.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 
 export async function resolveEndpoint(e: Endpoint): Promise<ResolvedEndpoint> {
@@ -18,7 +18,7 @@ export async function resolveEndpoint(e: Endpoint): Promise<ResolvedEndpoint> {
     return { ...e, address };
   } catch (err) {
     throw new EndpointUnreachableError(
-      'endpoint_dns',
+      ErrorCode.endpointDns,
       `${e.displayUrl}: cannot resolve host "${e.host}" (${(err as NodeJS.ErrnoException).code ?? String(err)}). Check the --endpoints URL.`,
     );
   }
@@ -72,7 +72,7 @@ export function checkTcp(
       if (advice !== '') {
         reject(
           new EndpointUnreachableError(
-            'endpoint_tls_untrusted',
+            ErrorCode.endpointTlsUntrusted,
             `${e.displayUrl}: TLS certificate refused (${code}: ${err.message}): ${advice}`,
           ),
         );
@@ -86,7 +86,7 @@ export function checkTcp(
             : 'check the --endpoints URL and the network.';
       reject(
         new EndpointUnreachableError(
-          'endpoint_unreachable',
+          ErrorCode.endpointUnreachable,
           `${e.displayUrl}: cannot connect${sourceIp === undefined ? '' : ` from --source-ips ${sourceIp}`} (${code}): ${hint}`,
         ),
       );
