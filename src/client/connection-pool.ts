@@ -98,6 +98,10 @@ export class ConnectionPool implements ConnectionOwner {
   private keptAlive = 0;
   private closesAfterResponse = 0;
   private reuse = true;
+  /** Used connections waiting for a poll before reuse (settle): released since the last tick, and before it. */
+  private settleNew: Http1Connection[] = [];
+  private settlePast: Http1Connection[] = [];
+  private settleTimer: NodeJS.Immediate | null = null;
   /** Used connections left for the server to close once reuse has stopped. */
   private readonly retiring = new Set<Http1Connection>();
   readonly stats: PoolStats = {
@@ -181,12 +185,23 @@ export class ConnectionPool implements ConnectionOwner {
       this.retiring.add(conn);
       return;
     }
-    if (conn.requests > 0) this.keptAlive++;
+    if (conn.requests > 0) {
+      this.keptAlive++;
+      if (!conn.canPeek) {
+        this.settle(conn);
+        return;
+      }
+    }
     // Handed on in the same turn as its last read: look for a FIN that Node has not read yet.
     if (this.waiting > 0 && conn.requests > 0 && !conn.stillOpen()) {
       this.dropClosedIdle(conn);
       return;
     }
+    this.handOn(conn);
+  }
+
+  /** To the next waiter, or idle. */
+  private handOn(conn: Http1Connection): void {
     const waiter = this.shiftWaiter();
     if (waiter !== undefined) {
       waiter.onConnection(conn, true);
@@ -195,6 +210,27 @@ export class ConnectionPool implements ConnectionOwner {
     conn.idleSinceMs = performance.now();
     this.idle.push(conn);
   }
+
+  /**
+   * A used connection that cannot be peeked (TLS, or no addon) is handed on only after the next
+   * poll phase, so that Node has read a FIN that came in after the answer's last byte: two
+   * setImmediate hops (the first runs before that poll). One event-loop turn of waiting per reuse,
+   * paid only where the peek is not available (see Http1Connection.stillOpen).
+   */
+  private settle(conn: Http1Connection): void {
+    this.settleNew.push(conn);
+    if (this.settleTimer === null) this.settleTimer = setImmediate(this.settleTick);
+  }
+
+  private readonly settleTick = (): void => {
+    this.settleTimer = null;
+    const ready = this.settlePast;
+    this.settlePast = this.settleNew;
+    this.settleNew = [];
+    for (const conn of ready) if (!conn.closed && !this.closing) this.handOn(conn);
+    if (this.settlePast.length > 0 && this.settleTimer === null) this.settleTimer = setImmediate(this.settleTick);
+    if (this.waiting > 0) this.fill();
+  };
 
   /**
    * Open up to `count` connections ahead of time (warmup), paced like any other connect; they
@@ -221,6 +257,9 @@ export class ConnectionPool implements ConnectionOwner {
     for (const conn of [...this.pending]) conn.socket.destroy();
     for (const conn of this.idle.splice(0)) conn.destroy();
     for (const conn of [...this.retiring]) conn.destroy();
+    if (this.settleTimer !== null) clearImmediate(this.settleTimer);
+    this.settleTimer = null;
+    for (const conn of this.settleNew.splice(0).concat(this.settlePast.splice(0))) conn.destroy();
     this.checkWarmupDone();
     let w: PoolWaiter | undefined;
     while ((w = this.shiftWaiter()) !== undefined) w.onConnectFailure('ECANCELED', 'connection pool closed');
@@ -275,6 +314,12 @@ export class ConnectionPool implements ConnectionOwner {
     }
     this.open--;
     this.retiring.delete(conn);
+    if (this.settleTimer !== null) {
+      let k = this.settleNew.indexOf(conn);
+      if (k >= 0) this.settleNew.splice(k, 1);
+      k = this.settlePast.indexOf(conn);
+      if (k >= 0) this.settlePast.splice(k, 1);
+    }
     const i = this.idle.lastIndexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
     // A freed port may let a stalled connect through.
@@ -287,12 +332,13 @@ export class ConnectionPool implements ConnectionOwner {
     if (this.closing || this.exhausted) return;
     const o = this.options;
     if (this.retiring.size > 0) this.closeRetiringForWaiters();
+    const settling = this.settleNew.length + this.settlePast.length;
     while (
-      (this.waiting > this.connecting || this.warmupRemaining > 0) &&
+      (this.waiting > this.connecting + settling || this.warmupRemaining > 0) &&
       this.connecting < o.maxConcurrentConnects &&
       this.open + this.connecting < o.maxConnections
     ) {
-      if (this.waiting <= this.connecting) this.warmupRemaining--;
+      if (this.waiting <= this.connecting + settling) this.warmupRemaining--;
       this.startConnect();
       if (this.exhausted) return;
     }

@@ -163,6 +163,11 @@ export class Http1Connection {
    * setImmediate alone is not enough — it runs before the next poll, so Node has not read the FIN.
    * A FIN still in flight is caught by neither; the pool's close-after-response rule handles that.
    */
+  /** The kernel's socket state can be peeked (stillOpen sees a FIN Node has not read). */
+  get canPeek(): boolean {
+    return this.fd >= 0;
+  }
+
   stillOpen(): boolean {
     if (this.closed) return false;
     return this.fd < 0 || peekSocket!(this.fd) === PEEK_NOTHING;
