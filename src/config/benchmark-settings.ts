@@ -9,6 +9,7 @@ import { redactHeaderFlag } from '../api/extra-headers.js';
 import { BadInputError, ErrorCode } from '../errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { cleanSourceIps } from './source-ips.js';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -72,6 +73,9 @@ export const BenchmarkSettingsSchema = z
     insecure: z.boolean().default(false),
     /** PEM file of a CA to trust for https endpoints, besides the system roots. */
     caFile: z.string().min(1).optional(),
+    /** Caps per SSE event and per non-streaming body (defaults: api/response-limits.ts). */
+    maxEventBytes: positiveInt.default(DEFAULT_MAX_EVENT_BYTES),
+    maxResponseBytes: positiveInt.default(DEFAULT_MAX_RESPONSE_BYTES),
     /** `--header 'Name: value'`, repeatable (parsed by api/extra-headers.ts). */
     headers: z.array(z.string()).default([]),
     overwrite: z.boolean().default(false),
@@ -192,6 +196,8 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     seed: s.seed,
     insecure: s.insecure,
     ca_file: s.caFile ?? null,
+    max_event_bytes: s.maxEventBytes,
+    max_response_bytes: s.maxResponseBytes,
     headers: s.headers.map((h) => redactHeaderFlag(h)),
     overwrite: s.overwrite,
   };

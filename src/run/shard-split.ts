@@ -66,6 +66,8 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       insecureTls: s.insecure,
       caFile: s.caFile,
       captureText: input.captureText ?? false,
+      maxEventBytes: s.maxEventBytes,
+      maxResponseBytes: s.maxResponseBytes,
     });
   }
   return plans;

@@ -53,6 +53,9 @@ export interface ShardPlan {
   caFile?: string;
   /** Keep generated text in records (probe previews). */
   captureText: boolean;
+  /** --max-event-bytes, --max-response-bytes (defaults in api/response-limits.ts when absent). */
+  maxEventBytes?: number;
+  maxResponseBytes?: number;
 }
 
 /** Progress a shard reports a few times a second. */

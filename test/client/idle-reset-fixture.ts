@@ -4,6 +4,8 @@
  * the same event-loop turn as that reset, before Node has read it. Prints one JSON line.
  */
 import type net from 'node:net';
+import { BufferBudget, defaultBufferBudget } from '../../src/api/buffer-budget.js';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../../src/api/response-limits.js';
 import { parseEndpoint } from '../../src/api/endpoint.js';
 import { buildHeadPrefix, buildRequestTail } from '../../src/api/openai-request.js';
 import { ConnectionPool } from '../../src/client/connection-pool.js';
@@ -47,6 +49,7 @@ export async function runIdleReset(): Promise<IdleResetResult> {
     buildRequestTail({ prompt: 'hi' }, { apiType: 'chat', model: 'm', streaming: false, maxOutputTokens: 4 }),
   ]);
   const records: RequestRecord[] = [];
+  const budget = new BufferBudget(defaultBufferBudget(DEFAULT_MAX_RESPONSE_BYTES));
   await new Promise<void>((done) => {
     const start = (id: number): void => {
       const record = newRecord(id);
@@ -55,6 +58,9 @@ export async function runIdleReset(): Promise<IdleResetResult> {
           pool,
           endpointName: endpoint.displayUrl,
           captureText: false,
+          maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
+          maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+          budget,
           onFinished: () => {
             records.push(record);
             if (id + 1 < N) {
