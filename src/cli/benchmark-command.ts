@@ -29,6 +29,7 @@ interface BenchmarkFlags {
   reportDir?: string;
   seed?: number;
   insecure?: boolean;
+  caFile?: string;
   header?: string[];
   overwrite?: boolean;
   sourceIps?: string[];
@@ -95,6 +96,7 @@ function addCommonOptions(cmd: Command): Command {
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
     .option('--insecure', 'accept any TLS certificate (https endpoints)', false)
+    .option('--ca-file <path>', 'trust this CA (PEM) for https endpoints, besides the system roots')
     .option(
       '--max-event-bytes <n>',
       'fail a request whose SSE line or event passes this many bytes (event_too_large; default 4 MiB)',
@@ -142,6 +144,7 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     reportDir: f.reportDir,
     seed: f.seed,
     insecure: f.insecure,
+    caFile: f.caFile,
     headers: f.header ?? [],
     overwrite: f.overwrite,
     sourceIps: f.sourceIps ?? [],

@@ -84,6 +84,8 @@ export const BenchmarkSettingsSchema = z
       .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
       .default(42),
     insecure: z.boolean().default(false),
+    /** PEM file of a CA to trust for https endpoints, besides the system roots. */
+    caFile: z.string().min(1).optional(),
     /** Caps per SSE event and per non-streaming body (defaults: api/response-limits.ts). */
     maxEventBytes: positiveInt.default(DEFAULT_MAX_EVENT_BYTES),
     maxResponseBytes: positiveInt.default(DEFAULT_MAX_RESPONSE_BYTES),
@@ -211,6 +213,7 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,
+    ca_file: s.caFile ?? null,
     max_event_bytes: s.maxEventBytes,
     max_response_bytes: s.maxResponseBytes,
     headers: s.headers.map((h) => redactHeaderFlag(h)),

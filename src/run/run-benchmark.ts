@@ -4,7 +4,6 @@
  * (shards, warmup, progress line, Ctrl-C) and writeRunReport (the summary on the console first,
  * then result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
  */
-import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
 import { parseExtraHeaders, secretHeaderValues, type ExtraHeader } from '../api/extra-headers.js';
@@ -15,7 +14,6 @@ import {
   type BenchmarkSettings,
   type BenchmarkSettingsInput,
 } from '../config/benchmark-settings.js';
-import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
@@ -86,8 +84,11 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const headers: ExtraHeader[] = parseExtraHeaders(input.headers ?? []);
   const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
   const settings = resolveSettings(input, dataset.samples.length);
-  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
-  await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
+  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType), {
+    sourceIps: settings.sourceIps,
+    insecure: settings.insecure,
+    caFile: settings.caFile,
+  });
   const connections = planConnections(
     settings,
     endpoints,
