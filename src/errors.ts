@@ -207,6 +207,20 @@ const REGISTRY = {
     meaning: 'an endpoint refused or did not accept a TCP connection before the run',
     action: 'start the server, or fix the host and port in `--endpoints`; `llm-loadgen probe` diagnoses further',
   },
+  endpointTlsUntrusted: {
+    code: 'endpoint_tls_untrusted',
+    exit: ExitCode.unreachable,
+    meaning:
+      "an https endpoint's certificate failed verification before the run (no trusted CA signed it, wrong host name, or expired)",
+    action:
+      'pass `--ca-file` with the CA (PEM) that signed it, use the host name it was issued for, or `--insecure` to skip verification',
+  },
+  caFileInvalid: {
+    code: 'ca_file_invalid',
+    exit: ExitCode.badInput,
+    meaning: 'the `--ca-file` cannot be read or holds no valid PEM certificate',
+    action: 'give the path of the CA certificate in PEM (-----BEGIN CERTIFICATE-----)',
+  },
 
   // --- dataset (exit 2; the message names file:line) ---
   datasetNotFound: {

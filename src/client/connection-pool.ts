@@ -47,6 +47,16 @@ export interface PoolStats {
   connectsFailed: number;
   portExhaustionEvents: number;
   peakOpen: number;
+  /** Requests sent again because the socket refused their bytes (the server cannot have seen them). */
+  retries: number;
+  /** Kept-alive connections (the answer said keep-alive) that the server closed before they carried another request. */
+  serverCloses: number;
+  /** Kept-alive connections the server closed just after the next request was written, with no answer. */
+  staleCloses: number;
+  /** Answers that asked to close the connection (`Connection: close`, HTTP/1.0 without keep-alive). */
+  closeRequested: number;
+  /** 1 when the pool stopped reusing connections because the server closes after every response. */
+  reuseStopped: number;
 }
 
 const PORT_EXHAUSTION_CODES = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
@@ -59,6 +69,25 @@ export const CONNECT_BACKOFF_INITIAL_MS = 20;
 export const CONNECT_BACKOFF_MAX_MS = 1000;
 /** After port exhaustion with nothing left to free, retry the connect after this long. */
 const EXHAUSTION_RETRY_MS = 50;
+/**
+ * A server close this soon after the connection's last response is a close *after the response*
+ * (llama.cpp's server closes within a millisecond of each streamed answer although its headers say
+ * keep-alive), not an idle timeout (uvicorn, node and nginx wait 5–75 s).
+ */
+const CLOSE_AFTER_RESPONSE_NS = 100e6;
+/**
+ * When the server has closed at least this many connections right after a response, and at least
+ * half of the answers that said keep-alive, the pool stops reusing: each request then gets a fresh
+ * connection, as the server forces anyway, instead of racing its close (a request written onto a
+ * connection whose FIN is still on the way is lost, and the server may have read it, so it cannot
+ * be sent again). Half, not "every": a server closing 0–3 ms after each answer lets some reuses
+ * through, and a rule reset by each of them kept reusing and lost 9 of 200 Poisson requests
+ * (test/client/request-exchange.test.ts). A server that closes only idle connections (seconds
+ * later) never trips it.
+ */
+const CLOSES_BEFORE_NO_REUSE = 3;
+/** Once reuse has stopped, a used connection the server has not closed after this long is closed by us. */
+const RETIRE_MS = 1000;
 
 export class ConnectionPool implements ConnectionOwner {
   private readonly idle: Http1Connection[] = [];
@@ -91,7 +120,27 @@ export class ConnectionPool implements ConnectionOwner {
   private warmupDone: (() => void) | null = null;
   /** Failed warmup connects that may still be retried (bounded: a black hole must not spin). */
   private warmupRetriesLeft = 0;
-  readonly stats: PoolStats = { connectsStarted: 0, connectsFailed: 0, portExhaustionEvents: 0, peakOpen: 0 };
+  /** Answers that said keep-alive, and server closes right after one (see CLOSES_BEFORE_NO_REUSE). */
+  private keptAlive = 0;
+  private closesAfterResponse = 0;
+  private reuse = true;
+  /** Used connections waiting for a poll before reuse (settle): released since the last tick, and before it. */
+  private settleNew: Http1Connection[] = [];
+  private settlePast: Http1Connection[] = [];
+  private settleTimer: NodeJS.Immediate | null = null;
+  /** Used connections left for the server to close once reuse has stopped. */
+  private readonly retiring = new Set<Http1Connection>();
+  readonly stats: PoolStats = {
+    connectsStarted: 0,
+    connectsFailed: 0,
+    portExhaustionEvents: 0,
+    peakOpen: 0,
+    retries: 0,
+    serverCloses: 0,
+    staleCloses: 0,
+    closeRequested: 0,
+    reuseStopped: 0,
+  };
 
   constructor(private readonly options: PoolOptions) {
     this.startIdleEviction();
@@ -126,10 +175,13 @@ export class ConnectionPool implements ConnectionOwner {
 
   /** Hand the waiter a connection now, or as soon as one is free or connected. */
   acquire(waiter: PoolWaiter): void {
-    const conn = this.idle.pop();
-    if (conn !== undefined) {
-      waiter.onConnection(conn, true);
-      return;
+    let conn: Http1Connection | undefined;
+    while ((conn = this.idle.pop()) !== undefined) {
+      if (conn.stillOpen()) {
+        waiter.onConnection(conn, true);
+        return;
+      }
+      this.dropClosedIdle(conn);
     }
     this.waiters.push(waiter);
     this.fill();
@@ -147,9 +199,35 @@ export class ConnectionPool implements ConnectionOwner {
   release(conn: Http1Connection): void {
     conn.user = null;
     if (!conn.reusable || this.closing) {
+      if (conn.parser.done && !conn.parser.head.keepAlive) this.stats.closeRequested++;
       conn.destroy();
       return;
     }
+    if (!this.reuse && conn.requests > 0) {
+      // Left for the server to close, as it does after every answer: whoever closes first keeps
+      // the port in TIME_WAIT for 60 s, and at a few hundred connections a second the client's
+      // ports would run out. One that is still open a second later is closed here (evictIdle).
+      conn.idleSinceMs = performance.now();
+      this.retiring.add(conn);
+      return;
+    }
+    if (conn.requests > 0) {
+      this.keptAlive++;
+      if (!conn.canPeek) {
+        this.settle(conn);
+        return;
+      }
+    }
+    // Handed on in the same turn as its last read: look for a FIN that Node has not read yet.
+    if (this.waiting > 0 && conn.requests > 0 && !conn.stillOpen()) {
+      this.dropClosedIdle(conn);
+      return;
+    }
+    this.handOn(conn);
+  }
+
+  /** To the next waiter, or idle. */
+  private handOn(conn: Http1Connection): void {
     const waiter = this.shiftWaiter();
     if (waiter !== undefined) {
       waiter.onConnection(conn, true);
@@ -158,6 +236,27 @@ export class ConnectionPool implements ConnectionOwner {
     conn.idleSinceMs = performance.now();
     this.idle.push(conn);
   }
+
+  /**
+   * A used connection that cannot be peeked (TLS, or no addon) is handed on only after the next
+   * poll phase, so that Node has read a FIN that came in after the answer's last byte: two
+   * setImmediate hops (the first runs before that poll). One event-loop turn of waiting per reuse,
+   * paid only where the peek is not available (see Http1Connection.stillOpen).
+   */
+  private settle(conn: Http1Connection): void {
+    this.settleNew.push(conn);
+    if (this.settleTimer === null) this.settleTimer = setImmediate(this.settleTick);
+  }
+
+  private readonly settleTick = (): void => {
+    this.settleTimer = null;
+    const ready = this.settlePast;
+    this.settlePast = this.settleNew;
+    this.settleNew = [];
+    for (const conn of ready) if (!conn.closed && !this.closing) this.handOn(conn);
+    if (this.settlePast.length > 0 && this.settleTimer === null) this.settleTimer = setImmediate(this.settleTick);
+    if (this.waiting > 0) this.fill();
+  };
 
   /**
    * Open up to `count` connections ahead of time (warmup), paced like any other connect; they
@@ -184,13 +283,70 @@ export class ConnectionPool implements ConnectionOwner {
     this.connectTimer.cancel();
     for (const conn of [...this.pending]) conn.socket.destroy();
     for (const conn of this.idle.splice(0)) conn.destroy();
+    for (const conn of [...this.retiring]) conn.destroy();
+    if (this.settleTimer !== null) clearImmediate(this.settleTimer);
+    this.settleTimer = null;
+    for (const conn of this.settleNew.splice(0).concat(this.settlePast.splice(0))) conn.destroy();
     this.checkWarmupDone();
     let w: PoolWaiter | undefined;
     while ((w = this.shiftWaiter()) !== undefined) w.onConnectFailure('ECANCELED', 'connection pool closed');
   }
 
+  /**
+   * The request on `conn` was written onto a kept-alive connection that the server then closed
+   * without answering: it may have read the request, so it is a failure, not a retry.
+   */
+  noteStaleClose(conn: Http1Connection): void {
+    this.stats.staleCloses++;
+    this.noteCloseAfterResponse(conn);
+  }
+
+  /** A kept-alive connection the server closed before it carried the next request (found at the write). */
+  noteServerClose(conn: Http1Connection): void {
+    this.stats.serverCloses++;
+    this.noteCloseAfterResponse(conn);
+  }
+
+  /** A connection that was about to be reused turned out closed by the server (FIN or reset pending). */
+  private dropClosedIdle(conn: Http1Connection): void {
+    if (conn.requests > 0) this.noteServerClose(conn);
+    conn.destroy();
+  }
+
+  private noteCloseAfterResponse(conn: Http1Connection): void {
+    // conn.readNs: the last read, i.e. the end of its last answer (nothing arrives while idle).
+    if (monotonicNs() - conn.readNs >= CLOSE_AFTER_RESPONSE_NS) return;
+    this.closesAfterResponse++;
+    if (
+      this.reuse &&
+      this.closesAfterResponse >= CLOSES_BEFORE_NO_REUSE &&
+      this.closesAfterResponse * 2 >= this.keptAlive
+    ) {
+      this.reuse = false;
+      this.stats.reuseStopped = 1;
+      for (const c of this.idle.splice(0)) {
+        if (c.requests > 0) {
+          c.idleSinceMs = performance.now();
+          this.retiring.add(c);
+        } else this.idle.push(c); // warm, never used: still good for one request
+      }
+    }
+  }
+
   onConnectionClosed(conn: Http1Connection): void {
+    // The server closed a connection whose last answer said keep-alive, before it was reused.
+    if (!conn.closedByClient && conn.requests > 0 && conn.parser.done && conn.parser.head.keepAlive) {
+      this.stats.serverCloses++;
+      this.noteCloseAfterResponse(conn);
+    }
     this.open--;
+    this.retiring.delete(conn);
+    if (this.settleTimer !== null) {
+      let k = this.settleNew.indexOf(conn);
+      if (k >= 0) this.settleNew.splice(k, 1);
+      k = this.settlePast.indexOf(conn);
+      if (k >= 0) this.settlePast.splice(k, 1);
+    }
     const i = this.idle.lastIndexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
     // A freed port may let a stalled connect through.
@@ -202,14 +358,16 @@ export class ConnectionPool implements ConnectionOwner {
   private fill(): void {
     if (this.closing || this.exhausted || this.backingOff) return;
     const o = this.options;
+    if (this.retiring.size > 0) this.closeRetiringForWaiters();
+    const settling = this.settleNew.length + this.settlePast.length;
     // While the endpoint is down, one probe at a time.
     const maxConnects = this.downSinceNs === this.downSinceNs ? 1 : o.maxConcurrentConnects;
     while (
-      (this.waiting > this.connecting || this.warmupRemaining > 0) &&
+      (this.waiting > this.connecting + settling || this.warmupRemaining > 0) &&
       this.connecting < maxConnects &&
       this.open + this.connecting < o.maxConnections
     ) {
-      if (this.waiting <= this.connecting) this.warmupRemaining--;
+      if (this.waiting <= this.connecting + settling) this.warmupRemaining--;
       this.startConnect();
       if (this.exhausted) return;
     }
@@ -366,7 +524,24 @@ export class ConnectionPool implements ConnectionOwner {
     return w;
   }
 
+  /** Waiters that cannot connect because retiring connections hold the budget: close the oldest of those. */
+  private closeRetiringForWaiters(): void {
+    let room = this.waiting - this.connecting - (this.options.maxConnections - this.open - this.connecting);
+    for (const conn of this.retiring) {
+      if (room <= 0) break;
+      // Its close frees the slot (onConnectionClosed → fill) a turn later.
+      if (!conn.closedByClient) {
+        conn.destroy();
+        room--;
+      }
+    }
+  }
+
   private evictIdle(): void {
+    if (this.retiring.size > 0) {
+      const retireBefore = performance.now() - RETIRE_MS;
+      for (const conn of this.retiring) if (conn.idleSinceMs <= retireBefore) conn.destroy();
+    }
     const cutoff = performance.now() - this.options.maxIdleMs;
     // The stack is ordered by idle time: the stale ones are a prefix.
     let n = 0;

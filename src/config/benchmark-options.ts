@@ -505,6 +505,15 @@ export const BENCHMARK_OPTIONS = {
     help: 'accept any TLS certificate for https:// endpoints',
     schema: z.boolean().default(false),
   }),
+  caFile: option({
+    yaml: 'settings.client.ca_file',
+    flag: '--ca-file <path>',
+    aliases: ['--client.ca-file'],
+    kind: 'string',
+    help: 'trust this CA (PEM) for `https://` endpoints, besides the system roots; a certificate no trusted CA signed is refused before the run (exit 3) saying so',
+    defaultText: 'none',
+    schema: z.string().min(1).optional(),
+  }),
   reportDir: option({
     yaml: 'report_dir',
     flag: '--report-dir <dir>',

@@ -76,6 +76,7 @@ export class BenchmarkRun {
       inFlight: 0,
       portExhaustionEvents: 0,
       openConnections: 0,
+      retries: 0,
     }));
   }
 
@@ -166,6 +167,7 @@ export class BenchmarkRun {
       inFlight: 0,
       portExhaustionEvents: 0,
       openConnections: 0,
+      retries: 0,
     };
     for (const p of this.progress) {
       t.issued += p.issued;
@@ -174,6 +176,7 @@ export class BenchmarkRun {
       t.inFlight += p.inFlight;
       t.portExhaustionEvents += p.portExhaustionEvents;
       t.openConnections += p.openConnections;
+      t.retries += p.retries;
     }
     return t;
   }

@@ -100,10 +100,19 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const settings = resolveSettings(input, dataset.samples.length);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
-  const endpoints = settings.dryRun
-    ? await Promise.all(parsedEndpoints.map((e) => resolveEndpoint(e).catch(() => ({ ...e, address: e.host }))))
-    : await preflight(parsedEndpoints);
-  await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
+  let endpoints: ResolvedEndpoint[];
+  if (settings.dryRun) {
+    endpoints = await Promise.all(
+      parsedEndpoints.map((e) => resolveEndpoint(e).catch(() => ({ ...e, address: e.host }))),
+    );
+    await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
+  } else {
+    endpoints = await preflight(parsedEndpoints, {
+      sourceIps: settings.sourceIps,
+      insecure: settings.insecure,
+      caFile: settings.caFile,
+    });
+  }
   const connections = planConnections(
     settings,
     endpoints,

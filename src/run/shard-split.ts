@@ -86,6 +86,7 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       endpointDownTimeoutMs: s.endpointDownTimeout === 0 ? Infinity : s.endpointDownTimeout,
       sourceIps: s.sourceIps,
       insecureTls: s.insecure,
+      caFile: s.caFile,
       captureText: input.captureText ?? false,
       maxEventBytes: s.maxEventBytes,
       maxResponseBytes: s.maxResponseBytes,

@@ -9,6 +9,7 @@ import { ConnectionPool } from '../client/connection-pool.js';
 import { Connector } from '../client/connector.js';
 import { DeadlineTimer } from '../client/deadline-timer.js';
 import { RequestExchange, type ExchangeContext } from '../client/request-exchange.js';
+import { readCaFile } from '../client/tls-trust.js';
 import { BufferBudget, defaultBufferBudget } from '../api/buffer-budget.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 import { SeededRandom } from '../dataset/seeded-random.js';
@@ -93,10 +94,11 @@ export class ShardRunner implements IssueTarget {
   ) {
     this.batch = new RecordBatchBuilder(scrubberFor(secretsOf(plan, isSecretHeader)));
     const connector = new Connector(plan.sourceIps);
+    const ca = plan.caFile === undefined ? undefined : readCaFile(plan.caFile);
     this.pools = plan.endpoints.map(
       (e) =>
         new ConnectionPool({
-          target: { address: e.address, port: e.port, tls: e.tls, servername: e.host, insecure: plan.insecureTls },
+          target: { address: e.address, port: e.port, tls: e.tls, servername: e.host, insecure: plan.insecureTls, ca },
           connector,
           maxConnections: plan.maxConnections,
           maxConcurrentConnects: plan.maxConcurrentConnects,
@@ -248,9 +250,11 @@ export class ShardRunner implements IssueTarget {
   progress(): ShardProgress {
     let open = 0;
     let exhaustion = 0;
+    let retries = 0;
     for (const p of this.pools) {
       open += p.openConnections;
       exhaustion += p.stats.portExhaustionEvents;
+      retries += p.stats.retries;
     }
     return {
       issued: this.seq,
@@ -259,6 +263,7 @@ export class ShardRunner implements IssueTarget {
       inFlight: this.inFlight.size,
       portExhaustionEvents: exhaustion,
       openConnections: open,
+      retries,
     };
   }
 
@@ -386,10 +391,15 @@ export class ShardRunner implements IssueTarget {
     let connectsStarted = 0;
     let connectsFailed = 0;
     let peak = 0;
+    const reuse = { serverCloses: 0, staleCloses: 0, closeRequested: 0, reuseStoppedPools: 0 };
     for (const p of this.pools) {
       connectsStarted += p.stats.connectsStarted;
       connectsFailed += p.stats.connectsFailed;
       peak += p.stats.peakOpen;
+      reuse.serverCloses += p.stats.serverCloses;
+      reuse.staleCloses += p.stats.staleCloses;
+      reuse.closeRequested += p.stats.closeRequested;
+      reuse.reuseStoppedPools += p.stats.reuseStopped;
       p.close();
     }
     const cpu = process.cpuUsage(this.cpuAtStart);
@@ -401,6 +411,7 @@ export class ShardRunner implements IssueTarget {
       connectsFailed,
       peakOpenConnections: peak,
       stopReason: this.stopReason,
+      ...reuse,
     });
   }
 }

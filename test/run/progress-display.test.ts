@@ -12,6 +12,7 @@ const progress = (inFlight: number): ShardProgress => ({
   inFlight,
   portExhaustionEvents: 0,
   openConnections: inFlight,
+  retries: 0,
 });
 
 test('after --duration, the progress line reads "draining: N requests in flight, up to Ts" at once', async () => {
