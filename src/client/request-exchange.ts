@@ -87,10 +87,6 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     this.onSseBatch = ctx.captureText ? undefined : this.applySseBatch;
   }
 
-  get isFinished(): boolean {
-    return this.finished;
-  }
-
   start(): void {
     this.ctx.pool.acquire(this);
   }
