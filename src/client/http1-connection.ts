@@ -83,6 +83,8 @@ export class Http1Connection {
   connecting = true;
   /** Monotonic ms when the connect started (for the connect timeout). */
   readonly connectStartMs = performance.now();
+  /** The same instant on the records' clock (RequestRecord.connectStart). */
+  readonly connectStartNs = monotonicNs();
 
   /**
    * Wraps a socket that is connecting; `connectEvent` is 'connect', or 'secureConnect' for TLS.

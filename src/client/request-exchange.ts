@@ -87,6 +87,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.connected = monotonicNs();
     // Reused = it carried an earlier request (a warmed-up connection's first request is not).
     r.reused = conn.requests > 0;
+    // A connection opened for the queue's head: this request paid its connect.
+    r.connectStart = fromIdle ? NaN : conn.connectStartNs;
     this.fromIdle = fromIdle;
     r.sourceIp = conn.sourceIp;
     this.conn = conn;

@@ -5,16 +5,47 @@
  */
 import { RequestErrorCode, type RequestRecord, type TokenCountSource } from './request-record.js';
 
-/** Timestamps per record, in this order. */
-const TIME_FIELDS = 8;
-/** Integers per record (see pack()). */
-const INT_FIELDS = 12;
+/** The packed record's layout, named once: slot of each timestamp in `times` (per record, T.Size doubles). */
+export const enum T {
+  scheduled,
+  dispatched,
+  connectStart,
+  connected,
+  sent,
+  headers,
+  firstChunk,
+  firstToken,
+  end,
+  Size,
+}
+/** Slot of each integer in `ints` (per record, I.Size int32s); the last three are string-table indexes. */
+export const enum I {
+  id,
+  sampleIndex,
+  shard,
+  endpoint,
+  status,
+  inputTokens,
+  outputTokens,
+  cachedTokens,
+  retries,
+  /** How many (arrival, count) runs of `chunkRuns` belong to this record. */
+  runCount,
+  /** streaming (bit 0), reused (bit 1), token source (bits 2–3), error code index (bits 4+). */
+  flags,
+  sourceIp,
+  errorMessage,
+  finishReason,
+  Size,
+}
+const TIME_FIELDS = T.Size;
+const INT_FIELDS = I.Size;
 
 export interface RecordBatch {
   count: number;
-  /** scheduled, dispatched, connected, sent, headers, firstChunk, firstToken, end — per record. */
+  /** T.Size timestamps per record, in the order of enum T. */
   times: Float64Array;
-  /** id, sampleIndex, shard, endpoint, status, inputTokens, outputTokens, chunk-run count, flags, then string-table indexes of sourceIp, errorMessage, finishReason (text: -1 or index). */
+  /** I.Size integers per record, in the order of enum I. */
   ints: Int32Array;
   /**
    * Every record's chunk times as runs, one record after another: (arrival, count) pairs. Token
@@ -110,32 +141,35 @@ export class RecordBatchBuilder {
     this.runLength = w;
     const times = this.times;
     const t = k * TIME_FIELDS;
-    times[t] = r.scheduled;
-    times[t + 1] = r.dispatched;
-    times[t + 2] = r.connected;
-    times[t + 3] = r.sent;
-    times[t + 4] = r.headers;
-    times[t + 5] = r.firstChunk;
-    times[t + 6] = r.firstToken;
-    times[t + 7] = r.end;
+    times[t + T.scheduled] = r.scheduled;
+    times[t + T.dispatched] = r.dispatched;
+    times[t + T.connectStart] = r.connectStart;
+    times[t + T.connected] = r.connected;
+    times[t + T.sent] = r.sent;
+    times[t + T.headers] = r.headers;
+    times[t + T.firstChunk] = r.firstChunk;
+    times[t + T.firstToken] = r.firstToken;
+    times[t + T.end] = r.end;
     const ints = this.ints;
     const i = k * INT_FIELDS;
-    ints[i] = r.id;
-    ints[i + 1] = r.sampleIndex;
-    ints[i + 2] = r.shard;
-    ints[i + 3] = r.endpoint;
-    ints[i + 4] = r.status;
-    ints[i + 5] = r.inputTokens;
-    ints[i + 6] = r.outputTokens;
-    ints[i + 7] = (w - start) / 2;
-    ints[i + 8] =
+    ints[i + I.id] = r.id;
+    ints[i + I.sampleIndex] = r.sampleIndex;
+    ints[i + I.shard] = r.shard;
+    ints[i + I.endpoint] = r.endpoint;
+    ints[i + I.status] = r.status;
+    ints[i + I.inputTokens] = r.inputTokens;
+    ints[i + I.outputTokens] = r.outputTokens;
+    ints[i + I.cachedTokens] = r.cachedTokens;
+    ints[i + I.retries] = r.retries;
+    ints[i + I.runCount] = (w - start) / 2;
+    ints[i + I.flags] =
       (r.streaming ? 1 : 0) |
       (r.reused ? 2 : 0) |
       (TOKEN_SOURCE_INDEX.get(r.tokenSource)! << 2) |
       (ERROR_INDEX.get(r.error)! << 4);
-    ints[i + 9] = r.sourceIp === '' ? 0 : this.intern(r.sourceIp);
-    ints[i + 10] = r.errorMessage === '' ? 0 : this.intern(r.errorMessage);
-    ints[i + 11] = r.finishReason === '' ? 0 : this.intern(r.finishReason);
+    ints[i + I.sourceIp] = r.sourceIp === '' ? 0 : this.intern(r.sourceIp);
+    ints[i + I.errorMessage] = r.errorMessage === '' ? 0 : this.intern(r.errorMessage);
+    ints[i + I.finishReason] = r.finishReason === '' ? 0 : this.intern(r.finishReason);
     this.texts[k] = r.text !== undefined ? this.intern(r.text) : -1;
     this.count = k + 1;
   }
@@ -205,35 +239,38 @@ export function unpackRecords(b: RecordBatch): RequestRecord[] {
     const t = k * TIME_FIELDS;
     const i = k * INT_FIELDS;
     const first = c;
-    for (let n = ints[i + 7]; n > 0; n--, run += 2) {
+    for (let n = ints[i + I.runCount]; n > 0; n--, run += 2) {
       chunkTimes.fill(chunkRuns[run], c, c + chunkRuns[run + 1]);
       c += chunkRuns[run + 1];
     }
-    const flags = ints[i + 8];
+    const flags = ints[i + I.flags];
     const r: RequestRecord = {
-      id: ints[i],
-      sampleIndex: ints[i + 1],
-      shard: ints[i + 2],
-      endpoint: ints[i + 3],
-      sourceIp: strings[ints[i + 9]],
+      id: ints[i + I.id],
+      sampleIndex: ints[i + I.sampleIndex],
+      shard: ints[i + I.shard],
+      endpoint: ints[i + I.endpoint],
+      sourceIp: strings[ints[i + I.sourceIp]],
       streaming: (flags & 1) !== 0,
       reused: (flags & 2) !== 0,
-      scheduled: times[t],
-      dispatched: times[t + 1],
-      connected: times[t + 2],
-      sent: times[t + 3],
-      headers: times[t + 4],
-      firstChunk: times[t + 5],
-      firstToken: times[t + 6],
-      end: times[t + 7],
+      scheduled: times[t + T.scheduled],
+      dispatched: times[t + T.dispatched],
+      connectStart: times[t + T.connectStart],
+      connected: times[t + T.connected],
+      sent: times[t + T.sent],
+      headers: times[t + T.headers],
+      firstChunk: times[t + T.firstChunk],
+      firstToken: times[t + T.firstToken],
+      end: times[t + T.end],
       // A view into the batch: no copy.
       chunkTimes: chunkTimes.subarray(first, c),
-      status: ints[i + 4],
+      status: ints[i + I.status],
       error: ERROR_CODES[flags >>> 4],
-      errorMessage: strings[ints[i + 10]],
-      finishReason: strings[ints[i + 11]],
-      inputTokens: ints[i + 5],
-      outputTokens: ints[i + 6],
+      errorMessage: strings[ints[i + I.errorMessage]],
+      finishReason: strings[ints[i + I.finishReason]],
+      inputTokens: ints[i + I.inputTokens],
+      outputTokens: ints[i + I.outputTokens],
+      cachedTokens: ints[i + I.cachedTokens],
+      retries: ints[i + I.retries],
       tokenSource: TOKEN_SOURCES[(flags >>> 2) & 3],
     };
     if (b.texts[k] >= 0) r.text = strings[b.texts[k]];
@@ -262,7 +299,7 @@ export class RecordBatchList implements Iterable<RequestRecord> {
     let latest = floor;
     for (const b of this.batches) {
       for (let k = 0; k < b.count; k++) {
-        const end = b.times[k * TIME_FIELDS + 7];
+        const end = b.times[k * TIME_FIELDS + T.end];
         if (end > latest) latest = end;
       }
     }

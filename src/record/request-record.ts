@@ -7,16 +7,34 @@
 
 /** Stable codes for the one outcome a failed request ends with. */
 export const RequestErrorCode = {
+  /** Nobody listens at the endpoint's address: start the server, or fix --endpoints. */
   connectRefused: 'connect_refused',
+  /** The connect failed otherwise (no route, DNS, TLS handshake, --connect-timeout). */
   connectFailed: 'connect_failed',
+  /** The server closed or reset the connection before the response was complete. */
   connectionReset: 'connection_reset',
+  /** The server answered with a non-2xx status (the message has the status and a body excerpt). */
   httpStatus: 'http_status',
+  /** A 2xx SSE stream had an event that is not valid JSON in the OpenAI shape. */
   malformedSse: 'malformed_sse',
   /** The server sent an error object inside a 200 stream. */
   streamError: 'stream_error',
+  /** The answer is not valid HTTP/1.1, or a 2xx body is not an OpenAI answer. */
   malformedResponse: 'malformed_response',
+  /** A 2xx answer with no token and no finish reason (an empty stream, `"choices": []`). */
+  emptyResponse: 'empty_response',
+  /** The server compressed the answer with an encoding the client cannot decode. */
+  unsupportedContentEncoding: 'unsupported_content_encoding',
+  /** A response body larger than the client's cap: it cannot be an answer worth measuring. */
+  responseTooLarge: 'response_too_large',
+  /** One SSE event (line) larger than the client's cap. */
+  eventTooLarge: 'event_too_large',
+  /** No complete response within --request-timeout. */
   timeout: 'timeout',
+  /** Cancelled by the user (Ctrl-C) or because the run failed. */
   cancelled: 'cancelled',
+  /** Still in flight when the run's drain time ran out after the sending window. */
+  cancelledAtEnd: 'cancelled_at_end',
 } as const;
 export type RequestErrorCode = (typeof RequestErrorCode)[keyof typeof RequestErrorCode];
 
@@ -41,6 +59,11 @@ export interface RequestRecord {
   scheduled: number;
   /** When the shard took it from the schedule. */
   dispatched: number;
+  /**
+   * When this request started connecting a new connection (connect() called); NaN when it took a
+   * connection that was already open. connected − connectStart is the connect (and TLS) time.
+   */
+  connectStart: number;
   /** When a connection was in hand. */
   connected: number;
   /** Just before the request bytes were written to the socket (one write per request). */
@@ -69,11 +92,16 @@ export interface RequestRecord {
   finishReason: string;
   inputTokens: number;
   outputTokens: number;
+  /** Prompt tokens the server says it served from its prompt cache (usage.prompt_tokens_details.cached_tokens); -1 = not reported. */
+  cachedTokens: number;
+  /** Times the request was sent again because the server cannot have seen it (the write hit a connection it had closed). */
+  retries: number;
   tokenSource: TokenCountSource;
   /** Generated text, only kept when the caller asked for it (probe previews). */
   text?: string;
 }
 
-export function isSuccess(r: RequestRecord): boolean {
-  return r.error === '';
+/** True for a time the request never reached (NaN). */
+export function unset(t: number): boolean {
+  return t !== t;
 }

@@ -25,11 +25,13 @@ export function recordToJson(r: RequestRecord, t0: number, endpointNames: readon
     source_ip: r.sourceIp === '' ? null : r.sourceIp,
     streaming: r.streaming,
     reused_connection: r.reused,
+    retries: r.retries,
     status: r.status,
     error: r.error === '' ? null : r.error,
     error_message: r.errorMessage === '' ? null : r.errorMessage,
     finish_reason: r.finishReason === '' ? null : r.finishReason,
     input_tokens: r.inputTokens,
+    cached_tokens: r.cachedTokens < 0 ? null : r.cachedTokens,
     output_tokens: r.outputTokens,
     token_source: r.tokenSource,
     ttft_ns: r.streaming ? diff(r.firstToken, r.sent) : null,
@@ -37,6 +39,7 @@ export function recordToJson(r: RequestRecord, t0: number, endpointNames: readon
     client_wait_ns: diff(r.sent, r.scheduled),
     scheduled_ns: rel(r.scheduled, t0),
     dispatched_ns: rel(r.dispatched, t0),
+    connect_start_ns: rel(r.connectStart, t0),
     connected_ns: rel(r.connected, t0),
     sent_ns: rel(r.sent, t0),
     headers_ns: rel(r.headers, t0),
@@ -66,14 +69,16 @@ export function recordToJsonLine(r: RequestRecord, t0: number, endpointNames: re
     `{"id":${r.id},"sample_index":${r.sampleIndex},"shard":${r.shard},` +
     `"endpoint":${endpoint !== undefined ? JSON.stringify(endpoint) : String(r.endpoint)},` +
     `"source_ip":${r.sourceIp === '' ? 'null' : JSON.stringify(r.sourceIp)},` +
-    `"streaming":${r.streaming},"reused_connection":${r.reused},"status":${r.status},` +
+    `"streaming":${r.streaming},"reused_connection":${r.reused},"retries":${r.retries},"status":${r.status},` +
     `"error":${r.error === '' ? 'null' : JSON.stringify(r.error)},` +
     `"error_message":${r.errorMessage === '' ? 'null' : JSON.stringify(r.errorMessage)},` +
     `"finish_reason":${r.finishReason === '' ? 'null' : JSON.stringify(r.finishReason)},` +
-    `"input_tokens":${r.inputTokens},"output_tokens":${r.outputTokens},"token_source":${JSON.stringify(r.tokenSource)},` +
+    `"input_tokens":${r.inputTokens},"cached_tokens":${r.cachedTokens < 0 ? 'null' : r.cachedTokens},` +
+    `"output_tokens":${r.outputTokens},"token_source":${JSON.stringify(r.tokenSource)},` +
     `"ttft_ns":${r.streaming ? num(diff(r.firstToken, r.sent)) : 'null'},` +
     `"latency_ns":${num(diff(r.end, r.sent))},"client_wait_ns":${num(diff(r.sent, r.scheduled))},` +
     `"scheduled_ns":${num(rel(r.scheduled, t0))},"dispatched_ns":${num(rel(r.dispatched, t0))},` +
+    `"connect_start_ns":${num(rel(r.connectStart, t0))},` +
     `"connected_ns":${num(rel(r.connected, t0))},"sent_ns":${num(rel(r.sent, t0))},` +
     `"headers_ns":${num(rel(r.headers, t0))},"first_chunk_ns":${num(rel(r.firstChunk, t0))},` +
     `"first_token_ns":${num(rel(r.firstToken, t0))},"end_ns":${num(rel(r.end, t0))},` +

@@ -184,6 +184,7 @@ export class ShardRunner implements IssueTarget {
       reused: false,
       scheduled: scheduledNs,
       dispatched: monotonicNs(),
+      connectStart: NaN,
       connected: NaN,
       sent: NaN,
       headers: NaN,
@@ -197,6 +198,8 @@ export class ShardRunner implements IssueTarget {
       finishReason: '',
       inputTokens: 0,
       outputTokens: 0,
+      cachedTokens: -1,
+      retries: 0,
       tokenSource: 'none',
     };
     const ex = new RequestExchange(this.contexts[endpoint], request, record);

@@ -18,6 +18,7 @@ function record(overrides: Partial<RequestRecord>): RequestRecord {
     reused: false,
     scheduled: Number.NaN,
     dispatched: Number.NaN,
+    connectStart: NaN,
     connected: Number.NaN,
     sent: Number.NaN,
     headers: Number.NaN,
@@ -31,6 +32,8 @@ function record(overrides: Partial<RequestRecord>): RequestRecord {
     finishReason: 'stop',
     inputTokens: 0,
     outputTokens: 0,
+    cachedTokens: -1,
+    retries: 0,
     tokenSource: 'usage',
     ...overrides,
   };

@@ -4,6 +4,7 @@ import {
   RecordBatchBuilder,
   RecordBatchList,
   appendArrivals,
+  T,
   packRecords,
   unpackRecords,
   type ArrivalList,
@@ -21,6 +22,7 @@ function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
     reused: id % 2 === 1,
     scheduled: 1e12 + id,
     dispatched: 1e12 + id + 0.5,
+    connectStart: NaN,
     connected: 1e12 + id + 1,
     sent: 1e12 + id + 2,
     headers: 1e12 + id + 3,
@@ -34,6 +36,8 @@ function record(id: number, over: Partial<RequestRecord> = {}): RequestRecord {
     finishReason: 'stop',
     inputTokens: 10 + id,
     outputTokens: 3,
+    cachedTokens: -1,
+    retries: 0,
     tokenSource: 'usage',
     ...over,
   };
@@ -81,7 +85,7 @@ test('the builder expands chunk runs, grows past its first capacity, and starts 
   for (let id = 0; id < n; id++) builder.add(record(id, { outputTokens: 70 + (id % 5) }), runsFor(id));
   assert.equal(builder.count, n);
   const batch = builder.take();
-  assert.equal(batch.times.length, n * 8, 'exact size, not the grown capacity');
+  assert.equal(batch.times.length, n * T.Size, 'exact size, not the grown capacity');
   assert.equal(batch.chunkRuns.length, n * 6, 'chunk times travel as (arrival, count) runs');
   const back = unpackRecords(batch);
   for (let id = 0; id < n; id++) {

@@ -15,6 +15,7 @@ function record(over: Partial<RequestRecord>): RequestRecord {
     reused: false,
     scheduled: t,
     dispatched: t + 10.4,
+    connectStart: NaN,
     connected: t + 20,
     sent: t + 30.5,
     headers: t + 1000,
@@ -28,6 +29,8 @@ function record(over: Partial<RequestRecord>): RequestRecord {
     finishReason: 'stop',
     inputTokens: 12,
     outputTokens: 3,
+    cachedTokens: -1,
+    retries: 0,
     tokenSource: 'usage',
     ...over,
   };

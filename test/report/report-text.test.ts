@@ -20,6 +20,7 @@ function record(overrides: Partial<RequestRecord>): RequestRecord {
     reused: false,
     scheduled: BASE,
     dispatched: BASE,
+    connectStart: NaN,
     connected: BASE,
     sent: BASE,
     headers: Number.NaN,
@@ -33,6 +34,8 @@ function record(overrides: Partial<RequestRecord>): RequestRecord {
     finishReason: 'stop',
     inputTokens: 12,
     outputTokens: 3,
+    cachedTokens: -1,
+    retries: 0,
     tokenSource: 'usage',
     ...overrides,
   };
