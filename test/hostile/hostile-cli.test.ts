@@ -133,7 +133,7 @@ test(
         for (const rec of records) {
           assert.equal(rec.error, 'timeout');
           const ms = ((rec.end_ns as number) - (rec.dispatched_ns as number)) / 1e6;
-          assert.ok(ms >= 200 && ms < 230, `timed out after ${ms.toFixed(1)} ms`);
+          assert.ok(ms >= 200 && ms < 250, `timed out after ${ms.toFixed(1)} ms`);
         }
       },
     ),

@@ -424,7 +424,7 @@ const cases: HostileCase[] = [
     check: ({ records }) => {
       for (const r of records) {
         const after = (r.end - r.dispatched) / MS;
-        assert.ok(after >= 200 && after < 230, `timed out after ${after.toFixed(1)} ms`);
+        assert.ok(after >= 200 && after < 250, `timed out after ${after.toFixed(1)} ms`);
       }
     },
     todo: 'issue 14 item 7: the timeout sweep runs once a second',
@@ -473,7 +473,6 @@ const cases: HostileCase[] = [
       writeParts(server, r.socket, splits, 2);
     },
     expect: '*',
-    oneAttemptEach: false,
     check: ({ records }) => {
       const outcomes = new Set(records.map((r) => r.error));
       assert.equal(
