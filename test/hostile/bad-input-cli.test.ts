@@ -5,9 +5,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  CLI_MAIN,
+  PROJECT_ROOT,
   describeResult,
   makeTempDir,
   runCli,
@@ -150,3 +153,75 @@ describe('bad input through the CLI', { concurrency: 4 }, () => {
     });
   }
 });
+
+/** `prlimit` sets a file-size limit on the child: writes past it fail with EFBIG (node ignores SIGXFSZ), as on a full disk. */
+function prlimitAvailable(): boolean {
+  try {
+    execFileSync('prlimit', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test(
+  'a full disk (a 64 KiB file-size limit): the summary is printed first, exit 4 naming the report path',
+  {
+    timeout: 60_000,
+    skip: prlimitAvailable() ? false : 'prlimit (util-linux) is not installed',
+    todo: 'issue 14 item 4: "internal error: Error: EFBIG: file too large, write", exit 1, no summary',
+  },
+  async () => {
+    const server = await startRecordingServer();
+    const dir = await makeTempDir('llm-loadgen-full-disk-');
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.NODE_TEST_CONTEXT;
+      delete env.OPENAI_API_KEY;
+      const reportDir = path.join(dir.dir, 'report');
+      // 400 records are ~250 KB of records.jsonl: past the limit
+      const child = spawn(
+        'prlimit',
+        [
+          '--fsize=65536',
+          '--',
+          process.execPath,
+          '--import',
+          'tsx',
+          CLI_MAIN,
+          'benchmark',
+          'online',
+          '--endpoints',
+          server.url,
+          '--model',
+          'm',
+          '--concurrency',
+          '4',
+          '--num-samples',
+          '400',
+          '--workers',
+          '1',
+          '--report-dir',
+          reportDir,
+        ],
+        { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+      const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+      clearTimeout(timer);
+      const what = `exit ${code}\n--- stdout ---\n${stdout.slice(-2000)}\n--- stderr ---\n${stderr.slice(-2000)}`;
+      assert.equal(server.headers.length, 400, what);
+      assert.equal(code, 4, what);
+      assert.match(stdout, /requests: +400 issued, 400 completed/, what);
+      assert.ok(stderr.includes(reportDir), what);
+      assert.ok(!/internal error/.test(stderr), what);
+    } finally {
+      await server.close();
+      await dir.cleanup();
+    }
+  },
+);
