@@ -56,8 +56,6 @@ interface HostileCase {
   limitMs?: number;
   /** Bound on the growth of heap + external memory during the run (size cases), MB. */
   memoryMb?: number;
-  /** The server must see exactly one attempt per issued request (default true). */
-  oneAttemptEach?: boolean;
   /** The server counts what it broke (`server.broke()`): it must equal the client's failures. */
   serverCountsBreaks?: boolean;
   check?: (run: BoundedRun, server: RawServer, mode: Mode) => void;
@@ -823,9 +821,8 @@ for (const c of cases) {
         if (!expected.includes('*')) {
           assert.equal(summary.failed, expected.filter((e) => e !== '').length, 'failures = what the server broke');
         }
-        if (c.oneAttemptEach ?? true) {
-          assert.equal(server.requests(), summary.issued, 'the server saw one attempt per issued request');
-        }
+        // No hidden resend: a retry is only allowed where the server cannot have seen the request.
+        assert.equal(server.requests(), summary.issued, 'the server saw one attempt per issued request');
         if (c.serverCountsBreaks === true)
           assert.equal(summary.failed, server.broken(), 'failed = broken by the server');
         if (c.memoryMb !== undefined) {
