@@ -242,3 +242,27 @@ test(
     }
   },
 );
+
+for (const [what, answer, code, todo] of [
+  ['HTTP 500', 'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n', 'http_status', undefined],
+  [
+    'an empty 200 stream',
+    SSE_HEAD + LAST_CHUNK,
+    'empty_response',
+    'issue 14 item 2: probe says "2 of 2 requests succeeded"',
+  ],
+] as const) {
+  test(`probe against ${what}: exit 4, each request FAILED [${code}]`, { timeout: 60_000, todo }, async () => {
+    const server = await rawServer((r) => write(r.socket, answer));
+    try {
+      const r = await runCli(['probe', '--endpoints', server.url, '--model', 'm', '--requests', '2'], {
+        timeoutMs: 30_000,
+      });
+      assert.equal(r.code, 4, describeResult(r));
+      assert.equal(r.stdout.split(`FAILED [${code}]`).length - 1, 2, describeResult(r));
+      assert.match(r.stdout, /0 of 2 requests succeeded/, describeResult(r));
+    } finally {
+      await server.close();
+    }
+  });
+}
