@@ -1,27 +1,283 @@
 /**
- * Typed errors with stable codes. Every error a user can see carries a code (for scripts and
- * docs) and a message that says what to do. The exit code follows from the class.
+ * Every error a user can see, in one registry: a stable code (for scripts and docs/errors.md), the
+ * exit code it ends the program with, what it means and what to do. Throw sites name a code from
+ * `ErrorCode` and write the message with the specifics (the flag, the file:line, the path); the
+ * class follows from the code's exit code, so a bad-input code cannot exit 4 by mistake (modelled
+ * on fastify's lib/errors.js and k6's errext/exitcodes). Per-request outcomes are not here: they
+ * are RequestErrorCode in src/record/request-record.ts.
  */
 
 export const ExitCode = {
   ok: 0,
   /** Generic crash (a bug): never used on purpose. */
   internal: 1,
-  /** Bad input: flags, config, dataset. */
+  /** Bad input: flags, config, dataset, the report directory. */
   badInput: 2,
   /** The endpoint could not be reached before the run started. */
   unreachable: 3,
-  /** The run started but failed (e.g. every request failed, a shard died). */
+  /** The run started but failed (e.g. every request failed, a shard died, the report could not be written). */
   runFailed: 4,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export class LoadgenError extends Error {
+/** What each exit code means, as the README's exit-code table says it (a test holds them equal). */
+export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
+  [ExitCode.ok]: 'the run completed (individual failed requests are in the report)',
+  [ExitCode.internal]: 'an internal error (a bug): the message has a stack trace; please report it',
+  [ExitCode.badInput]:
+    'bad input: a flag, a config value, the dataset or the report directory (the message names the flag, path or `file:line`)',
+  [ExitCode.unreachable]: 'an endpoint was unreachable before the run started',
+  [ExitCode.runFailed]:
+    'the run failed: a shard died, every request failed, or the report could not be written (the summary is printed first); probe: some request failed',
+  [ExitCode.interrupted]: 'interrupted with Ctrl-C after writing a partial report',
+};
+
+interface ErrorSpec {
   readonly code: string;
+  readonly exit: ExitCode;
+  /** What happened, in a few words. */
+  readonly meaning: string;
+  /** What the user should do. */
+  readonly action: string;
+}
+
+const REGISTRY = {
+  // --- flags and settings (exit 2) ---
+  invalidFlag: {
+    code: 'invalid_flag',
+    exit: ExitCode.badInput,
+    meaning: 'a flag (or config key) has a value that is not allowed; the message names the flag',
+    action: 'fix the value as the message says; `--help` lists every flag with its default',
+  },
+  invalidHeader: {
+    code: 'invalid_header',
+    exit: ExitCode.badInput,
+    meaning: 'a `--header` is not `Name: value`, or it names a header the client sets itself',
+    action: 'write it as `--header "X-Name: value"`; Host, Content-Length and Content-Type are set by llm-loadgen',
+  },
+  maxConnectionsOverBudget: {
+    code: 'max_connections_over_budget',
+    exit: ExitCode.badInput,
+    meaning: '`--max-connections` is more than this host can open to these endpoints (local ports × destinations)',
+    action:
+      'lower it, or raise the budget: more `--source-ips`, more endpoints, or a wider net.ipv4.ip_local_port_range',
+  },
+  maxConnectionsTooSmall: {
+    code: 'max_connections_too_small',
+    exit: ExitCode.badInput,
+    meaning: '`--max-connections` is fewer than the endpoints: each needs at least one connection',
+    action: 'raise `--max-connections` to at least the number of endpoints, or use -1 (auto)',
+  },
+  sourceIpInvalid: {
+    code: 'source_ip_invalid',
+    exit: ExitCode.badInput,
+    meaning: 'a `--source-ips` entry is not an IP address, or is the wildcard address',
+    action: 'give local addresses such as 127.0.0.2,127.0.0.3, or leave `--source-ips` out',
+  },
+  sourceIpFamily: {
+    code: 'source_ip_family',
+    exit: ExitCode.badInput,
+    meaning: 'a `--source-ips` address is IPv4 and the endpoints IPv6 (or the other way round)',
+    action: 'give source addresses of the endpoints’ family',
+  },
+  sourceIpNotLocal: {
+    code: 'source_ip_not_local',
+    exit: ExitCode.badInput,
+    meaning: 'a `--source-ips` address is not an address of this host',
+    action: 'add it to an interface first (on Linux all of 127.0.0.0/8 is local), or remove it',
+  },
+  syntheticOptionInvalid: {
+    code: 'synthetic_option_invalid',
+    exit: ExitCode.badInput,
+    meaning: 'an option of the synthetic dataset is not a positive integer',
+    action: 'give a positive integer',
+  },
+  portInUse: {
+    code: 'port_in_use',
+    exit: ExitCode.badInput,
+    meaning: '`serve`: the port is already in use',
+    action: 'pick another `--port` (0 picks a free one)',
+  },
+  portNotPermitted: {
+    code: 'port_not_permitted',
+    exit: ExitCode.badInput,
+    meaning: '`serve`: not allowed to listen on that port',
+    action: 'pick a `--port` above 1023',
+  },
+  badHost: {
+    code: 'bad_host',
+    exit: ExitCode.badInput,
+    meaning: '`serve`: `--host` is not an address of this machine',
+    action: 'give an address of this machine, e.g. 127.0.0.1',
+  },
+
+  // --- endpoints (exit 2 for the flag, 3 when unreachable) ---
+  endpointMissing: {
+    code: 'endpoint_missing',
+    exit: ExitCode.badInput,
+    meaning: 'no `--endpoints` given',
+    action: 'give the base URL of an OpenAI-compatible server, e.g. `--endpoints http://127.0.0.1:8000`',
+  },
+  endpointEmpty: {
+    code: 'endpoint_empty',
+    exit: ExitCode.badInput,
+    meaning: 'an `--endpoints` entry is empty (e.g. a trailing comma)',
+    action: 'remove the empty entry',
+  },
+  endpointInvalid: {
+    code: 'endpoint_invalid',
+    exit: ExitCode.badInput,
+    meaning: 'an `--endpoints` entry is not a URL',
+    action: 'give base URLs like http://127.0.0.1:8000',
+  },
+  endpointScheme: {
+    code: 'endpoint_scheme',
+    exit: ExitCode.badInput,
+    meaning: 'an `--endpoints` URL uses a scheme other than http:// or https://',
+    action: 'use http:// or https://',
+  },
+  endpointDns: {
+    code: 'endpoint_dns',
+    exit: ExitCode.unreachable,
+    meaning: "an endpoint's host name does not resolve",
+    action: 'check the host name in `--endpoints` and this host’s DNS',
+  },
+  endpointUnreachable: {
+    code: 'endpoint_unreachable',
+    exit: ExitCode.unreachable,
+    meaning: 'an endpoint refused or did not accept a TCP connection before the run',
+    action: 'start the server, or fix the host and port in `--endpoints`; `llm-loadgen probe` diagnoses further',
+  },
+
+  // --- dataset (exit 2; the message names file:line) ---
+  datasetNotFound: {
+    code: 'dataset_not_found',
+    exit: ExitCode.badInput,
+    meaning: 'the `--dataset` file does not exist',
+    action: 'check the path (relative paths start from the current directory)',
+  },
+  datasetUnreadable: {
+    code: 'dataset_unreadable',
+    exit: ExitCode.badInput,
+    meaning: 'the `--dataset` path is a directory or cannot be read',
+    action: 'give the path of a readable .jsonl or .json file; check its permissions',
+  },
+  datasetFormatUnsupported: {
+    code: 'dataset_format_unsupported',
+    exit: ExitCode.badInput,
+    meaning: 'the dataset file has an extension other than .jsonl, .ndjson or .json',
+    action: 'convert or rename the file',
+  },
+  datasetEmpty: {
+    code: 'dataset_empty',
+    exit: ExitCode.badInput,
+    meaning: 'the dataset has no rows',
+    action: 'add rows, or run without `--dataset` to use synthetic prompts',
+  },
+  datasetInvalidJson: {
+    code: 'dataset_invalid_json',
+    exit: ExitCode.badInput,
+    meaning: 'a dataset line (.jsonl) or the file (.json) is not valid JSON',
+    action: 'fix the line the message names; a file with one object per line needs a .jsonl extension',
+  },
+  datasetJsonNotArray: {
+    code: 'dataset_json_not_array',
+    exit: ExitCode.badInput,
+    meaning: 'a .json dataset is not one top-level array of row objects',
+    action: 'wrap the rows in [...], or write one object per line in a .jsonl file',
+  },
+  datasetRowNotObject: {
+    code: 'dataset_row_not_object',
+    exit: ExitCode.badInput,
+    meaning: 'a dataset row is not a JSON object',
+    action: 'make every row an object with a prompt column',
+  },
+  datasetNoPromptColumn: {
+    code: 'dataset_no_prompt_column',
+    exit: ExitCode.badInput,
+    meaning: 'a dataset row has none of the prompt columns',
+    action: 'add one of prompt, text_input, input, question, user_prompt or messages',
+  },
+  datasetInvalidPrompt: {
+    code: 'dataset_invalid_prompt',
+    exit: ExitCode.badInput,
+    meaning: "a row's prompt column is null or not a string",
+    action: 'give every row a prompt string, or remove the row',
+  },
+  datasetInvalidMessages: {
+    code: 'dataset_invalid_messages',
+    exit: ExitCode.badInput,
+    meaning: "a row's messages column is not an array of {role, content} with text content",
+    action: 'fix the message the error names; only text parts are supported',
+  },
+  datasetInvalidOutputCap: {
+    code: 'dataset_invalid_output_cap',
+    exit: ExitCode.badInput,
+    meaning: "a row's max_tokens / max_output_tokens / output_len is not a positive integer",
+    action: 'fix the value, or use null for no cap',
+  },
+
+  // --- the report directory ---
+  reportDirUnusable: {
+    code: 'report_dir_unusable',
+    exit: ExitCode.badInput,
+    meaning: 'the report directory cannot be created or written (read-only, permission denied, a file in the way)',
+    action: 'pick another `--report-dir`, or fix its permissions',
+  },
+  reportDirNotEmpty: {
+    code: 'report_dir_not_empty',
+    exit: ExitCode.badInput,
+    meaning: '`--report-dir` already holds files, which a new run would mix with its own',
+    action: 'pick an empty or new directory, or add `--overwrite` to replace the earlier report',
+  },
+  reportWriteFailed: {
+    code: 'report_write_failed',
+    exit: ExitCode.runFailed,
+    meaning: 'the run finished but a report file could not be written (e.g. the disk is full); the summary was printed',
+    action: 'free space or pick another `--report-dir`, and run again; files already written are complete',
+  },
+
+  // --- the run (exit 4) ---
+  runFailed: {
+    code: 'run_failed',
+    exit: ExitCode.runFailed,
+    meaning: 'a shard process failed or died during the run; the records it sent are kept in the report',
+    action: 'read the message; if it is not about your input, it is a bug: please report it',
+  },
+  allRequestsFailed: {
+    code: 'all_requests_failed',
+    exit: ExitCode.runFailed,
+    meaning: 'the run ended and not one request completed',
+    action: 'see the errors in report.txt; `llm-loadgen probe` checks the endpoint, model and key',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+type Registry = typeof REGISTRY;
+type Name = keyof Registry;
+
+/** Every run-level error code, by name: `ErrorCode.invalidFlag` is 'invalid_flag'. */
+export const ErrorCode = Object.fromEntries(Object.entries(REGISTRY).map(([name, spec]) => [name, spec.code])) as {
+  readonly [K in Name]: Registry[K]['code'];
+};
+export type ErrorCode = Registry[Name]['code'];
+
+/** The codes that end the program with exit code E. */
+type CodeWithExit<E extends ExitCode> = {
+  [K in Name]: Registry[K]['exit'] extends E ? Registry[K]['code'] : never;
+}[Name];
+export type BadInputCode = CodeWithExit<typeof ExitCode.badInput>;
+export type UnreachableCode = CodeWithExit<typeof ExitCode.unreachable>;
+export type RunFailedCode = CodeWithExit<typeof ExitCode.runFailed>;
+
+/** Every code with its exit code, meaning and action (docs/errors.md lists exactly these). */
+export const ERROR_CODES: readonly ErrorSpec[] = Object.values(REGISTRY);
+
+export class LoadgenError extends Error {
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
-  constructor(code: string, message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -29,23 +285,28 @@ export class LoadgenError extends Error {
   }
 }
 
-/** A flag, config key or dataset is wrong. The message names the flag or file:line. */
+/** A flag, config key, dataset or report directory is wrong. The message names the flag, path or file:line. */
 export class BadInputError extends LoadgenError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: BadInputCode, message: string, options?: { cause?: unknown }) {
     super(code, message, ExitCode.badInput, options);
   }
 }
 
 /** The endpoint could not be reached (or does not speak the API) before any load was sent. */
 export class EndpointUnreachableError extends LoadgenError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: UnreachableCode, message: string, options?: { cause?: unknown }) {
     super(code, message, ExitCode.unreachable, options);
   }
 }
 
-/** The run started but could not produce a valid result. */
+/** The run started but could not produce a valid result (or could not write it). */
 export class RunFailedError extends LoadgenError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: RunFailedCode, message: string, options?: { cause?: unknown }) {
     super(code, message, ExitCode.runFailed, options);
   }
+}
+
+/** `error [code]: message`, the one format every user-facing error is printed in. */
+export function formatError(err: LoadgenError): string {
+  return `error [${err.code}]: ${err.message}`;
 }

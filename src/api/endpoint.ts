@@ -3,7 +3,7 @@
  * where to connect, what Host header to send, and the path of the API being benchmarked.
  * Credentials in the URL are taken out here and never appear in anything we print or store.
  */
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 
 export type ApiType = 'chat' | 'completions';
 
@@ -39,7 +39,7 @@ export function parseEndpoint(raw: string, apiType: ApiType): Endpoint {
   const text = raw.trim();
   if (text === '')
     throw new BadInputError(
-      'endpoint_empty',
+      ErrorCode.endpointEmpty,
       '--endpoints: an entry is empty. Give base URLs like http://127.0.0.1:8000',
     );
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
@@ -48,13 +48,13 @@ export function parseEndpoint(raw: string, apiType: ApiType): Endpoint {
     url = new URL(withScheme);
   } catch {
     throw new BadInputError(
-      'endpoint_invalid',
+      ErrorCode.endpointInvalid,
       `--endpoints: "${redactUrlText(text)}" is not a URL. Give base URLs like http://127.0.0.1:8000`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new BadInputError(
-      'endpoint_scheme',
+      ErrorCode.endpointScheme,
       `--endpoints: "${redactUrlText(text)}" uses ${url.protocol} — only http:// and https:// are supported`,
     );
   }
@@ -105,7 +105,7 @@ export function parseEndpoints(list: string | readonly string[], apiType: ApiTyp
     .filter((s) => s !== '');
   if (parts.length === 0) {
     throw new BadInputError(
-      'endpoint_missing',
+      ErrorCode.endpointMissing,
       '--endpoints is required: the base URL of an OpenAI-compatible server, e.g. --endpoints http://127.0.0.1:8000',
     );
   }

@@ -5,6 +5,7 @@
  */
 import type { Sample } from '../dataset/sample.js';
 import type { ApiType, Endpoint } from './endpoint.js';
+import type { ExtraHeader } from './extra-headers.js';
 
 export interface RequestOptions {
   apiType: ApiType;
@@ -16,8 +17,13 @@ export interface RequestOptions {
   extraBody?: Record<string, unknown>;
 }
 
-/** `POST <path> HTTP/1.1` plus fixed headers, ending in `Content-Length: ` (the value follows). */
-export function buildHeadPrefix(endpoint: Endpoint, streaming: boolean, apiKey: string | undefined): Buffer {
+/** `POST <path> HTTP/1.1` plus fixed and `--header` headers, ending in `Content-Length: ` (the value follows). */
+export function buildHeadPrefix(
+  endpoint: Endpoint,
+  streaming: boolean,
+  apiKey: string | undefined,
+  extraHeaders: readonly ExtraHeader[] = [],
+): Buffer {
   const lines = [
     `POST ${endpoint.path} HTTP/1.1`,
     `Host: ${endpoint.hostHeader}`,
@@ -25,8 +31,12 @@ export function buildHeadPrefix(endpoint: Endpoint, streaming: boolean, apiKey: 
     'Content-Type: application/json',
     `Accept: ${streaming ? 'text/event-stream' : 'application/json'}`,
   ];
-  if (apiKey !== undefined && apiKey !== '') lines.push(`Authorization: Bearer ${apiKey}`);
+  // An Authorization given with --header replaces the key's.
+  if (extraHeaders.some(([name]) => name.toLowerCase() === 'authorization')) {
+    // sent below
+  } else if (apiKey !== undefined && apiKey !== '') lines.push(`Authorization: Bearer ${apiKey}`);
   else if (endpoint.basicAuthorization !== undefined) lines.push(`Authorization: ${endpoint.basicAuthorization}`);
+  for (const [name, value] of extraHeaders) lines.push(`${name}: ${value}`);
   lines.push('Content-Length: ');
   return Buffer.from(lines.join('\r\n'), 'latin1');
 }

@@ -13,6 +13,7 @@ import {
   SSE_BATCH_TOKENS,
 } from './sse-decoder.js';
 import { nativeAddon } from '../native/addon.js';
+import { excerpt } from '../record/redact-secrets.js';
 
 let nativeJsonScan = nativeAddon()?.scanJson ?? null;
 const JSON_SCAN = new Int32Array(7);
@@ -237,10 +238,4 @@ function describeError(err: unknown): string {
     if (typeof m === 'string') return m;
   }
   return JSON.stringify(err);
-}
-
-/** A short, single-line excerpt of server text for error messages. */
-export function excerpt(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? flat.slice(0, max) + '…' : flat;
 }

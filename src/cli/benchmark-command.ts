@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { BenchmarkSettingsInput } from '../config/benchmark-settings.js';
 import { runBenchmark } from '../run/run-benchmark.js';
-import { collectList, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
+import { collectList, collectRepeated, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
 
 interface BenchmarkFlags {
   endpoints?: string[];
@@ -27,6 +27,8 @@ interface BenchmarkFlags {
   reportDir?: string;
   seed?: number;
   insecure?: boolean;
+  header?: string[];
+  overwrite?: boolean;
   sourceIps?: string[];
   dryRun?: boolean;
 }
@@ -83,7 +85,13 @@ function addCommonOptions(cmd: Command): Command {
     .option('--dry-run', 'print the plan (shards, connections, port budget) and exit without sending', false)
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
-    .option('--insecure', 'accept any TLS certificate (https endpoints)', false);
+    .option('--insecure', 'accept any TLS certificate (https endpoints)', false)
+    .option(
+      '--header <header>',
+      'extra request header "Name: value", repeatable (secret-looking values are redacted)',
+      collectRepeated,
+    )
+    .option('--overwrite', 'replace the report in a non-empty --report-dir', false);
 }
 
 function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
@@ -112,6 +120,8 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     reportDir: f.reportDir,
     seed: f.seed,
     insecure: f.insecure,
+    headers: f.header ?? [],
+    overwrite: f.overwrite,
     sourceIps: f.sourceIps ?? [],
     dryRun: f.dryRun,
   };

@@ -23,3 +23,8 @@ export function collectList(value: string, previous: string[] | undefined): stri
       .filter((s) => s !== ''),
   ];
 }
+
+/** Repeated values accumulate as given (no comma split: a header value may hold commas). */
+export function collectRepeated(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

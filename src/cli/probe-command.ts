@@ -1,7 +1,7 @@
 /** `llm-loadgen probe`: a few requests and a plain diagnosis before a real benchmark. */
 import { Command, Option } from 'commander';
 import { parseDurationMs } from '../config/duration.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { probe } from '../run/probe.js';
 import { collectList, parseIntFlag } from './flag-parsers.js';
 
@@ -34,8 +34,8 @@ export function probeCommand(): Command {
     .action(async (f: ProbeFlags) => {
       const timeoutMs = parseDurationMs(f.timeout);
       if (timeoutMs === null || timeoutMs <= 0)
-        throw new BadInputError('invalid_flag', `--timeout: "${f.timeout}" is not a duration; use e.g. 30s`);
-      if (f.requests < 1) throw new BadInputError('invalid_flag', '--requests: must be at least 1');
+        throw new BadInputError(ErrorCode.invalidFlag, `--timeout: "${f.timeout}" is not a duration; use e.g. 30s`);
+      if (f.requests < 1) throw new BadInputError(ErrorCode.invalidFlag, '--requests: must be at least 1');
       const result = await probe(
         {
           endpoints: f.endpoints,

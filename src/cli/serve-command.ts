@@ -1,7 +1,7 @@
 /** `llm-loadgen serve`: run the built-in mock OpenAI endpoint until Ctrl-C. */
 
 import { Command } from 'commander';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import {
   MAX_OUTPUT_TOKENS,
   MOCK_FAULTS,
@@ -32,7 +32,7 @@ interface ServeOptions {
 }
 
 function badFlag(flag: string, expected: string, value: string): BadInputError {
-  return new BadInputError('bad_flag_value', `${flag} must be ${expected}, got "${value}"`);
+  return new BadInputError(ErrorCode.invalidFlag, `${flag} must be ${expected}, got "${value}"`);
 }
 
 // Strict patterns: Number() would also accept '', ' 5', '0x10' and '1e3'.
@@ -73,15 +73,15 @@ async function listen(options: ServeOptions): Promise<RunningMockServer> {
     const where = `${options.host}:${options.port}`;
     if (code === 'EADDRINUSE') {
       const message = `${where} is already in use; pick another --port`;
-      throw new BadInputError('port_in_use', message, { cause: err });
+      throw new BadInputError(ErrorCode.portInUse, message, { cause: err });
     }
     if (code === 'EACCES') {
       const message = `not allowed to listen on ${where}; pick a --port above 1023`;
-      throw new BadInputError('port_not_permitted', message, { cause: err });
+      throw new BadInputError(ErrorCode.portNotPermitted, message, { cause: err });
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
       const message = `cannot listen on --host ${options.host}: not an address of this machine`;
-      throw new BadInputError('bad_host', message, { cause: err });
+      throw new BadInputError(ErrorCode.badHost, message, { cause: err });
     }
     throw err;
   }

@@ -27,6 +27,8 @@ export interface ResponseHead {
   /** -1 when absent. */
   contentLength: number;
   chunked: boolean;
+  /** Retry-After of a 429/503 answer, as sent ('' when absent or another status). */
+  retryAfter: string;
 }
 
 export class HttpParseError extends Error {
@@ -64,7 +66,7 @@ export class Http1ResponseParser {
   private sink: ResponseSink | null = null;
   private noBody = false;
   /** The head of the current response, once parsed (one object per parser, reset per response). */
-  readonly head: ResponseHead = { contentType: '', keepAlive: true, contentLength: -1, chunked: false };
+  readonly head: ResponseHead = { contentType: '', keepAlive: true, contentLength: -1, chunked: false, retryAfter: '' };
   /** Response bytes received for the current message (0 = the server has said nothing yet). */
   bytesReceived = 0;
 
@@ -276,6 +278,7 @@ export class Http1ResponseParser {
       this.state = State.BodyUntilClose;
       h.keepAlive = false;
     }
+    h.retryAfter = status === 429 || status === 503 ? headerValue(head, headStart, end, RETRY_AFTER) : '';
     // After the framing is known, so the sink sees the final keepAlive (false when close-delimited).
     this.sink!.onResponseHead(status, h);
     return next;
@@ -504,4 +507,18 @@ function hexValue(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
+}
+
+const RETRY_AFTER = Buffer.from('\r\nretry-after:');
+
+/** The value of one header in b[start, end), by its lower-case `\r\nname:` (only for rare answers: it copies). */
+function headerValue(b: Buffer, start: number, end: number, name: Buffer): string {
+  const at = Buffer.from(b.subarray(start, end)).toString('latin1').toLowerCase().indexOf(name.toString('latin1'));
+  if (at < 0) return '';
+  const from = start + at + name.length;
+  const lineEnd = b.indexOf('\r\n', from);
+  return b
+    .toString('latin1', from, lineEnd < 0 || lineEnd > end ? end : lineEnd)
+    .trim()
+    .slice(0, 64);
 }

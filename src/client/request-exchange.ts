@@ -4,7 +4,8 @@
  * methods, not a chain of promises and closures: this runs once per request on the hot path.
  */
 import { SSE_BATCH_TOKENS, SseDecoder, type SseEventSink } from '../api/sse-decoder.js';
-import { OpenAiResponseState, StreamEventKind, excerpt } from '../api/openai-response-decoder.js';
+import { OpenAiResponseState, StreamEventKind } from '../api/openai-response-decoder.js';
+import { excerpt } from '../record/redact-secrets.js';
 import { monotonicNs } from '../record/clock.js';
 import { appendArrivals, type ArrivalList } from '../record/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../record/request-record.js';
@@ -54,6 +55,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   /** Arrival time of the socket read being decoded (taken at the read, before parsing): every event in one read shares it. */
   private arrival = 0;
   private pendingError: RequestErrorCode | '' = '';
+  /** Retry-After of a 429/503 answer, for its error message. */
+  private retryAfter = '';
   /** Absolute ns after which the request is abandoned (checked by the shard's sweep). */
   deadline = Infinity;
 
@@ -120,6 +123,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.status = status;
     if (status < 200 || status >= 300) {
       this.mode = BodyMode.ErrorBody;
+      this.retryAfter = head.retryAfter;
     } else if (head.contentType === 'text/event-stream') {
       this.mode = BodyMode.Sse;
       this.sse = new SseDecoder(this);
@@ -169,7 +173,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
       this.complete(
         end,
         RequestErrorCode.httpStatus,
-        `HTTP ${r.status} from ${this.ctx.endpointName}: ${excerpt(body) || '(empty body)'}`,
+        `HTTP ${r.status} from ${this.ctx.endpointName}${this.retryAfter === '' ? '' : ` (Retry-After: ${this.retryAfter})`}: ${excerpt(body) || '(empty body)'}`,
       );
       return;
     }

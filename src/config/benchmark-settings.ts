@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { BadInputError } from '../errors.js';
+import { redactHeaderFlag } from '../api/extra-headers.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { cleanSourceIps } from './source-ips.js';
 
@@ -69,6 +70,9 @@ export const BenchmarkSettingsSchema = z
       .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
       .default(42),
     insecure: z.boolean().default(false),
+    /** `--header 'Name: value'`, repeatable (parsed by api/extra-headers.ts). */
+    headers: z.array(z.string()).default([]),
+    overwrite: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -125,7 +129,10 @@ export function resolveSettings(input: BenchmarkSettingsInput, datasetSize: numb
     const first = parsed.error.issues[0];
     const key = first.path.length > 0 ? String(first.path[0]) : '';
     const others = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw new BadInputError('invalid_flag', `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`);
+    throw new BadInputError(
+      ErrorCode.invalidFlag,
+      `${key === '' ? 'settings' : flagName(key)}: ${first.message}${others}`,
+    );
   }
   const s = parsed.data;
   const loadPattern =
@@ -182,5 +189,7 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,
+    headers: s.headers.map((h) => redactHeaderFlag(h)),
+    overwrite: s.overwrite,
   };
 }

@@ -3,7 +3,7 @@
  * strictly, because a blank entry would bind to INADDR_ANY and a foreign one fails every connect.
  */
 import net from 'node:net';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 
 /** Trim, drop blanks, remove duplicates; refuse anything that is not an IP address. */
 export function cleanSourceIps(raw: readonly string[]): string[] {
@@ -14,13 +14,13 @@ export function cleanSourceIps(raw: readonly string[]): string[] {
     if (ip === '') continue;
     if (net.isIP(ip) === 0) {
       throw new BadInputError(
-        'source_ip_invalid',
+        ErrorCode.sourceIpInvalid,
         `--source-ips: "${ip}" is not an IP address. Give local addresses such as 127.0.0.2,127.0.0.3`,
       );
     }
     if (ip === '0.0.0.0' || ip === '::') {
       throw new BadInputError(
-        'source_ip_invalid',
+        ErrorCode.sourceIpInvalid,
         `--source-ips: "${ip}" is the wildcard address, not a source IP. Leave --source-ips empty to let the OS choose`,
       );
     }
@@ -48,13 +48,13 @@ export async function checkSourceIps(ips: readonly string[], destinationFamilies
     const family = net.isIP(ip) as 4 | 6;
     if (!destinationFamilies.has(family)) {
       throw new BadInputError(
-        'source_ip_family',
+        ErrorCode.sourceIpFamily,
         `--source-ips: ${ip} is IPv${family} but the endpoints resolve to IPv${[...destinationFamilies].join('/IPv')}: it could not reach them`,
       );
     }
     if (!(await isLocal(ip))) {
       throw new BadInputError(
-        'source_ip_not_local',
+        ErrorCode.sourceIpNotLocal,
         `--source-ips: ${ip} is not an address of this host. Add it to an interface first (on Linux all of 127.0.0.0/8 is local), or remove it`,
       );
     }

@@ -2,7 +2,7 @@
  * Turns one parsed dataset row into a Sample, whatever common column names it uses. Every error
  * starts with `where` ("data.jsonl:17" or "data.json[3]") so the user can find the row.
  */
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import type { ChatMessage, ChatRole, Sample } from './sample.js';
 
 /** Plain-text prompt columns, in priority order: the first one present wins. */
@@ -22,7 +22,10 @@ type Row = Record<string, unknown>;
 export function sampleFromRow(row: unknown, where: string): Sample {
   if (!isPlainObject(row)) {
     const hint = Array.isArray(row) ? ' If the whole file is one JSON array, give it a .json extension.' : '';
-    throw new BadInputError('dataset_row_not_object', `${where}: expected a JSON object, got ${describe(row)}.${hint}`);
+    throw new BadInputError(
+      ErrorCode.datasetRowNotObject,
+      `${where}: expected a JSON object, got ${describe(row)}.${hint}`,
+    );
   }
   const maxOutputTokens = readOutputCap(row, where);
   const sample = isPresent(row[MESSAGES_COLUMN])
@@ -45,12 +48,12 @@ function readPromptColumn(row: Row, where: string): string {
     const nullColumn = PROMPT_COLUMNS.find((name) => row[name] === null);
     if (nullColumn !== undefined) {
       throw new BadInputError(
-        'dataset_invalid_prompt',
+        ErrorCode.datasetInvalidPrompt,
         `${where}: column '${nullColumn}' is null. Give every row a prompt string, or remove the row.`,
       );
     }
     throw new BadInputError(
-      'dataset_no_prompt_column',
+      ErrorCode.datasetNoPromptColumn,
       `${where}: no prompt column. Add one of ${[...PROMPT_COLUMNS, MESSAGES_COLUMN]
         .map((c) => `'${c}'`)
         .join(', ')} ('${MESSAGES_COLUMN}' is an array of {role, content}). ` + `This row has keys: ${listKeys(row)}.`,
@@ -59,7 +62,7 @@ function readPromptColumn(row: Row, where: string): string {
   const value = row[column];
   if (typeof value !== 'string') {
     throw new BadInputError(
-      'dataset_invalid_prompt',
+      ErrorCode.datasetInvalidPrompt,
       `${where}: column '${column}' must be a string, got ${describe(value)}.`,
     );
   }
@@ -69,13 +72,13 @@ function readPromptColumn(row: Row, where: string): string {
 function readMessages(value: unknown, where: string): ChatMessage[] {
   if (!Array.isArray(value)) {
     throw new BadInputError(
-      'dataset_invalid_messages',
+      ErrorCode.datasetInvalidMessages,
       `${where}: column '${MESSAGES_COLUMN}' must be an array of {role, content} objects, got ${describe(value)}.`,
     );
   }
   if (value.length === 0) {
     throw new BadInputError(
-      'dataset_invalid_messages',
+      ErrorCode.datasetInvalidMessages,
       `${where}: column '${MESSAGES_COLUMN}' is empty. Give at least one {role, content} message.`,
     );
   }
@@ -85,14 +88,14 @@ function readMessages(value: unknown, where: string): ChatMessage[] {
 function readMessage(value: unknown, where: string): ChatMessage {
   if (!isPlainObject(value)) {
     throw new BadInputError(
-      'dataset_invalid_messages',
+      ErrorCode.datasetInvalidMessages,
       `${where} must be a {role, content} object, got ${describe(value)}.`,
     );
   }
   const role = value.role;
   if (typeof role !== 'string' || !isChatRole(role)) {
     throw new BadInputError(
-      'dataset_invalid_messages',
+      ErrorCode.datasetInvalidMessages,
       `${where}.role must be one of ${CHAT_ROLES.map((r) => `'${r}'`).join(', ')}, got ${describe(role)}.`,
     );
   }
@@ -104,7 +107,7 @@ function readContent(value: unknown, where: string): string {
   if (typeof value === 'string') return value;
   if (!Array.isArray(value)) {
     throw new BadInputError(
-      'dataset_invalid_messages',
+      ErrorCode.datasetInvalidMessages,
       `${where} must be a string or an array of {type: 'text', text} parts, got ${describe(value)}.`,
     );
   }
@@ -113,7 +116,7 @@ function readContent(value: unknown, where: string): string {
       if (!isPlainObject(part) || part.type !== 'text' || typeof part.text !== 'string') {
         const type = isPlainObject(part) && typeof part.type === 'string' ? ` of type '${part.type}'` : '';
         throw new BadInputError(
-          'dataset_invalid_messages',
+          ErrorCode.datasetInvalidMessages,
           `${where}[${index}]: only {type: 'text', text: string} parts are supported, got ${describe(part)}${type}. ` +
             'Remove non-text parts or flatten the content to a string.',
         );
@@ -130,7 +133,7 @@ function readOutputCap(row: Row, where: string): number | undefined {
   const value = row[column];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new BadInputError(
-      'dataset_invalid_output_cap',
+      ErrorCode.datasetInvalidOutputCap,
       `${where}: column '${column}' must be a positive integer, got ${describe(value)}. Fix the value or use null for no cap.`,
     );
   }

@@ -3,13 +3,13 @@
  * that is not a filesystem error is returned unchanged (it is a bug, not bad input).
  */
 import { isAbsolute } from 'node:path';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 
 export function datasetFileError(path: string, error: unknown): unknown {
   if (error instanceof BadInputError || !isErrnoError(error)) return error;
   if (error.code === 'ENOENT') {
     return new BadInputError(
-      'dataset_not_found',
+      ErrorCode.datasetNotFound,
       `${path}: dataset file not found. Check the path` +
         (isAbsolute(path) ? '.' : ` (relative paths start from ${process.cwd()}).`),
       { cause: error },
@@ -17,13 +17,13 @@ export function datasetFileError(path: string, error: unknown): unknown {
   }
   if (error.code === 'EISDIR') {
     return new BadInputError(
-      'dataset_unreadable',
+      ErrorCode.datasetUnreadable,
       `${path}: is a directory. Give the path of a .jsonl or .json file.`,
       { cause: error },
     );
   }
   return new BadInputError(
-    'dataset_unreadable',
+    ErrorCode.datasetUnreadable,
     `${path}: cannot read the dataset file (${error.code}: ${error.message}). Check its permissions.`,
     { cause: error },
   );

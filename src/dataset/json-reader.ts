@@ -2,7 +2,7 @@
  * Reads a .json dataset: one top-level array of row objects. Row errors name `file[index]`.
  */
 import { readFile } from 'node:fs/promises';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { sampleFromRow } from './column-mapping.js';
 import { datasetFileError } from './dataset-file-error.js';
 import type { Sample } from './sample.js';
@@ -22,7 +22,7 @@ export async function readJsonDataset(path: string): Promise<Sample[]> {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new BadInputError(
-      'dataset_invalid_json',
+      ErrorCode.datasetInvalidJson,
       `${path}: invalid JSON (${reason}). A .json dataset must be one array of objects; ` +
         'if it has one JSON object per line, give it a .jsonl extension.',
       { cause: error },
@@ -31,14 +31,14 @@ export async function readJsonDataset(path: string): Promise<Sample[]> {
   if (!Array.isArray(parsed)) {
     const got = parsed === null ? 'null' : typeof parsed === 'object' ? 'an object' : `a ${typeof parsed}`;
     throw new BadInputError(
-      'dataset_json_not_array',
+      ErrorCode.datasetJsonNotArray,
       `${path}: expected a top-level JSON array of row objects, got ${got}. ` +
         'Wrap the rows in [...], or write one object per line in a .jsonl file.',
     );
   }
   if (parsed.length === 0) {
     throw new BadInputError(
-      'dataset_empty',
+      ErrorCode.datasetEmpty,
       `${path}: the dataset has no rows. Add row objects to the array, or run without a dataset to use synthetic prompts.`,
     );
   }

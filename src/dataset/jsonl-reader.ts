@@ -2,7 +2,7 @@
  * Reads a JSONL (one JSON object per line) dataset, streaming so large files do not need a
  * second in-memory copy of their text.
  */
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { sampleFromRow } from './column-mapping.js';
 import { readLines } from './read-lines.js';
 import type { Sample } from './sample.js';
@@ -16,7 +16,7 @@ export async function readJsonlDataset(path: string): Promise<Sample[]> {
   }
   if (samples.length === 0) {
     throw new BadInputError(
-      'dataset_empty',
+      ErrorCode.datasetEmpty,
       `${path}: the dataset has no rows. Add one JSON object per line, or run without a dataset to use synthetic prompts.`,
     );
   }
@@ -34,7 +34,7 @@ function parseLine(text: string, where: string, lineNumber: number): unknown {
         ? ' The file looks like a JSON array: give it a .json extension.'
         : '';
     throw new BadInputError(
-      'dataset_invalid_json',
+      ErrorCode.datasetInvalidJson,
       `${where}: invalid JSON (${reason}). Each line must be one JSON object.${hint}`,
       { cause: error },
     );

@@ -3,7 +3,7 @@
  * when no path is given.
  */
 import { extname } from 'node:path';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import { readJsonDataset } from './json-reader.js';
 import { readJsonlDataset } from './jsonl-reader.js';
 import type { Sample } from './sample.js';
@@ -35,7 +35,7 @@ export async function loadDataset(path: string | undefined, options: LoadDataset
   const reader = Object.hasOwn(READERS, extension) ? READERS[extension] : undefined;
   if (reader === undefined) {
     throw new BadInputError(
-      'dataset_format_unsupported',
+      ErrorCode.datasetFormatUnsupported,
       `${path}: unsupported dataset format ${extension === '' ? '(no extension)' : `'${extension}'`}. ` +
         'Supported: .jsonl or .ndjson (one JSON object per line), .json (one array of objects). Convert or rename the file.',
     );

@@ -3,7 +3,7 @@
  * topic, a list of words to use) so servers and previews behave as with real traffic, and
  * (count, seed, promptWords) fully determine them.
  */
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import type { Sample } from './sample.js';
 import { SeededRandom } from './seeded-random.js';
 
@@ -141,7 +141,7 @@ function pick<T>(random: SeededRandom, items: readonly T[]): T {
 function requirePositiveInteger(value: number, name: string): void {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new BadInputError(
-      'synthetic_option_invalid',
+      ErrorCode.syntheticOptionInvalid,
       `synthetic dataset: ${name} must be a positive integer, got ${String(value)}.`,
     );
   }

@@ -28,12 +28,30 @@ export interface ResultSummaryInput {
   portExhaustionEvents?: number;
   /** CPU time all shard processes used during the run (user + system), ns. */
   clientCpuNs?: number;
+  /** Shard processes (each one event loop): with clientCpuNs, how busy the client was. */
+  shards?: number;
+  /** The arrival rate asked for (poisson --target-qps), req/s. */
+  offeredQps?: number;
 }
 
-export interface ErrorCodeSummary {
+export interface ErrorExample {
   count: number;
-  /** The first errorMessage seen for this code (records keep messages secret-free). */
+  /** The first errorMessage seen (records keep messages secret-free). */
   example: string;
+}
+
+export interface ErrorCodeSummary extends ErrorExample {
+  /** http_status only: the same, per status ("429", "503", …), so one status cannot hide another. */
+  by_status?: Record<string, ErrorExample>;
+}
+
+export interface ConnectionSummary {
+  /** Requests that went out on a connection that had carried an earlier request. */
+  reused: number;
+  /** Requests that had to open a connection of their own (connect time is theirs). */
+  new: number;
+  /** connected − connectStart of those requests: TCP (and TLS) connect time. */
+  connect_time: SeriesSummary;
 }
 
 export interface ResultSummary {
@@ -62,6 +80,21 @@ export interface ResultSummary {
   output_sequence_lengths: SeriesSummary;
   /** sent − scheduled, every request that was sent. Our addition; not part of TTFT. */
   client_wait: SeriesSummary;
+  /**
+   * client wait minus the request's own connect time: time spent queued in the client (schedule
+   * lag, waiting for a free connection). A server that closes every connection makes each request
+   * pay a connect; that is in `connections.connect_time`, not here.
+   */
+  client_queue_wait: SeriesSummary;
+  /** dispatched − scheduled: how late the shard's event loop took requests from the schedule. */
+  schedule_lag: SeriesSummary;
+  connections: ConnectionSummary;
+  /** --target-qps of a poisson run (null otherwise). */
+  offered_qps: number | null;
+  /** From the start to the last scheduled send. */
+  send_window_ns: number;
+  /** From the last scheduled send to the last request's end. */
+  drain_ns: number;
   finish_reason_counts: Record<string, number>;
   errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>>;
   token_count_sources: Record<TokenCountSource, number>;
@@ -75,6 +108,19 @@ export interface ResultSummary {
 /** Client wait p99 must stay below this floor and below 5 % of the TTFT median. */
 const CLIENT_WAIT_FLOOR_NS = 1 * NS_PER_MS;
 const CLIENT_WAIT_RATIO = 0.05;
+/** Shard CPU (per shard, over the run) at or above this share of a core means the client was busy. */
+const BUSY_CPU_SHARE = 0.8;
+/** More than this share of requests opening their own connection means the server is closing them. */
+const CHURN_SHARE = 0.5;
+/** ...once at least this many did (a short run's first connects are not churn). */
+const CHURN_MIN_REQUESTS = 10;
+/** Completions at the end of the send window below this share of the arrival rate: falling behind. */
+const OVERLOAD_RATE_SHARE = 0.9;
+/** ...and a drain longer than this share of the window (and 3× the early latency, and 1 s). */
+const OVERLOAD_DRAIN_SHARE = 0.1;
+/** Too short or too small a run to tell a queue from noise. */
+const OVERLOAD_MIN_WINDOW_S = 1;
+const OVERLOAD_MIN_REQUESTS = 20;
 
 export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const { records, state, startNs, endNs, mode } = input;
@@ -94,16 +140,34 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const tokenCountSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
 
   let steadyWaitCount = 0;
+  let lagCount = 0;
+  let reused = 0;
+  let connectCount = 0;
+  let retried = 0;
+  let lastScheduled = startNs;
   for (const r of records) {
     n++;
+    if (r.scheduled > lastScheduled) lastScheduled = r.scheduled;
     if (hasClientWait(r)) {
       clientWaitCount++;
-      if (r.scheduled > startNs) steadyWaitCount++;
+      if (r.scheduled > startNs && r.retries === 0) steadyWaitCount++;
+    }
+    if (Number.isFinite(r.dispatched) && Number.isFinite(r.scheduled)) lagCount++;
+    if (r.retries > 0) retried++;
+    if (Number.isFinite(r.sent)) {
+      if (r.reused) reused++;
+      if (hasConnectTime(r)) connectCount++;
     }
     if (r.error !== '') {
       const seen = errors[r.error];
       if (seen) seen.count++;
       else errors[r.error] = { count: 1, example: r.errorMessage };
+      if (r.error === 'http_status') {
+        const byStatus = (errors[r.error]!.by_status ??= {});
+        const status = byStatus[r.status];
+        if (status) status.count++;
+        else byStatus[r.status] = { count: 1, example: r.errorMessage };
+      }
       continue;
     }
     completed++;
@@ -127,7 +191,24 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const inputLengths = new Float64Array(completed);
   const outputLengths = new Float64Array(completed);
   const clientWait = new Float64Array(clientWaitCount);
+  const queueWait = new Float64Array(clientWaitCount);
   const steadyWait = new Float64Array(steadyWaitCount);
+  const lag = new Float64Array(lagCount);
+  const connectTime = new Float64Array(connectCount);
+  let lagAt = 0;
+  let connectAt = 0;
+  // Overload: completions near the end of the send window against arrivals, and the latency of
+  // the first quarter's requests (before any queue could build) as the baseline for the drain.
+  const windowNs = lastScheduled - startNs;
+  const lateFrom = startNs + windowNs / 2;
+  const earlyUntil = startNs + windowNs / 4;
+  let lateCompletions = 0;
+  let earlyLatencyCount = 0;
+  for (const r of records) {
+    if (r.error === '' && hasLatency(r) && r.sent <= earlyUntil) earlyLatencyCount++;
+  }
+  const earlyLatency = new Float64Array(earlyLatencyCount);
+  let earlyAt = 0;
   let steadyWaitAt = 0;
   let ttftAt = 0;
   let tpotAt = 0;
@@ -137,11 +218,17 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let clientWaitAt = 0;
 
   for (const r of records) {
+    const connect = hasConnectTime(r) ? r.connected - r.connectStart : 0;
     if (hasClientWait(r)) {
+      queueWait[clientWaitAt] = r.sent - r.scheduled - connect;
       clientWait[clientWaitAt++] = r.sent - r.scheduled;
-      if (r.scheduled > startNs) steadyWait[steadyWaitAt++] = r.sent - r.scheduled;
+      if (r.scheduled > startNs && r.retries === 0) steadyWait[steadyWaitAt++] = r.sent - r.scheduled - connect;
     }
+    if (Number.isFinite(r.dispatched) && Number.isFinite(r.scheduled)) lag[lagAt++] = r.dispatched - r.scheduled;
+    if (Number.isFinite(r.sent) && hasConnectTime(r)) connectTime[connectAt++] = connect;
     if (r.error !== '') continue;
+    if (r.end >= lateFrom && r.end <= lastScheduled) lateCompletions++;
+    if (hasLatency(r) && r.sent <= earlyUntil) earlyLatency[earlyAt++] = r.end - r.sent;
     inputLengths[lengthAt] = r.inputTokens;
     outputLengths[lengthAt++] = r.outputTokens;
     if (hasLatency(r)) latency[latencyAt++] = r.end - r.sent;
@@ -173,6 +260,12 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     input_sequence_lengths: summarizeSeriesInPlace(inputLengths),
     output_sequence_lengths: summarizeSeriesInPlace(outputLengths),
     client_wait: summarizeSeriesInPlace(clientWait),
+    client_queue_wait: summarizeSeriesInPlace(queueWait),
+    schedule_lag: summarizeSeriesInPlace(lag),
+    connections: { reused, new: connectCount, connect_time: summarizeSeriesInPlace(connectTime) },
+    offered_qps: input.offeredQps ?? null,
+    send_window_ns: windowNs,
+    drain_ns: Math.max(0, endNs - lastScheduled),
     finish_reason_counts: finishReasonCounts,
     errors,
     token_count_sources: tokenCountSources,
@@ -185,12 +278,35 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   // bottleneck warning looks at the requests scheduled after the opening (all are still in
   // client_wait, as measured).
   const steadyWaitP99 = steadyWait.length > 0 ? computePercentiles(steadyWait)['99.0'] : null;
-  summary.warnings = collectWarnings(summary, input, chunkCountedStreaming, steadyWaitP99);
+  const earlyLatencyMedian = earlyLatency.length > 0 ? computePercentiles(earlyLatency)['50.0'] : null;
+  summary.warnings = collectWarnings(summary, input, {
+    chunkCountedStreaming,
+    steadyWaitP99,
+    retried,
+    lateCompletionRate: windowNs > 0 ? lateCompletions / ((lastScheduled - lateFrom) / NS_PER_S) : null,
+    earlyLatencyMedian,
+  });
   return summary;
+}
+
+/** What the warnings need beyond the summary itself. */
+interface WarningInputs {
+  chunkCountedStreaming: number;
+  /** Queue wait (connect time excluded) p99 of requests scheduled after the start, not retried. */
+  steadyWaitP99: number | null;
+  /** Requests sent again because the server closed an idle connection as they were written. */
+  retried: number;
+  /** Completions per second in the second half of the send window. */
+  lateCompletionRate: number | null;
+  /** Median latency of successful requests sent in the first quarter of the window. */
+  earlyLatencyMedian: number | null;
 }
 
 function hasClientWait(r: RequestRecord): boolean {
   return Number.isFinite(r.sent) && Number.isFinite(r.scheduled);
+}
+function hasConnectTime(r: RequestRecord): boolean {
+  return Number.isFinite(r.connectStart) && Number.isFinite(r.connected);
 }
 function hasLatency(r: RequestRecord): boolean {
   return Number.isFinite(r.end) && Number.isFinite(r.sent);
@@ -202,19 +318,17 @@ function hasTpot(r: RequestRecord): boolean {
   return r.outputTokens >= 2 && Number.isFinite(r.end) && Number.isFinite(r.firstToken);
 }
 
-function collectWarnings(
-  summary: ResultSummary,
-  input: ResultSummaryInput,
-  chunkCountedStreaming: number,
-  steadyWaitP99: number | null,
-): string[] {
+function collectWarnings(summary: ResultSummary, input: ResultSummaryInput, w: WarningInputs): string[] {
   const warnings: string[] = [];
   if (summary.state !== 'complete') {
     warnings.push(`run ${summary.state} before its planned end: numbers cover a partial run.`);
   }
-
-  const bottleneck = clientBottleneckWarning(summary, input, steadyWaitP99);
+  const overload = overloadWarning(summary, w);
+  if (overload) warnings.push(overload);
+  const bottleneck = clientBottleneckWarning(summary, input, w);
   if (bottleneck) warnings.push(bottleneck);
+  const churn = connectionChurnWarning(summary);
+  if (churn) warnings.push(churn);
 
   if (summary.n_samples_failed > 0) {
     warnings.push(`${summary.n_samples_failed} of ${summary.n_samples_issued} requests failed; see errors.`);
@@ -225,9 +339,9 @@ function collectWarnings(
         '(counted as client wait, not TTFT). Add --source-ips, add endpoints, or widen net.ipv4.ip_local_port_range.',
     );
   }
-  if (chunkCountedStreaming > 0) {
+  if (w.chunkCountedStreaming > 0) {
     warnings.push(
-      `output tokens counted as chunks for ${chunkCountedStreaming} requests: the server sent no usage` +
+      `output tokens counted as chunks for ${w.chunkCountedStreaming} requests: the server sent no usage` +
         ' (TPOT, OSL and tokens/s assume one token per chunk).',
     );
   }
@@ -235,18 +349,44 @@ function collectWarnings(
 }
 
 /**
- * Under a schedule (Poisson, concurrency) requests should leave when planned; a large client wait
- * means the client or its connection limit, not the server, set the pace. Offline runs queue on
- * purpose (every request is due at t = 0), so they are exempt.
+ * An open-loop (poisson) run whose completions fall behind its arrivals: the server's queue grew
+ * for the whole run, so latency and TTFT measure that queue, and qps is the server's capacity,
+ * not the offered load. (25 req/s offered to a server that does ~15: a 20 s send window took
+ * 34.7 s to drain and reported qps 14.93 with no word of it.) Both must hold: completions in the
+ * window's second half below 90 % of the arrival rate, and a drain longer than 10 % of the window,
+ * 3× the early latency and 1 s — a healthy server with long requests drains in about one latency.
  */
-function clientBottleneckWarning(
-  summary: ResultSummary,
-  input: ResultSummaryInput,
-  steadyWaitP99: number | null,
-): string | null {
+function overloadWarning(summary: ResultSummary, w: WarningInputs): string | null {
+  if (summary.load_pattern !== 'poisson') return null;
+  const windowS = summary.send_window_ns / NS_PER_S;
+  if (windowS < OVERLOAD_MIN_WINDOW_S || summary.n_samples_issued < OVERLOAD_MIN_REQUESTS) return null;
+  if (w.lateCompletionRate === null) return null;
+  const arrivalRate = summary.n_samples_issued / windowS;
+  const drainNs = summary.drain_ns;
+  const drainLimit = Math.max(NS_PER_S, OVERLOAD_DRAIN_SHARE * summary.send_window_ns, 3 * (w.earlyLatencyMedian ?? 0));
+  if (!(w.lateCompletionRate < OVERLOAD_RATE_SHARE * arrivalRate) || !(drainNs > drainLimit)) return null;
+  const offered =
+    summary.offered_qps !== null
+      ? `offered ${summary.offered_qps} req/s`
+      : `arrivals at ${arrivalRate.toFixed(2)} req/s`;
+  return (
+    `overloaded: ${offered}, but requests completed at ${w.lateCompletionRate.toFixed(2)} req/s by the end of the ` +
+    `${windowS.toFixed(1)} s send window, and the run took ${toS(summary.duration_ns)} s (${toS(drainNs)} s to drain ` +
+    `what was still queued). The server could not keep up: latency and TTFT include its queue, and qps ` +
+    `${summary.qps.toFixed(2)} is its capacity, not the offered load. Lower --target-qps to measure below saturation.`
+  );
+}
+
+/**
+ * Under a schedule (Poisson, concurrency) requests should leave when planned. A large client wait
+ * — the request's own connect time excluded, which is the server's doing when it closes
+ * connections — means the client set the pace: its event loop (CPU, schedule lag) or its connection
+ * limit. Offline runs queue on purpose (every request is due at t = 0), so they are exempt.
+ */
+function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInput, w: WarningInputs): string | null {
   const pattern = input.loadPattern ?? (input.mode === 'offline' ? 'offline' : null);
   if (pattern === 'offline') return null;
-  const wait = summary.client_wait;
+  const wait = summary.client_queue_wait;
   if (wait.avg === null) return null;
 
   // Non-streaming runs have no TTFT; compare with the end-to-end latency instead.
@@ -257,17 +397,74 @@ function clientBottleneckWarning(
         ? { name: 'E2E latency', median: summary.latency.median }
         : null;
   const limit = Math.max(CLIENT_WAIT_FLOOR_NS, reference ? CLIENT_WAIT_RATIO * reference.median : 0);
-  const p99 = pattern === 'concurrency' ? (steadyWaitP99 ?? wait.percentiles['99.0']) : wait.percentiles['99.0'];
+  const p99 = pattern === 'concurrency' ? (w.steadyWaitP99 ?? wait.percentiles['99.0']) : wait.percentiles['99.0'];
   if (!(p99 > limit)) return null;
 
   const versus = reference
     ? `is not small next to ${reference.name} median ${toMs(reference.median)} ms`
     : `exceeds ${toMs(CLIENT_WAIT_FLOOR_NS)} ms`;
+  const head = `client wait p99 ${toMs(p99)} ms (connect time excluded) ${versus}`;
+  const cpuShare =
+    summary.client_cpu_ns !== null && input.shards !== undefined && summary.duration_ns > 0
+      ? summary.client_cpu_ns / (summary.duration_ns * input.shards)
+      : null;
+  const lagP99 = summary.schedule_lag.avg !== null ? summary.schedule_lag.percentiles['99.0'] : null;
+  if (cpuShare !== null && cpuShare >= BUSY_CPU_SHARE) {
+    const lag = lagP99 !== null ? ` and schedule lag p99 ${toMs(lagP99)} ms` : '';
+    return (
+      `${head}, with shard CPU ${(cpuShare * 100).toFixed(0)} % of a core${lag}: the client was the bottleneck; ` +
+      'requests went out later than scheduled and numbers may include client delay. Add --workers, or lower the load.'
+    );
+  }
+  if (lagP99 !== null && lagP99 > limit / 2) {
+    // Late timers with an idle shard: the host did not run the shard on time (other processes,
+    // coarse timers). Seen at 10 req/s on a 2-core host shared with other work: lag p99 18.7 ms at 2 % CPU.
+    const cpu = cpuShare !== null ? ` while the shard used only ${(cpuShare * 100).toFixed(0)} % of a core` : '';
+    return (
+      `${head}: the client host woke late (schedule lag p99 ${toMs(lagP99)} ms${cpu}), so requests went out ` +
+      'later than scheduled and numbers may include that delay. The host is busy with other work or its timers ' +
+      'are coarse: run on a quieter host; more --workers will not help.'
+    );
+  }
+  if (w.retried > 0) {
+    return (
+      `${head}: ${w.retried} request(s) were sent again because the server had closed the idle connection ` +
+      'they were written to; their wait is the server closing connections, not the client.'
+    );
+  }
+  if (cpuShare === null && lagP99 === null) {
+    // Nothing tells the client's event loop from its connection limit.
+    return (
+      `${head}: the client (or the connection limit) was the bottleneck; requests went out later than scheduled ` +
+      'and numbers may include client delay. Add --workers, raise --max-connections, or lower the load.'
+    );
+  }
   return (
-    `client wait p99 ${toMs(p99)} ms ${versus}: the client (or the connection limit) was the ` +
-    'bottleneck; requests went out later than scheduled and numbers may include client delay. ' +
-    'Add --workers, raise --max-connections, or lower the load.'
+    `${head}, while the client was not busy: requests waited for a free connection. The connection limit ` +
+    'was the bottleneck, not the server; raise --max-connections (or lower the load).'
   );
+}
+
+/**
+ * Most requests opening a connection of their own: the server closes connections after answering
+ * (llama-server does after every streamed response, though its headers say keep-alive), so every
+ * request pays a connect. Counted apart — not TTFT, not client wait — and not the client's fault:
+ * --workers or --max-connections cannot help.
+ */
+function connectionChurnWarning(summary: ResultSummary): string | null {
+  const c = summary.connections;
+  const sent = c.reused + c.new;
+  if (c.new < CHURN_MIN_REQUESTS || !(c.new > CHURN_SHARE * sent) || c.connect_time.median === null) return null;
+  return (
+    `${c.new} of ${sent} requests opened a new connection (only ${c.reused} reused one; connect p50 ` +
+    `${toMs(c.connect_time.median)} ms, p99 ${toMs(c.connect_time.percentiles['99.0'])} ms, counted apart from ` +
+    'TTFT and client wait): the server closed connections after answering (or they sat idle past --max-idle-time). ' +
+    'This is the server, not the client.'
+  );
+}
+
+function toS(ns: number): string {
+  return (ns / NS_PER_S).toFixed(1);
 }
 
 function toMs(ns: number): string {

@@ -3,6 +3,7 @@
  * cloning an array of record objects cost more CPU in the shard than decoding the SSE events
  * (the IPC write was 11 % of a shard's profile); typed arrays cross as plain byte copies.
  */
+import { cutMessage } from './redact-secrets.js';
 import { RequestErrorCode, type RequestRecord, type TokenCountSource } from './request-record.js';
 
 /** The packed record's layout, named once: slot of each timestamp in `times` (per record, T.Size doubles). */
@@ -104,6 +105,13 @@ export class RecordBatchBuilder {
   count = 0;
 
   /**
+   * `scrub` redacts the run's secrets from every string a record carries (record/redact-secrets.ts),
+   * once per distinct string per batch, before error messages are cut to MESSAGE_CHARS: no string
+   * leaves the shard unscrubbed, and nobody rewrites a batch's strings later.
+   */
+  constructor(private readonly scrub: (text: string) => string = (text) => text) {}
+
+  /**
    * Add one finished record. `arrivals` (see ArrivalList) replaces r.chunkTimes when given: the
    * shard's exchanges keep arrival lists, not per-chunk arrays.
    */
@@ -167,10 +175,10 @@ export class RecordBatchBuilder {
       (r.reused ? 2 : 0) |
       (TOKEN_SOURCE_INDEX.get(r.tokenSource)! << 2) |
       (ERROR_INDEX.get(r.error)! << 4);
-    ints[i + I.sourceIp] = r.sourceIp === '' ? 0 : this.intern(r.sourceIp);
-    ints[i + I.errorMessage] = r.errorMessage === '' ? 0 : this.intern(r.errorMessage);
-    ints[i + I.finishReason] = r.finishReason === '' ? 0 : this.intern(r.finishReason);
-    this.texts[k] = r.text !== undefined ? this.intern(r.text) : -1;
+    ints[i + I.sourceIp] = r.sourceIp === '' ? 0 : this.intern(r.sourceIp, true);
+    ints[i + I.errorMessage] = r.errorMessage === '' ? 0 : this.intern(r.errorMessage, true);
+    ints[i + I.finishReason] = r.finishReason === '' ? 0 : this.intern(r.finishReason, true);
+    this.texts[k] = r.text !== undefined ? this.intern(r.text, false) : -1;
     this.count = k + 1;
   }
 
@@ -192,12 +200,15 @@ export class RecordBatchBuilder {
     return batch;
   }
 
-  private intern(s: string): number {
-    let i = this.index.get(s);
+  /** Index of `s` scrubbed (and cut, for messages); keyed by the raw string, so a repeat costs one lookup. */
+  private intern(s: string, cut: boolean): number {
+    const key = cut ? s : '\0' + s;
+    let i = this.index.get(key);
     if (i === undefined) {
       i = this.strings.length;
-      this.strings.push(s);
-      this.index.set(s, i);
+      const clean = this.scrub(s);
+      this.strings.push(cut ? cutMessage(clean) : clean);
+      this.index.set(key, i);
     }
     return i;
   }

@@ -1,10 +1,12 @@
 /**
- * records.jsonl: one line per request, written when the run ends (also when it was interrupted). Times are nanoseconds relative to the run's start (null =
- * never reached); derived ttft/latency/client wait are included so a line stands on its own.
- * Records hold no secrets (the API key lives only in request heads).
+ * records.jsonl: one line per request, written when the run ends (also when it was interrupted).
+ * Times are nanoseconds relative to the run's start (null = never reached); derived ttft/latency/
+ * client wait are included so a line stands on its own. Records hold no secrets: the shard scrubs
+ * every string as it packs the record (record/record-batch.ts, record/redact-secrets.ts).
  */
 import { createWriteStream } from 'node:fs';
 import type { RequestRecord } from '../record/request-record.js';
+import { writeAtomically } from './report-files.js';
 
 function rel(t: number, t0: number): number | null {
   return Number.isFinite(t) ? Math.round(t - t0) : null;
@@ -89,8 +91,18 @@ export function recordToJsonLine(r: RequestRecord, t0: number, endpointNames: re
 /**
  * Writes records.jsonl after the run, in slices with back-pressure: during the run the main
  * process only collects, so on a small machine it never takes CPU from the shards mid-measurement.
+ * Atomic: the file appears only once it is complete (a full disk leaves no truncated records.jsonl).
  */
-export async function writeRecordsJsonl(
+export function writeRecordsJsonl(
+  file: string,
+  records: Iterable<RequestRecord>,
+  t0: number,
+  endpointNames: readonly string[],
+): Promise<void> {
+  return writeAtomically(file, (temp) => writeLines(temp, records, t0, endpointNames));
+}
+
+async function writeLines(
   file: string,
   records: Iterable<RequestRecord>,
   t0: number,
@@ -98,6 +110,9 @@ export async function writeRecordsJsonl(
 ): Promise<void> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  // Handled here so an error between two awaits (ENOSPC while a slice is buffered) is not an
+  // unhandled rejection; every await below races it.
+  failed.catch(() => undefined);
   const SLICE = 2000;
   let text = '';
   let inText = 0;

@@ -87,11 +87,23 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
     },
     { label: 'E2E latency', series: summary.latency, definition: 'end - request sent' },
   ];
-  const clientWaitRow: MetricRow = {
-    label: 'client wait',
-    series: summary.client_wait,
-    definition: 'request sent - scheduled send time (reported apart; not part of TTFT)',
-  };
+  const clientRows: MetricRow[] = [
+    {
+      label: 'client wait',
+      series: summary.client_wait,
+      definition: 'request sent - scheduled send time (reported apart; not part of TTFT)',
+    },
+    {
+      label: '  queued',
+      series: summary.client_queue_wait,
+      definition: "client wait minus the request's own connect time (schedule lag, waiting for a connection)",
+    },
+    {
+      label: 'connect',
+      series: summary.connections.connect_time,
+      definition: 'connected - connect start, requests that opened a new connection',
+    },
+  ];
   const tokenRows: MetricRow[] = [
     {
       label: 'ISL',
@@ -109,7 +121,9 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
   lines.push(tableHeader('time (ms)'));
   for (const row of timeRows) lines.push(...metricRow(row, formatMs));
   lines.push('');
-  lines.push(...metricRow(clientWaitRow, formatMs));
+  for (const row of clientRows) lines.push(...metricRow(row, formatMs));
+  const c = summary.connections;
+  lines.push(`connections: ${c.reused} requests reused a connection, ${c.new} opened a new one`);
   lines.push('');
   lines.push(tableHeader('tokens'));
   for (const row of tokenRows) lines.push(...metricRow(row, formatTokens));
@@ -150,17 +164,23 @@ function formatFinishReasons(summary: ResultSummary): string[] {
   ];
 }
 
+/** One row per code (and per status for http_status), each with its own example on the lines below, wrapped at words. */
 function formatErrors(summary: ResultSummary): string[] {
-  const entries = Object.entries(summary.errors).sort((a, b) => b[1].count - a[1].count);
-  if (entries.length === 0) return ['errors: none'];
-  const codeWidth = Math.max(...entries.map(([code]) => code.length), 'code'.length);
-  return [
-    'errors',
-    `  ${'code'.padEnd(codeWidth)}  ${'count'.padStart(9)}  example`,
-    ...entries.map(
-      ([code, error]) => `  ${code.padEnd(codeWidth)}  ${String(error.count).padStart(9)}  ${toAscii(error.example)}`,
-    ),
-  ];
+  const rows: { code: string; count: number; example: string }[] = [];
+  for (const [code, error] of Object.entries(summary.errors)) {
+    const statuses = error.by_status !== undefined ? Object.entries(error.by_status) : [];
+    if (statuses.length === 0) rows.push({ code, count: error.count, example: error.example });
+    for (const [status, e] of statuses) rows.push({ code: `${code} ${status}`, count: e.count, example: e.example });
+  }
+  if (rows.length === 0) return ['errors: none'];
+  rows.sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  const codeWidth = Math.max(...rows.map((r) => r.code.length), 'code'.length);
+  const lines = ['errors', `  ${'code'.padEnd(codeWidth)}  ${'count'.padStart(9)}  example`];
+  for (const r of rows) {
+    lines.push(`  ${r.code.padEnd(codeWidth)}  ${String(r.count).padStart(9)}`);
+    if (r.example !== '') lines.push(...wrap(toAscii(r.example), '', REPORT_WIDTH - 4).map((l) => `    ${l}`));
+  }
+  return lines;
 }
 
 /** Warnings go last, framed, so they are the last thing a reader sees. */
@@ -182,13 +202,13 @@ function cell(text: string): string {
   return ' ' + text.padStart(CELL_WIDTH);
 }
 
-/** Word-wraps to REPORT_WIDTH; continuation lines start with `indent`. */
-function wrap(text: string, indent: string): string[] {
+/** Word-wraps to `width`; continuation lines start with `indent`. */
+function wrap(text: string, indent: string, width = REPORT_WIDTH): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
     const candidate = line === '' ? word : `${line} ${word}`;
-    if (candidate.length <= REPORT_WIDTH || line.trim() === '') {
+    if (candidate.length <= width || line.trim() === '') {
       line = candidate;
     } else {
       lines.push(line);

@@ -14,8 +14,6 @@ export interface RunObserver {
   onWarm?(connections: number, ms: number): void;
   /** The common start time, just before shards are told to start. */
   onStart?(startNs: number): void;
-  /** Record batches as they arrive, still packed (the run keeps these same batches). */
-  onRecords?(batch: RecordBatch): void;
   /** Totals over all shards, a few times a second. */
   onProgress?(total: ShardProgress): void;
 }
@@ -33,6 +31,20 @@ export interface RunOutcome {
   failure?: string;
   /** CPU time of this (main) process from the start until every shard had ended, ns. */
   mainCpuNs: number;
+}
+
+/** Sums over the shards' summaries; CPU is undefined when a shard died without one. */
+export function summarizeShards(shards: readonly (ShardSummary | null)[]): {
+  portExhaustionEvents: number;
+  cpuNs: number | undefined;
+} {
+  let portExhaustionEvents = 0;
+  let cpuNs: number | undefined = 0;
+  for (const sh of shards) {
+    portExhaustionEvents += sh?.portExhaustionEvents ?? 0;
+    cpuNs = sh === null || cpuNs === undefined ? undefined : cpuNs + (sh.cpuUserUs + sh.cpuSystemUs) * 1000;
+  }
+  return { portExhaustionEvents, cpuNs };
 }
 
 /** Shards start this long after they are all ready, so every one gets the same start time. */
@@ -69,7 +81,6 @@ export class BenchmarkRun {
     const callbacks = {
       onRecords: (_shard: number, batch: RecordBatch) => {
         this.batches.push(batch);
-        this.observer.onRecords?.(batch);
       },
       onProgress: (shard: number, p: ShardProgress) => {
         this.progress[shard] = p;

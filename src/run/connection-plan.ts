@@ -11,7 +11,7 @@ import {
   readPortRangeSize,
   type Budget,
 } from '../config/port-budget.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError, ErrorCode } from '../errors.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 import { destinationKey } from './preflight.js';
 import { shardCount } from './shard-split.js';
@@ -67,14 +67,14 @@ export function planConnections(
   });
   if (s.maxConnections > budget.connections) {
     throw new BadInputError(
-      'max_connections_over_budget',
+      ErrorCode.maxConnectionsOverBudget,
       `--max-connections ${s.maxConnections} is more than this host can open to these endpoints: ${budget.explanation}. ` +
         'Lower it, or raise the budget: more --source-ips, more endpoints, or a wider net.ipv4.ip_local_port_range.',
     );
   }
   if (s.maxConnections !== -1 && s.maxConnections < endpoints.length) {
     throw new BadInputError(
-      'max_connections_too_small',
+      ErrorCode.maxConnectionsTooSmall,
       `--max-connections ${s.maxConnections} is fewer than the ${endpoints.length} endpoints: every endpoint needs at least one connection`,
     );
   }

@@ -5,7 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { Endpoint } from '../api/endpoint.js';
-import { EndpointUnreachableError } from '../errors.js';
+import { EndpointUnreachableError, ErrorCode } from '../errors.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 
 export async function resolveEndpoint(e: Endpoint): Promise<ResolvedEndpoint> {
@@ -15,7 +15,7 @@ export async function resolveEndpoint(e: Endpoint): Promise<ResolvedEndpoint> {
     return { ...e, address };
   } catch (err) {
     throw new EndpointUnreachableError(
-      'endpoint_dns',
+      ErrorCode.endpointDns,
       `${e.displayUrl}: cannot resolve host "${e.host}" (${(err as NodeJS.ErrnoException).code ?? String(err)}). Check the --endpoints URL.`,
     );
   }
@@ -44,7 +44,10 @@ export function checkTcp(e: ResolvedEndpoint, timeoutMs = 5000): Promise<void> {
             ? `no answer within ${timeoutMs / 1000} s. Is the address right and reachable from this host?`
             : 'check the --endpoints URL and the network.';
       reject(
-        new EndpointUnreachableError('endpoint_unreachable', `${e.displayUrl}: cannot connect (${code}): ${hint}`),
+        new EndpointUnreachableError(
+          ErrorCode.endpointUnreachable,
+          `${e.displayUrl}: cannot connect (${code}): ${hint}`,
+        ),
       );
     });
   });

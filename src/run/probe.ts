@@ -3,7 +3,6 @@
  * diagnosis of whatever is wrong. Runs one shard in-process (a probe is not a load test).
  */
 import { parseEndpoints, type ApiType } from '../api/endpoint.js';
-import { excerpt } from '../api/openai-response-decoder.js';
 import { ExitCode } from '../errors.js';
 import { NS_PER_MS, monotonicNs } from '../record/clock.js';
 import { unpackRecords } from '../record/record-batch.js';
@@ -11,7 +10,7 @@ import type { RequestRecord } from '../record/request-record.js';
 import { ShardRunner } from '../shard/shard-runner.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 import { preflight } from './preflight.js';
-import { collectSecrets, redact } from '../record/redact-secrets.js';
+import { collectSecrets, excerpt, redact } from '../record/redact-secrets.js';
 
 export interface ProbeOptions {
   endpoints: string[];
@@ -59,7 +58,11 @@ export function diagnose(r: RequestRecord, e: ResolvedEndpoint, apiType: ApiType
   }
 }
 
-async function listModels(e: ResolvedEndpoint, apiKey: string | undefined): Promise<string[] | string> {
+async function listModels(
+  e: ResolvedEndpoint,
+  apiKey: string | undefined,
+  secrets: readonly string[],
+): Promise<string[] | string> {
   const url = `${e.tls ? 'https' : 'http'}://${e.hostHeader}${e.basePath}/models`;
   try {
     const headers: Record<string, string> = {};
@@ -70,7 +73,7 @@ async function listModels(e: ResolvedEndpoint, apiKey: string | undefined): Prom
     if (!res.ok) return `GET ${e.basePath}/models answered HTTP ${res.status}`;
     const parsed = JSON.parse(body) as { data?: { id?: unknown }[] };
     if (!Array.isArray(parsed.data))
-      return `GET ${e.basePath}/models did not return an OpenAI model list: ${excerpt(body, 80)}`;
+      return `GET ${e.basePath}/models did not return an OpenAI model list: ${excerpt(redact(body, secrets), 80)}`;
     return parsed.data.map((m) => String(m.id));
   } catch (err) {
     return `GET ${e.basePath}/models failed: ${(err as Error).message}`;
@@ -93,7 +96,7 @@ export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promis
     write(
       `probing ${e.displayUrl} (POST ${e.path}, model ${o.model}, ${o.streaming ? 'streaming' : 'non-streaming'})\n`,
     );
-    const models = await listModels(e, o.apiKey);
+    const models = await listModels(e, o.apiKey, secrets);
     if (typeof models === 'string') write(`  models: ${models}\n`);
     else {
       write(`  models served: ${models.join(', ') || '(none listed)'}\n`);

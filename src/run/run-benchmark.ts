@@ -1,29 +1,38 @@
 /**
- * A whole benchmark from settings to report files: load the dataset, resolve settings, check
- * the endpoints, plan connections and shards, run with a progress line, handle Ctrl-C, and
- * write result_summary.json, report.txt, records.jsonl and config.yaml.
+ * A whole benchmark from settings to report files, in three phases: planRun (settings, dataset,
+ * endpoint checks, connection and shard plans, the report directory and config.yaml), executeRun
+ * (shards, warmup, progress line, Ctrl-C) and writeRunReport (the summary on the console first,
+ * then result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
  */
 import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
-import { resolveSettings, settingsForDisplay, type BenchmarkSettingsInput } from '../config/benchmark-settings.js';
+import { parseExtraHeaders, secretHeaderValues, type ExtraHeader } from '../api/extra-headers.js';
+import { bindNoPortAvailable } from '../client/bound-socket.js';
+import {
+  resolveSettings,
+  settingsForDisplay,
+  type BenchmarkSettings,
+  type BenchmarkSettingsInput,
+} from '../config/benchmark-settings.js';
+import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
-import { ExitCode, RunFailedError } from '../errors.js';
+import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
-import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
+import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import {
   REPORT_FILES,
-  defaultReportDir,
-  ensureReportDir,
+  createReportDir,
+  describeFsError,
+  summaryJson,
   writeConfigYaml,
-  writeSummaryFiles,
+  writeTextAtomically,
 } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
-import { BenchmarkRun } from './benchmark-run.js';
-import { bindNoPortAvailable } from '../client/bound-socket.js';
-import { checkSourceIps } from '../config/source-ips.js';
-import { planConnections, readHostLimits } from './connection-plan.js';
+import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
+import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
+import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
 import { preflight } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -48,41 +57,73 @@ export interface BenchmarkResult {
   reportDir: string | null;
 }
 
+/** Everything decided before the first request. */
+export interface RunPlan {
+  settings: BenchmarkSettings;
+  endpoints: ResolvedEndpoint[];
+  endpointNames: string[];
+  connections: ConnectionPlan;
+  shardPlans: ShardPlan[];
+  /** Every secret of the run (API key, URL credentials, secret --header values). */
+  secrets: string[];
+  /** null for --dry-run (nothing is written). */
+  reportDir: string | null;
+}
+
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
+  const plan = await planRun(input);
+  if (plan.reportDir === null) {
+    io.out.write(formatPlan(plan.settings, plan.endpoints, plan.connections));
+    return { exitCode: ExitCode.ok, summary: null, reportDir: null };
+  }
+  const outcome = await executeRun(plan, io);
+  return writeRunReport(plan, outcome, io);
+}
+
+export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   // Flags first (exit 2 naming the flag), before reading what may be a large dataset.
   resolveSettings(input, 1);
+  const headers: ExtraHeader[] = parseExtraHeaders(input.headers ?? []);
   const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
   const settings = resolveSettings(input, dataset.samples.length);
   const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
   await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
-  const plan = planConnections(
+  const connections = planConnections(
     settings,
     endpoints,
     readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
   );
-  if (settings.dryRun) {
-    io.out.write(formatPlan(settings, endpoints, plan));
-    return { exitCode: ExitCode.ok, summary: null, reportDir: null };
-  }
-  const plans = splitIntoShards({
+  const shardPlans = splitIntoShards({
     settings,
     endpoints,
     samples: dataset.samples,
-    shards: plan.shards,
-    perShardPerEndpoint: plan.perShardPerEndpoint,
+    shards: connections.shards,
+    perShardPerEndpoint: connections.perShardPerEndpoint,
+    headers,
   });
-  const shards = plan.shards;
-  const warmup = plan.warmupPerShardPerEndpoint;
-
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
+    secretHeaderValues(headers),
   );
-  const reportDir = settings.reportDir ?? defaultReportDir();
-  await ensureReportDir(reportDir);
   const endpointNames = endpoints.map((e) => e.displayUrl);
-  await writeConfigYaml(reportDir, { ...settingsForDisplay(settings, endpointNames), dataset: dataset.source });
+  let reportDir: string | null = null;
+  if (!settings.dryRun) {
+    // Created (or checked empty) and written to before any load: an unusable directory is exit 2 now.
+    reportDir = await createReportDir(settings.reportDir, settings.overwrite);
+    await writeConfigYaml(reportDir, { ...settingsForDisplay(settings, endpointNames), dataset: dataset.source });
+  }
+  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir };
+}
 
+/** What the run is, in the banner's words: "online poisson run", "offline run". */
+export function describeRun(settings: Pick<BenchmarkSettings, 'mode' | 'loadPattern'>): string {
+  return settings.mode === 'offline' ? 'offline run' : `${settings.mode} ${settings.loadPattern} run`;
+}
+
+export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOutcome> {
+  const { settings, connections } = plan;
+  const shards = connections.shards;
   const progress = new ProgressDisplay(
     {
       total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
@@ -91,29 +132,22 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     io.err,
   );
   const run = new BenchmarkRun(
-    plans,
+    plan.shardPlans,
     {
-      onWarm: (connections, ms) => {
-        if (connections > 0) io.err.write(`warmup: ${connections} connections open in ${(ms / 1000).toFixed(2)} s\n`);
+      onWarm: (opened, ms) => {
+        if (opened > 0) io.err.write(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },
       onStart: () => progress.start(),
-      onRecords: (batch) => {
-        // A server may echo the key or credentials in an error body: scrub the batch's strings
-        // (error messages among them) before anything is stored; the run keeps this same batch.
-        const strings = batch.strings;
-        for (let i = 1; i < strings.length; i++) strings[i] = redact(strings[i], secrets);
-      },
       onProgress: (p) => progress.update(p),
     },
-    warmup,
+    connections.warmupPerShardPerEndpoint,
   );
   io.err.write(
-    `llm-loadgen: ${settings.mode} ${settings.loadPattern} run against ${endpointNames.join(', ')} ` +
+    `llm-loadgen: ${describeRun(settings)} against ${plan.endpointNames.join(', ')} ` +
       `(model ${settings.model}, ${settings.streaming ? 'streaming' : 'non-streaming'}, ${shards} shard${shards === 1 ? '' : 's'}, ` +
-      `up to ${plan.maxConnections} connections)\n`,
+      `up to ${connections.maxConnections} connections)\n`,
   );
-
-  if (plan.shardNote !== null) io.err.write(`note: ${plan.shardNote}\n`);
+  if (connections.shardNote !== null) io.err.write(`note: ${connections.shardNote}\n`);
 
   let onSigint: (() => void) | null = null;
   if (io.handleSignals) {
@@ -131,9 +165,8 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
   }
-  let outcome;
   try {
-    outcome = await run.run();
+    return await run.run();
   } finally {
     progress.stop();
     if (onSigint !== null) {
@@ -141,13 +174,12 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
       process.removeListener('SIGTERM', onSigint);
     }
   }
-  // Large runs take a while to write out (~1 µs per token chunk): say so rather than go quiet.
-  if (outcome.records.count >= 100_000) io.err.write(`writing ${outcome.records.count} records and the summary…\n`);
-  await writeRecordsJsonl(path.join(reportDir, REPORT_FILES.records), outcome.records, outcome.startNs, endpointNames);
+}
 
-  const shardCpuNs = outcome.shards.every((sh) => sh !== null)
-    ? outcome.shards.reduce((sum, sh) => sum + (sh!.cpuUserUs + sh!.cpuSystemUs) * 1000, 0)
-    : undefined;
+export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: BenchmarkIo): Promise<BenchmarkResult> {
+  const { settings, endpointNames, secrets } = plan;
+  const reportDir = plan.reportDir!;
+  const shards = summarizeShards(outcome.shards);
   const summary = buildResultSummary({
     records: outcome.records,
     state: outcome.state,
@@ -155,8 +187,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     endNs: outcome.endNs,
     mode: settings.mode,
     loadPattern: settings.loadPattern,
-    portExhaustionEvents: outcome.shards.reduce((sum, sh) => sum + (sh?.portExhaustionEvents ?? 0), 0),
-    clientCpuNs: shardCpuNs === undefined ? undefined : shardCpuNs + outcome.mainCpuNs,
+    offeredQps: settings.loadPattern === 'poisson' ? settings.targetQps : undefined,
+    portExhaustionEvents: shards.portExhaustionEvents,
+    clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
+    shards: plan.connections.shards,
   });
   const text = formatReportText(summary, {
     model: settings.model,
@@ -166,28 +200,59 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     streaming: settings.streaming,
     reportDir,
   });
-  await writeSummaryFiles(reportDir, summary, text);
+  // The console first: whatever happens to the disk, the result has been seen.
   io.out.write(text.endsWith('\n') ? text : text + '\n');
   if (summary.client_cpu_ns !== null && summary.n_samples_issued > 0) {
     io.err.write(
-      `client CPU during the run: ${(summary.client_cpu_ns / 1e9).toFixed(2)} s (${shards} shard(s) ${((shardCpuNs ?? 0) / 1e9).toFixed(2)} s, main process ${(outcome.mainCpuNs / 1e9).toFixed(2)} s), ` +
+      `client CPU during the run: ${(summary.client_cpu_ns / 1e9).toFixed(2)} s (${plan.connections.shards} shard(s) ${((shards.cpuNs ?? 0) / 1e9).toFixed(2)} s, main process ${(outcome.mainCpuNs / 1e9).toFixed(2)} s), ` +
         `${(summary.client_cpu_ns / summary.n_samples_issued / 1000).toFixed(1)} µs per request\n`,
     );
   }
-  io.err.write(`report written to ${reportDir}/\n`);
+
+  // Small files first: a disk that fills up on records.jsonl still keeps the summary.
+  // Large runs take a while to write out (~1 µs per token chunk): say so rather than go quiet.
+  if (outcome.records.count >= 100_000) io.err.write(`writing ${outcome.records.count} records…\n`);
+  const files: [name: string, write: (file: string) => Promise<void>][] = [
+    [REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary))],
+    [REPORT_FILES.text, (file) => writeTextAtomically(file, text)],
+    [REPORT_FILES.records, (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames)],
+  ];
+  const written: string[] = [REPORT_FILES.config];
+  let writeError: RunFailedError | null = null;
+  for (const [name, write] of files) {
+    const file = path.join(reportDir, name);
+    try {
+      await write(file);
+      written.push(name);
+    } catch (err) {
+      const reason = describeFsError(err);
+      if (reason === undefined) throw err;
+      writeError ??= new RunFailedError(
+        ErrorCode.reportWriteFailed,
+        `could not write ${file} (${reason}); the summary above is complete` +
+          ` and ${reportDir}/ holds ${written.join(', ')}. Free space or pick another --report-dir, and run again.`,
+        { cause: err },
+      );
+    }
+  }
+  if (writeError === null) io.err.write(`report written to ${reportDir}/\n`);
 
   let exitCode: number = ExitCode.ok;
-  if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
+  if (writeError !== null) {
+    io.err.write(formatError(writeError) + '\n');
+    exitCode = writeError.exitCode;
+  } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
   else if (outcome.state === 'failed') {
-    io.err.write(`error [run_failed]: ${redact(outcome.failure ?? 'the run failed', secrets)}\n`);
-    exitCode = ExitCode.runFailed;
+    const err = new RunFailedError(ErrorCode.runFailed, redact(outcome.failure ?? 'the run failed', secrets));
+    io.err.write(formatError(err) + '\n');
+    exitCode = err.exitCode;
   } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {
     const err = new RunFailedError(
-      'all_requests_failed',
+      ErrorCode.allRequestsFailed,
       `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`,
     );
-    io.err.write(`error [${err.code}]: ${err.message}\n`);
-    exitCode = ExitCode.runFailed;
+    io.err.write(formatError(err) + '\n');
+    exitCode = err.exitCode;
   }
   return { exitCode, summary, reportDir };
 }

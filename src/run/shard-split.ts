@@ -4,6 +4,7 @@
  * evenly as integers allow; each shard's RNG is derived from (seed, shard index).
  */
 import type { BenchmarkSettings } from '../config/benchmark-settings.js';
+import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
 
@@ -29,6 +30,8 @@ export interface SplitInput {
   /** Connections per shard per endpoint (from the connection plan). */
   perShardPerEndpoint: number;
   captureText?: boolean;
+  /** Parsed `--header` values. */
+  headers?: ExtraHeader[];
 }
 
 export function splitIntoShards(input: SplitInput): ShardPlan[] {
@@ -44,6 +47,7 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       shardCount: n,
       endpoints,
       apiKey: s.apiKey,
+      headers: input.headers ?? [],
       request: { apiType: s.apiType, model: s.model, streaming: s.streaming, maxOutputTokens: s.maxOutputTokens },
       samples: own,
       samplesPartitioned: partitioned,

@@ -4,6 +4,7 @@
  */
 import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
+import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 
@@ -18,6 +19,8 @@ export interface ShardPlan {
   endpoints: ResolvedEndpoint[];
   /** A secret: lives only in memory and in request heads. */
   apiKey?: string;
+  /** `--header` name/value pairs sent with every request (secret-looking values are scrubbed from records). */
+  headers?: ExtraHeader[];
   request: RequestOptions;
   /**
    * This shard's rows of the dataset. Partitioned (`samplesPartitioned`, whenever the dataset has

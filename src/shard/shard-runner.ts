@@ -3,6 +3,7 @@
  * pools (one per endpoint) and its request records, and hands finished records out in batches.
  * It runs the same in a shard process (shard-process.ts) or in-process (tests).
  */
+import { isSecretHeader } from '../api/extra-headers.js';
 import { buildHeadPrefix, buildRequestTail } from '../api/openai-request.js';
 import { ConnectionPool } from '../client/connection-pool.js';
 import { Connector } from '../client/connector.js';
@@ -10,6 +11,7 @@ import { RequestExchange, type ExchangeContext } from '../client/request-exchang
 import { SeededRandom } from '../dataset/seeded-random.js';
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchBuilder, type RecordBatch } from '../record/record-batch.js';
+import { scrubberFor, secretsOf } from '../record/redact-secrets.js';
 import { RequestErrorCode, type RequestRecord } from '../record/request-record.js';
 import { ConcurrencySchedule } from '../schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../schedule/offline-schedule.js';
@@ -52,7 +54,8 @@ export class ShardRunner implements IssueTarget {
   private readonly requests: (Buffer | undefined)[][] | null;
   private readonly schedule: Schedule;
   private readonly inFlight = new Set<RequestExchange>();
-  private readonly batch = new RecordBatchBuilder();
+  /** Scrubs the run's secrets from every record string as it is packed (a server may echo the key). */
+  private readonly batch: RecordBatchBuilder;
   private seq = 0;
   private nextEndpoint = 0;
   private completed = 0;
@@ -67,6 +70,7 @@ export class ShardRunner implements IssueTarget {
     private readonly plan: ShardPlan,
     private readonly output: ShardOutput,
   ) {
+    this.batch = new RecordBatchBuilder(scrubberFor(secretsOf(plan, isSecretHeader)));
     const connector = new Connector(plan.sourceIps);
     this.pools = plan.endpoints.map(
       (e) =>
@@ -80,7 +84,7 @@ export class ShardRunner implements IssueTarget {
         }),
     );
     const onFinished = (ex: RequestExchange) => this.onFinished(ex);
-    this.heads = plan.endpoints.map((e) => buildHeadPrefix(e, plan.request.streaming, plan.apiKey));
+    this.heads = plan.endpoints.map((e) => buildHeadPrefix(e, plan.request.streaming, plan.apiKey, plan.headers));
     this.contexts = plan.endpoints.map((e, i) => ({
       pool: this.pools[i],
       endpointName: e.displayUrl,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAiResponseState, StreamEventKind, excerpt } from '../../src/api/openai-response-decoder.js';
+import { OpenAiResponseState, StreamEventKind } from '../../src/api/openai-response-decoder.js';
+import { EXCERPT_CHARS, excerpt } from '../../src/record/redact-secrets.js';
 
 function chat(delta: unknown, finish: string | null = null, extra: object = {}): string {
   return JSON.stringify({
@@ -149,8 +150,9 @@ test('malformed JSON and non-object JSON are Malformed, with an excerpt in the m
     assert.match(s.errorMessage, /not a JSON object/);
   }
   const s = new OpenAiResponseState(false);
-  s.applyStreamEvent('', '{broken ' + 'x'.repeat(1000));
-  assert.ok(s.errorMessage.length < 300, 'the excerpt is bounded');
+  s.applyStreamEvent('', '{broken ' + 'x'.repeat(5000));
+  // Bounded here; cut to MESSAGE_CHARS only after redaction, when the record is packed.
+  assert.ok(s.errorMessage.length < EXCERPT_CHARS + 100, 'the excerpt is bounded');
   assert.ok(s.errorMessage.includes('{broken'));
 });
 
@@ -258,8 +260,8 @@ test('JSON body: missing choices, error objects, non-JSON and non-objects are re
 
 test('excerpt flattens whitespace and bounds the length', () => {
   assert.equal(excerpt('  a\n\n b\tc  '), 'a b c');
-  assert.equal(excerpt('x'.repeat(300)).length, 201);
-  assert.ok(excerpt('x'.repeat(300)).endsWith('…'));
+  assert.equal(excerpt('x'.repeat(EXCERPT_CHARS + 100)).length, EXCERPT_CHARS + 1);
+  assert.ok(excerpt('x'.repeat(EXCERPT_CHARS + 100)).endsWith('…'));
   assert.equal(excerpt('abc', 2), 'ab…');
 });
 

@@ -156,7 +156,7 @@ test('counts, rates and every series from hand-built records', () => {
 
   assert.deepEqual(s.finish_reason_counts, { stop: 1, length: 1 });
   assert.deepEqual(s.errors, {
-    http_status: { count: 2, example: 'HTTP 500: first' },
+    http_status: { count: 2, example: 'HTTP 500: first', by_status: { 500: { count: 2, example: 'HTTP 500: first' } } },
     connect_refused: { count: 1, example: 'ECONNREFUSED 127.0.0.1:9' },
   });
   assert.deepEqual(s.token_count_sources, { usage: 2, chunks: 0, none: 0 });
@@ -209,7 +209,10 @@ test('client-bottleneck warning when client wait p99 exceeds 5 % of the TTFT med
   const slow = summarize(delayedRecords(50));
   const warning = slow.warnings.find(isBottleneck);
   assert.ok(warning, 'expected a bottleneck warning');
-  assert.match(warning, /client wait p99 50\.00 ms is not small next to TTFT median 100\.00 ms/);
+  assert.match(
+    warning,
+    /client wait p99 50\.00 ms \(connect time excluded\) is not small next to TTFT median 100\.00 ms/,
+  );
   assert.match(warning, /--workers/);
   assert.match(warning, /--max-connections/);
 
@@ -272,4 +275,140 @@ test('concurrency: the opening burst (all scheduled at the start) does not trigg
   assert.ok(burstOnly.client_wait.max! >= 30 * MS, 'the burst is still reported in client_wait');
   const slowSteady = summarize([...opening, ...steady(20)], { loadPattern: 'concurrency' });
   assert.ok(slowSteady.warnings.some(isBottleneck), 'a slow steady state is');
+});
+
+test('http_status errors are kept per status, each with its own example (429, 500 and 503 are not one bucket)', () => {
+  const failed = (status: number, message: string) =>
+    record({ scheduled: BASE, sent: BASE, end: BASE + MS, status, error: 'http_status', errorMessage: message });
+  const s = summarize([
+    failed(429, 'HTTP 429 (Retry-After: 7): slow down'),
+    failed(500, 'HTTP 500: boom'),
+    failed(429, 'HTTP 429 (Retry-After: 9): again'),
+    failed(503, 'HTTP 503 (Retry-After: 30): overloaded'),
+  ]);
+  const e = s.errors.http_status!;
+  assert.equal(e.count, 4);
+  assert.deepEqual(e.by_status, {
+    429: { count: 2, example: 'HTTP 429 (Retry-After: 7): slow down' },
+    500: { count: 1, example: 'HTTP 500: boom' },
+    503: { count: 1, example: 'HTTP 503 (Retry-After: 30): overloaded' },
+  });
+});
+
+/** Poisson-like records 100 ms apart whose every request opened its own connection of `connectMs`. */
+function connectEveryTime(connectMs: number, overrides: Partial<RequestRecord> = {}): RequestRecord[] {
+  return Array.from({ length: 40 }, (_, i) => {
+    const scheduled = BASE + i * 100 * MS;
+    const connected = scheduled + connectMs * MS;
+    return streamingRecord(0, [], {
+      id: i,
+      scheduled,
+      dispatched: scheduled,
+      connectStart: scheduled,
+      connected,
+      sent: connected,
+      firstChunk: connected + 100 * MS,
+      firstToken: connected + 100 * MS,
+      end: connected + 120 * MS,
+      chunkTimes: Float64Array.of(connected + 100 * MS, connected + 120 * MS),
+      outputTokens: 2,
+      ...overrides,
+    });
+  });
+}
+const QUIET_CLIENT = { clientCpuNs: 0.05 * 4e9, shards: 1, endNs: BASE + 4_000 * MS };
+
+test('a server that closes every connection: connect time is reported apart and blamed on the server, not the client', () => {
+  // llama-server closes after every streamed response: each request pays a 50 ms connect.
+  const s = summarize(connectEveryTime(50), QUIET_CLIENT);
+  assert.deepEqual([s.connections.reused, s.connections.new], [0, 40]);
+  assert.equal(s.connections.connect_time.median, 50 * MS);
+  assert.equal(s.client_wait.median, 50 * MS, 'client wait still shows what the request waited');
+  assert.equal(s.client_queue_wait.max, 0, 'none of it was queueing in the client');
+  assert.ok(!s.warnings.some((w) => /client was the bottleneck|--workers/.test(w)), s.warnings.join('\n'));
+  const churn = s.warnings.find((w) => /opened a new connection/.test(w));
+  assert.ok(churn, s.warnings.join('\n'));
+  assert.match(churn, /40 of 40 requests opened a new connection .*connect p50 50\.00 ms/);
+  assert.match(churn, /the server closed connections/);
+});
+
+test('the client is called the bottleneck only with evidence: CPU high or schedule lag', () => {
+  const queued = (lagMs: number) =>
+    connectEveryTime(0, {}).map((r) => ({
+      ...r,
+      connectStart: NaN,
+      reused: true,
+      dispatched: r.scheduled + lagMs * MS,
+      sent: r.scheduled + 30 * MS,
+    }));
+  // A busy shard: 95 % of a core.
+  const busy = summarize(queued(0), { ...QUIET_CLIENT, clientCpuNs: 0.95 * 4e9 });
+  const busyWarning = busy.warnings.find((w) => w.startsWith('client wait p99'));
+  assert.match(busyWarning ?? '', /shard CPU 95 % of a core.*the client was the bottleneck.*--workers/);
+  // A late event loop: schedule lag 30 ms.
+  const late = summarize(queued(30), QUIET_CLIENT);
+  const lateWarning = late.warnings.find((w) => w.startsWith('client wait p99')) ?? '';
+  assert.match(
+    lateWarning,
+    /the client host woke late \(schedule lag p99 30\.00 ms while the shard used only 5 % of a core\)/,
+  );
+  assert.doesNotMatch(lateWarning, /Add --workers/);
+  // Neither: the wait was for a free connection (the limit), and the client is not blamed.
+  const limited = summarize(queued(0), QUIET_CLIENT);
+  const limitWarning = limited.warnings.find((w) => w.startsWith('client wait p99')) ?? '';
+  assert.match(limitWarning, /waited for a free connection.*raise --max-connections/);
+  assert.doesNotMatch(limitWarning, /client was the bottleneck|--workers/);
+});
+
+test('requests re-sent after the server closed their idle connection are the server closing, not a client bottleneck', () => {
+  const records = connectEveryTime(0).map((r, i) => ({
+    ...r,
+    connectStart: NaN,
+    reused: true,
+    sent: r.scheduled + (i % 2 === 0 ? 30 : 0) * MS,
+    retries: i % 2 === 0 ? 1 : 0,
+  }));
+  const s = summarize(records, QUIET_CLIENT);
+  assert.ok(!s.warnings.some((w) => /bottleneck|--workers/.test(w)), s.warnings.join('\n'));
+  assert.ok(
+    s.warnings.some((w) => /20 request\(s\) were sent again because the server had closed the idle connection/.test(w)),
+    s.warnings.join('\n'),
+  );
+});
+
+/**
+ * An open-loop run against a FIFO server of `capacity` req/s: arrivals every 1/offered s for
+ * `windowS`, each served after the one before (service time 1/capacity), as a saturated server does.
+ */
+function queuedRun(offered: number, capacity: number, windowS: number, latencyFloorMs = 0): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  let free = BASE;
+  for (let i = 0; i < offered * windowS; i++) {
+    const at = BASE + (i / offered) * 1e9;
+    const end = Math.max(at + latencyFloorMs * MS, free + 1e9 / capacity);
+    free = Math.max(free, at) + 1e9 / capacity;
+    out.push(
+      record({ id: i, scheduled: at, dispatched: at, sent: at, firstToken: end, end, outputTokens: 1, reused: true }),
+    );
+  }
+  return out;
+}
+const runOf = (records: RequestRecord[], offeredQps: number) =>
+  summarize(records, { offeredQps, endNs: Math.max(...records.map((r) => r.end)) });
+
+test('overload is called out: 25 req/s offered to a server that does 15 took far longer than the send window to drain', () => {
+  const s = runOf(queuedRun(25, 15, 20), 25);
+  assert.equal(s.offered_qps, 25);
+  assert.ok(s.drain_ns > 10e9, `drain ${s.drain_ns}`);
+  const warning = s.warnings.find((w) => w.startsWith('overloaded'));
+  assert.ok(warning, s.warnings.join('\n'));
+  assert.match(warning, /offered 25 req\/s, but requests completed at 1[45]\.\d\d req\/s/);
+  assert.match(warning, /Lower --target-qps/);
+});
+
+test('no overload warning when the server keeps up, even with requests longer than half the window', () => {
+  assert.ok(!runOf(queuedRun(10, 50, 20), 10).warnings.some((w) => w.startsWith('overloaded')));
+  // 5 s requests in a 10 s window: the drain is one latency, not a queue.
+  const long = runOf(queuedRun(10, 1000, 10, 5000), 10);
+  assert.ok(!long.warnings.some((w) => w.startsWith('overloaded')), long.warnings.join('\n'));
 });

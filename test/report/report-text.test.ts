@@ -136,7 +136,10 @@ test('streaming report: header, metric rows with definitions, errors and warning
 
   assert.match(text, /finish reasons\n\s+stop\s+2/);
   // Errors block: code, count, example (newline and non-ASCII flattened).
-  assert.match(text, /errors\n\s+code\s+count\s+example\n\s+http_status\s+1\s+HTTP 503: overloaded retry later \?/);
+  assert.match(
+    text,
+    /errors\n\s+code\s+count\s+example\n\s+http_status 503\s+1\n\s+HTTP 503: overloaded retry later \?/,
+  );
 
   // Warnings are the visible last block.
   const lines = text.trimEnd().split('\n');
@@ -178,9 +181,42 @@ test('long warnings wrap, long values are cut, all within 100 columns', () => {
     reportDir: undefined,
   });
   assertPlainAndNarrow(text);
-  assert.match(text, /WARNING: client wait p99 80\.00 ms is not small next to TTFT median 100\.00 ms/);
+  assert.match(
+    text,
+    /WARNING: client wait p99 80\.00 ms \(connect time excluded\) is not small next to TTFT\s+median\s+100\.00\s+ms/,
+  );
   assert.match(text, /WARNING: run interrupted/);
   assert.match(text, /state:\s+interrupted \(partial run\)/);
   assert.match(text, /\.\.\.$/m);
   assert.doesNotMatch(text, /report dir/);
+});
+
+test('errors: one row per status, each example whole on its own lines, wrapped at words (never cut mid-word)', () => {
+  const long = 'word'.repeat(1) + ' ' + Array.from({ length: 40 }, (_, i) => `part${i}`).join(' ');
+  const failed = (status: number, message: string) =>
+    record({ status, error: 'http_status', errorMessage: message, finishReason: '' });
+  const summary = summarize([
+    failed(429, 'HTTP 429 from http://10.0.0.1:8000/v1 (Retry-After: 7): rate limited'),
+    failed(429, 'HTTP 429 from http://10.0.0.1:8000/v1 (Retry-After: 7): rate limited'),
+    failed(500, `HTTP 500 from http://10.0.0.1:8000/v1: ${long}`),
+    failed(503, 'HTTP 503 from http://10.0.0.1:8000/v1 (Retry-After: 30): overloaded'),
+  ]);
+  const text = formatReportText(summary, context);
+  assertPlainAndNarrow(text);
+  assert.match(text, /^\s+http_status 429\s+2\n\s+HTTP 429 .*\(Retry-After: 7\): rate limited$/m);
+  assert.match(text, /^\s+http_status 503\s+1\n\s+HTTP 503 .*\(Retry-After: 30\): overloaded$/m);
+  const errors = text.slice(text.indexOf('\nerrors\n'), text.indexOf('!!!'));
+  // Every word of the long example is there, none cut ("..."), and no line breaks a word.
+  for (let i = 0; i < 40; i++) assert.match(errors, new RegExp(`\\bpart${i}\\b`));
+  assert.doesNotMatch(errors, /\.\.\./);
+});
+
+test('connection reuse is reported: reused and new counts, connect time', () => {
+  const fresh = streaming({ connectStart: BASE - 3 * MS, connected: BASE, scheduled: BASE - 3 * MS });
+  const summary = summarize([fresh, streaming({ reused: true }), streaming({ reused: true })]);
+  const text = formatReportText(summary, context);
+  assertPlainAndNarrow(text);
+  assert.match(text, /connections: 2 requests reused a connection, 1 opened a new one/);
+  assert.match(text, /^connect(\s+3\.00){8}$/m);
+  assert.match(text, /^ {2}queued(\s+0\.000){8}$/m);
 });
