@@ -29,7 +29,6 @@ interface BadInputCase {
   exit: number;
   /** What stderr (or stdout for exit 0) must say. */
   says?: RegExp;
-  todo?: string;
 }
 
 const line = (o: unknown): string => JSON.stringify(o) + '\n';
@@ -127,7 +126,7 @@ test.after(async () => tmp?.cleanup());
 // is most of the ~2 s each).
 describe('bad input through the CLI', { concurrency: 4 }, () => {
   for (const c of cases) {
-    test(`${c.name} → exit ${c.exit}`, { timeout: 60_000, todo: c.todo }, async () => {
+    test(`${c.name} → exit ${c.exit}`, { timeout: 60_000 }, async () => {
       tmp ??= await makeTempDir('llm-loadgen-bad-input-');
       const server = await startRecordingServer();
       try {
@@ -165,7 +164,6 @@ test(
   {
     timeout: 60_000,
     skip: prlimitAvailable() ? false : 'prlimit (util-linux) is not installed',
-    todo: 'issue 14 item 4: "internal error: Error: EFBIG: file too large, write", exit 1, no summary',
   },
   async () => {
     const server = await startRecordingServer();

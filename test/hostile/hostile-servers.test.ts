@@ -199,7 +199,6 @@ const cases: HostileCase[] = [
       check: ({ records }) => {
         for (const r of records) assert.match(r.errorMessage, /retry-after\D{0,8}7/i);
       },
-      todo: 'issue 14 item 14: show Retry-After (no one was assigned it in this round)',
     },
   ]),
 

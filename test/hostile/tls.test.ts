@@ -197,14 +197,15 @@ test(
   {
     skip,
     timeout: 60_000,
-    todo: 'issue 14 item 14 / --ca-file: the console example is cut to "DEPTH_ZERO_SELF_SIGNED..." and names no flag',
+    todo: 'issue 14 hostile servers (--ca-file helper): the certificate error names no flag to accept or trust it',
   },
   () =>
     withTls('selfSigned', async (server) => {
       const tmp = await makeTempDir();
       try {
         const r = await runCli(cliArgs(server.url, tmp.dir));
-        assert.match(r.stdout + r.stderr, /self[- ]signed certificate/i, describeResult(r));
+        // (report.txt wraps examples at words: the phrase may span a line break)
+        assert.match(r.stdout + r.stderr, /self[- ]signed\s+certificate/i, describeResult(r));
         assert.match(r.stdout + r.stderr, /--insecure/, describeResult(r));
       } finally {
         await tmp.cleanup();
