@@ -1,7 +1,7 @@
 /*
  * The per-read fast path of the SSE decoder: one call per socket read walks every clean
  * `data: {json}\n\n` event in it and reports, in aggregate, what the measurement needs (events,
- * token-bearing events, [DONE], finish reason, usage). It mirrors src/api/openai-chunk-scanner.ts
+ * token-bearing events, [DONE], finish reason, usage with its cached prompt tokens). It mirrors src/api/openai-chunk-scanner.ts
  * exactly and stops — returning the offset — at anything it does not handle (a partial event,
  * another field, CR line endings, multi-line data, an error object, malformed JSON), where the JS
  * decoder takes over. JS stays the reference: tests compare both paths at every byte split.
@@ -22,7 +22,13 @@
 #include <stdint.h>
 #include <string.h>
 
-enum { OUT_EVENTS, OUT_TOKENS, OUT_DONE, OUT_FINISH_START, OUT_FINISH_END, OUT_PROMPT, OUT_COMPLETION, OUT_LEN };
+/*
+ * OUT_COUNTED: the tokens the run stands for — per event, the advance of its cumulative
+ * usage.completion_tokens over the previous count when both are known and it advances (servers
+ * that count per chunk), else 1 per token-bearing event. OUT_COUNT_BEFORE is an input: the stream's count before
+ * this call (-1 = none yet). Mirrors OpenAiResponseState.applyStreamEventBytes.
+ */
+enum { OUT_EVENTS, OUT_TOKENS, OUT_DONE, OUT_FINISH_START, OUT_FINISH_END, OUT_PROMPT, OUT_COMPLETION, OUT_CACHED, OUT_COUNTED, OUT_COUNT_BEFORE, OUT_LEN };
 
 static int is_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
@@ -71,7 +77,7 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
     depth = 1;
   }
   int32_t finish_start = -2, finish_end = -2;
-  int64_t prompt = -2, completion = -2;
+  int64_t prompt = -2, completion = -2, cached = -2;
   while (i < last) {
     uint8_t c = b[i];
     if (c != '"') {
@@ -158,6 +164,10 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
         } else if (in_usage && key_is(b, s, len, "prompt_tokens")) {
           int64_t n = integer_at(b, j, last);
           if (n >= 0) prompt = n;
+        } else if (in_usage && key_is(b, s, len, "cached_tokens")) {
+          /* usage.prompt_tokens_details.cached_tokens */
+          int64_t n = integer_at(b, j, last);
+          if (n >= 0) cached = n;
         }
         break;
       case 17:
@@ -174,7 +184,7 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
     i = j;
   }
   /* A template: one string value decides the token, and nothing else in the chunk mattered. */
-  if (sources == 1 && string_value_at > 0 && b[string_value_at] == '"' && finish_start == -2 && prompt == -2 && completion == -2 && !in_usage) *token_value_at = string_value_at;
+  if (sources == 1 && string_value_at > 0 && b[string_value_at] == '"' && finish_start == -2 && prompt == -2 && completion == -2 && cached == -2 && !in_usage) *token_value_at = string_value_at;
   /* Commit only now: a chunk that ends as "needs JS" leaves no partial effect. */
   if (finish_start != -2) {
     out[OUT_FINISH_START] = finish_start;
@@ -182,16 +192,17 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
   }
   if (prompt != -2) out[OUT_PROMPT] = (int32_t)prompt;
   if (completion != -2) out[OUT_COMPLETION] = (int32_t)completion;
+  if (cached != -2) out[OUT_CACHED] = (int32_t)cached;
   return token;
 }
 
-/* scanSse(buf, start, end, out: Int32Array(7)) -> offset after the last event handled. */
+/* scanSse(buf, start, end, out: Int32Array(10)) -> offset after the last event handled. */
 static napi_value ScanSse(napi_env env, napi_callback_info info) {
   uint8_t* buf;
   size_t buf_len;
   int32_t start32, end32;
   void* out_data;
-  if (!unpack_range_call(env, info, "scanSse(buf, start, end, out: Int32Array(7))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
+  if (!unpack_range_call(env, info, "scanSse(buf, start, end, out: Int32Array(10))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
   int32_t* out = (int32_t*)out_data;
   size_t pos = (size_t)start32, end = (size_t)end32;
   if (end > buf_len) end = buf_len;
@@ -202,6 +213,9 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
   out[OUT_FINISH_END] = -1;
   out[OUT_PROMPT] = -1;
   out[OUT_COMPLETION] = -1;
+  out[OUT_CACHED] = -1;
+  out[OUT_COUNTED] = 0;
+  int32_t count_before = out[OUT_COUNT_BEFORE];
   /* The previous event's envelope (bytes before "choices"): skipped in the next one when identical. */
   size_t env_src = 0, env_len = 0;
   /* The template (see the header): its event start, the offset of its value's opening quote from
@@ -232,6 +246,7 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
         if (found && after + tpl_suffix + 2 <= end && memchr(buf + s, '\n', q - s) == NULL && memchr(buf + s, '\r', q - s) == NULL &&
             memcmp(buf + after, buf + tpl_suffix_src, tpl_suffix) == 0 && buf[after + tpl_suffix] == '\n' && buf[after + tpl_suffix + 1] == '\n') {
           out[OUT_TOKENS] += q > s;
+          out[OUT_COUNTED] += q > s;
           out[OUT_EVENTS]++;
           pos = after + tpl_suffix + 2;
           continue;
@@ -251,8 +266,17 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
       size_t from = v, choices_at = 0, value_at = 0;
       int saw_choices;
       if (env_len > 0 && line_end - v > env_len && memcmp(buf + v, buf + env_src, env_len) == 0) from = v + env_len;
+      /* -1 while scanning: whether this event carries a count is then plain to see. */
+      int32_t completion_before = out[OUT_COMPLETION];
+      out[OUT_COMPLETION] = -1;
       int r = scan_chunk(buf, v, from, line_end, out, &choices_at, &value_at, &saw_choices);
+      int32_t count = out[OUT_COMPLETION];
+      if (count < 0) out[OUT_COMPLETION] = completion_before;
       if (r < 0) break;
+      /* No advance (a count that is per chunk, not cumulative, or a finish chunk): the event rule. */
+      if (count >= 0 && count_before >= 0 && count > count_before) out[OUT_COUNTED] += count - count_before;
+      else out[OUT_COUNTED] += r;
+      if (count >= 0) count_before = count;
       if (from == v && choices_at > v) {
         env_src = v;
         env_len = choices_at - v;
@@ -290,7 +314,7 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
 }
 
 /*
- * scanJson(buf, start, end, out: Int32Array(7)) -> 1 token, 0 none, -1 needs JS: a whole
+ * scanJson(buf, start, end, out: Int32Array(10)) -> 1 token, 0 none, -1 needs JS: a whole
  * non-streaming body, scanned like one chunk. out[0] is 1 when it has a top-level "choices" array;
  * finish reason and usage as for scanSse. Mirrors the JS path of applyJsonBodyBytes.
  */
@@ -299,7 +323,7 @@ static napi_value ScanJson(napi_env env, napi_callback_info info) {
   size_t buf_len;
   int32_t start32, end32;
   void* out_data;
-  if (!unpack_range_call(env, info, "scanJson(buf, start, end, out: Int32Array(7))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
+  if (!unpack_range_call(env, info, "scanJson(buf, start, end, out: Int32Array(10))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
   int32_t* out = (int32_t*)out_data;
   size_t end = (size_t)end32 > buf_len ? buf_len : (size_t)end32;
   for (int k = 0; k < OUT_LEN; k++) out[k] = -1;

@@ -31,6 +31,8 @@ export interface ScanOutput {
   /** From a `usage` object, when the chunk has one (left as is otherwise). */
   promptTokens: number;
   completionTokens: number;
+  /** usage.prompt_tokens_details.cached_tokens (llama.cpp, vLLM, OpenAI), when present. */
+  cachedTokens: number;
   /** Set when the chunk has a `choices` key. */
   sawChoices: boolean;
 }
@@ -64,6 +66,7 @@ const K_FUNCTION_CALL = Buffer.from('function_call');
 const K_USAGE = Buffer.from('usage');
 const K_PROMPT_TOKENS = Buffer.from('prompt_tokens');
 const K_COMPLETION_TOKENS = Buffer.from('completion_tokens');
+const K_CACHED_TOKENS = Buffer.from('cached_tokens');
 const K_ERROR = Buffer.from('error');
 
 /** Is the quote at q escaped (preceded by an odd number of backslashes, not before s)? */
@@ -185,6 +188,10 @@ export function scanChunk(buf: Buffer, start: number, from: number, end: number,
         } else if (inUsage && buf[s] === 0x70 && keyIs(buf, s, K_PROMPT_TOKENS)) {
           const n = integerAt(buf, j, last);
           if (n >= 0) out.promptTokens = n;
+        } else if (inUsage && buf[s] === 0x63 && keyIs(buf, s, K_CACHED_TOKENS)) {
+          // Inside usage.prompt_tokens_details: the only cached_tokens key a usage object has.
+          const n = integerAt(buf, j, last);
+          if (n >= 0) out.cachedTokens = n;
         }
         break;
       case 17:

@@ -30,6 +30,8 @@ export function buildHeadPrefix(
     'User-Agent: llm-loadgen',
     'Content-Type: application/json',
     `Accept: ${streaming ? 'text/event-stream' : 'application/json'}`,
+    // Compression would hold events back in the compressor (see api/content-encoding.ts).
+    'Accept-Encoding: identity',
   ];
   // An Authorization given with --header replaces the key's.
   if (extraHeaders.some(([name]) => name.toLowerCase() === 'authorization')) {

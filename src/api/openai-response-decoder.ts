@@ -6,9 +6,12 @@
 
 import { ScanResult, scanChunk } from './openai-chunk-scanner.js';
 import {
+  SSE_BATCH_CACHED_TOKENS,
   SSE_BATCH_COMPLETION_TOKENS,
+  SSE_BATCH_COUNTED_TOKENS,
   SSE_BATCH_FINISH_END,
   SSE_BATCH_FINISH_START,
+  SSE_BATCH_LENGTH,
   SSE_BATCH_PROMPT_TOKENS,
   SSE_BATCH_TOKENS,
 } from './sse-decoder.js';
@@ -16,7 +19,7 @@ import { nativeAddon } from '../native/addon.js';
 import { excerpt } from '../record/redact-secrets.js';
 
 let nativeJsonScan = nativeAddon()?.scanJson ?? null;
-const JSON_SCAN = new Int32Array(7);
+const JSON_SCAN = new Int32Array(SSE_BATCH_LENGTH);
 
 /** Turn the native JSON-body scanner off or back on (differential tests compare the two paths). */
 export function useNativeJsonScan(on: boolean): boolean {
@@ -47,13 +50,14 @@ interface ChoiceLike {
     function_call?: unknown;
   };
   text?: unknown;
-  message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown };
+  message?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: unknown };
   finish_reason?: unknown;
 }
 
 interface UsageLike {
   prompt_tokens?: unknown;
   completion_tokens?: unknown;
+  prompt_tokens_details?: { cached_tokens?: unknown } | null;
 }
 
 const DONE = Buffer.from('[DONE]');
@@ -64,7 +68,20 @@ export class OpenAiResponseState {
   /** -1 until the server reports usage. */
   promptTokens = -1;
   completionTokens = -1;
+  /** usage.prompt_tokens_details.cached_tokens; -1 until the server reports it. */
+  cachedTokens = -1;
   tokenEvents = 0;
+  /**
+   * Tokens the last stream event (or natively scanned batch) stands for: its cumulative
+   * usage.completion_tokens minus the previous one when the server counts per chunk and the count
+   * advances (vLLM and SGLang with `stream_options.continuous_usage_stats`), else 1 per
+   * token-bearing event. So an
+   * empty-content chunk the server counts as a token (a byte-fallback piece of a character) is
+   * one, and an uncounted one is none (see docs/metrics.md).
+   */
+  eventTokens = 0;
+  /** A non-streaming body had generated content (message content, text, reasoning, tool calls). */
+  bodyHasToken = false;
   errorMessage = '';
   /** Generated text, only collected when `captureText` is set. */
   text = '';
@@ -82,6 +99,19 @@ export class OpenAiResponseState {
    * is kept) are parsed in full.
    */
   applyStreamEventBytes(event: string, buf: Buffer, start: number, end: number): StreamEventKind {
+    const before = this.completionTokens;
+    // -1 while scanning: whether this event carries a count is then plain to see.
+    this.completionTokens = -1;
+    const kind = this.applyStreamEventBytesCounted(event, buf, start, end);
+    const count = this.completionTokens;
+    if (count < 0) this.completionTokens = before;
+    // No advance (a per-chunk rather than cumulative count, a finish chunk): the event rule.
+    this.eventTokens =
+      count >= 0 && before >= 0 && count > before ? count - before : kind === StreamEventKind.Token ? 1 : 0;
+    return kind;
+  }
+
+  private applyStreamEventBytesCounted(event: string, buf: Buffer, start: number, end: number): StreamEventKind {
     if (end - start === 6 && buf[start] === 0x5b && buf.compare(DONE, 0, 6, start, end) === 0)
       return StreamEventKind.Done;
     if (this.captureText || event !== '') return this.applyStreamEvent(event, buf.toString('utf8', start, end));
@@ -148,9 +178,10 @@ export class OpenAiResponseState {
     return StreamEventKind.Token;
   }
 
-  /** Apply a natively scanned run of clean events (see SseEventSink.onSseBatch). */
+  /** Apply a natively scanned run of clean events (see SseEventSink.onSseBatch); sets eventTokens for the run. */
   applyStreamBatch(buf: Buffer, out: Int32Array): void {
     this.tokenEvents += out[SSE_BATCH_TOKENS];
+    this.eventTokens = out[SSE_BATCH_COUNTED_TOKENS];
     this.applyScanned(buf, out);
   }
 
@@ -160,6 +191,7 @@ export class OpenAiResponseState {
       this.finishReason = buf.toString('latin1', out[SSE_BATCH_FINISH_START], out[SSE_BATCH_FINISH_END]);
     if (out[SSE_BATCH_PROMPT_TOKENS] >= 0) this.promptTokens = out[SSE_BATCH_PROMPT_TOKENS];
     if (out[SSE_BATCH_COMPLETION_TOKENS] >= 0) this.completionTokens = out[SSE_BATCH_COMPLETION_TOKENS];
+    if (out[SSE_BATCH_CACHED_TOKENS] >= 0) this.cachedTokens = out[SSE_BATCH_CACHED_TOKENS];
   }
 
   /** Interpret a whole non-streaming JSON body from bytes: scanned, parsed in full only for errors or text capture. */
@@ -169,16 +201,21 @@ export class OpenAiResponseState {
       const r = nativeJsonScan(buf, start, end, JSON_SCAN);
       if (r >= 0 && JSON_SCAN[0] === 1) {
         this.applyScanned(buf, JSON_SCAN);
+        this.bodyHasToken = r === 1;
         return true;
       }
     } else if (!this.captureText) {
       this.sawChoices = false;
       const r = scanChunk(buf, start, start, end, this);
-      if ((r === ScanResult.Token || r === ScanResult.Empty) && this.sawChoices) return true;
+      if ((r === ScanResult.Token || r === ScanResult.Empty) && this.sawChoices) {
+        this.bodyHasToken = r === ScanResult.Token;
+        return true;
+      }
       // The full parse decides from a clean slate (as the native path, which commits nothing).
       this.finishReason = '';
       this.promptTokens = -1;
       this.completionTokens = -1;
+      this.cachedTokens = -1;
     }
     return this.applyJsonBody(buf.toString('utf8', start, end));
   }
@@ -208,6 +245,15 @@ export class OpenAiResponseState {
     this.applyUsage(obj.usage);
     const choice = (obj.choices[0] ?? {}) as ChoiceLike;
     if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
+    const m = choice.message;
+    this.bodyHasToken =
+      nonEmptyString(choice.text) ||
+      (m !== undefined &&
+        m !== null &&
+        (nonEmptyString(m.content) ||
+          nonEmptyString(m.reasoning_content) ||
+          nonEmptyString(m.reasoning) ||
+          nonEmptyArray(m.tool_calls)));
     if (this.captureText) {
       const content = choice.message?.content ?? choice.text;
       if (typeof content === 'string') this.text = content;
@@ -220,6 +266,8 @@ export class OpenAiResponseState {
     const u = usage as UsageLike;
     if (typeof u.prompt_tokens === 'number') this.promptTokens = u.prompt_tokens;
     if (typeof u.completion_tokens === 'number') this.completionTokens = u.completion_tokens;
+    const cached = u.prompt_tokens_details?.cached_tokens;
+    if (typeof cached === 'number') this.cachedTokens = cached;
   }
 }
 

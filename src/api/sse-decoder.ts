@@ -22,6 +22,8 @@ export interface SseEventSink {
    * without it gets every event through onSseEvent.
    */
   onSseBatch?(buf: Buffer, out: Int32Array): void;
+  /** With onSseBatch: the stream's last usage.completion_tokens (-1 = none yet), for per-chunk counts. */
+  readonly completionCount?: number;
 }
 
 /** Layout of the native scanner's aggregate (native/sse_scan.c). */
@@ -32,9 +34,16 @@ export const SSE_BATCH_FINISH_START = 3;
 export const SSE_BATCH_FINISH_END = 4;
 export const SSE_BATCH_PROMPT_TOKENS = 5;
 export const SSE_BATCH_COMPLETION_TOKENS = 6;
+/** usage.prompt_tokens_details.cached_tokens (-1 = not seen). */
+export const SSE_BATCH_CACHED_TOKENS = 7;
+/** Tokens the run stands for (per-chunk counts where the server gives them; see native/sse_scan.c). */
+export const SSE_BATCH_COUNTED_TOKENS = 8;
+/** Input: the stream's cumulative completion count before the call (-1 = none yet). */
+export const SSE_BATCH_COUNT_BEFORE = 9;
+export const SSE_BATCH_LENGTH = 10;
 
 let nativeScan = nativeAddon()?.scanSse ?? null;
-const BATCH = new Int32Array(7);
+const BATCH = new Int32Array(SSE_BATCH_LENGTH);
 
 /** Turn the native per-read scanner off or back on (differential tests compare the two paths). */
 export function useNativeSseScan(on: boolean): boolean {
@@ -43,53 +52,96 @@ export function useNativeSseScan(on: boolean): boolean {
 }
 
 import { nativeAddon } from '../native/addon.js';
+import type { BufferBudget } from './buffer-budget.js';
+import { ByteAccumulator } from './byte-accumulator.js';
+
+/** Why a decoder stopped. */
+export const enum SseFailure {
+  None = 0,
+  /** A line or an event's data passed maxEventBytes. */
+  EventTooLarge = 1,
+  /** The shard's BufferBudget refused the bytes the event needs. */
+  BudgetExhausted = 2,
+}
 
 const LF = 10;
 const CR = 13;
 const COLON = 58;
 const SPACE = 32;
 const LF_BYTES = Buffer.from('\n');
+/** No cap (tests and direct users that do not set one). */
+const NO_CAP = Number.MAX_SAFE_INTEGER;
 const EMPTY = Buffer.alloc(0);
 
 export class SseDecoder {
-  private carry: Buffer | null = null;
+  /** The partial line waiting for its LF (grows geometrically: a 50 MB line is O(n), not O(n²)). */
+  private readonly carry: ByteAccumulator;
+  /** The current event's data when it must outlive the caller's buffer (or spans several lines). */
+  private readonly pend: ByteAccumulator;
   private data: Buffer = EMPTY;
   private dataStart = 0;
   private dataEnd = 0;
   private hasData = false;
   private event = '';
+  /** Set when write() has refused the stream; it stays refused until reset. */
+  failure: SseFailure = SseFailure.None;
 
-  constructor(private sink: SseEventSink) {}
+  /**
+   * `maxEventBytes` caps one line and one event's data (the stream fails with EventTooLarge
+   * past it); `budget` is charged for every byte the decoder keeps past a write.
+   */
+  constructor(
+    private sink: SseEventSink,
+    private readonly maxEventBytes = NO_CAP,
+    budget: BufferBudget | null = null,
+  ) {
+    this.carry = new ByteAccumulator(budget);
+    this.pend = new ByteAccumulator(budget);
+  }
 
   /** Forget any partial state (used when a connection is reused for a new response). */
   reset(sink: SseEventSink): void {
     this.sink = sink;
-    this.carry = null;
+    this.carry.clear();
+    this.clearEvent();
+    this.failure = SseFailure.None;
+  }
+
+  /** Give every kept byte back to the budget (the response is over, or abandoned). */
+  dispose(): void {
+    this.carry.release();
+    this.pend.release();
     this.clearEvent();
   }
 
   /** Bytes still waiting for their line ending. */
   get pendingBytes(): number {
-    return this.carry === null ? 0 : this.carry.length;
+    return this.carry.length;
   }
 
-  write(buf: Buffer, start: number, end: number): void {
+  /** Decode buf[start, end). False when the stream is refused (see `failure`); later writes are ignored. */
+  write(buf: Buffer, start: number, end: number): boolean {
+    if (this.failure !== SseFailure.None) return false;
     let pos = start;
-    if (this.carry !== null) {
+    const carry = this.carry;
+    if (carry.length > 0) {
       const lf = buf.indexOf(LF, start);
-      if (lf < 0 || lf >= end) {
-        this.carry = Buffer.concat([this.carry, buf.subarray(start, end)]);
-        return;
-      }
-      const line = Buffer.concat([this.carry, buf.subarray(start, lf)]);
-      this.carry = null;
-      this.line(line, 0, line.length);
+      const stop = lf < 0 || lf >= end ? end : lf;
+      if (carry.length + (stop - start) > this.maxEventBytes) return this.fail(SseFailure.EventTooLarge);
+      if (!carry.append(buf, start, stop)) return this.fail(SseFailure.BudgetExhausted);
+      if (stop === end) return true;
+      this.line(carry.buf, 0, carry.length);
+      // The carry is reused for the next partial line: pending data must not point into it.
+      if (this.hasData && this.data === carry.buf) this.keepData();
+      carry.clear();
+      if (this.failure !== SseFailure.None) return false;
       pos = lf + 1;
     }
     const batch = this.sink.onSseBatch !== undefined ? nativeScan : null;
     while (pos < end) {
       if (batch !== null && !this.hasData && this.event === '') {
         // At an event boundary: let the native scanner take every clean event it can.
+        BATCH[SSE_BATCH_COUNT_BEFORE] = this.sink.completionCount ?? -1;
         const next = batch(buf, pos, end, BATCH);
         if (BATCH[SSE_BATCH_EVENTS] > 0) this.sink.onSseBatch!(buf, BATCH);
         pos = next;
@@ -97,18 +149,17 @@ export class SseDecoder {
       }
       const lf = buf.indexOf(LF, pos);
       if (lf < 0 || lf >= end) {
-        this.carry = Buffer.from(buf.subarray(pos, end));
+        if (end - pos > this.maxEventBytes) return this.fail(SseFailure.EventTooLarge);
+        if (!carry.append(buf, pos, end)) return this.fail(SseFailure.BudgetExhausted);
         break;
       }
       this.line(buf, pos, lf);
+      if (this.failure !== SseFailure.None) return false;
       pos = lf + 1;
     }
     // Data still waiting for its blank line must not point into the caller's buffer.
-    if (this.hasData && this.data === buf) {
-      this.data = Buffer.from(buf.subarray(this.dataStart, this.dataEnd));
-      this.dataStart = 0;
-      this.dataEnd = this.data.length;
-    }
+    if (this.hasData && this.data === buf) this.keepData();
+    return this.failure === SseFailure.None;
   }
 
   /**
@@ -116,16 +167,34 @@ export class SseDecoder {
    * never terminated by a blank line is not dispatched (as the spec says).
    */
   end(): void {
-    if (this.carry !== null) {
-      const line = this.carry;
-      this.carry = null;
-      this.line(line, 0, line.length);
-    }
-    this.clearEvent();
+    if (this.failure === SseFailure.None && this.carry.length > 0) this.line(this.carry.buf, 0, this.carry.length);
+    this.dispose();
+  }
+
+  private fail(why: SseFailure): false {
+    this.failure = why;
+    this.dispose();
+    return false;
+  }
+
+  /** Move the pending event data into `pend` (a no-op when it is there already). */
+  private keepData(): boolean {
+    const pend = this.pend;
+    if (this.data === pend.buf) return true;
+    pend.length = 0;
+    if (!pend.append(this.data, this.dataStart, this.dataEnd)) return this.fail(SseFailure.BudgetExhausted);
+    this.data = pend.buf;
+    this.dataStart = 0;
+    this.dataEnd = pend.length;
+    return true;
   }
 
   /** One line, buf[start, lf) with the LF removed (a CR before it is removed here). */
   private line(buf: Buffer, start: number, lf: number): void {
+    if (lf - start > this.maxEventBytes) {
+      this.fail(SseFailure.EventTooLarge);
+      return;
+    }
     let stop = lf;
     if (stop > start && buf[stop - 1] === CR) stop--;
     if (stop === start) {
@@ -152,14 +221,19 @@ export class SseDecoder {
         this.dataEnd = stop;
         this.hasData = true;
       } else {
-        // Multi-line data (rare): join with LF into a buffer of our own.
-        this.data = Buffer.concat([
-          this.data.subarray(this.dataStart, this.dataEnd),
-          LF_BYTES,
-          buf.subarray(valueStart, stop),
-        ]);
-        this.dataStart = 0;
-        this.dataEnd = this.data.length;
+        // Multi-line data (rare): join with LF in `pend` (geometric growth, capped like a line).
+        if (this.dataEnd - this.dataStart + 1 + (stop - valueStart) > this.maxEventBytes) {
+          this.fail(SseFailure.EventTooLarge);
+          return;
+        }
+        if (!this.keepData()) return;
+        const pend = this.pend;
+        if (!pend.append(LF_BYTES, 0, 1) || !pend.append(buf, valueStart, stop)) {
+          this.fail(SseFailure.BudgetExhausted);
+          return;
+        }
+        this.data = pend.buf;
+        this.dataEnd = pend.length;
       }
       return;
     }
@@ -183,6 +257,7 @@ export class SseDecoder {
   }
 
   private clearEvent(): void {
+    this.pend.clear();
     this.data = EMPTY;
     this.dataStart = 0;
     this.dataEnd = 0;

@@ -31,6 +31,8 @@ interface BenchmarkFlags {
   overwrite?: boolean;
   sourceIps?: string[];
   dryRun?: boolean;
+  maxEventBytes?: number;
+  maxResponseBytes?: number;
 }
 
 function addCommonOptions(cmd: Command): Command {
@@ -87,6 +89,16 @@ function addCommonOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
     .option('--insecure', 'accept any TLS certificate (https endpoints)', false)
     .option(
+      '--max-event-bytes <n>',
+      'fail a request whose SSE line or event passes this many bytes (event_too_large; default 4 MiB)',
+      parseIntFlag,
+    )
+    .option(
+      '--max-response-bytes <n>',
+      'fail a request whose non-streaming body passes this many bytes (response_too_large; default 32 MiB)',
+      parseIntFlag,
+    )
+    .option(
       '--header <header>',
       'extra request header "Name: value", repeatable (secret-looking values are redacted)',
       collectRepeated,
@@ -124,6 +136,8 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     overwrite: f.overwrite,
     sourceIps: f.sourceIps ?? [],
     dryRun: f.dryRun,
+    maxEventBytes: f.maxEventBytes,
+    maxResponseBytes: f.maxResponseBytes,
   };
 }
 

@@ -27,6 +27,8 @@ export interface ResponseHead {
   /** -1 when absent. */
   contentLength: number;
   chunked: boolean;
+  /** Lower-cased Content-Encoding ('' when absent or identity). */
+  contentEncoding: string;
   /** Retry-After of a 429/503 answer, as sent ('' when absent or another status). */
   retryAfter: string;
 }
@@ -51,7 +53,8 @@ const enum State {
 
 const CR = 13;
 const LF = 10;
-const MAX_HEAD_BYTES = 64 * 1024;
+/** A response head (status line, headers, blank line) larger than this is refused, however it is split. */
+export const MAX_HEAD_BYTES = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 /** Every response head starts with this (the minor version and status follow). */
 const STATUS_PREFIX = Buffer.from('HTTP/1.', 'latin1');
@@ -59,21 +62,34 @@ const SPACE = 32;
 
 export class Http1ResponseParser {
   private state = State.Head;
+  /** A head split across reads: headCarry[0, headCarryLength), grown geometrically (a dripped head is O(n)). */
   private headCarry: Buffer | null = null;
+  private headCarryLength = 0;
   private remaining = 0;
   private chunkSizeDigits = 0;
   private trailerLineLength = 0;
   private sink: ResponseSink | null = null;
   private noBody = false;
   /** The head of the current response, once parsed (one object per parser, reset per response). */
-  readonly head: ResponseHead = { contentType: '', keepAlive: true, contentLength: -1, chunked: false, retryAfter: '' };
+  readonly head: ResponseHead = {
+    contentType: '',
+    keepAlive: true,
+    contentLength: -1,
+    chunked: false,
+    contentEncoding: '',
+    retryAfter: '',
+  };
   /** Response bytes received for the current message (0 = the server has said nothing yet). */
   bytesReceived = 0;
+
+  /** `maxHeadBytes`: the head-size limit (tests use a small one to try every split). */
+  constructor(private readonly maxHeadBytes = MAX_HEAD_BYTES) {}
 
   /** Prepare for the next response. `expectNoBody` is for HEAD requests. */
   reset(sink: ResponseSink, expectNoBody = false): void {
     this.state = State.Head;
     this.headCarry = null;
+    this.headCarryLength = 0;
     this.sink = sink;
     this.noBody = expectNoBody;
     this.bytesReceived = 0;
@@ -82,6 +98,7 @@ export class Http1ResponseParser {
     h.keepAlive = true;
     h.contentLength = -1;
     h.chunked = false;
+    h.contentEncoding = '';
   }
 
   get done(): boolean {
@@ -209,6 +226,18 @@ export class Http1ResponseParser {
     return this.state === State.Done;
   }
 
+  private appendHeadCarry(buf: Buffer, start: number, end: number): void {
+    const need = this.headCarryLength + (end - start);
+    let carry = this.headCarry;
+    if (carry === null || need > carry.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, 2 * (carry?.length ?? 0), 1024));
+      if (carry !== null) carry.copy(next, 0, 0, this.headCarryLength);
+      carry = this.headCarry = next;
+    }
+    buf.copy(carry, this.headCarryLength, start, end);
+    this.headCarryLength = need;
+  }
+
   private startChunk(): void {
     this.state = State.ChunkSize;
     this.remaining = 0;
@@ -232,34 +261,46 @@ export class Http1ResponseParser {
   private parseHeadFrom(buf: Buffer, pos: number): number {
     let head: Buffer;
     let headStart: number;
+    let headEnd: number;
     let searchFrom: number;
+    const carried = this.headCarryLength;
     if (this.headCarry === null) {
       head = buf;
       headStart = pos;
+      headEnd = buf.length;
       searchFrom = pos;
     } else {
-      // The head was split across reads: join (rare, and heads are small).
-      const carried = this.headCarry.length;
-      head = Buffer.concat([this.headCarry, buf.subarray(pos)]);
+      // The head was split across reads: append what can still belong to it (rare).
+      const take = Math.min(buf.length - pos, this.maxHeadBytes + 1 - carried);
+      this.appendHeadCarry(buf, pos, pos + take);
+      head = this.headCarry;
       headStart = 0;
+      headEnd = this.headCarryLength;
       searchFrom = Math.max(0, carried - 3);
     }
-    const end = head.indexOf(HEAD_END, searchFrom);
+    let end = head.indexOf(HEAD_END, searchFrom);
+    if (end + 4 > headEnd) end = -1;
+    // The limit is on the head's size (through its blank line), not on how the reads split it:
+    // unterminated, `pending` bytes make a head of at least pending + 1.
+    const pending = headEnd - headStart;
+    const max = this.maxHeadBytes;
+    if (end < 0 ? pending >= max : end + 4 - headStart > max) {
+      throw new HttpParseError(`response head larger than ${max % 1024 === 0 ? `${max / 1024} KiB` : `${max} bytes`}`);
+    }
     if (end < 0) {
-      const pending = head.length - headStart;
-      if (pending > MAX_HEAD_BYTES) throw new HttpParseError('response head larger than 64 KiB');
       // Fail fast on a peer that does not speak HTTP/1.x (a banner, a binary frame) and then
       // waits: without this the request would hang until its timeout.
-      if (!plausibleStatusLineStart(head, headStart, head.length)) {
+      if (!plausibleStatusLineStart(head, headStart, headEnd)) {
         throw new HttpParseError(
           `not an HTTP/1.x response: ${JSON.stringify(head.toString('latin1', headStart, headStart + Math.min(pending, 60)))}`,
         );
       }
-      this.headCarry = Buffer.from(head.subarray(headStart));
+      if (this.headCarry === null) this.appendHeadCarry(buf, pos, buf.length);
       return buf.length;
     }
-    const next = this.headCarry === null ? end + 4 : end + 4 - this.headCarry.length + pos;
+    const next = this.headCarry === null ? end + 4 : end + 4 - carried + pos;
     this.headCarry = null;
+    this.headCarryLength = 0;
     const status = this.applyHead(head, headStart, end);
     if (status >= 100 && status < 200) {
       // Interim response (100 Continue, 103 Early Hints): the real one follows.
@@ -305,6 +346,7 @@ export class Http1ResponseParser {
     head.keepAlive = b[start + 7] === 49;
     head.contentLength = -1;
     head.chunked = false;
+    head.contentEncoding = '';
     while (lineEnd < end) {
       const lineStart = lineEnd + 2;
       let colon = -1;
@@ -351,6 +393,9 @@ export class Http1ResponseParser {
           else if (v.includes('keep-alive')) head.keepAlive = true;
           break;
         }
+        case Header.ContentEncoding:
+          head.contentEncoding = encodingName(b.toString('latin1', v0, v1));
+          break;
         case Header.ContentType: {
           let semi = v0;
           while (semi < v1 && b[semi] !== SEMICOLON) semi++;
@@ -392,6 +437,7 @@ export class Http1ResponseParser {
     // Chunked wins over Content-Length (RFC 9112 §6.3).
     head.contentLength = head.chunked ? -1 : out[1];
     const kind = out[3];
+    head.contentEncoding = out[6] < 0 ? '' : encodingName(b.toString('latin1', out[6], out[7]));
     head.contentType =
       kind === 0
         ? ''
@@ -406,7 +452,7 @@ export class Http1ResponseParser {
 
 const COLON = 58;
 let nativeParseHead = nativeAddon()?.parseHead ?? null;
-const HEAD_OUT = new Float64Array(6);
+const HEAD_OUT = new Float64Array(8);
 
 /** Turn the native head parser off or back on (the parser's tests run both). */
 export function useNativeHeadParse(on: boolean): boolean {
@@ -443,6 +489,7 @@ const enum Header {
   TransferEncoding,
   Connection,
   ContentType,
+  ContentEncoding,
 }
 
 /** Lower-case names, indexed by Header. */
@@ -452,6 +499,7 @@ const HEADER_NAMES: readonly Buffer[] = [
   Buffer.from('transfer-encoding'),
   Buffer.from('connection'),
   Buffer.from('content-type'),
+  Buffer.from('content-encoding'),
 ];
 
 function isBlank(c: number): boolean {
@@ -467,6 +515,8 @@ function knownHeader(b: Buffer, s: number, e: number): Header {
       return equalsLower(b, s, e, HEADER_NAMES[Header.ContentType]) ? Header.ContentType : Header.Other;
     case 14:
       return equalsLower(b, s, e, HEADER_NAMES[Header.ContentLength]) ? Header.ContentLength : Header.Other;
+    case 16:
+      return equalsLower(b, s, e, HEADER_NAMES[Header.ContentEncoding]) ? Header.ContentEncoding : Header.Other;
     case 17:
       return equalsLower(b, s, e, HEADER_NAMES[Header.TransferEncoding]) ? Header.TransferEncoding : Header.Other;
     default:
@@ -500,6 +550,12 @@ function plausibleStatusLineStart(buf: Buffer, start: number, end: number): bool
     }
   }
   return true;
+}
+
+/** A Content-Encoding value, lower-cased and trimmed; identity (the default) is ''. */
+function encodingName(value: string): string {
+  const v = value.trim().toLowerCase();
+  return v === 'identity' ? '' : v;
 }
 
 function hexValue(c: number): number {

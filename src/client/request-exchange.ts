@@ -3,9 +3,12 @@
  * response (SSE decoded as bytes arrive), and fills in the request record. A plain object with
  * methods, not a chain of promises and closures: this runs once per request on the hot path.
  */
-import { SSE_BATCH_TOKENS, SseDecoder, type SseEventSink } from '../api/sse-decoder.js';
+import { SseDecoder, SseFailure, type SseEventSink } from '../api/sse-decoder.js';
 import { OpenAiResponseState, StreamEventKind } from '../api/openai-response-decoder.js';
 import { excerpt } from '../record/redact-secrets.js';
+import type { BufferBudget } from '../api/buffer-budget.js';
+import { ByteAccumulator } from '../api/byte-accumulator.js';
+import { decodableEncoding, decodeBody, errorBodyText } from '../api/content-encoding.js';
 import { monotonicNs } from '../record/clock.js';
 import { appendArrivals, type ArrivalList } from '../record/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../record/request-record.js';
@@ -18,6 +21,12 @@ export interface ExchangeContext {
   /** Human name of the endpoint for error messages (no credentials). */
   endpointName: string;
   captureText: boolean;
+  /** --max-event-bytes: one SSE line or event's data. */
+  maxEventBytes: number;
+  /** --max-response-bytes: one non-streaming body (compressed and decoded). */
+  maxResponseBytes: number;
+  /** The shard's bound on partial-response bytes held by all its requests together. */
+  budget: BufferBudget;
   onFinished(exchange: RequestExchange): void;
 }
 
@@ -30,11 +39,10 @@ const enum BodyMode {
 
 /** A connection lost this soon after the write, with no response byte, was stale: retry. */
 const STALE_RETRY_WINDOW_NS = 1e9;
+const EMPTY = Buffer.alloc(0);
 
 /** Keep at most this much of a non-2xx body for the error message. */
 const ERROR_BODY_LIMIT = 2048;
-/** A non-streaming response larger than this is not decoded (it cannot be an OpenAI answer we need). */
-const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 
 export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink {
   readonly record: RequestRecord;
@@ -52,6 +60,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   readonly arrivals: ArrivalList = [];
   private bodyParts: Buffer[] = [];
   private bodyBytes = 0;
+  /** A JSON body that arrived in several reads (null until one does). */
+  private body: ByteAccumulator | null = null;
+  /** The response's Content-Encoding ('' = identity). */
+  private encoding = '';
   /** Arrival time of the socket read being decoded (taken at the read, before parsing): every event in one read shares it. */
   private arrival = 0;
   private pendingError: RequestErrorCode | '' = '';
@@ -121,14 +133,37 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     const r = this.record;
     r.headers = this.conn!.readNs;
     r.status = status;
+    this.encoding = head.contentEncoding;
     if (status < 200 || status >= 300) {
       this.mode = BodyMode.ErrorBody;
       this.retryAfter = head.retryAfter;
     } else if (head.contentType === 'text/event-stream') {
+      // The request says `Accept-Encoding: identity`; a compressed stream is refused, not decoded:
+      // its events would arrive when the compressor flushes, so their times are not the server's.
+      if (this.encoding !== '') {
+        this.refuse(
+          RequestErrorCode.unsupportedContentEncoding,
+          `${this.ctx.endpointName} compressed the event stream (Content-Encoding: ${excerpt(this.encoding, 40)}) ` +
+            'although the request asked for identity: turn compression off for text/event-stream in the server or proxy',
+        );
+        return;
+      }
       this.mode = BodyMode.Sse;
-      this.sse = new SseDecoder(this);
+      this.sse = new SseDecoder(this, this.ctx.maxEventBytes, this.ctx.budget);
     } else {
       // Non-streaming, or a server that ignored `stream: true` and answered with JSON.
+      if (this.encoding !== '' && !decodableEncoding(this.encoding)) {
+        this.refuse(
+          RequestErrorCode.unsupportedContentEncoding,
+          `${this.ctx.endpointName} answered with Content-Encoding: ${excerpt(this.encoding, 40)}, which llm-loadgen ` +
+            'cannot decode (it decodes gzip, deflate and br): turn compression off in the server or proxy',
+        );
+        return;
+      }
+      if (head.contentLength > this.ctx.maxResponseBytes) {
+        this.refuse(RequestErrorCode.responseTooLarge, this.tooLargeMessage(head.contentLength));
+        return;
+      }
       this.mode = BodyMode.Json;
     }
   }
@@ -138,7 +173,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     switch (this.mode) {
       case BodyMode.Sse:
         this.arrival = this.conn!.readNs;
-        this.sse!.write(buf, start, end);
+        if (!this.sse!.write(buf, start, end)) this.refuseSse();
         break;
       case BodyMode.Json:
         if (this.bodyBytes === 0) {
@@ -151,10 +186,18 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
             break;
           }
         }
-        this.keepBody(buf, start, end, JSON_BODY_LIMIT);
+        this.collectBody(buf, start, end);
         break;
       case BodyMode.ErrorBody:
         this.keepBody(buf, start, end, ERROR_BODY_LIMIT);
+        // An error body that never ends: its excerpt is in hand, the rest is not read.
+        if (this.bodyBytes > this.ctx.maxResponseBytes) {
+          const conn = this.conn!;
+          this.conn = null;
+          conn.user = null;
+          conn.destroy();
+          this.completeErrorBody(conn.readNs);
+        }
         break;
       default:
         break;
@@ -169,20 +212,23 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     const st = this.state;
     if (this.mode === BodyMode.Sse) this.sse!.end();
     if (this.mode === BodyMode.ErrorBody) {
-      const body = Buffer.concat(this.bodyParts).toString('utf8');
-      this.complete(
-        end,
-        RequestErrorCode.httpStatus,
-        `HTTP ${r.status} from ${this.ctx.endpointName}${this.retryAfter === '' ? '' : ` (Retry-After: ${this.retryAfter})`}: ${excerpt(body) || '(empty body)'}`,
-      );
+      this.completeErrorBody(end);
       return;
     }
     if (this.mode === BodyMode.Json) {
-      if (this.bodyBytes > JSON_BODY_LIMIT) {
-        this.complete(end, RequestErrorCode.malformedResponse, `response body larger than ${JSON_BODY_LIMIT} bytes`);
-        return;
+      let body = this.body !== null ? this.body.buf.subarray(0, this.body.length) : (this.bodyParts[0] ?? EMPTY);
+      if (this.encoding !== '') {
+        const decoded = decodeBody(body, this.encoding, this.ctx.maxResponseBytes);
+        if (decoded === null) {
+          this.complete(end, RequestErrorCode.responseTooLarge, this.tooLargeMessage(-1));
+          return;
+        }
+        if (typeof decoded === 'string') {
+          this.complete(end, RequestErrorCode.malformedResponse, `${this.ctx.endpointName}: ${decoded}`);
+          return;
+        }
+        body = decoded;
       }
-      const body = this.bodyParts.length === 1 ? this.bodyParts[0] : Buffer.concat(this.bodyParts);
       if (!st.applyJsonBodyBytes(body, 0, body.length)) {
         this.complete(end, RequestErrorCode.malformedResponse, st.errorMessage);
         return;
@@ -190,6 +236,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     }
     r.finishReason = st.finishReason;
     r.inputTokens = st.promptTokens >= 0 ? st.promptTokens : 0;
+    r.cachedTokens = st.cachedTokens;
     if (st.completionTokens >= 0) {
       r.outputTokens = st.completionTokens;
       r.tokenSource = 'usage';
@@ -199,6 +246,15 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     }
     if (st.captureText) r.text = st.text;
     if (this.pendingError !== '') this.complete(end, this.pendingError, st.errorMessage);
+    else if (st.finishReason === '' && (this.mode === BodyMode.Sse ? this.arrivals.length === 0 : !st.bodyHasToken))
+      // Nothing generated and no reason given: a 200 that answered nothing is not a success.
+      // (A finish reason with no token — max_tokens 0, an immediate stop — is a real answer.)
+      this.complete(
+        end,
+        RequestErrorCode.emptyResponse,
+        `${this.ctx.endpointName} answered 200 with no token and no finish reason` +
+          (this.mode === BodyMode.Sse ? ' (an empty event stream)' : ' (no content in "choices")'),
+      );
     else this.complete(end, '', '');
   }
 
@@ -206,7 +262,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
 
   onSseEvent(event: string, buf: Buffer, start: number, end: number): void {
     const kind = this.state.applyStreamEventBytes(event, buf, start, end);
-    this.noteArrivals(kind === StreamEventKind.Token ? 1 : 0);
+    this.noteArrivals(this.state.eventTokens);
     if (kind === StreamEventKind.Malformed) {
       if (this.pendingError === '') this.pendingError = RequestErrorCode.malformedSse;
     } else if (kind === StreamEventKind.ServerError) {
@@ -220,9 +276,13 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
    */
   readonly onSseBatch: ((buf: Buffer, out: Int32Array) => void) | undefined;
 
+  get completionCount(): number {
+    return this.state.completionTokens;
+  }
+
   private applySseBatch(buf: Buffer, out: Int32Array): void {
-    this.noteArrivals(out[SSE_BATCH_TOKENS]);
     this.state.applyStreamBatch(buf, out);
+    this.noteArrivals(this.state.eventTokens);
   }
 
   /** Events arrived with the current read, `tokens` of them token-bearing. */
@@ -289,6 +349,68 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     this.fail(code, message);
   }
 
+  private completeErrorBody(end: number): void {
+    const body = errorBodyText(Buffer.concat(this.bodyParts), this.encoding);
+    this.complete(
+      end,
+      RequestErrorCode.httpStatus,
+      `HTTP ${this.record.status} from ${this.ctx.endpointName}${this.retryAfter === '' ? '' : ` (Retry-After: ${this.retryAfter})`}: ${excerpt(body) || '(empty body)'}`,
+    );
+  }
+
+  /** End the request now and drop the connection (the rest of the answer is not read). */
+  private refuse(code: RequestErrorCode, message: string): void {
+    const conn = this.conn;
+    this.conn = null;
+    if (conn !== null) {
+      conn.user = null;
+      conn.destroy();
+    }
+    this.fail(code, message);
+  }
+
+  private refuseSse(): void {
+    if (this.sse!.failure === SseFailure.EventTooLarge) {
+      this.refuse(
+        RequestErrorCode.eventTooLarge,
+        `${this.ctx.endpointName} sent an SSE line or event larger than --max-event-bytes ${this.ctx.maxEventBytes}`,
+      );
+    } else {
+      this.refuse(RequestErrorCode.responseTooLarge, this.budgetMessage());
+    }
+  }
+
+  private tooLargeMessage(length: number): string {
+    const size = length >= 0 ? ` (Content-Length ${length})` : '';
+    return `${this.ctx.endpointName} sent a response body larger than --max-response-bytes ${this.ctx.maxResponseBytes}${size}`;
+  }
+
+  private budgetMessage(): string {
+    return (
+      `the shard already holds ${this.ctx.budget.limit} bytes of partial responses (8 × --max-response-bytes), ` +
+      'shared by all its requests: the server sends answers far larger than real ones'
+    );
+  }
+
+  /** Collect a JSON body that arrives in pieces: geometric growth, capped, charged to the shard budget. */
+  private collectBody(buf: Buffer, start: number, end: number): void {
+    let body = this.body;
+    if (body === null) {
+      body = this.body = new ByteAccumulator(this.ctx.budget);
+      const known = this.conn!.parser.head.contentLength;
+      if (known > 0 && !body.reserve(known)) {
+        this.refuse(RequestErrorCode.responseTooLarge, this.budgetMessage());
+        return;
+      }
+    }
+    this.bodyBytes += end - start;
+    if (this.bodyBytes > this.ctx.maxResponseBytes) {
+      this.refuse(RequestErrorCode.responseTooLarge, this.tooLargeMessage(-1));
+      return;
+    }
+    if (!body.append(buf, start, end)) this.refuse(RequestErrorCode.responseTooLarge, this.budgetMessage());
+  }
+
   private keepBody(buf: Buffer, start: number, end: number, limit: number): void {
     const room = limit - this.bodyBytes;
     // A copy: the read buffer is reused by the next read (client/http1-connection.ts).
@@ -308,6 +430,9 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.error = code;
     r.errorMessage = message;
     this.bodyParts = [];
+    this.body?.release();
+    this.body = null;
+    this.sse?.dispose();
     const conn = this.conn;
     this.conn = null;
     if (conn !== null) this.ctx.pool.release(conn);

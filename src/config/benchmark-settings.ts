@@ -9,6 +9,7 @@ import { redactHeaderFlag } from '../api/extra-headers.js';
 import { BadInputError, ErrorCode } from '../errors.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { cleanSourceIps } from './source-ips.js';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -70,6 +71,9 @@ export const BenchmarkSettingsSchema = z
       .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
       .default(42),
     insecure: z.boolean().default(false),
+    /** Caps per SSE event and per non-streaming body (defaults: api/response-limits.ts). */
+    maxEventBytes: positiveInt.default(DEFAULT_MAX_EVENT_BYTES),
+    maxResponseBytes: positiveInt.default(DEFAULT_MAX_RESPONSE_BYTES),
     /** `--header 'Name: value'`, repeatable (parsed by api/extra-headers.ts). */
     headers: z.array(z.string()).default([]),
     overwrite: z.boolean().default(false),
@@ -189,6 +193,8 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,
+    max_event_bytes: s.maxEventBytes,
+    max_response_bytes: s.maxResponseBytes,
     headers: s.headers.map((h) => redactHeaderFlag(h)),
     overwrite: s.overwrite,
   };

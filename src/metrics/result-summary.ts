@@ -102,8 +102,16 @@ export interface ResultSummary {
   port_exhaustion_events: number;
   /** CPU time of the client during the run — shard processes and the main process — ns (null when unknown). */
   client_cpu_ns: number | null;
+  /**
+   * Prompt tokens the server served from its prompt cache ÷ prompt tokens, over completed requests
+   * that report cached tokens (usage.prompt_tokens_details.cached_tokens); null when none does.
+   */
+  cached_prompt_fraction: number | null;
   warnings: string[];
 }
+
+/** Above this cached fraction TTFT measures the prompt cache more than prefill: say so. */
+const CACHED_FRACTION_WARNING = 0.5;
 
 /** Client wait p99 must stay below this floor and below 5 % of the TTFT median. */
 const CLIENT_WAIT_FLOOR_NS = 1 * NS_PER_MS;
@@ -135,6 +143,9 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let latencyCount = 0;
   let clientWaitCount = 0;
   let chunkCountedStreaming = 0;
+  let cachedSum = 0;
+  let cachedInputSum = 0;
+  let cachedReporting = 0;
   const finishReasonCounts: Record<string, number> = {};
   const errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>> = {};
   const tokenCountSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
@@ -172,6 +183,11 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     }
     completed++;
     outputTokenSum += r.outputTokens;
+    if (r.cachedTokens >= 0) {
+      cachedReporting++;
+      cachedSum += r.cachedTokens;
+      cachedInputSum += r.inputTokens;
+    }
     const reason = r.finishReason === '' ? 'unknown' : r.finishReason;
     finishReasonCounts[reason] = (finishReasonCounts[reason] ?? 0) + 1;
     tokenCountSources[r.tokenSource]++;
@@ -271,6 +287,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     token_count_sources: tokenCountSources,
     port_exhaustion_events: input.portExhaustionEvents ?? 0,
     client_cpu_ns: input.clientCpuNs ?? null,
+    cached_prompt_fraction: cachedReporting > 0 && cachedInputSum > 0 ? cachedSum / cachedInputSum : null,
     warnings: [],
   };
   // Concurrency runs open with C requests scheduled at the same instant, which the client must
@@ -337,6 +354,13 @@ function collectWarnings(summary: ResultSummary, input: ResultSummaryInput, w: W
     warnings.push(
       `local ports ran out ${summary.port_exhaustion_events} time(s): those requests waited for a free connection ` +
         '(counted as client wait, not TTFT). Add --source-ips, add endpoints, or widen net.ipv4.ip_local_port_range.',
+    );
+  }
+  const cached = summary.cached_prompt_fraction;
+  if (cached !== null && cached > CACHED_FRACTION_WARNING) {
+    warnings.push(
+      `${(cached * 100).toFixed(0)} % of prompt tokens were served from the server's prompt cache: TTFT measures ` +
+        'cache hits, not prefill. Repeated runs with the same --seed send the same prompts; change --seed or restart the server.',
     );
   }
   if (w.chunkCountedStreaming > 0) {

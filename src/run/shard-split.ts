@@ -65,6 +65,8 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       sourceIps: s.sourceIps,
       insecureTls: s.insecure,
       captureText: input.captureText ?? false,
+      maxEventBytes: s.maxEventBytes,
+      maxResponseBytes: s.maxResponseBytes,
     });
   }
   return plans;

@@ -51,6 +51,9 @@ export interface ShardPlan {
   insecureTls: boolean;
   /** Keep generated text in records (probe previews). */
   captureText: boolean;
+  /** --max-event-bytes, --max-response-bytes (defaults in api/response-limits.ts when absent). */
+  maxEventBytes?: number;
+  maxResponseBytes?: number;
 }
 
 /** Progress a shard reports a few times a second. */

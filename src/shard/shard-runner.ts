@@ -8,6 +8,8 @@ import { buildHeadPrefix, buildRequestTail } from '../api/openai-request.js';
 import { ConnectionPool } from '../client/connection-pool.js';
 import { Connector } from '../client/connector.js';
 import { RequestExchange, type ExchangeContext } from '../client/request-exchange.js';
+import { BufferBudget, defaultBufferBudget } from '../api/buffer-budget.js';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 import { SeededRandom } from '../dataset/seeded-random.js';
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchBuilder, type RecordBatch } from '../record/record-batch.js';
@@ -85,10 +87,15 @@ export class ShardRunner implements IssueTarget {
     );
     const onFinished = (ex: RequestExchange) => this.onFinished(ex);
     this.heads = plan.endpoints.map((e) => buildHeadPrefix(e, plan.request.streaming, plan.apiKey, plan.headers));
+    const maxResponseBytes = plan.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const budget = new BufferBudget(defaultBufferBudget(maxResponseBytes));
     this.contexts = plan.endpoints.map((e, i) => ({
       pool: this.pools[i],
       endpointName: e.displayUrl,
       captureText: plan.captureText,
+      maxEventBytes: plan.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+      maxResponseBytes,
+      budget,
       onFinished,
     }));
     this.tails = new Array<Buffer | undefined>(plan.samples.length);

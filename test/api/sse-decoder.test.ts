@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseDecoder } from '../../src/api/sse-decoder.js';
+import { SseDecoder, SseFailure } from '../../src/api/sse-decoder.js';
+import { BufferBudget } from '../../src/api/buffer-budget.js';
 
 type Ev = [event: string, data: string];
 
@@ -300,4 +301,76 @@ test('a long line arriving in many small pieces is decoded once, intact', () => 
   const { decoder, events } = recorder();
   for (let pos = 0; pos < b.length; pos += 977) decoder.write(b, pos, Math.min(b.length, pos + 977));
   assert.deepEqual(events, [['', long]]);
+});
+
+/** Feed `total` bytes of one never-ending line in `piece`-byte writes; returns CPU ms and the write that refused. */
+function feedLongLine(decoder: SseDecoder, total: number, piece: number): { cpuMs: number; refusedAt: number } {
+  const buf = Buffer.alloc(piece, 0x61);
+  const head = Buffer.from('data: ');
+  decoder.write(head, 0, head.length);
+  const t0 = process.cpuUsage();
+  let refusedAt = -1;
+  for (let sent = 0; sent < total; sent += piece) {
+    if (!decoder.write(buf, 0, piece)) {
+      refusedAt = sent;
+      break;
+    }
+  }
+  const cpu = process.cpuUsage(t0);
+  return { cpuMs: (cpu.user + cpu.system) / 1000, refusedAt };
+}
+
+test('a 50 MB line in 64 KiB reads costs linear time (it was quadratic: 43 s of CPU for 2)', () => {
+  let events = 0;
+  const decoder = new SseDecoder({ onSseEvent: () => events++ });
+  const { cpuMs, refusedAt } = feedLongLine(decoder, 50 << 20, 64 * 1024);
+  assert.equal(refusedAt, -1, 'no cap: never refused');
+  assert.equal(decoder.pendingBytes, 6 + (50 << 20));
+  const end = Buffer.from('\n\n');
+  decoder.write(end, 0, 2);
+  assert.equal(events, 1);
+  // Copying 50 MB about twice is ~50 ms; re-concatenating per read was ~20 s.
+  assert.ok(cpuMs < 3000, `${cpuMs.toFixed(0)} ms of CPU`);
+});
+
+test('a line or an event past maxEventBytes is refused at the cap, and every kept byte goes back to the budget', () => {
+  const budget = new BufferBudget(64 << 20);
+  const events: string[] = [];
+  const sink = { onSseEvent: (_e: string, b: Buffer, s: number, x: number) => events.push(b.toString('utf8', s, x)) };
+  const decoder = new SseDecoder(sink, 1 << 20, budget);
+  const { refusedAt } = feedLongLine(decoder, 50 << 20, 64 * 1024);
+  assert.ok(refusedAt >= (1 << 20) - 64 * 1024 && refusedAt <= 1 << 20, `refused after ${refusedAt} bytes`);
+  assert.equal(decoder.failure, SseFailure.EventTooLarge);
+  assert.ok(budget.peak <= 2 << 20, `held at most ${budget.peak} bytes`);
+  assert.equal(budget.held, 0, 'a refused stream keeps nothing');
+  const more = Buffer.from('data: x\n\n');
+  assert.equal(decoder.write(more, 0, more.length), false, 'stays refused');
+
+  // In one write too, and as many data lines that join past the cap.
+  const one = new SseDecoder(sink, 100, budget);
+  const big = Buffer.from(`data: ${'y'.repeat(200)}\n\n`);
+  assert.equal(one.write(big, 0, big.length), false);
+  assert.equal(one.failure, SseFailure.EventTooLarge);
+  const joined = new SseDecoder(sink, 100, budget);
+  const lines = Buffer.from(`data: ${'z'.repeat(40)}\n`.repeat(3));
+  assert.equal(joined.write(lines, 0, lines.length), false);
+  assert.equal(budget.held, 0);
+
+  // Under the cap, with pieces: decoded intact, and the budget is back to 0 after dispose().
+  const ok = new SseDecoder(sink, 1000, budget);
+  const text = Buffer.from(`data: ${'w'.repeat(300)}\ndata: ${'v'.repeat(300)}\n\ndata: tail`);
+  for (let i = 0; i < text.length; i += 7) assert.ok(ok.write(text, i, Math.min(text.length, i + 7)));
+  assert.deepEqual(events, [`${'w'.repeat(300)}\n${'v'.repeat(300)}`]);
+  assert.ok(budget.held > 0, 'the partial "data: tail" line is held');
+  ok.dispose();
+  assert.equal(budget.held, 0);
+});
+
+test('a budget that runs out refuses the stream with BudgetExhausted', () => {
+  const budget = new BufferBudget(4096);
+  const decoder = new SseDecoder({ onSseEvent: () => {} }, 1 << 20, budget);
+  const { refusedAt } = feedLongLine(decoder, 1 << 20, 1000);
+  assert.ok(refusedAt > 0 && refusedAt <= 4096, `refused after ${refusedAt} bytes`);
+  assert.equal(decoder.failure, SseFailure.BudgetExhausted);
+  assert.equal(budget.held, 0);
 });

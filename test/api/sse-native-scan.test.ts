@@ -15,6 +15,9 @@ interface Outcome {
   finish: string;
   prompt: number;
   completion: number;
+  cached: number;
+  /** Sum of eventTokens over the stream: the token arrivals (per-chunk counts where given). */
+  counted: number;
   done: boolean;
   kinds: number[];
   batches: number;
@@ -24,10 +27,24 @@ interface Outcome {
 function decode(stream: Buffer, splits: number[], native: boolean): Outcome {
   useNativeSseScan(native);
   const state = new OpenAiResponseState(false);
-  const out: Outcome = { tokens: 0, finish: '', prompt: -1, completion: -1, done: false, kinds: [], batches: 0 };
+  const out: Outcome = {
+    tokens: 0,
+    finish: '',
+    prompt: -1,
+    completion: -1,
+    cached: -1,
+    counted: 0,
+    done: false,
+    kinds: [],
+    batches: 0,
+  };
   const sink = {
+    get completionCount() {
+      return state.completionTokens;
+    },
     onSseEvent(event: string, buf: Buffer, start: number, end: number) {
       const k = state.applyStreamEventBytes(event, buf, start, end);
+      out.counted += state.eventTokens;
       if (k === StreamEventKind.Done) out.done = true;
       else if (k !== StreamEventKind.Token && k !== StreamEventKind.Empty) out.kinds.push(k);
     },
@@ -35,6 +52,7 @@ function decode(stream: Buffer, splits: number[], native: boolean): Outcome {
       out.batches++;
       if (o[2] !== 0) out.done = true;
       state.applyStreamBatch(buf, o);
+      out.counted += state.eventTokens;
     },
   };
   const decoder = new SseDecoder(sink);
@@ -50,6 +68,7 @@ function decode(stream: Buffer, splits: number[], native: boolean): Outcome {
   out.finish = state.finishReason;
   out.prompt = state.promptTokens;
   out.completion = state.completionTokens;
+  out.cached = state.cachedTokens;
   return out;
 }
 
@@ -150,6 +169,35 @@ const streams: Record<string, string> = {
     'data: {"id":"x",\n\n' +
     'data: {"id":"x","choices":[{"delta":{"content":"b"}}]}\n\n' +
     'data: {"id":"x","choices":[{"delta":{"content":"c"}}]}\n\n',
+  // llama.cpp's final chunk: usage with prompt_tokens_details.cached_tokens (and timings).
+  cachedLlamaCpp:
+    chunk({ content: 'a' }) +
+    'data: {"choices":[{"finish_reason":"stop","index":0,"delta":{}}],"created":1,"id":"c","object":"chat.completion.chunk",' +
+    '"usage":{"completion_tokens":1,"prompt_tokens":12,"total_tokens":13,"prompt_tokens_details":{"cached_tokens":9}},' +
+    '"timings":{"cache_n":9,"prompt_n":3,"predicted_n":1}}\n\n' +
+    'data: [DONE]\n\n',
+  cachedVllmNull:
+    chunk({ content: 'a' }) +
+    `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 1, prompt_tokens_details: null } })}\n\n`,
+  // vLLM/SGLang with continuous_usage_stats: a cumulative count on every chunk, so an empty-content
+  // chunk the count advances over (a byte-fallback piece of a character) is a token, and a
+  // two-token chunk is two.
+  continuousUsage:
+    chunk({ role: 'assistant', content: '' }, null, { usage: { prompt_tokens: 5, completion_tokens: 0 } }) +
+    chunk({ content: 'a' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }) +
+    chunk({ content: '' }, null, { usage: { prompt_tokens: 5, completion_tokens: 2 } }) +
+    chunk({ content: '😀' }, null, { usage: { prompt_tokens: 5, completion_tokens: 3 } }) +
+    chunk({ content: 'bc' }, null, { usage: { prompt_tokens: 5, completion_tokens: 5 } }) +
+    chunk({ content: 'd' }, null, { usage: { prompt_tokens: 5, completion_tokens: 6 } }) +
+    chunk({}, 'stop', { usage: { prompt_tokens: 5, completion_tokens: 6 } }) +
+    `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 6 } })}\n\n` +
+    'data: [DONE]\n\n',
+  // A per-chunk count that is not cumulative (1 on every chunk): no advance, so one per token event.
+  nonCumulativeUsage:
+    chunk({ content: 'a' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }) +
+    chunk({ content: 'b' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }) +
+    chunk({ content: '' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }) +
+    chunk({ content: 'c' }, null, { usage: { prompt_tokens: 5, completion_tokens: 1 } }),
   templateToolCalls:
     chunk({ content: 'a' }) +
     chunk({ tool_calls: [{ index: 0, function: { arguments: '' } }] }) +
@@ -182,5 +230,23 @@ test('the native path really is taken for clean events', { skip: !available && '
   assert.equal(o.tokens, 4);
   assert.equal(o.finish, 'stop');
   assert.equal(o.completion, 22);
+  useNativeSseScan(true);
+});
+
+test('cached prompt tokens and per-chunk token counts, on both paths', () => {
+  for (const native of available ? [false, true] : [false]) {
+    const llama = decode(Buffer.from(streams.cachedLlamaCpp), [], native);
+    assert.equal(llama.cached, 9);
+    assert.equal(llama.prompt, 12);
+    assert.equal(decode(Buffer.from(streams.cachedVllmNull), [], native).cached, -1, 'null details: not reported');
+    assert.equal(decode(Buffer.from(streams.typical), [], native).cached, -1);
+    const counted = decode(Buffer.from(streams.continuousUsage), [], native);
+    // 0 (role) + 1 + 1 (empty, counted) + 1 + 2 + 1 + 0 (finish) + 0 (usage)
+    assert.equal(counted.counted, 6);
+    assert.equal(counted.tokens, 4, 'token-bearing events stay as they were');
+    assert.equal(decode(Buffer.from(streams.nonCumulativeUsage), [], native).counted, 3);
+    // Without per-chunk counts an empty-content delta is not a token, and the final usage chunk adds none.
+    assert.equal(decode(Buffer.from(streams.typical), [], native).counted, 4);
+  }
   useNativeSseScan(true);
 });

@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import {
   Http1ResponseParser,
   HttpParseError,
+  MAX_HEAD_BYTES,
   useNativeHeadParse,
   type ResponseHead,
   type ResponseSink,
@@ -418,6 +419,87 @@ test('a response head larger than 64 KiB is refused, not buffered forever', () =
     parser.execute(Buffer.from('HTTP/1.1 200 OK\r\n'));
     for (let i = 0; i < 100; i++) parser.execute(line);
   }, HttpParseError);
+});
+
+/** A response whose head (through its blank line) is exactly `size` bytes, with a 2-byte body. */
+function headOfSize(size: number, extra = ''): Buffer {
+  const start = `HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${extra}X-Pad: `;
+  const pad = size - start.length - 4;
+  return Buffer.from(start + 'p'.repeat(pad) + '\r\n\r\nok', 'latin1');
+}
+
+/** Parse `pieces` with a fresh parser; returns the error thrown, or null, and the sink. */
+function parsePieces(parser: Http1ResponseParser, pieces: Buffer[]): { error: unknown; sink: RecordingSink } {
+  const sink = new RecordingSink();
+  parser.reset(sink);
+  try {
+    for (const p of pieces) if (!parser.done) parser.execute(p);
+  } catch (err) {
+    return { error: err, sink };
+  }
+  return { error: null, sink };
+}
+
+function checkHeadLimit(name: string, limit: number, size: number, pieces: Buffer[], how: string): void {
+  const { error, sink } = parsePieces(new Http1ResponseParser(limit), pieces);
+  if (size <= limit) {
+    assert.equal(error, null, `${name}, ${size}-byte head, limit ${limit}, ${how}: ${String(error)}`);
+    assert.equal(sink.completes, 1);
+    assert.equal(Buffer.concat(sink.parts).toString(), 'ok');
+    assert.equal(sink.head!.contentEncoding, 'gzip');
+  } else {
+    assert.ok(error instanceof HttpParseError, `${name}, ${size}-byte head, limit ${limit}, ${how}: accepted`);
+    assert.match(error.message, /^response head larger than /);
+  }
+}
+
+test('the head limit is on the head, not the reads: limit accepted, limit + 1 refused, at every split (both head parsers)', () => {
+  // Issue 14: a 100 KB head passed when TCP delivered its end in the read that crossed the limit.
+  const LIMIT = 1024;
+  for (const { name, native } of HEAD_MODES) {
+    useNativeHeadParse(native);
+    for (const size of [LIMIT - 1, LIMIT, LIMIT + 1, LIMIT + 3, LIMIT + 4, 1600]) {
+      const bytes = headOfSize(size, 'Content-Encoding: gzip\r\n');
+      checkHeadLimit(name, LIMIT, size, [bytes], 'one read');
+      for (let cut = 1; cut < bytes.length; cut++) {
+        checkHeadLimit(name, LIMIT, size, [bytes.subarray(0, cut), bytes.subarray(cut)], `split at ${cut}`);
+        const third = cut >> 1;
+        checkHeadLimit(
+          name,
+          LIMIT,
+          size,
+          [bytes.subarray(0, third), bytes.subarray(third, cut), bytes.subarray(cut)],
+          `split at ${third} and ${cut}`,
+        );
+      }
+      const drip = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+      checkHeadLimit(name, LIMIT, size, drip, 'one byte per read');
+    }
+    // The real limit, 64 KiB, at the splits a socket makes (64 KiB reads) and around the limit.
+    for (const size of [MAX_HEAD_BYTES, MAX_HEAD_BYTES + 1, 100_000]) {
+      const bytes = headOfSize(size, 'Content-Encoding: gzip\r\n');
+      for (const cut of [1, 1460, 16_384, 65_535, 65_536, 65_537, 65_539, 65_540, size - 1, size, size + 1]) {
+        checkHeadLimit(name, MAX_HEAD_BYTES, size, [bytes.subarray(0, cut), bytes.subarray(cut)], `split at ${cut}`);
+      }
+      const reads = [];
+      for (let i = 0; i < bytes.length; i += 1000) reads.push(bytes.subarray(i, i + 1000));
+      checkHeadLimit(name, MAX_HEAD_BYTES, size, reads, '1000-byte reads');
+    }
+  }
+  useNativeHeadParse(true);
+});
+
+test('Content-Encoding: lower-cased and trimmed; identity and absence are both ""', () => {
+  for (const { name, native } of HEAD_MODES) {
+    useNativeHeadParse(native);
+    const enc = (line: string) =>
+      feed([Buffer.from(`HTTP/1.1 200 OK\r\n${line}Content-Length: 0\r\n\r\n`)]).head!.contentEncoding;
+    assert.equal(enc(''), '', name);
+    assert.equal(enc('Content-Encoding: identity\r\n'), '', name);
+    assert.equal(enc('content-encoding:  GZip \r\n'), 'gzip', name);
+    assert.equal(enc('Content-Encoding: br\r\n'), 'br', name);
+  }
+  useNativeHeadParse(true);
 });
 
 test('garbage that never contains a blank line is refused as soon as it cannot be HTTP', () => {

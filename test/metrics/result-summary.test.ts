@@ -412,3 +412,20 @@ test('no overload warning when the server keeps up, even with requests longer th
   const long = runOf(queuedRun(10, 1000, 10, 5000), 10);
   assert.ok(!long.warnings.some((w) => w.startsWith('overloaded')), long.warnings.join('\n'));
 });
+
+test('cached prompt fraction: sum cached / sum input over completed requests that report it; warned above 50 %', () => {
+  const hit = (input: number, cached: number) =>
+    streamingRecord(1, [5, 6], { inputTokens: input, cachedTokens: cached });
+  const none = summarize([streamingRecord(1, [5, 6], { inputTokens: 100 })]);
+  assert.equal(none.cached_prompt_fraction, null, 'no request reports cached tokens');
+  assert.ok(!none.warnings.some((w) => w.includes('prompt cache')));
+  // 90 + 0 cached of 100 + 100 reporting; the non-reporting request's 1000 input tokens do not count.
+  const low = summarize([hit(100, 90), hit(100, 0), streamingRecord(1, [5, 6], { inputTokens: 1000 })]);
+  assert.equal(low.cached_prompt_fraction, 0.45);
+  assert.ok(!low.warnings.some((w) => w.includes('prompt cache')));
+  const high = summarize([hit(100, 99), hit(100, 99)]);
+  assert.equal(high.cached_prompt_fraction, 0.99);
+  assert.ok(
+    high.warnings.some((w) => w.startsWith("99 % of prompt tokens were served from the server's prompt cache")),
+  );
+});
