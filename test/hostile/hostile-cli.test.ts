@@ -162,7 +162,7 @@ test(
 
 test(
   'an empty 200 stream fails every request (exit 4, empty_response), not "completed with 0 tokens"',
-  { timeout: 60_000, todo: 'issue 14 item 2: an empty answer counts as a success' },
+  { timeout: 60_000 },
   () =>
     withCliRun(
       (r) => write(r.socket, SSE_HEAD + LAST_CHUNK),
@@ -240,16 +240,11 @@ test(
   },
 );
 
-for (const [what, answer, code, todo] of [
-  ['HTTP 500', 'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n', 'http_status', undefined],
-  [
-    'an empty 200 stream',
-    SSE_HEAD + LAST_CHUNK,
-    'empty_response',
-    'issue 14 item 2: probe says "2 of 2 requests succeeded"',
-  ],
+for (const [what, answer, code] of [
+  ['HTTP 500', 'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n', 'http_status'],
+  ['an empty 200 stream', SSE_HEAD + LAST_CHUNK, 'empty_response'],
 ] as const) {
-  test(`probe against ${what}: exit 4, each request FAILED [${code}]`, { timeout: 60_000, todo }, async () => {
+  test(`probe against ${what}: exit 4, each request FAILED [${code}]`, { timeout: 60_000 }, async () => {
     const server = await rawServer((r) => write(r.socket, answer));
     try {
       const r = await runCli(['probe', '--endpoints', server.url, '--model', 'm', '--requests', '2'], {
