@@ -102,6 +102,30 @@ static napi_value CloseFd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * peekSocket(fd): what a kept-alive socket holds right now, without reading it: 0 nothing (alive),
+ * 1 bytes pending, 2 the peer's FIN (EOF), 3 an error (a reset). One non-blocking recv(MSG_PEEK):
+ * Node only learns of a FIN in a later event-loop turn than the read that carried the last
+ * response byte, so a connection handed on in the same turn looks alive to JS alone.
+ */
+static napi_value PeekSocket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  int state = 0;
+  if (argc >= 1 && napi_get_value_int32(env, argv[0], &fd) == napi_ok && fd >= 0) {
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) state = 1;
+    else if (n == 0) state = 2;
+    else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) state = 3;
+  }
+  napi_value result;
+  napi_create_int32(env, state, &result);
+  return result;
+}
+
 napi_value RegisterSseScan(napi_env env, napi_value exports);
 napi_value RegisterHttpHead(napi_env env, napi_value exports);
 
@@ -113,6 +137,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "boundSocket", fn);
   napi_create_function(env, "closeFd", NAPI_AUTO_LENGTH, CloseFd, NULL, &fn);
   napi_set_named_property(env, exports, "closeFd", fn);
+  napi_create_function(env, "peekSocket", NAPI_AUTO_LENGTH, PeekSocket, NULL, &fn);
+  napi_set_named_property(env, exports, "peekSocket", fn);
   return exports;
 }
 

@@ -30,7 +30,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
     'bad input: a flag, a config value, the dataset or the report directory (the message names the flag, path or `file:line`)',
   [ExitCode.unreachable]: 'an endpoint was unreachable before the run started',
   [ExitCode.runFailed]:
-    'the run failed: a shard died, every request failed, or the report could not be written (the summary is printed first); probe: some request failed',
+    'the run failed: a shard died, an endpoint was down longer than `--endpoint-down-timeout`, every request failed, or the report could not be written (the summary is printed first); probe: some request failed',
   [ExitCode.interrupted]: 'interrupted with Ctrl-C after writing a partial report',
 };
 
@@ -150,6 +150,20 @@ const REGISTRY = {
     meaning: 'an endpoint refused or did not accept a TCP connection before the run',
     action: 'start the server, or fix the host and port in `--endpoints`; `llm-loadgen probe` diagnoses further',
   },
+  endpointTlsUntrusted: {
+    code: 'endpoint_tls_untrusted',
+    exit: ExitCode.unreachable,
+    meaning:
+      "an https endpoint's certificate failed verification before the run (no trusted CA signed it, wrong host name, or expired)",
+    action:
+      'pass `--ca-file` with the CA (PEM) that signed it, use the host name it was issued for, or `--insecure` to skip verification',
+  },
+  caFileInvalid: {
+    code: 'ca_file_invalid',
+    exit: ExitCode.badInput,
+    meaning: 'the `--ca-file` cannot be read or holds no valid PEM certificate',
+    action: 'give the path of the CA certificate in PEM (-----BEGIN CERTIFICATE-----)',
+  },
 
   // --- dataset (exit 2; the message names file:line) ---
   datasetNotFound: {
@@ -245,6 +259,14 @@ const REGISTRY = {
     exit: ExitCode.runFailed,
     meaning: 'a shard process failed or died during the run; the records it sent are kept in the report',
     action: 'read the message; if it is not about your input, it is a bug: please report it',
+  },
+  endpointDown: {
+    code: 'endpoint_down',
+    exit: ExitCode.runFailed,
+    meaning:
+      'every connect to an endpoint failed, with no connection to it open, for longer than `--endpoint-down-timeout`: the run stopped (the message names the endpoint and since when); the records so far are in the report',
+    action:
+      'check that the server is up and listening at that address, or raise `--endpoint-down-timeout` (0 = never stop)',
   },
   allRequestsFailed: {
     code: 'all_requests_failed',

@@ -24,9 +24,12 @@ interface BenchmarkFlags {
   maxIdleTime?: string;
   requestTimeout?: string;
   connectTimeout?: string;
+  drainTimeout?: string;
+  endpointDownTimeout?: string;
   reportDir?: string;
   seed?: number;
   insecure?: boolean;
+  caFile?: string;
   header?: string[];
   overwrite?: boolean;
   sourceIps?: string[];
@@ -80,6 +83,11 @@ function addCommonOptions(cmd: Command): Command {
     )
     .option('--connect-timeout <duration>', 'fail a connect after this long', '30s')
     .option(
+      '--endpoint-down-timeout <duration>',
+      'stop the run (exit 4) when every connect to an endpoint has failed for this long (0 = never)',
+      '10s',
+    )
+    .option(
       '--source-ips <ips>',
       'local IPs that new connections bind to, round-robin (comma-separated; on Linux all of 127.0.0.0/8 is local)',
       collectList,
@@ -88,6 +96,7 @@ function addCommonOptions(cmd: Command): Command {
     .option('--report-dir <dir>', 'where reports go (default: reports/<timestamp>)')
     .option('--seed <n>', 'seed for sample order and arrival times', parseIntFlag, 42)
     .option('--insecure', 'accept any TLS certificate (https endpoints)', false)
+    .option('--ca-file <path>', 'trust this CA (PEM) for https endpoints, besides the system roots')
     .option(
       '--max-event-bytes <n>',
       'fail a request whose SSE line or event passes this many bytes (event_too_large; default 4 MiB)',
@@ -108,6 +117,7 @@ function addCommonOptions(cmd: Command): Command {
 
 function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSettingsInput {
   const requestTimeout = f.requestTimeout === '0' ? 0 : f.requestTimeout;
+  const endpointDownTimeout = f.endpointDownTimeout === '0' ? 0 : f.endpointDownTimeout;
   return {
     mode,
     endpoints: f.endpoints ?? [],
@@ -129,9 +139,12 @@ function toSettings(mode: 'offline' | 'online', f: BenchmarkFlags): BenchmarkSet
     maxIdleTime: f.maxIdleTime,
     requestTimeout,
     connectTimeout: f.connectTimeout,
+    drainTimeout: f.drainTimeout,
+    endpointDownTimeout,
     reportDir: f.reportDir,
     seed: f.seed,
     insecure: f.insecure,
+    caFile: f.caFile,
     headers: f.header ?? [],
     overwrite: f.overwrite,
     sourceIps: f.sourceIps ?? [],
@@ -174,6 +187,11 @@ export function benchmarkCommand(): Command {
       .option('--target-qps <qps>', 'requests per second (poisson)', parseNumberFlag)
       .option('--concurrency <n>', 'requests kept in flight (concurrency)', parseIntFlag)
       .option('--duration <duration>', 'how long to send, e.g. 30s, 5m (default 30s unless --num-samples is given)')
+      .option(
+        '--drain-timeout <duration>',
+        'after --duration, wait this long for requests in flight; the rest end as cancelled_at_end ' +
+          '(default: the larger of 30s and a tenth of --duration, at most --request-timeout)',
+      )
       .action((flags: BenchmarkFlags) => execute('online', flags)),
   );
   return bench;

@@ -4,6 +4,8 @@ import { InvalidArgumentError } from 'commander';
 export function parseIntFlag(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('expected an integer.');
+  // 1e20 is an integer to Number() but not a count any flag can mean (and is rounded past 2^53).
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer of at most 2^53 - 1.');
   return n;
 }
 

@@ -6,6 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { bindNoPortAvailable, connectBoundNoPort } from './bound-socket.js';
 import { sharedReadOption } from './http1-connection.js';
+import { secureContextFor } from './tls-trust.js';
 
 export interface ConnectTarget {
   /** Resolved IP address to connect to. */
@@ -16,6 +17,8 @@ export interface ConnectTarget {
   servername: string;
   /** Accept any TLS certificate (self-signed test servers). */
   insecure: boolean;
+  /** PEM of a CA trusted besides the system roots (--ca-file). */
+  ca?: string;
 }
 
 export class Connector {
@@ -48,8 +51,11 @@ export class Connector {
       const socket = target.tls
         ? tls.connect({
             socket: raw,
+            // The name the certificate is checked against (no connect happens: the socket is given).
+            host: target.servername,
             servername: sni(target),
             rejectUnauthorized: !target.insecure,
+            secureContext: secureContextFor(target.ca),
             ALPNProtocols: ['http/1.1'],
           })
         : raw;
@@ -62,6 +68,7 @@ export class Connector {
           localAddress,
           servername: sni(target),
           rejectUnauthorized: !target.insecure,
+          secureContext: secureContextFor(target.ca),
           ALPNProtocols: ['http/1.1'],
           // tls.connect hands these options to net.connect, which honours localAddress.
         } as tls.ConnectionOptions & { localAddress?: string })

@@ -9,6 +9,7 @@
  * bottleneck it must never be.
  */
 import type net from 'node:net';
+import { nativeAddon } from '../native/addon.js';
 import { monotonicNs } from '../record/clock.js';
 import { Http1ResponseParser, HttpParseError, type ResponseSink } from './http1-response-parser.js';
 
@@ -61,12 +62,21 @@ export const sharedReadOption = {
   buffer: SHARED_READ_BUFFER,
   callback: onSocketRead as (nread: number, buf: Buffer) => boolean,
 };
+/** The server's FIN. */
+function onSocketEnd(this: OwnedSocket): void {
+  this[CONNECTION].onEnd();
+}
 function onSocketError(this: OwnedSocket, err: Error): void {
   this[CONNECTION].onClose(err);
 }
 function onSocketClose(this: OwnedSocket): void {
   this[CONNECTION].onClose(null);
 }
+
+const peekSocket = nativeAddon()?.peekSocket ?? null;
+
+/** What peekSocket reports for a socket with nothing pending (native/bind_no_port.c). */
+const PEEK_NOTHING = 0;
 
 export class Http1Connection {
   readonly parser = new Http1ResponseParser();
@@ -76,6 +86,10 @@ export class Http1Connection {
   /** Monotonic ms when it went idle (for idle eviction). */
   idleSinceMs = 0;
   closed = false;
+  /** We closed it (eviction, not reusable, end of run): a close that is not the server's doing. */
+  closedByClient = false;
+  /** The socket's fd for peeking (plain TCP on Linux with the addon), else -1. */
+  private fd = -1;
   /** When the socket read being handled arrived: taken before any parsing, shared by everything in it. */
   readNs = 0;
 
@@ -95,11 +109,12 @@ export class Http1Connection {
     readonly sourceIp: string,
     private readonly owner: ConnectionOwner,
     connectEvent: 'connect' | 'secureConnect',
-    sharedRead: boolean,
+    private readonly sharedRead: boolean,
   ) {
     (socket as OwnedSocket)[CONNECTION] = this;
     socket.once(connectEvent, onSocketConnect);
-    if (!sharedRead) socket.on('data', onSocketData);
+    if (!this.sharedRead) socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
   }
@@ -107,6 +122,11 @@ export class Http1Connection {
   onConnect(): void {
     if (this.closed) return;
     this.connecting = false;
+    // Plain TCP only: a TLS socket's fd belongs to the TLS layer.
+    if (peekSocket !== null && this.sharedRead) {
+      const fd = (this.socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+      if (typeof fd === 'number') this.fd = fd;
+    }
     this.owner.onConnected(this);
   }
 
@@ -124,7 +144,43 @@ export class Http1Connection {
   }
 
   destroy(): void {
-    if (!this.closed) this.socket.destroy();
+    if (this.closed) return;
+    this.closedByClient = true;
+    this.socket.destroy();
+  }
+
+  /**
+   * Before an open connection carries another request: false when the kernel already holds the
+   * server's FIN, a reset, or bytes nobody asked for. Node reads a FIN only in an event-loop turn
+   * after the read that completed the response, so a connection handed on in the same turn (the
+   * next request is issued from the last one's completion) looks alive to JS alone: against a
+   * server that closes after every response, that wrote most requests onto closed connections.
+   * One recv(MSG_PEEK) per reuse (plain TCP with the addon; TLS and no addon rely on 'end'):
+   * 0.77–1.0 µs per call on this 2-core Xeon (1M calls, pinned), and no latency. End to end
+   * (concurrency 64, 40k JSON requests, shard on its own core, 8 alternating pairs on a noisy
+   * machine) the shard's CPU with/without the peek: median pair ratio 1.05 (0.81–1.38). Chosen over handing a released connection on only after the next poll (what would
+   * let Node read the FIN itself): that costs every reuse a loop iteration of waiting, and a
+   * setImmediate alone is not enough — it runs before the next poll, so Node has not read the FIN.
+   * A FIN still in flight is caught by neither; the pool's close-after-response rule handles that.
+   */
+  /** The kernel's socket state can be peeked (stillOpen sees a FIN Node has not read). */
+  get canPeek(): boolean {
+    return this.fd >= 0;
+  }
+
+  stillOpen(): boolean {
+    if (this.closed) return false;
+    return this.fd < 0 || peekSocket!(this.fd) === PEEK_NOTHING;
+  }
+
+  /**
+   * The server's FIN. A half-closed connection is never reused: Node would end our side only a
+   * turn later, and a request written in between goes to a server that has stopped reading.
+   */
+  onEnd(): void {
+    if (this.closed) return;
+    this.onClose(null);
+    this.socket.destroy();
   }
 
   onData(buf: Buffer): void {
@@ -147,6 +203,7 @@ export class Http1Connection {
     }
   }
 
+  /** The socket closed (FIN, reset, error, or our own destroy). */
   onClose(err: Error | null): void {
     if (this.closed) return;
     this.closed = true;

@@ -15,6 +15,7 @@ import { RequestErrorCode, type RequestRecord } from '../record/request-record.j
 import type { ConnectionPool, PoolWaiter } from './connection-pool.js';
 import type { ConnectionUser, Http1Connection } from './http1-connection.js';
 import type { HttpParseError, ResponseHead } from './http1-response-parser.js';
+import { tlsAdvice } from './tls-trust.js';
 
 export interface ExchangeContext {
   pool: ConnectionPool;
@@ -28,6 +29,8 @@ export interface ExchangeContext {
   /** The shard's bound on partial-response bytes held by all its requests together. */
   budget: BufferBudget;
   onFinished(exchange: RequestExchange): void;
+  /** The request is about to be written (record.sent is set): its --request-timeout starts. */
+  onSent?(exchange: RequestExchange): void;
 }
 
 const enum BodyMode {
@@ -37,8 +40,11 @@ const enum BodyMode {
   ErrorBody,
 }
 
-/** A connection lost this soon after the write, with no response byte, was stale: retry. */
-const STALE_RETRY_WINDOW_NS = 1e9;
+/**
+ * A request whose bytes the socket refused is sent again at most this often (a server that resets
+ * every connection at once must end in a failure, not a loop).
+ */
+const MAX_WRITE_RETRIES = 3;
 const EMPTY = Buffer.alloc(0);
 
 /** Keep at most this much of a non-2xx body for the error message. */
@@ -48,8 +54,6 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   readonly record: RequestRecord;
   private conn: Http1Connection | null = null;
   private finished = false;
-  /** The connection was open before this request took it: it may have gone stale while idle. */
-  private fromIdle = false;
   private mode = BodyMode.None;
   private sse: SseDecoder | null = null;
   private readonly state: OpenAiResponseState;
@@ -69,7 +73,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   private pendingError: RequestErrorCode | '' = '';
   /** Retry-After of a 429/503 answer, for its error message. */
   private retryAfter = '';
-  /** Absolute ns after which the request is abandoned (checked by the shard's sweep). */
+  /** Absolute ns after which the request is abandoned (set and enforced by the shard: sent + --request-timeout). */
   deadline = Infinity;
 
   constructor(
@@ -102,14 +106,16 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.connected = monotonicNs();
     // Reused = it carried an earlier request (a warmed-up connection's first request is not).
     r.reused = conn.requests > 0;
-    // A connection opened for the queue's head: this request paid its connect.
-    r.connectStart = fromIdle ? NaN : conn.connectStartNs;
-    this.fromIdle = fromIdle;
+    // A connection opened for the queue: this request waited for its connect — from the connect's
+    // start, or from its own dispatch when the connect was already under way for a waiter that
+    // then got a released connection (so connected − connectStart never counts queueing twice).
+    r.connectStart = fromIdle ? NaN : Math.max(conn.connectStartNs, r.dispatched);
     r.sourceIp = conn.sourceIp;
     this.conn = conn;
     // Taken just before the write: on loopback the write syscall itself delivers the bytes, and a
     // server on the other core can start its clock before write() returns here.
     r.sent = monotonicNs();
+    this.ctx.onSent?.(this);
     conn.send(this, this.request);
   }
 
@@ -122,7 +128,11 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     } else if (code === 'ECANCELED') {
       this.fail(RequestErrorCode.cancelled, 'cancelled before a connection was available');
     } else {
-      this.fail(RequestErrorCode.connectFailed, `could not connect to ${this.ctx.endpointName}: ${code} ${message}`);
+      const advice = tlsAdvice(code);
+      this.fail(
+        RequestErrorCode.connectFailed,
+        `could not connect to ${this.ctx.endpointName}: ${code} ${message}${advice === '' ? '' : `: ${advice}`}`,
+      );
     }
   }
 
@@ -302,25 +312,34 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     if (this.finished) return;
     const conn = this.conn;
     this.conn = null;
-    // An idle connection the server closed just as we took it: nothing was answered, so send
-    // again (the standard idempotency-safe case) — but only when the close came right after the
-    // write, so a server that dies mid-prefill is a failure, not a silent resend. Not limited to
-    // one retry: the retry can be handed another idle connection that is just as stale. It ends
-    // because a fresh connection is never retried and every retry consumes one stale connection.
-    if (
-      responseBytes === 0 &&
-      this.fromIdle &&
-      conn !== null &&
-      monotonicNs() - this.record.sent < STALE_RETRY_WINDOW_NS
-    ) {
-      const r = this.record;
+    const r = this.record;
+    const err = error as NodeJS.ErrnoException | null;
+    // Sent again only when the server cannot have seen the request: the socket refused its bytes
+    // (EPIPE / ECONNRESET from the write: the connection was already reset), as undici re-dispatches
+    // only requests it could not write. A request written whole and then lost is a failure, even
+    // right after the write: the server may have read it (a server that resets every 3rd request
+    // reads it first), and a silent resend would hide the attempt the server saw.
+    if (responseBytes === 0 && err !== null && err.syscall === 'write' && r.retries < MAX_WRITE_RETRIES) {
+      r.retries++;
+      this.ctx.pool.stats.retries++;
+      if (conn !== null && conn.requests > 1) this.ctx.pool.noteServerClose(conn);
+      r.connectStart = NaN;
       r.connected = NaN;
       r.sent = NaN;
+      r.reused = false;
+      r.sourceIp = '';
       this.ctx.pool.acquire(this);
       return;
     }
-    const what = responseBytes === 0 ? 'before any response' : 'in the middle of the response';
-    const detail = error !== null ? ` (${(error as NodeJS.ErrnoException).code ?? error.message})` : '';
+    const reused = conn !== null && conn.requests > 1;
+    if (responseBytes === 0 && reused) this.ctx.pool.noteStaleClose(conn);
+    const what =
+      responseBytes > 0
+        ? 'in the middle of the response'
+        : reused
+          ? 'it had kept alive, just after this request was written and before answering (the server may have read it, so it was not sent again)'
+          : 'before any response';
+    const detail = err !== null ? ` (${err.code ?? err.message})` : '';
     this.fail(RequestErrorCode.connectionReset, `${this.ctx.endpointName} closed the connection ${what}${detail}`);
   }
 

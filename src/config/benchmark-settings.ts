@@ -29,6 +29,15 @@ const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return ms;
 });
 
+/** A duration, or 0 (= never). */
+const durationOrZeroMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (v === 0 || v === '0') return 0;
+  const parsed = durationMs.safeParse(v);
+  if (parsed.success) return parsed.data;
+  ctx.addIssue({ code: 'custom', message: `${parsed.error.issues[0].message}, or 0 for never` });
+  return z.NEVER;
+});
+
 export const BenchmarkSettingsSchema = z
   .object({
     mode: z.enum(['offline', 'online']),
@@ -61,6 +70,10 @@ export const BenchmarkSettingsSchema = z
     /** Milliseconds; 0 disables. */
     requestTimeout: z.union([z.literal(0), durationMs]).default(600_000),
     connectTimeout: durationMs.default(30_000),
+    /** Milliseconds; online --duration runs only. Default: see drainTimeoutMs (run/shard-split.ts). */
+    drainTimeout: durationMs.optional(),
+    /** Milliseconds; 0 = never stop the run for a down endpoint. */
+    endpointDownTimeout: durationOrZeroMs.default(10_000),
     /** Local addresses new connections bind to, round-robin (cleaned by config/source-ips.ts). */
     sourceIps: z.array(z.string()).default([]),
     dryRun: z.boolean().default(false),
@@ -71,6 +84,8 @@ export const BenchmarkSettingsSchema = z
       .refine(Number.isSafeInteger, 'must be an integer between -(2^53 - 1) and 2^53 - 1')
       .default(42),
     insecure: z.boolean().default(false),
+    /** PEM file of a CA to trust for https endpoints, besides the system roots. */
+    caFile: z.string().min(1).optional(),
     /** Caps per SSE event and per non-streaming body (defaults: api/response-limits.ts). */
     maxEventBytes: positiveInt.default(DEFAULT_MAX_EVENT_BYTES),
     maxResponseBytes: positiveInt.default(DEFAULT_MAX_RESPONSE_BYTES),
@@ -86,6 +101,7 @@ export const BenchmarkSettingsSchema = z
       if (s.targetQps !== undefined) issue('targetQps', 'only for online mode with --load-pattern poisson');
       if (s.concurrency !== undefined) issue('concurrency', 'only for online mode with --load-pattern concurrency');
       if (s.duration !== undefined) issue('duration', 'only for online mode; offline runs --num-samples requests');
+      if (s.drainTimeout !== undefined) issue('drainTimeout', 'only for online mode with --duration');
     } else {
       const pattern = s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson');
       if (pattern === 'poisson' && s.targetQps === undefined)
@@ -95,6 +111,8 @@ export const BenchmarkSettingsSchema = z
       if (pattern === 'concurrency' && s.concurrency === undefined)
         issue('concurrency', 'required for --load-pattern concurrency (requests in flight, e.g. --concurrency 8)');
       if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for --load-pattern poisson');
+      if (s.drainTimeout !== undefined && s.duration === undefined && s.numSamples !== undefined)
+        issue('drainTimeout', 'only with --duration (a --num-samples run waits for every request)');
     }
   });
 
@@ -190,9 +208,12 @@ export function settingsForDisplay(s: BenchmarkSettings, endpointsShown: string[
     max_idle_time: formatDurationMs(s.maxIdleTime),
     request_timeout: s.requestTimeout === 0 ? 0 : formatDurationMs(s.requestTimeout),
     connect_timeout: formatDurationMs(s.connectTimeout),
+    drain_timeout: s.drainTimeout === undefined ? null : formatDurationMs(s.drainTimeout),
+    endpoint_down_timeout: s.endpointDownTimeout === 0 ? 0 : formatDurationMs(s.endpointDownTimeout),
     source_ips: s.sourceIps,
     seed: s.seed,
     insecure: s.insecure,
+    ca_file: s.caFile ?? null,
     max_event_bytes: s.maxEventBytes,
     max_response_bytes: s.maxResponseBytes,
     headers: s.headers.map((h) => redactHeaderFlag(h)),

@@ -4,6 +4,7 @@
  */
 import { BadInputError, ErrorCode } from '../errors.js';
 import type { ChatMessage, ChatRole, Sample } from './sample.js';
+import { printable } from './printable-text.js';
 
 /** Plain-text prompt columns, in priority order: the first one present wins. */
 export const PROMPT_COLUMNS = ['prompt', 'text_input', 'input', 'question', 'user_prompt'] as const;
@@ -155,7 +156,8 @@ function isChatRole(value: string): value is ChatRole {
 function listKeys(row: Row): string {
   const keys = Object.keys(row);
   if (keys.length === 0) return '(none)';
-  const shown = keys.slice(0, MAX_KEYS_SHOWN).map((k) => `'${k}'`);
+  // Keys come from the file: a 5 MB or binary key is shown cut and escaped.
+  const shown = keys.slice(0, MAX_KEYS_SHOWN).map((k) => `'${printable(k, 40)}'`);
   const rest = keys.length - shown.length;
   return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { BadInputError, ErrorCode } from '../errors.js';
 import { sampleFromRow } from './column-mapping.js';
 import { datasetFileError } from './dataset-file-error.js';
+import { printable } from './printable-text.js';
 import type { Sample } from './sample.js';
 
 export async function readJsonDataset(path: string): Promise<Sample[]> {
@@ -20,7 +21,8 @@ export async function readJsonDataset(path: string): Promise<Sample[]> {
   try {
     parsed = JSON.parse(text) as unknown;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // V8 quotes the text it failed on: from a binary file, that is raw control bytes.
+    const reason = printable(error instanceof Error ? error.message : String(error), 200);
     throw new BadInputError(
       ErrorCode.datasetInvalidJson,
       `${path}: invalid JSON (${reason}). A .json dataset must be one array of objects; ` +

@@ -4,6 +4,7 @@
  */
 import { BadInputError, ErrorCode } from '../errors.js';
 import { sampleFromRow } from './column-mapping.js';
+import { printable } from './printable-text.js';
 import { readLines } from './read-lines.js';
 import type { Sample } from './sample.js';
 
@@ -27,7 +28,8 @@ function parseLine(text: string, where: string, lineNumber: number): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // V8 quotes the text it failed on: from a binary file, that is raw control bytes.
+    const reason = printable(error instanceof Error ? error.message : String(error), 200);
     // A pretty-printed JSON array fails on its first line; say what the file probably is.
     const hint =
       lineNumber === 1 && text.trimStart().startsWith('[')

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   boundSocket(ip: string): number;
   closeFd(fd: number): void;
+  /** A socket's pending state without reading it: 0 nothing, 1 bytes, 2 FIN, 3 error (native/bind_no_port.c). */
+  peekSocket(fd: number): number;
   /** Scans clean `data: {json}\n\n` events in buf[start, end); returns the offset after the last one. */
   scanSse(buf: Buffer, start: number, end: number, out: Int32Array): number;
   /** Scans one whole JSON body in buf[start, end): 1 token, 0 none, -1 needs the JS path; out[0] = has a top-level choices array. */

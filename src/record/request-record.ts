@@ -60,8 +60,9 @@ export interface RequestRecord {
   /** When the shard took it from the schedule. */
   dispatched: number;
   /**
-   * When this request started connecting a new connection (connect() called); NaN when it took a
-   * connection that was already open. connected − connectStart is the connect (and TLS) time.
+   * When this request started waiting for a new connection's connect (connect() called, or this
+   * request's dispatch if that connect was already under way); NaN when it took a connection that
+   * was already open. connected − connectStart is the connect (and TLS) time the request paid.
    */
   connectStart: number;
   /** When a connection was in hand. */

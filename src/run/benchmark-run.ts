@@ -29,6 +29,8 @@ export interface RunOutcome {
   shards: (ShardSummary | null)[];
   /** Why the run failed, when state is 'failed'. */
   failure?: string;
+  /** The failure is an endpoint down longer than --endpoint-down-timeout (error code endpoint_down). */
+  endpointDown?: boolean;
   /** CPU time of this (main) process from the start until every shard had ended, ns. */
   mainCpuNs: number;
 }
@@ -74,6 +76,7 @@ export class BenchmarkRun {
       inFlight: 0,
       portExhaustionEvents: 0,
       openConnections: 0,
+      retries: 0,
     }));
   }
 
@@ -89,6 +92,7 @@ export class BenchmarkRun {
     };
     for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks, shardV8Options(plan)));
     let failure: string | undefined;
+    let endpointDown = false;
     try {
       const t0 = performance.now();
       const warmed = await Promise.all(
@@ -119,6 +123,12 @@ export class BenchmarkRun {
           failure = h.fatalMessage ?? `shard ${h.index} exited unexpectedly`;
           for (const other of this.handles) other.abort();
         }
+        // A shard that stopped the run itself (an endpoint down too long) fails it: exit 4.
+        if (summary?.stopReason && failure === undefined) {
+          failure = summary.stopReason;
+          endpointDown = true;
+          for (const other of this.handles) other.abort();
+        }
         return summary;
       }),
     );
@@ -127,7 +137,16 @@ export class BenchmarkRun {
     const records = this.batches;
     const endNs = records.latestEnd(startNs);
     const state: RunState = failure !== undefined ? 'failed' : this.interrupts > 0 ? 'interrupted' : 'complete';
-    return { records, startNs, endNs, state, shards, failure, mainCpuNs: (cpu.user + cpu.system) * 1000 };
+    return {
+      records,
+      startNs,
+      endNs,
+      state,
+      shards,
+      failure,
+      endpointDown,
+      mainCpuNs: (cpu.user + cpu.system) * 1000,
+    };
   }
 
   /** Ctrl-C: the first cancels in-flight requests and collects the records; the second kills. */
@@ -148,6 +167,7 @@ export class BenchmarkRun {
       inFlight: 0,
       portExhaustionEvents: 0,
       openConnections: 0,
+      retries: 0,
     };
     for (const p of this.progress) {
       t.issued += p.issued;
@@ -156,6 +176,7 @@ export class BenchmarkRun {
       t.inFlight += p.inFlight;
       t.portExhaustionEvents += p.portExhaustionEvents;
       t.openConnections += p.openConnections;
+      t.retries += p.retries;
     }
     return t;
   }

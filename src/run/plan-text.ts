@@ -24,5 +24,6 @@ export function formatPlan(s: BenchmarkSettings, endpoints: ResolvedEndpoint[], 
     `  shards:           ${plan.shards} process(es), ≤ ${plan.perShardPerEndpoint} connections per endpoint each${plan.shardNote !== null ? ` — ${plan.shardNote}` : ''}`,
     `  warmup:           ${plan.warmupPerShardPerEndpoint * plan.shards * endpoints.length} connections before the clock starts (${plan.warmupPerShardPerEndpoint} per shard per endpoint)`,
   ];
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }

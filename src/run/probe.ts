@@ -81,7 +81,7 @@ async function listModels(
 }
 
 export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promise<ProbeResult> {
-  const endpoints = await preflight(parseEndpoints(o.endpoints, o.apiType));
+  const endpoints = await preflight(parseEndpoints(o.endpoints, o.apiType), { insecure: o.insecure });
   // Whatever the server says is printed; it must not print the key back (some servers echo it).
   const secrets = collectSecrets(
     o.apiKey,

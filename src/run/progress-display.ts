@@ -11,6 +11,8 @@ export interface ProgressPlan {
   total: number | null;
   /** Planned duration in ms (null when bounded by count only). */
   durationMs: number | null;
+  /** Longest wait for in-flight requests after the duration, ms (null or Infinity: no bound). */
+  drainTimeoutMs?: number | null;
 }
 
 const PLAIN_INTERVAL_MS = 5000;
@@ -20,6 +22,7 @@ export class ProgressDisplay {
   private startMs = 0;
   private last: ShardProgress | null = null;
   private lastPlainMs = 0;
+  private drainShown = false;
 
   constructor(
     private readonly plan: ProgressPlan,
@@ -32,8 +35,7 @@ export class ProgressDisplay {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format:
-            '{bar} {percentage}% | {done} done | {inflight} in flight | {rate} req/s | {errors} errors | {elapsed}s',
+          format: '{bar} {percentage}% | {done} done | {inflight} | {rate} req/s | {errors} errors | {elapsed}s',
           hideCursor: true,
           clearOnComplete: false,
           fps: 5,
@@ -52,11 +54,14 @@ export class ProgressDisplay {
       return;
     }
     const now = performance.now();
-    if (now - this.lastPlainMs >= PLAIN_INTERVAL_MS) {
+    // The drain's first line comes at once: the run has stopped sending and the user should know why it goes on.
+    const drainStarts = !this.drainShown && this.drainText(p) !== null;
+    if (drainStarts || now - this.lastPlainMs >= PLAIN_INTERVAL_MS) {
+      this.drainShown ||= drainStarts;
       this.lastPlainMs = now;
       const pl = this.payload(p);
       this.stream.write(
-        `progress: ${pl.done} done, ${pl.inflight} in flight, ${pl.rate} req/s, ${pl.errors} errors, ${pl.elapsed}s\n`,
+        `progress: ${pl.done} done, ${pl.inflight}, ${pl.rate} req/s, ${pl.errors} errors, ${pl.elapsed}s\n`,
       );
     }
   }
@@ -76,9 +81,26 @@ export class ProgressDisplay {
     return Math.min(1, Math.max(byCount, byTime));
   }
 
+  /**
+   * "draining: N requests in flight, up to Ts" once a --duration run has stopped sending and waits
+   * for what is in flight (at most --drain-timeout); null otherwise.
+   */
+  drainText(p: ShardProgress | null): string | null {
+    const d = this.plan.durationMs;
+    if (d === null || p === null || p.inFlight === 0) return null;
+    const elapsedMs = performance.now() - this.startMs;
+    if (elapsedMs < d) return null;
+    const drain = this.plan.drainTimeoutMs;
+    const bound =
+      drain === null || drain === undefined || !Number.isFinite(drain)
+        ? ''
+        : `, up to ${Math.max(0, Math.ceil((d + drain - elapsedMs) / 1000))}s`;
+    return `draining: ${p.inFlight} request${p.inFlight === 1 ? '' : 's'} in flight${bound}`;
+  }
+
   private payload(p: ShardProgress | null): {
     done: string;
-    inflight: number;
+    inflight: string;
     rate: string;
     errors: number;
     elapsed: string;
@@ -87,7 +109,7 @@ export class ProgressDisplay {
     const finished = p === null ? 0 : p.completed + p.failed;
     return {
       done: this.plan.total !== null ? `${finished}/${this.plan.total}` : String(finished),
-      inflight: p?.inFlight ?? 0,
+      inflight: this.drainText(p) ?? `${p?.inFlight ?? 0} in flight`,
       rate: elapsedS > 0 ? (finished / elapsedS).toFixed(1) : '0.0',
       errors: p?.failed ?? 0,
       elapsed: elapsedS.toFixed(0),

@@ -4,7 +4,6 @@
  * (shards, warmup, progress line, Ctrl-C) and writeRunReport (the summary on the console first,
  * then result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
  */
-import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
 import { parseExtraHeaders, secretHeaderValues, type ExtraHeader } from '../api/extra-headers.js';
@@ -15,7 +14,6 @@ import {
   type BenchmarkSettings,
   type BenchmarkSettingsInput,
 } from '../config/benchmark-settings.js';
-import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
@@ -36,7 +34,7 @@ import { planConnections, readHostLimits, type ConnectionPlan } from './connecti
 import { formatPlan } from './plan-text.js';
 import { preflight } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
-import { splitIntoShards } from './shard-split.js';
+import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 
 /** Synthetic prompts made when no --dataset is given. */
 export const SYNTHETIC_DATASET_SIZE = 1000;
@@ -86,8 +84,11 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const headers: ExtraHeader[] = parseExtraHeaders(input.headers ?? []);
   const dataset = await loadDataset(input.dataset, { syntheticCount: SYNTHETIC_DATASET_SIZE, seed: input.seed ?? 42 });
   const settings = resolveSettings(input, dataset.samples.length);
-  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType));
-  await checkSourceIps(settings.sourceIps, new Set(endpoints.map((e) => (net.isIP(e.address) === 6 ? 6 : 4))));
+  const endpoints = await preflight(parseEndpoints(settings.endpoints, settings.apiType), {
+    sourceIps: settings.sourceIps,
+    insecure: settings.insecure,
+    caFile: settings.caFile,
+  });
   const connections = planConnections(
     settings,
     endpoints,
@@ -128,6 +129,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
     {
       total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
       durationMs: Number.isFinite(settings.duration) ? settings.duration : null,
+      drainTimeoutMs: drainTimeoutMs(settings),
     },
     io.err,
   );
@@ -148,6 +150,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       `up to ${connections.maxConnections} connections)\n`,
   );
   if (connections.shardNote !== null) io.err.write(`note: ${connections.shardNote}\n`);
+  for (const w of connections.warnings) io.err.write(`warning: ${w}\n`);
 
   let onSigint: (() => void) | null = null;
   if (io.handleSignals) {
@@ -243,7 +246,10 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     exitCode = writeError.exitCode;
   } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
   else if (outcome.state === 'failed') {
-    const err = new RunFailedError(ErrorCode.runFailed, redact(outcome.failure ?? 'the run failed', secrets));
+    const err = new RunFailedError(
+      outcome.endpointDown === true ? ErrorCode.endpointDown : ErrorCode.runFailed,
+      redact(outcome.failure ?? 'the run failed', secrets),
+    );
     io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   } else if (summary.n_samples_issued > 0 && summary.n_samples_completed === 0) {

@@ -8,6 +8,20 @@ import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
 
+/**
+ * How long a --duration run waits for its in-flight requests after sending stops (--drain-timeout,
+ * or by default the larger of 30 s and a tenth of the duration, at most --request-timeout).
+ * 30 s lets a long answer finish (4,096 tokens at ~140 tokens/s); a tenth keeps the drain of a long
+ * run a small part of it; past the request timeout every request has ended anyway. Infinity for
+ * runs bounded by count only: they wait for every request (each bounded by --request-timeout).
+ */
+export function drainTimeoutMs(s: BenchmarkSettings): number {
+  if (!Number.isFinite(s.duration)) return Infinity;
+  if (s.drainTimeout !== undefined) return s.drainTimeout;
+  const byDuration = Math.max(30_000, s.duration / 10);
+  return s.requestTimeout > 0 ? Math.min(s.requestTimeout, byDuration) : byDuration;
+}
+
 /** The i-th of n near-equal integer parts of total (Infinity stays Infinity). */
 export function shareOf(total: number, n: number, i: number): number {
   if (!Number.isFinite(total)) return total;
@@ -62,8 +76,11 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       maxIdleMs: s.maxIdleTime,
       connectTimeoutMs: s.connectTimeout,
       requestTimeoutMs: s.requestTimeout,
+      drainTimeoutMs: drainTimeoutMs(s),
+      endpointDownTimeoutMs: s.endpointDownTimeout === 0 ? Infinity : s.endpointDownTimeout,
       sourceIps: s.sourceIps,
       insecureTls: s.insecure,
+      caFile: s.caFile,
       captureText: input.captureText ?? false,
       maxEventBytes: s.maxEventBytes,
       maxResponseBytes: s.maxResponseBytes,

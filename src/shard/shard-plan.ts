@@ -47,8 +47,17 @@ export interface ShardPlan {
   maxIdleMs: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * After a --duration run's sending window, wait at most this long for requests in flight; the
+   * rest end as cancelled_at_end (Infinity = wait for every one; the default).
+   */
+  drainTimeoutMs?: number;
+  /** Stop the run when an endpoint has failed every connect for this long (Infinity = never; the default). */
+  endpointDownTimeoutMs?: number;
   sourceIps: string[];
   insecureTls: boolean;
+  /** --ca-file: a CA (PEM file, checked before the run) trusted besides the system roots. */
+  caFile?: string;
   /** Keep generated text in records (probe previews). */
   captureText: boolean;
   /** --max-event-bytes, --max-response-bytes (defaults in api/response-limits.ts when absent). */
@@ -64,6 +73,8 @@ export interface ShardProgress {
   inFlight: number;
   portExhaustionEvents: number;
   openConnections: number;
+  /** Requests sent again because the socket refused their bytes (the server cannot have seen them); each also in its record's `retries`. */
+  retries: number;
 }
 
 /** What a shard reports when it has finished. */
@@ -74,4 +85,19 @@ export interface ShardSummary extends ShardProgress {
   connectsStarted: number;
   connectsFailed: number;
   peakOpenConnections: number;
+  /** Why the shard stopped the run itself (an endpoint down for too long); null otherwise. */
+  stopReason: string | null;
+  /**
+   * Connection reuse, for blaming the server's closes when they cost connects. serverCloses:
+   * kept-alive connections (the answer said keep-alive) the server closed before they carried
+   * another request. staleCloses: kept-alive connections the server closed just after the next
+   * request was written, with no answer (those requests failed as connection_reset).
+   * closeRequested: answers that asked to close (`Connection: close`, HTTP/1.0).
+   * reuseStoppedPools: pools (shard × endpoint) that stopped reusing connections because the
+   * server closed after every response (then every request pays a connect).
+   */
+  serverCloses: number;
+  staleCloses: number;
+  closeRequested: number;
+  reuseStoppedPools: number;
 }

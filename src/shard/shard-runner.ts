@@ -7,7 +7,9 @@ import { isSecretHeader } from '../api/extra-headers.js';
 import { buildHeadPrefix, buildRequestTail } from '../api/openai-request.js';
 import { ConnectionPool } from '../client/connection-pool.js';
 import { Connector } from '../client/connector.js';
+import { DeadlineTimer } from '../client/deadline-timer.js';
 import { RequestExchange, type ExchangeContext } from '../client/request-exchange.js';
+import { readCaFile } from '../client/tls-trust.js';
 import { BufferBudget, defaultBufferBudget } from '../api/buffer-budget.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 import { SeededRandom } from '../dataset/seeded-random.js';
@@ -38,7 +40,15 @@ const BATCH_SIZE = 4096;
 const REQUEST_CACHE_LIMIT = 16_384;
 const PREBUILT_REQUESTS = 4096;
 const FLUSH_INTERVAL_MS = 200;
-const TIMEOUT_SWEEP_MS = 1000;
+/**
+ * Offline runs issue only this many requests beyond the shard's connections: a request is issued
+ * when it can soon be sent, so 100M samples never hold 100M exchanges (4 GB in 25 s before), and a
+ * Ctrl-C leaves the unsent ones unissued. A few spare waiters let a released connection go straight
+ * to the next request.
+ */
+const OFFLINE_QUEUE_SLACK = 64;
+/** The start timer fires up to ~1 ms early (libuv's cached clock): poll the clock for the rest. */
+const START_POLL_WINDOW_NS = 2e6;
 
 export class ShardRunner implements IssueTarget {
   private readonly pools: ConnectionPool[];
@@ -56,6 +66,11 @@ export class ShardRunner implements IssueTarget {
   private readonly requests: (Buffer | undefined)[][] | null;
   private readonly schedule: Schedule;
   private readonly inFlight = new Set<RequestExchange>();
+  /**
+   * Requests sent and not finished, in the order they were sent — which, with one --request-timeout
+   * per shard, is deadline order: the queue the request timer works from (see expireRequests).
+   */
+  private readonly sentOrder = new Set<RequestExchange>();
   /** Scrubs the run's secrets from every record string as it is packed (a server may echo the key). */
   private readonly batch: RecordBatchBuilder;
   private seq = 0;
@@ -63,7 +78,12 @@ export class ShardRunner implements IssueTarget {
   private completed = 0;
   private failed = 0;
   private flushTimer: NodeJS.Timeout | null = null;
-  private sweepTimer: NodeJS.Timeout | null = null;
+  /** --request-timeout: one timer at the oldest in-flight request's deadline (see expireRequests). */
+  private readonly requestTimer = new DeadlineTimer((now) => this.expireRequests(now));
+  private drainTimer: NodeJS.Timeout | null = null;
+  /** Why the shard stopped the run itself (an endpoint down too long); null when it did not. */
+  private stopReason: string | null = null;
+  private startNs = 0;
   private resolveDone: ((s: ShardSummary) => void) | null = null;
   private finished = false;
   private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 };
@@ -74,18 +94,22 @@ export class ShardRunner implements IssueTarget {
   ) {
     this.batch = new RecordBatchBuilder(scrubberFor(secretsOf(plan, isSecretHeader)));
     const connector = new Connector(plan.sourceIps);
+    const ca = plan.caFile === undefined ? undefined : readCaFile(plan.caFile);
     this.pools = plan.endpoints.map(
       (e) =>
         new ConnectionPool({
-          target: { address: e.address, port: e.port, tls: e.tls, servername: e.host, insecure: plan.insecureTls },
+          target: { address: e.address, port: e.port, tls: e.tls, servername: e.host, insecure: plan.insecureTls, ca },
           connector,
           maxConnections: plan.maxConnections,
           maxConcurrentConnects: plan.maxConcurrentConnects,
           maxIdleMs: plan.maxIdleMs,
           connectTimeoutMs: plan.connectTimeoutMs,
+          endpointDownTimeoutMs: plan.endpointDownTimeoutMs ?? Infinity,
+          onEndpointDown: (sinceNs) => this.onEndpointDown(e.displayUrl, sinceNs),
         }),
     );
     const onFinished = (ex: RequestExchange) => this.onFinished(ex);
+    const onSent = plan.requestTimeoutMs > 0 ? (ex: RequestExchange) => this.onSent(ex) : undefined;
     this.heads = plan.endpoints.map((e) => buildHeadPrefix(e, plan.request.streaming, plan.apiKey, plan.headers));
     const maxResponseBytes = plan.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const budget = new BufferBudget(defaultBufferBudget(maxResponseBytes));
@@ -97,6 +121,7 @@ export class ShardRunner implements IssueTarget {
       maxResponseBytes,
       budget,
       onFinished,
+      onSent,
     }));
     this.tails = new Array<Buffer | undefined>(plan.samples.length);
     this.requests =
@@ -112,7 +137,11 @@ export class ShardRunner implements IssueTarget {
     const limits = { maxRequests: plan.maxRequests, durationNs: plan.durationNs };
     switch (plan.pattern) {
       case 'offline':
-        this.schedule = new OfflineSchedule(this, limits);
+        this.schedule = new OfflineSchedule(
+          this,
+          limits,
+          plan.maxConnections * plan.endpoints.length + OFFLINE_QUEUE_SLACK,
+        );
         break;
       case 'poisson':
         this.schedule = new PoissonSchedule(this, limits, plan.qps, SeededRandom.derive(plan.seed, plan.shardIndex));
@@ -136,14 +165,25 @@ export class ShardRunner implements IssueTarget {
   run(startNs: number): Promise<ShardSummary> {
     const done = new Promise<ShardSummary>((resolve) => (this.resolveDone = resolve));
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
-    this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
-    this.schedule.onExhausted = () => this.maybeFinish();
+    this.schedule.onExhausted = () => this.onSendingEnded();
     this.cpuAtStart = process.cpuUsage();
     for (const p of this.pools) p.startIdleEviction();
-    const delayMs = (startNs - monotonicNs()) / 1e6;
-    if (delayMs > 0) setTimeout(() => this.schedule.start(startNs), delayMs);
-    else this.schedule.start(startNs);
+    this.startNs = startNs;
+    this.startAt(startNs);
     return done;
+  }
+
+  /**
+   * Start the schedule at `startNs`, never before: the timer sleeps until ~2 ms before, then
+   * setImmediate polls the clock (once per run). setTimeout alone fired up to 1.01 ms early, and
+   * every concurrency and offline request scheduled at the start was sent before its time.
+   */
+  private startAt(startNs: number): void {
+    if (this.finished) return;
+    const wait = startNs - monotonicNs();
+    if (wait <= 0) this.schedule.start(startNs);
+    else if (wait > START_POLL_WINDOW_NS) setTimeout(() => this.startAt(startNs), (wait - START_POLL_WINDOW_NS) / 1e6);
+    else setImmediate(() => this.startAt(startNs));
   }
 
   /** Stop issuing; in-flight requests complete normally. */
@@ -154,16 +194,67 @@ export class ShardRunner implements IssueTarget {
   /** Stop issuing and end every in-flight request as cancelled. */
   abort(): void {
     this.schedule.stop();
-    for (const ex of [...this.inFlight]) ex.abort(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
+    this.cancelInFlight(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
+    this.maybeFinish();
+  }
+
+  private cancelInFlight(code: RequestErrorCode, message: string): void {
+    for (const ex of [...this.inFlight]) ex.abort(code, message);
+  }
+
+  /**
+   * The schedule issues no more. A run bounded by --duration then drains for at most
+   * --drain-timeout; whatever is still in flight after it ends as cancelled_at_end (counted,
+   * never dropped) — a hung server must not hold the run for --request-timeout (600 s by default).
+   */
+  private onSendingEnded(): void {
+    const drainMs = this.plan.drainTimeoutMs ?? Infinity;
+    if (
+      !this.finished &&
+      this.stopReason === null &&
+      this.inFlight.size > 0 &&
+      Number.isFinite(this.plan.durationNs) &&
+      Number.isFinite(drainMs)
+    ) {
+      // From the end of the window, not the last arrival: a Poisson schedule knows it is done at
+      // its last arrival, up to one gap (seconds at low rates) before the window ends.
+      this.drainTimer = setTimeout(
+        () => {
+          this.drainTimer = null;
+          this.cancelInFlight(
+            RequestErrorCode.cancelledAtEnd,
+            `still in flight ${drainMs / 1000} s after the sending window ended (--drain-timeout)`,
+          );
+          this.maybeFinish();
+        },
+        Math.max(0, (this.startNs + this.plan.durationNs - monotonicNs()) / 1e6) + drainMs,
+      );
+    }
+    this.maybeFinish();
+  }
+
+  /** A pool has failed every connect for longer than --endpoint-down-timeout: stop the run. */
+  private onEndpointDown(endpoint: string, sinceNs: number): void {
+    // Not during warmup (the run has not started; a warmup connect that fails is not retried for long).
+    if (this.stopReason !== null || this.finished || this.resolveDone === null) return;
+    const sinceWall = new Date(Date.now() - (monotonicNs() - sinceNs) / 1e6);
+    const limit = (this.plan.endpointDownTimeoutMs ?? Infinity) / 1000;
+    this.stopReason =
+      `${endpoint} has been down since ${sinceWall.toISOString()} (every connect failed for more than ` +
+      `--endpoint-down-timeout ${limit} s); the run was stopped. Check the server, or raise --endpoint-down-timeout`;
+    this.schedule.stop();
+    this.cancelInFlight(RequestErrorCode.cancelled, `cancelled: the run stopped because ${endpoint} was down`);
     this.maybeFinish();
   }
 
   progress(): ShardProgress {
     let open = 0;
     let exhaustion = 0;
+    let retries = 0;
     for (const p of this.pools) {
       open += p.openConnections;
       exhaustion += p.stats.portExhaustionEvents;
+      retries += p.stats.retries;
     }
     return {
       issued: this.seq,
@@ -172,6 +263,7 @@ export class ShardRunner implements IssueTarget {
       inFlight: this.inFlight.size,
       portExhaustionEvents: exhaustion,
       openConnections: open,
+      retries,
     };
   }
 
@@ -214,7 +306,6 @@ export class ShardRunner implements IssueTarget {
       tokenSource: 'none',
     };
     const ex = new RequestExchange(this.contexts[endpoint], request, record);
-    if (plan.requestTimeoutMs > 0) ex.deadline = record.dispatched + plan.requestTimeoutMs * 1e6;
     this.inFlight.add(ex);
     ex.start();
   }
@@ -245,8 +336,21 @@ export class ShardRunner implements IssueTarget {
     return request;
   }
 
+  /**
+   * --request-timeout runs from the write: time waiting for a connection is client wait (and an
+   * offline run queues by design), bounded by the connect timeout, not the server's to answer.
+   */
+  private onSent(ex: RequestExchange): void {
+    ex.deadline = ex.record.sent + this.plan.requestTimeoutMs * 1e6;
+    // A resend (a stale connection) restarts it: delete first so it moves to the back.
+    this.sentOrder.delete(ex);
+    this.sentOrder.add(ex);
+    this.requestTimer.arm(ex.deadline);
+  }
+
   private onFinished(ex: RequestExchange): void {
     this.inFlight.delete(ex);
+    this.sentOrder.delete(ex);
     const r = ex.record;
     if (r.error === '') this.completed++;
     else this.failed++;
@@ -261,31 +365,41 @@ export class ShardRunner implements IssueTarget {
     this.output.progress(this.progress());
   }
 
-  private sweepTimeouts(): void {
-    const now = monotonicNs();
-    for (const ex of this.inFlight) {
-      if (ex.deadline < now) {
-        ex.abort(
-          RequestErrorCode.timeout,
-          `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s`,
-        );
-      }
+  /**
+   * End every request past its deadline; return the next deadline. sentOrder is in send order and
+   * every deadline is sent + the same timeout, so it is in deadline order: the walk stops at the
+   * first request not yet due (requests sent while it runs are added behind, later still).
+   */
+  private expireRequests(now: number): number {
+    for (const ex of this.sentOrder) {
+      if (ex.deadline > now) return ex.deadline;
+      ex.abort(
+        RequestErrorCode.timeout,
+        `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s of sending`,
+      );
     }
+    return Infinity;
   }
 
   private maybeFinish(): void {
     if (this.finished || !this.schedule.exhausted || this.inFlight.size > 0) return;
     this.finished = true;
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    if (this.drainTimer !== null) clearTimeout(this.drainTimer);
+    this.requestTimer.cancel();
     this.flush();
     let connectsStarted = 0;
     let connectsFailed = 0;
     let peak = 0;
+    const reuse = { serverCloses: 0, staleCloses: 0, closeRequested: 0, reuseStoppedPools: 0 };
     for (const p of this.pools) {
       connectsStarted += p.stats.connectsStarted;
       connectsFailed += p.stats.connectsFailed;
       peak += p.stats.peakOpen;
+      reuse.serverCloses += p.stats.serverCloses;
+      reuse.staleCloses += p.stats.staleCloses;
+      reuse.closeRequested += p.stats.closeRequested;
+      reuse.reuseStoppedPools += p.stats.reuseStopped;
       p.close();
     }
     const cpu = process.cpuUsage(this.cpuAtStart);
@@ -296,6 +410,8 @@ export class ShardRunner implements IssueTarget {
       connectsStarted,
       connectsFailed,
       peakOpenConnections: peak,
+      stopReason: this.stopReason,
+      ...reuse,
     });
   }
 }

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { ConnectionPool, type PoolWaiter } from '../../src/client/connection-pool.js';
 import { Connector, type ConnectTarget } from '../../src/client/connector.js';
 import type { Http1Connection } from '../../src/client/http1-connection.js';
+import { monotonicNs } from '../../src/record/clock.js';
 
 /** A TCP server on loopback that accepts and holds connections. */
 async function holdingServer(): Promise<{
@@ -250,4 +251,120 @@ test('each new connection binds the next source IP, round-robin', async () => {
   assert.equal(plain.sharedRead, true, 'plain TCP reads into the shared read buffer');
   plain.socket.destroy();
   await server.close();
+});
+
+/**
+ * A black hole on loopback: a child process listens with a backlog of 1 and then blocks its only
+ * thread (Atomics.wait: no CPU) so it never accepts. Once the accept queue is full (backlog + 1
+ * connections), Linux drops further SYNs and a new connect hangs until a timeout ends it.
+ */
+async function blackHole(holdMs: number): Promise<{ port: number; fillers: net.Socket[]; close: () => void }> {
+  const script =
+    "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>{" +
+    'process.stdout.write(String(s.address().port)+"\\n");' +
+    `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,${holdMs});process.exit(0)})`;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', () => reject(new Error('black hole exited early')));
+  });
+  // Fill the accept queue: connects complete in the kernel until it is full.
+  const fillers: net.Socket[] = [];
+  let connected = 0;
+  for (let i = 0; i < 4; i++) {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.on('error', () => {});
+    s.once('connect', () => connected++);
+    fillers.push(s);
+  }
+  await until(() => connected >= 2, 2000);
+  await new Promise((r) => setTimeout(r, 50));
+  return {
+    port,
+    fillers,
+    close: () => {
+      for (const s of fillers) s.destroy();
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+test('--connect-timeout 150ms: a connect into a black hole fails 150–220 ms after it started (a 250 ms sweep: ≥ 250)', async () => {
+  const hole = await blackHole(10_000);
+  const pool = new ConnectionPool({
+    target: target(hole.port),
+    connector: new Connector([]),
+    maxConnections: 4,
+    maxConcurrentConnects: 4,
+    maxIdleMs: 0,
+    connectTimeoutMs: 150,
+  });
+  try {
+    // Round 0 is not timed: the first failure pays one-time costs (code paths run for the first
+    // time) that showed as 5–70 ms on a loaded machine, unrelated to when the timer fires.
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      const w = waiter();
+      pool.acquire(w);
+      await assert.rejects(w.conn, /ETIMEDOUT/);
+      const ms = performance.now() - t0;
+      if (i > 0) assert.ok(ms >= 149 && ms <= 220, `connect ${i} failed after ${ms.toFixed(1)} ms`);
+      // Past the backoff the failure started, so the next connect starts at once.
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    pool.close();
+    hole.close();
+  }
+});
+
+test('a dead endpoint: refused connects back off (no flood), and the pool says when it has been down too long', async () => {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  let downSince = NaN;
+  let downAt = NaN;
+  const t0 = monotonicNs();
+  const pool = new ConnectionPool({
+    target: target(port),
+    connector: new Connector([]),
+    maxConnections: 4,
+    maxConcurrentConnects: 4,
+    maxIdleMs: 0,
+    connectTimeoutMs: 5000,
+    endpointDownTimeoutMs: 500,
+    onEndpointDown: (since) => {
+      downSince = since;
+      downAt = monotonicNs();
+    },
+  });
+  // A closed loop of 4: each failed request is replaced at once, as a concurrency schedule does.
+  let failures = 0;
+  let firstFailureNs = NaN;
+  let stop = false;
+  const slot: PoolWaiter = {
+    onConnection: () => assert.fail('nobody listens'),
+    onConnectFailure: (code) => {
+      if (stop) return; // pool.close() cancels the ones still waiting
+      assert.equal(code, 'ECONNREFUSED');
+      if (failures === 0) firstFailureNs = monotonicNs();
+      failures++;
+      if (!stop) pool.acquire(slot);
+    },
+  };
+  for (let i = 0; i < 4; i++) pool.acquire(slot);
+  await new Promise((r) => setTimeout(r, 1500));
+  stop = true;
+  pool.close();
+  // Backoff 20, 40, 80, … ms capped at 1 s: ~7 probes in 1.5 s, each failing the 4 waiting, plus
+  // the first 4 connects started together. Without backoff: thousands (a refusal costs ~50 µs).
+  assert.ok(failures >= 8 && failures <= 48, `${failures} failures in 1.5 s`);
+  assert.ok(Number.isFinite(downAt), 'the endpoint was reported down');
+  assert.ok(downSince >= t0 && downSince <= firstFailureNs, 'down since the first failure');
+  assert.ok(
+    (downAt - downSince) / 1e6 >= 500 && (downAt - downSince) / 1e6 < 1500,
+    'reported after 0.5 s, at the next probe',
+  );
 });

@@ -82,11 +82,20 @@ test('auto max-connections is the budget, capped by open files × shards; shards
   assert.ok(p.perShardPerEndpoint * 3 <= 10_000, 'a shard never plans more sockets than its open-files limit');
 });
 
-test('auto warmup is 25 % of the connection limit, capped by what the load holds', async () => {
+test('auto warmup is what a concurrency run holds (up to the limit); Poisson warms 1 s of arrivals up to 25 %', async () => {
   const small = await plan('http://127.0.0.1:8001', { concurrency: 40, workers: 2 });
   assert.equal(small.warmupPerShardPerEndpoint, 20, 'concurrency 40 over 2 shards');
   const big = await plan('http://127.0.0.1:8001', { concurrency: 9_000, workers: 1 });
-  assert.equal(big.warmupPerShardPerEndpoint, 2_500, '25 % of 10,000');
+  assert.equal(big.warmupPerShardPerEndpoint, 9_000, 'every slot of the run, before the clock');
+  const over = await plan('http://127.0.0.1:8001', { concurrency: 20_000, workers: 1, maxConnections: 10_000 });
+  assert.equal(over.warmupPerShardPerEndpoint * over.shards, 10_000, 'never past the connection limit');
+  const poisson = await plan('http://127.0.0.1:8001', {
+    concurrency: undefined,
+    loadPattern: 'poisson',
+    targetQps: 9_000,
+    workers: 1,
+  });
+  assert.equal(poisson.warmupPerShardPerEndpoint * poisson.shards, 2_500, '25 % of 10,000');
   const none = await plan('http://127.0.0.1:8001', { concurrency: 40, warmupConnections: 0 });
   assert.equal(none.warmupPerShardPerEndpoint, 0);
 });

@@ -121,3 +121,32 @@ test('concurrency stops issuing at the duration', async () => {
   assert.ok(elapsed >= 190 && elapsed < 1500, `stopped after ${elapsed} ms`);
   assert.ok(issued > 10 && issued < 200, `issued ${issued}`);
 });
+
+test('offline with a window: at most `window` issued at once, one more per finish, all scheduled at the start; a stop leaves the rest unissued', () => {
+  const times: number[] = [];
+  const s = new OfflineSchedule({ issue: (t) => times.push(t) }, { maxRequests: 1000, durationNs: Infinity }, 10);
+  s.start(77);
+  assert.equal(times.length, 10, 'the window');
+  assert.equal(s.exhausted, false);
+  for (let i = 0; i < 5; i++) s.onRequestFinished();
+  assert.equal(times.length, 15, 'one more per finished request');
+  s.stop();
+  assert.equal(s.exhausted, true);
+  s.onRequestFinished();
+  assert.equal(times.length, 15, 'nothing after a stop');
+  assert.ok(
+    times.every((t) => t === 77),
+    'every sample is due at the start',
+  );
+});
+
+test('offline with a window issues exactly N in the end, and is exhausted once the last is issued', () => {
+  let issued = 0;
+  const s = new OfflineSchedule({ issue: () => issued++ }, { maxRequests: 25, durationNs: Infinity }, 8);
+  let exhausted = 0;
+  s.onExhausted = () => exhausted++;
+  s.start(0);
+  while (!s.exhausted) s.onRequestFinished();
+  assert.equal(issued, 25);
+  assert.equal(exhausted, 1);
+});
