@@ -73,7 +73,7 @@ async function withCliRun(
 
 test(
   'a server that resets every 3rd request: the summary counts every request the server received, failed = reset',
-  { timeout: 60_000, todo: 'issue 14 item 1: reused connections reset with no response byte are resent and hidden' },
+  { timeout: 60_000 },
   () =>
     withCliRun(
       (r, server) => {
@@ -95,7 +95,7 @@ test(
 
 test(
   'a body that trickles forever with no --request-timeout: --duration still ends the run, the hung requests cancelled_at_end',
-  { timeout: 60_000, todo: 'issue 14 item 7: --duration does not end a run whose requests hang' },
+  { timeout: 60_000 },
   () =>
     withCliRun(
       (r, server) => {
@@ -107,7 +107,7 @@ test(
         };
         tick();
       },
-      ['--concurrency', '2', '--duration', '1s', '--request-timeout', '0'],
+      ['--concurrency', '2', '--duration', '1s', '--request-timeout', '0', '--drain-timeout', '1s'],
       20_000,
       async (run, server) => {
         const records = await run.records();
@@ -119,24 +119,21 @@ test(
     ),
 );
 
-test(
-  '--request-timeout 200ms against a black hole fires within a few ms of 200 ms',
-  { timeout: 60_000, todo: 'issue 14 item 7: the timeout sweep runs once a second' },
-  () =>
-    withCliRun(
-      () => {},
-      ['--concurrency', '1', '--num-samples', '3', '--request-timeout', '200ms'],
-      30_000,
-      async (run) => {
-        const records = await run.records();
-        assert.equal(records.length, 3);
-        for (const rec of records) {
-          assert.equal(rec.error, 'timeout');
-          const ms = ((rec.end_ns as number) - (rec.dispatched_ns as number)) / 1e6;
-          assert.ok(ms >= 200 && ms < 250, `timed out after ${ms.toFixed(1)} ms`);
-        }
-      },
-    ),
+test('--request-timeout 200ms against a black hole fires within a few ms of 200 ms', { timeout: 60_000 }, () =>
+  withCliRun(
+    () => {},
+    ['--concurrency', '1', '--num-samples', '3', '--request-timeout', '200ms'],
+    30_000,
+    async (run) => {
+      const records = await run.records();
+      assert.equal(records.length, 3);
+      for (const rec of records) {
+        assert.equal(rec.error, 'timeout');
+        const ms = ((rec.end_ns as number) - (rec.dispatched_ns as number)) / 1e6;
+        assert.ok(ms >= 200 && ms < 250, `timed out after ${ms.toFixed(1)} ms`);
+      }
+    },
+  ),
 );
 
 test(
@@ -198,7 +195,7 @@ test('429 and 503 with Retry-After: each status is reported apart, with its Retr
 
 test(
   'a server that dies mid-run: failures do not flood, the run stops and exits 4 saying the endpoint is down',
-  { timeout: 60_000, todo: 'issue 14 item 6: a dead endpoint gives ~40k connect_refused per second and exit 0' },
+  { timeout: 60_000 },
   async () => {
     // Answers 20 requests, then stops listening and drops its connections: every later connect is refused.
     const handler: RawHandler = (r, s) => {
@@ -208,6 +205,7 @@ test(
     const server = await rawServer(handler);
     const tmp = await makeTempDir('llm-loadgen-hostile-');
     try {
+      const t0 = performance.now();
       const result = await runCli(
         [
           'benchmark',
@@ -221,14 +219,19 @@ test(
           '--concurrency',
           '4',
           '--duration',
-          '4s',
+          '8s',
+          '--endpoint-down-timeout',
+          '1s',
           '--report-dir',
           tmp.dir,
         ],
         { timeoutMs: 30_000 },
       );
+      const elapsedMs = performance.now() - t0;
       assert.equal(result.code, 4, describeResult(result));
       assert.match(result.stderr, /down|unreachable|refused/i, describeResult(result));
+      // --endpoint-down-timeout 1s ends the 8 s run early
+      assert.ok(elapsedMs < 7000, `the run took ${elapsedMs.toFixed(0)} ms`);
       const s = await readJson<Summary>(path.join(tmp.dir, 'result_summary.json'));
       assert.ok(s.n_samples_completed >= 20, `${s.n_samples_completed} completed`);
       // 4 in flight with a back-off: far fewer failures than a tight loop (the report: ~40,000 per second)

@@ -274,7 +274,6 @@ const cases: HostileCase[] = [
     },
     expect: (id) => (id % 3 === 2 ? 'connection_reset' : ''),
     serverCountsBreaks: true,
-    todo: 'issue 14 item 1: a reused connection reset with no response byte is resent and the attempt hidden',
   },
   {
     name: 'the server half-closes (FIN) after every response, headers saying keep-alive (llama-server)',
@@ -288,7 +287,6 @@ const cases: HostileCase[] = [
       assert.equal(server.connections(), 5);
       for (const r of records) assert.equal(r.reused, false, 'a half-closed connection is never reused');
     },
-    todo: 'issue 14 item 1: the next request is written onto the half-closed connection, then resent',
   },
   {
     name: 'the server closes idle keep-alive connections with FIN',
@@ -429,7 +427,6 @@ const cases: HostileCase[] = [
         assert.ok(after >= 200 && after < 250, `timed out after ${after.toFixed(1)} ms`);
       }
     },
-    todo: 'issue 14 item 7: the timeout sweep runs once a second',
   },
   {
     name: 'slow headers: the head comes 400 ms after the request',
