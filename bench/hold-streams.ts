@@ -9,7 +9,10 @@
  * connections (counted by `ss`, independently of our own counters) and the shard processes' RSS
  * per 10k open streams.
  *
- *   node --import tsx bench/hold-streams.ts [--streams 100000] [--servers 8] [--server nginx|mock]
+ *   node --import tsx bench/hold-streams.ts [--streams 100000] [--servers 8] [--server nginx|mock] [--plain]
+ *
+ * `--plain` leaves out `--warmup-connections` (and `--request-timeout`): the command a user would
+ * type, so the default warmup is what is measured.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { ensureDebianTools } from './debian-tools.js';
@@ -32,6 +35,7 @@ const serverKind = process.argv.includes('--server') ? process.argv[process.argv
 const itlMs = arg('itl-ms', 4000);
 const tokens = arg('tokens', 6);
 const basePort = arg('base-port', 18_100);
+const plain = process.argv.includes('--plain');
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -145,12 +149,10 @@ async function main(): Promise<void> {
       String(streams),
       '--num-samples',
       String(streams),
-      '--warmup-connections',
-      String(streams),
+      ...(plain ? [] : ['--warmup-connections', String(streams)]),
       '--max-output-tokens',
       String(tokens),
-      '--request-timeout',
-      '300s',
+      ...(plain ? [] : ['--request-timeout', '300s']),
       '--report-dir',
       reportDir,
     ],
