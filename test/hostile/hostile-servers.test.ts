@@ -596,7 +596,6 @@ const cases: HostileCase[] = [
     },
     expect: (id) => (id === 0 ? 'malformed_response' : ''),
     serverCountsBreaks: true,
-    todo: 'not in issue 14: a 2xx body that is not JSON leaves the connection reusable, so its overrun fails the next request',
   },
   {
     name: 'an unsolicited extra response in the same write as the answer: the connection is not reused',
@@ -606,7 +605,6 @@ const cases: HostileCase[] = [
       for (const r of records) assert.equal(r.text, GOOD_TEXT);
       assert.equal(server.connections(), 3, 'bytes past the end of a response: the connection cannot be trusted');
     },
-    todo: 'not in issue 14: bytes after a complete response in the same read are dropped and the connection reused',
   },
   {
     name: 'non-HTTP garbage',
