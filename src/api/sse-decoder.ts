@@ -69,6 +69,7 @@ const CR = 13;
 const COLON = 58;
 const SPACE = 32;
 const LF_BYTES = Buffer.from('\n');
+const BOM = [0xef, 0xbb, 0xbf];
 /** No cap (tests and direct users that do not set one). */
 const NO_CAP = Number.MAX_SAFE_INTEGER;
 const EMPTY = Buffer.alloc(0);
@@ -85,6 +86,11 @@ export class SseDecoder {
   private event = '';
   /** Set when write() has refused the stream; it stays refused until reset. */
   failure: SseFailure = SseFailure.None;
+  /**
+   * Bytes of a leading UTF-8 BOM matched so far (the event-stream spec drops one); -1 once the
+   * stream is past its start. Matched byte by byte, so a BOM split across reads is dropped too.
+   */
+  private bomSeen = 0;
 
   /**
    * `maxEventBytes` caps one line and one event's data (the stream fails with EventTooLarge
@@ -105,6 +111,7 @@ export class SseDecoder {
     this.carry.clear();
     this.clearEvent();
     this.failure = SseFailure.None;
+    this.bomSeen = 0;
   }
 
   /** Give every kept byte back to the budget (the response is over, or abandoned). */
@@ -122,6 +129,13 @@ export class SseDecoder {
   /** Decode buf[start, end). False when the stream is refused (see `failure`); later writes are ignored. */
   write(buf: Buffer, start: number, end: number): boolean {
     if (this.failure !== SseFailure.None) return false;
+    if (this.bomSeen >= 0) {
+      while (start < end && this.bomSeen < 3 && buf[start] === BOM[this.bomSeen]) {
+        start++;
+        this.bomSeen++;
+      }
+      if (this.bomSeen === 3 || start < end) this.bomSeen = -1;
+    }
     let pos = start;
     const carry = this.carry;
     if (carry.length > 0) {

@@ -27,10 +27,19 @@ export function connectBoundNoPort(sourceIp: string, host: string, port: number,
     process.nextTick(() => socket.destroy(err as Error));
     return socket;
   }
-  // manualStart: do not read before the socket is connected.
-  const socket = new net.Socket({ fd, manualStart: true, onread } as net.SocketConstructorOpts & {
-    manualStart: boolean;
-  });
+  let socket: net.Socket;
+  try {
+    // manualStart: do not read before the socket is connected.
+    socket = new net.Socket({ fd, manualStart: true, onread } as net.SocketConstructorOpts & {
+      manualStart: boolean;
+    });
+  } catch (err) {
+    // Node refused the descriptor: close it here, or every such connect would leak one fd.
+    a.closeFd(fd);
+    const failed = new net.Socket({ onread } as net.SocketConstructorOpts);
+    process.nextTick(() => failed.destroy(err as Error));
+    return failed;
+  }
   socket.setNoDelay(true);
   socket.connect({ host, port });
   return socket;

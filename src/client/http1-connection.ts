@@ -140,7 +140,19 @@ export class Http1Connection {
 
   /** Fresh, or the last response completed and the server keeps the connection alive. */
   get reusable(): boolean {
-    return !this.closed && (this.requests === 0 || (this.parser.done && this.parser.head.keepAlive));
+    return !this.closed && this.trusted && (this.requests === 0 || (this.parser.done && this.parser.head.keepAlive));
+  }
+
+  /** False once an answer on it could not be read as what its framing said (see distrust). */
+  private trusted = true;
+
+  /**
+   * Never reuse this connection: a 2xx body that is not the answer its framing announced (a
+   * Content-Length that cut it short) leaves the rest of it on the wire, where it would be read
+   * as the next request's response.
+   */
+  distrust(): void {
+    this.trusted = false;
   }
 
   destroy(): void {

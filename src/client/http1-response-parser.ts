@@ -209,6 +209,9 @@ export class Http1ResponseParser {
     }
     if ((this.state as State) === State.Done) {
       this.bytesReceived -= len - pos;
+      // Bytes past the end of the answer (we never pipeline): the framing cannot be trusted, so
+      // the connection must not carry another request.
+      if (pos < len) this.head.keepAlive = false;
       // Signalled after the loop so that a sink which reuses the connection at once (and resets
       // this parser for the next request) never sees the rest of this call.
       this.sink!.onResponseComplete();

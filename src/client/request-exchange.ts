@@ -87,10 +87,6 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     this.onSseBatch = ctx.captureText ? undefined : this.applySseBatch;
   }
 
-  get isFinished(): boolean {
-    return this.finished;
-  }
-
   start(): void {
     this.ctx.pool.acquire(this);
   }
@@ -454,7 +450,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     this.sse?.dispose();
     const conn = this.conn;
     this.conn = null;
-    if (conn !== null) this.ctx.pool.release(conn);
+    if (conn !== null) {
+      if (code === RequestErrorCode.malformedResponse) conn.distrust();
+      this.ctx.pool.release(conn);
+    }
     this.ctx.onFinished(this);
   }
 }

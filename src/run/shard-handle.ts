@@ -74,10 +74,6 @@ export class ShardHandle {
     this.send({ type: 'start', startNs });
   }
 
-  stop(): void {
-    this.send({ type: 'stop' });
-  }
-
   abort(): void {
     this.send({ type: 'abort' });
   }

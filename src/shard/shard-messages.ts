@@ -3,14 +3,11 @@ import type { RecordBatch } from '../record/record-batch.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 
 export type RunToShard =
-  | { type: 'plan'; plan: ShardPlan; warmupConnections: number }
-  | { type: 'start'; startNs: number }
-  | { type: 'stop' }
-  | { type: 'abort' };
+  { type: 'plan'; plan: ShardPlan; warmupConnections: number } | { type: 'start'; startNs: number } | { type: 'abort' };
 
 export type ShardToRun =
   | { type: 'ready'; connections: number }
   | { type: 'records'; batch: RecordBatch }
   | { type: 'progress'; progress: ShardProgress }
   | { type: 'done'; summary: ShardSummary }
-  | { type: 'fatal'; code: string; message: string };
+  | { type: 'fatal'; message: string };

@@ -36,16 +36,12 @@ process.on('message', (raw: unknown) => {
         });
         break;
       }
-      case 'stop':
-        runner?.stopIssuing();
-        break;
       case 'abort':
         runner?.abort();
         break;
     }
   } catch (err) {
-    const e = err as Error & { code?: string };
-    send({ type: 'fatal', code: e.code ?? 'shard_error', message: e.message });
+    send({ type: 'fatal', message: (err as Error).message });
     process.exitCode = 1;
     process.disconnect?.();
   }

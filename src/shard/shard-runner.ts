@@ -186,11 +186,6 @@ export class ShardRunner implements IssueTarget {
     else setImmediate(() => this.startAt(startNs));
   }
 
-  /** Stop issuing; in-flight requests complete normally. */
-  stopIssuing(): void {
-    this.schedule.stop();
-  }
-
   /** Stop issuing and end every in-flight request as cancelled. */
   abort(): void {
     this.schedule.stop();
