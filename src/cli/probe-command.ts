@@ -5,6 +5,8 @@ import { BadInputError, ErrorCode } from '../errors.js';
 import { probe } from '../run/probe.js';
 import { collectList, parseIntFlag } from './flag-parsers.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface ProbeFlags {
   endpoints: string[];
   model: string;
@@ -35,7 +37,18 @@ export function probeCommand(): Command {
       const timeoutMs = parseDurationMs(f.timeout);
       if (timeoutMs === null || timeoutMs <= 0)
         throw new BadInputError(ErrorCode.invalidFlag, `--timeout: "${f.timeout}" is not a duration; use e.g. 30s`);
+      // Node timers hold at most 2^31 − 1 ms: a longer one fires after 1 ms.
+      if (timeoutMs > MAX_TIMER_MS)
+        throw new BadInputError(
+          ErrorCode.invalidFlag,
+          `--timeout: "${f.timeout}" is longer than 24 days; use e.g. 10m`,
+        );
       if (f.requests < 1) throw new BadInputError(ErrorCode.invalidFlag, '--requests: must be at least 1');
+      if (f.maxOutputTokens < 1)
+        throw new BadInputError(
+          ErrorCode.invalidFlag,
+          '--max-output-tokens: must be at least 1 (it is sent as max_tokens)',
+        );
       const result = await probe(
         {
           endpoints: f.endpoints,

@@ -86,7 +86,7 @@ const cases: BadInputCase[] = [
   { name: '--target-qps NaN', args: ['--target-qps', 'NaN', '--num-samples', '2'], exit: 2, says: /--target-qps/ },
   { name: '--request-timeout -1s', args: ['--request-timeout', '-1s'], exit: 2, says: /--request-timeout/ },
   { name: '--request-timeout soon', args: ['--request-timeout', 'soon'], exit: 2, says: /--request-timeout/ },
-  { name: '--duration 0s', args: ['--target-qps', '5', '--duration', '0s'], exit: 2, says: /--duration/ },
+  { name: '--duration -1s', args: ['--target-qps', '5', '--duration', '-1s'], exit: 2, says: /--duration/ },
   { name: '--workers 0', args: ['--workers', '0'], exit: 2, says: /--workers/ },
   { name: '--concurrency 1e400 (not finite)', args: ['--concurrency', '1e400'], exit: 2, says: /--concurrency/ },
   { name: '--max-connections 0', args: ['--max-connections', '0'], exit: 2, says: /--max-connections/ },
