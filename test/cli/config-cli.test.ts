@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startMockServer, type RunningMockServer } from '../../src/servers/mock-openai-server.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import {
@@ -24,7 +25,13 @@ import {
 } from './cli-process.js';
 
 /** MLPerf Endpoints' templates (config/templates/ in mlcommons/endpoints) and its dummy dataset. */
-const MLPERF_DIR = process.env.MLPERF_TEMPLATES_DIR ?? '/work/shared/mlperf';
+const MLPERF_DIR =
+  process.env.MLPERF_TEMPLATES_DIR ??
+  // The steering repo's shared/ sits beside the checkout (CI lays a copy there too).
+  [path.resolve(fileURLToPath(import.meta.url), '../../../../shared/mlperf'), '/work/shared/mlperf'].find((d) =>
+    existsSync(d),
+  ) ??
+  '../shared/mlperf';
 const MLPERF_TEMPLATES = ['offline_template.yaml', 'online_template.yaml', 'concurrency_template.yaml'];
 
 async function withMock<T>(body: (server: RunningMockServer) => Promise<T>): Promise<T> {
