@@ -8,12 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import zlib from 'node:zlib';
-import { parseEndpoint } from '../../src/api/endpoint.js';
 import { monotonicNs } from '../../src/record/clock.js';
 import { unpackRecords } from '../../src/record/record-batch.js';
 import type { RequestRecord } from '../../src/record/request-record.js';
 import type { ShardPlan } from '../../src/shard/shard-plan.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
+import { loopbackPlan } from '../fixtures/shard-plan.js';
 
 interface Served {
   port: number;
@@ -68,29 +68,13 @@ async function rawServer(handler: (socket: net.Socket, index: number) => void): 
 }
 
 function plan(port: number, overrides: Partial<ShardPlan> = {}): ShardPlan {
-  return {
-    shardIndex: 0,
-    shardCount: 1,
-    endpoints: [{ ...parseEndpoint(`http://127.0.0.1:${port}`, 'chat'), address: '127.0.0.1' }],
+  return loopbackPlan(port, {
     request: { apiType: 'chat', model: 'm', streaming: true, maxOutputTokens: 16 },
-    samples: [{ prompt: 'hello' }],
-    samplesPartitioned: true,
-    pattern: 'concurrency',
-    qps: 0,
-    concurrency: 1,
-    maxRequests: 1,
-    durationNs: Infinity,
-    seed: 1,
     maxConnections: 16,
     maxConcurrentConnects: 16,
-    maxIdleMs: 4000,
-    connectTimeoutMs: 5000,
     requestTimeoutMs: 20_000,
-    sourceIps: [],
-    insecureTls: false,
-    captureText: false,
     ...overrides,
-  };
+  });
 }
 
 async function run(p: ShardPlan): Promise<RequestRecord[]> {

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { parseEndpoint } from '../../src/api/endpoint.js';
 import { monotonicNs } from '../../src/record/clock.js';
 import { unpackRecords } from '../../src/record/record-batch.js';
 import type { RequestRecord } from '../../src/record/request-record.js';
 import type { ShardPlan, ShardSummary } from '../../src/shard/shard-plan.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
+import { loopbackPlan } from '../fixtures/shard-plan.js';
 
 export interface RawRequest {
   socket: net.Socket;
@@ -120,29 +120,11 @@ export function sseAnswer(): string {
 }
 
 export function plan(port: number, overrides: Partial<ShardPlan> = {}, host = '127.0.0.1'): ShardPlan {
-  return {
-    shardIndex: 0,
-    shardCount: 1,
-    endpoints: [{ ...parseEndpoint(`http://${host}:${port}`, 'chat'), address: host }],
-    request: { apiType: 'chat', model: 'test-model', streaming: false, maxOutputTokens: 16 },
-    samples: [{ prompt: 'hello' }],
-    samplesPartitioned: true,
-    pattern: 'concurrency',
-    qps: 0,
-    concurrency: 1,
-    maxRequests: 1,
-    durationNs: Infinity,
-    seed: 1,
-    maxConnections: 1,
-    maxConcurrentConnects: 1,
-    maxIdleMs: 4000,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-    sourceIps: [],
-    insecureTls: false,
-    captureText: false,
-    ...overrides,
-  };
+  return loopbackPlan(
+    port,
+    { request: { apiType: 'chat', model: 'test-model', streaming: false, maxOutputTokens: 16 }, ...overrides },
+    { host },
+  );
 }
 
 /** Run a shard to completion (bounded) and check one record per issued request. */

@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { parseEndpoint } from '../../src/api/endpoint.js';
 import { monotonicNs } from '../../src/record/clock.js';
 import { unpackRecords } from '../../src/record/record-batch.js';
 import type { RequestRecord } from '../../src/record/request-record.js';
 import type { ShardPlan, ShardSummary } from '../../src/shard/shard-plan.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
+import { loopbackPlan } from '../fixtures/shard-plan.js';
 
 const MS = 1e6;
 
@@ -125,30 +125,7 @@ function quickStream(r: RawRequest, text = 'ok'): void {
 // ---------- running a shard ----------
 
 function plan(port: number, overrides: Partial<ShardPlan> = {}): ShardPlan {
-  const apiType = overrides.request?.apiType ?? 'chat';
-  return {
-    shardIndex: 0,
-    shardCount: 1,
-    endpoints: [{ ...parseEndpoint(`http://127.0.0.1:${port}`, apiType), address: '127.0.0.1' }],
-    request: { apiType, model: 'test-model', streaming: true, maxOutputTokens: 16 },
-    samples: [{ prompt: 'hello' }],
-    samplesPartitioned: true,
-    pattern: 'concurrency',
-    qps: 0,
-    concurrency: 1,
-    maxRequests: 1,
-    durationNs: Infinity,
-    seed: 1,
-    maxConnections: 1,
-    maxConcurrentConnects: 1,
-    maxIdleMs: 4000,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-    sourceIps: [],
-    insecureTls: false,
-    captureText: true,
-    ...overrides,
-  };
+  return loopbackPlan(port, { captureText: true, ...overrides });
 }
 
 /** Run a shard to completion (bounded), and check the one-record-per-request contract. */

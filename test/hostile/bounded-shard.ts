@@ -4,40 +4,21 @@
  * complete ids, each ending in success or one named outcome code, issued = completed + failed.
  */
 import assert from 'node:assert/strict';
-import { parseEndpoint } from '../../src/api/endpoint.js';
 import { monotonicNs } from '../../src/record/clock.js';
 import { unpackRecords } from '../../src/record/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../../src/record/request-record.js';
 import type { ShardPlan, ShardSummary } from '../../src/shard/shard-plan.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
+import { loopbackPlan } from '../fixtures/shard-plan.js';
 
 export const MS = 1e6;
 
-export function shardPlan(port: number, overrides: Partial<ShardPlan> = {}, scheme = 'http'): ShardPlan {
-  const apiType = overrides.request?.apiType ?? 'chat';
-  return {
-    shardIndex: 0,
-    shardCount: 1,
-    endpoints: [{ ...parseEndpoint(`${scheme}://127.0.0.1:${port}`, apiType), address: '127.0.0.1' }],
-    request: { apiType, model: 'test-model', streaming: true, maxOutputTokens: 16 },
-    samples: [{ prompt: 'hello' }],
-    samplesPartitioned: true,
-    pattern: 'concurrency',
-    qps: 0,
-    concurrency: 1,
-    maxRequests: 3,
-    durationNs: Infinity,
-    seed: 1,
-    maxConnections: 1,
-    maxConcurrentConnects: 1,
-    maxIdleMs: 4000,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-    sourceIps: [],
-    insecureTls: false,
-    captureText: true,
-    ...overrides,
-  };
+export function shardPlan(
+  port: number,
+  overrides: Partial<ShardPlan> = {},
+  scheme: 'http' | 'https' = 'http',
+): ShardPlan {
+  return loopbackPlan(port, { maxRequests: 3, captureText: true, ...overrides }, { scheme });
 }
 
 export interface BoundedRun {

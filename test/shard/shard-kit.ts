@@ -5,37 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { parseEndpoint } from '../../src/api/endpoint.js';
 import { unpackRecords } from '../../src/record/record-batch.js';
 import type { RequestRecord } from '../../src/record/request-record.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../../src/shard/shard-plan.js';
 import { ShardRunner } from '../../src/shard/shard-runner.js';
 import { monotonicNs } from '../../src/record/clock.js';
+import { loopbackPlan } from '../fixtures/shard-plan.js';
 
 export function plan(port: number, overrides: Partial<ShardPlan> = {}): ShardPlan {
-  return {
-    shardIndex: 0,
-    shardCount: 1,
-    endpoints: [{ ...parseEndpoint(`http://127.0.0.1:${port}`, 'chat'), address: '127.0.0.1' }],
+  return loopbackPlan(port, {
     request: { apiType: 'chat', model: 'test-model', streaming: true, maxOutputTokens: 4 },
-    samples: [{ prompt: 'hello' }],
-    samplesPartitioned: true,
-    pattern: 'concurrency',
-    qps: 0,
-    concurrency: 1,
-    maxRequests: 1,
-    durationNs: Infinity,
-    seed: 1,
     maxConnections: 16,
     maxConcurrentConnects: 16,
-    maxIdleMs: 4000,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-    sourceIps: [],
-    insecureTls: false,
-    captureText: false,
     ...overrides,
-  };
+  });
 }
 
 export interface ShardRun {
