@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,55 +16,19 @@ import type { BenchmarkSettingsInput } from '../../src/config/benchmark-settings
 import { LoadgenError } from '../../src/errors.js';
 import { runBenchmark } from '../../src/run/run-benchmark.js';
 import { jsonAnswer, plan, runShard } from './raw-shard.js';
+import { makeTestCerts, opensslAvailable } from '../fixtures/tls-certs.js';
 
-const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
-
-/** A CA, and a certificate it signed for 127.0.0.1 / localhost. */
-async function makeCerts(dir: string): Promise<{ caFile: string; key: Buffer; cert: Buffer }> {
-  const f = (n: string) => path.join(dir, n);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  run([
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=llm-loadgen test CA',
-  ]);
-  run(['req', ...ec, '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=localhost']);
-  await writeFile(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run([
-    'x509',
-    '-req',
-    '-in',
-    f('srv.csr'),
-    '-CA',
-    f('ca.pem'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    f('srv.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    f('ext.cnf'),
-  ]);
-  return { caFile: f('ca.pem'), key: await readFile(f('srv.key')), cert: await readFile(f('srv.pem')) };
-}
+const haveOpenssl = opensslAvailable();
 
 test(
   'https with a private CA: refused by default, accepted with --ca-file, accepted with --insecure',
   { skip: !haveOpenssl && 'no openssl on this machine' },
   async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'llm-loadgen-tls-'));
-    const { caFile, key, cert } = await makeCerts(dir);
+    const {
+      caFile,
+      caSigned: { key, cert },
+    } = makeTestCerts(dir);
     const answer = jsonAnswer();
     const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
     const server = https.createServer({ key, cert }, (req, res) => {

@@ -11,7 +11,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import { describeResult, makeTempDir, readJson, readJsonl, runCli, type TempDir } from '../cli/cli-process.js';
 import { runBounded, shardPlan } from './bounded-shard.js';
-import { makeTestCerts, opensslAvailable, type TestCerts } from './tls-certs.js';
+import { makeTestCerts, opensslAvailable, type TestCerts } from '../fixtures/tls-certs.js';
 import { completionJson, GOOD_EVENTS, GOOD_TEXT } from './wire.js';
 
 interface TlsServer {
