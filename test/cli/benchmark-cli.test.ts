@@ -7,16 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  startMockServer,
-  type MockServerOptions,
-  type RunningMockServer,
-} from '../../src/servers/mock-openai-server.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import {
   closedPort,
   describeResult,
-  makeTempDir,
   readJson,
   readJsonl,
   runCli,
@@ -24,7 +18,9 @@ import {
   startRecordingServer,
   waitFor,
   type CliResult,
-  type TempDir,
+  assertExit,
+  withMock,
+  withTemp,
 } from './cli-process.js';
 
 const PERCENTILE_KEYS = ['99.9', '99.0', '97.0', '95.0', '90.0', '80.0', '75.0', '50.0', '25.0', '10.0', '5.0', '1.0'];
@@ -37,28 +33,6 @@ const SERIES = [
   'output_sequence_lengths',
   'client_wait',
 ] as const;
-
-async function withMock<T>(options: MockServerOptions, body: (server: RunningMockServer) => Promise<T>): Promise<T> {
-  const server = await startMockServer({ host: '127.0.0.1', port: 0, ...options });
-  try {
-    return await body(server);
-  } finally {
-    await server.close();
-  }
-}
-
-async function withTemp<T>(body: (tmp: TempDir) => Promise<T>): Promise<T> {
-  const tmp = await makeTempDir();
-  try {
-    return await body(tmp);
-  } finally {
-    await tmp.cleanup();
-  }
-}
-
-function assertExit(r: CliResult, code: number): void {
-  assert.equal(r.code, code, describeResult(r));
-}
 
 async function summaryOf(dir: string): Promise<ResultSummary> {
   return readJson<ResultSummary>(path.join(dir, 'result_summary.json'));

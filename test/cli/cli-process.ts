@@ -3,6 +3,7 @@
  * time limit, and small utilities the CLI tests share (temp dirs, closed ports, OpenAI-like
  * http servers).
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -10,6 +11,11 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  startMockServer,
+  type MockServerOptions,
+  type RunningMockServer,
+} from '../../src/servers/mock-openai-server.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_MAIN = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
@@ -213,4 +219,31 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Run `body` against a mock endpoint on a loopback port, closed afterwards. */
+export async function withMock<T>(
+  options: MockServerOptions,
+  body: (server: RunningMockServer) => Promise<T>,
+): Promise<T> {
+  const server = await startMockServer({ host: '127.0.0.1', port: 0, ...options });
+  try {
+    return await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Run `body` with a temporary directory, removed afterwards. */
+export async function withTemp<T>(body: (tmp: TempDir) => Promise<T>): Promise<T> {
+  const tmp = await makeTempDir();
+  try {
+    return await body(tmp);
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
+export function assertExit(r: CliResult, code: number): void {
+  assert.equal(r.code, code, describeResult(r));
 }

@@ -12,17 +12,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startMockServer, type RunningMockServer } from '../../src/servers/mock-openai-server.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
-import {
-  closedPort,
-  describeResult,
-  makeTempDir,
-  readJson,
-  runCli,
-  type CliResult,
-  type TempDir,
-} from './cli-process.js';
+import { closedPort, describeResult, readJson, runCli, assertExit, withMock, withTemp } from './cli-process.js';
+
+/** A fast mock: the config tests are about the files, not the timing. */
+const MOCK = { ttftMs: 2, itlMs: 1, outputTokens: 4 };
 
 /** MLPerf Endpoints' templates (config/templates/ in mlcommons/endpoints) and its dummy dataset. */
 const MLPERF_DIR =
@@ -34,28 +28,6 @@ const MLPERF_DIR =
   '../shared/mlperf';
 const MLPERF_TEMPLATES = ['offline_template.yaml', 'online_template.yaml', 'concurrency_template.yaml'];
 
-async function withMock<T>(body: (server: RunningMockServer) => Promise<T>): Promise<T> {
-  const server = await startMockServer({ host: '127.0.0.1', port: 0, ttftMs: 2, itlMs: 1, outputTokens: 4 });
-  try {
-    return await body(server);
-  } finally {
-    await server.close();
-  }
-}
-
-async function withTemp<T>(body: (tmp: TempDir) => Promise<T>): Promise<T> {
-  const tmp = await makeTempDir();
-  try {
-    return await body(tmp);
-  } finally {
-    await tmp.cleanup();
-  }
-}
-
-function assertExit(r: CliResult, code: number): void {
-  assert.equal(r.code, code, describeResult(r));
-}
-
 test(
   "MLPerf Endpoints' templates validate and run end to end against the mock",
   {
@@ -63,7 +35,7 @@ test(
     skip: existsSync(MLPERF_DIR) ? false : `no templates at ${MLPERF_DIR} (set MLPERF_TEMPLATES_DIR)`,
   },
   async () => {
-    await withMock((mock) =>
+    await withMock(MOCK, (mock) =>
       withTemp(async ({ dir }) => {
         for (const name of MLPERF_TEMPLATES) {
           const original = path.join(MLPERF_DIR, name);
@@ -112,7 +84,7 @@ test(
   'init templates (offline, online, concurrency) run end to end against the mock',
   { timeout: 120_000 },
   async () => {
-    await withMock((mock) =>
+    await withMock(MOCK, (mock) =>
       withTemp(async ({ dir }) => {
         for (const kind of ['offline', 'online', 'concurrency']) {
           const file = path.join(dir, `${kind}.yaml`);
@@ -159,7 +131,7 @@ test(
   'config.yaml of a run is a from-config input that reproduces it (secrets not written)',
   { timeout: 60_000 },
   async () => {
-    await withMock((mock) =>
+    await withMock(MOCK, (mock) =>
       withTemp(async ({ dir }) => {
         const dataset = path.join(dir, 'd.jsonl');
         await writeFile(dataset, ['{"q":"one two"}', '{"q":"three"}', '{"q":"four"}'].join('\n') + '\n');
