@@ -536,6 +536,22 @@ export const BENCHMARK_OPTIONS = {
     help: 'print the plan (shards, connections per shard, the port budget and how it was derived, the open-files limit) and exit; the endpoints are not contacted',
     schema: z.boolean().default(false),
   }),
+
+  // ── workloads (issue 8): datasets, warmup, request shaping ──
+
+  // ── workloads (issue 8): tokenizers, synthetic lengths ──
+
+  // ── workloads (issue 8): multi-turn conversations ──
+
+  // ── answers (issue 9): SLOs, goodput, stop conditions, repeats ──
+
+  // ── answers (issue 9): arrival shapes, sweeps ──
+
+  // ── results (issue 10): store, records, labels ──
+
+  // ── results (issue 10): HTML report, live view ──
+
+  // ── native fast paths and timers ──
 } as const;
 
 export type OptionKey = keyof typeof BENCHMARK_OPTIONS;
