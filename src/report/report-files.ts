@@ -13,6 +13,8 @@ import type { ResultSummary } from '../metrics/result-summary.js';
 export const REPORT_FILES = {
   summary: 'result_summary.json',
   text: 'report.txt',
+  /** The self-contained HTML report (charts inlined): src/report/html/. */
+  html: 'report.html',
   records: 'records.jsonl',
   config: 'config.yaml',
 } as const;

@@ -4,6 +4,7 @@
  * (shards, warmup, progress line, Ctrl-C) and writeRunReport (the summary on the console first,
  * then result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
  */
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
@@ -31,6 +32,7 @@ import {
   writeTextAtomically,
 } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
+import { writeRunReportHtml } from '../report/html/report-html.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
@@ -222,14 +224,15 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
   });
-  const text = formatReportText(summary, {
+  const context = {
     model: settings.model,
     endpoints: endpointNames,
     mode: settings.mode,
     loadPattern: settings.loadPattern,
     streaming: settings.streaming,
     reportDir,
-  });
+  };
+  const text = formatReportText(summary, context);
   // The console first: whatever happens to the disk, the result has been seen.
   io.out.write(text.endsWith('\n') ? text : text + '\n');
   if (summary.client_cpu_ns !== null && summary.n_samples_issued > 0) {
@@ -245,6 +248,20 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const files: [name: string, write: (file: string) => Promise<void>][] = [
     [REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary))],
     [REPORT_FILES.text, (file) => writeTextAtomically(file, text)],
+    [
+      REPORT_FILES.html,
+      async (file) =>
+        writeRunReportHtml(file, {
+          summary,
+          context,
+          records: outcome.records,
+          startNs: outcome.startNs,
+          endNs: outcome.endNs,
+          seed: settings.schedulerRandomSeed,
+          configYaml: await readFile(path.join(reportDir, REPORT_FILES.config), 'utf8'),
+          shards: plan.connections.shards,
+        }),
+    ],
     [REPORT_FILES.records, (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames)],
   ];
   const written: string[] = [REPORT_FILES.config];
