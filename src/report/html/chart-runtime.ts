@@ -25,6 +25,18 @@ export const CHART_RUNTIME_JS = String.raw`(function () {
     return vals.map(function (v) { return v == null ? '' : String(+v.toPrecision(4)); });
   }
 
+  // Log axes: ticks at 1, 2 and 5 × 10^k inside the data's range (uPlot's own start at the minimum: 15.41, 154.1).
+  function logSplits(u, axisIdx, min, max) {
+    var out = [];
+    for (var e = Math.floor(Math.log10(min)); Math.pow(10, e) <= max; e++) {
+      [1, 2, 5].forEach(function (m) {
+        var v = +(m * Math.pow(10, e)).toPrecision(6);
+        if (v >= min && v <= max) out.push(v);
+      });
+    }
+    return out.length >= 2 ? out : [min, max];
+  }
+
   function finiteRange(values) {
     var lo = Infinity, hi = -Infinity;
     for (var i = 0; i < values.length; i++) {
@@ -79,9 +91,17 @@ export const CHART_RUNTIME_JS = String.raw`(function () {
         },
       },
       axes: [
-        Object.assign({ label: spec.xLabel, values: tickLabels }, axis),
+        Object.assign(
+          spec.xLog
+            ? // uPlot's log axes label only powers of 10 (its filter): keep every 1-2-5 tick's label.
+              { label: spec.xLabel, values: tickLabels, splits: logSplits, filter: function (u, splits) { return splits; } }
+            : { label: spec.xLabel, values: tickLabels },
+          axis
+        ),
         Object.assign({ label: spec.yLabel, size: 60, values: tickLabels }, axis),
       ],
+      // A legend names the lines of overlays; one series needs none (the title says what it is).
+      legend: { show: spec.series.length > 1 },
       cursor: spec.unsortedX ? { show: false } : { drag: { x: true, y: false } },
       hooks: { draw: [function () { charts[spec.id].draws++; }] },
     };

@@ -25,7 +25,8 @@ export function histogramPlot(d: MetricDistribution, id = `hist-${d.key}`): Plot
     id,
     title: `${label} histogram`,
     xLabel: `${label} (ms, log scale)`,
-    yLabel: 'requests',
+    // ITL has one value per token gap, the others one per request.
+    yLabel: d.key === 'itl' ? 'token gaps' : 'requests',
     xLog: true,
     yMin: 0,
     x,

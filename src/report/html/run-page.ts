@@ -78,10 +78,12 @@ export function renderRunPage(input: RunPageInput): string {
     warningsList(summary.warnings),
     '<h2>Latency</h2>',
     latencyTable(summary),
+    '<section id="charts">',
     ...sections.map(
       (s) => `<h2>${escapeHtml(s.section)}</h2><div class="charts">${s.plots.map(figureHtml).join('')}</div>`,
     ),
     reductionNote(charts),
+    '</section>',
     '<h2>Errors</h2>',
     errorsTable(summary),
     '<h2>Client health</h2>',
