@@ -10,6 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startMockServer } from '../../src/servers/mock-openai-server.js';
 import { CLI_MAIN, PROJECT_ROOT, describeResult, makeTempDir, type CliResult } from '../cli/cli-process.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
 const isRoot = process.getuid?.() === 0;
@@ -60,10 +61,11 @@ async function assertSummaryKeptRecordsLost(r: CliResult, dir: string, errno: Re
   const names = (await readdir(dir)).sort();
   assert.deepEqual(
     names,
-    ['config.yaml', 'report.html', 'report.txt', 'result_summary.json'],
+    ['config.yaml', 'performance', 'report.html', 'report.txt'],
     'no partial records.jsonl, no temp file',
   );
-  const summary = JSON.parse(await readFile(path.join(dir, 'result_summary.json'), 'utf8')) as {
+  assert.deepEqual(await readdir(path.join(dir, 'performance')), ['result_summary.json'], 'no temp file');
+  const summary = JSON.parse(await readFile(path.join(dir, REPORT_FILES.summary), 'utf8')) as {
     n_samples_completed: number;
   };
   assert.equal(summary.n_samples_completed, 400);
