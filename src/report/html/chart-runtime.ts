@@ -34,7 +34,7 @@ export const CHART_RUNTIME_JS = String.raw`(function () {
         if (v >= min && v <= max) out.push(v);
       });
     }
-    return out.length >= 2 ? out : [min, max];
+    return out.length >= 2 ? out : [min].concat(out, [max]);
   }
 
   function finiteRange(values) {
