@@ -290,7 +290,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
       );
     }
   }
-  if (writeError === null) notices.write(`report written to ${reportDir}/\n`);
+  if (writeError === null)
+    notices.write(`report written to ${reportDir}/ (charts: ${path.join(reportDir, REPORT_FILES.html)})\n`);
 
   let exitCode: number = ExitCode.ok;
   if (writeError !== null) {
