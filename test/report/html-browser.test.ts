@@ -45,7 +45,8 @@ function ensureChromium(): { path: string } | { reason: string } {
     timeout: 600_000,
   });
   if (r.status === 0) return { path: r.stdout.trim().split('\n').at(-1)! };
-  return { reason: (r.stderr || r.error?.message || `exit ${r.status}`).trim() };
+  // The script's last line says why (the ones before are its progress).
+  return { reason: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').at(-1)! };
 }
 
 const browser = ensureChromium();
