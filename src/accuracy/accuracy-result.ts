@@ -25,24 +25,36 @@ export interface AccuracyVerdict extends AccuracyAnswer {
   score: number;
 }
 
+/**
+ * One dataset's entry in `accuracy_results.json`'s `accuracy_scores`: MLPerf Endpoints' keys
+ * first (same names and meaning), then llm-loadgen's.
+ */
 export interface AccuracyResult {
-  dataset: string;
-  eval_method: string;
+  dataset_name: string;
   extractor: string;
-  /** Mean score over every issued answer, in [0, 1]. */
+  ground_truth_column: string;
+  /** Mean score over every issued answer, in [0, 1]; null when nothing was issued. */
   score: number | null;
-  /** Answers issued: samples × repeats. */
-  n: number;
+  /** Rows of the dataset. */
+  unit_samples: number;
+  num_repeats: number;
+  /** Answers issued: unit_samples × num_repeats (the denominator). */
+  total_samples: number;
+  /** Wall-clock of this dataset's phase, s. */
+  duration_s: number;
+  /** False when some issued answers never came back (a cut or failed run). */
+  complete: boolean;
+  dataset_type: 'accuracy';
+  eval_method: string;
   /** Answers that came back and were scored. */
   n_scored: number;
-  /** Requests that failed (no answer): scored 0. */
+  /** Requests that failed or never came back: scored 0. */
   failures: number;
   /** Answers in which the extractor found nothing: scored 0. */
   extractor_misses: number;
   /** Answers cut at max tokens (finish_reason "length"). */
   truncated: number;
-  repeats: number;
-  /** The mean score of each repeat (pass@1 per attempt). */
+  /** The mean score of each repeat (pass@1 of each attempt). */
   per_repeat_scores: number[];
   /**
    * 95 % confidence interval of the score: Wilson's for right/wrong scores, Student's t over the
@@ -51,6 +63,17 @@ export interface AccuracyResult {
   ci95: { low: number; high: number; method: 'wilson' | 't' } | null;
   /** Mean of each breakdown figure (ROUGE's rouge1, rouge2, rougeL). */
   breakdown?: Record<string, number>;
+}
+
+export interface ScoreOptions {
+  datasetName: string;
+  groundTruthColumn: string;
+  scorer: Scorer;
+  extractor: Extractor;
+  /** Ground truth of each row. */
+  truths: readonly string[];
+  repeats: number;
+  durationS: number;
 }
 
 /** Wilson score interval at 95 % for k successes in n trials. */
@@ -79,13 +102,10 @@ export function tQuantile975(df: number): number {
 }
 
 export function scoreAnswers(
-  dataset: string,
-  scorer: Scorer,
-  extractor: Extractor,
-  truths: readonly string[],
-  repeats: number,
+  options: ScoreOptions,
   answers: readonly AccuracyAnswer[],
 ): { result: AccuracyResult; verdicts: AccuracyVerdict[] } {
+  const { scorer, extractor, truths, repeats } = options;
   const n = truths.length * repeats;
   const verdicts: AccuracyVerdict[] = [];
   const perRepeatSum = new Float64Array(repeats);
@@ -136,16 +156,21 @@ export function scoreAnswers(
     }
   }
   const result: AccuracyResult = {
-    dataset,
-    eval_method: scorer.id,
+    dataset_name: options.datasetName,
     extractor: extractor.id,
+    ground_truth_column: options.groundTruthColumn,
     score: n === 0 ? null : sum / n,
-    n,
+    unit_samples: truths.length,
+    num_repeats: repeats,
+    total_samples: n,
+    duration_s: Math.round(options.durationS * 1000) / 1000,
+    complete: seen.size === n,
+    dataset_type: 'accuracy',
+    eval_method: scorer.id,
     n_scored: scored,
     failures,
     extractor_misses: misses,
     truncated,
-    repeats,
     per_repeat_scores: Array.from(perRepeatSum, (s) => (truths.length === 0 ? 0 : s / truths.length)),
     ci95,
   };

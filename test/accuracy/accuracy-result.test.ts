@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { scoreAnswers, tQuantile975, wilsonInterval, type AccuracyAnswer } from '../../src/accuracy/accuracy-result.js';
+import {
+  scoreAnswers,
+  tQuantile975,
+  wilsonInterval,
+  type AccuracyAnswer,
+  type ScoreOptions,
+} from '../../src/accuracy/accuracy-result.js';
+import type { Extractor } from '../../src/accuracy/extractor.js';
+import type { Scorer } from '../../src/accuracy/scorer.js';
 import { extractorByName } from '../../src/accuracy/extractors.js';
 import { scorerByName } from '../../src/accuracy/scorers.js';
 
 const abcd = extractorByName('abcd_extractor');
+
+function opts(name: string, scorer: Scorer, extractor: Extractor, truths: string[], repeats: number): ScoreOptions {
+  return { datasetName: name, groundTruthColumn: 'ground_truth', scorer, extractor, truths, repeats, durationS: 1 };
+}
 const pass = scorerByName('pass_at_1');
 
 describe('scoreAnswers', () => {
@@ -16,11 +28,12 @@ describe('scoreAnswers', () => {
       { sample: 2, repeat: 0, text: null, finishReason: null }, // failed
       // sample 3 never came back
     ];
-    const { result, verdicts } = scoreAnswers('gpqa', pass, abcd, truths, 1, answers);
-    assert.equal(result.n, 4);
+    const { result, verdicts } = scoreAnswers(opts('gpqa', pass, abcd, truths, 1), answers);
+    assert.equal(result.total_samples, 4);
     assert.equal(result.score, 0.25);
     assert.equal(result.n_scored, 2);
     assert.equal(result.failures, 2);
+    assert.equal(result.complete, false);
     assert.equal(verdicts.length, 3);
     assert.equal(verdicts[0].truth, 'A');
   });
@@ -33,8 +46,8 @@ describe('scoreAnswers', () => {
       { sample: 0, repeat: 1, text: 'B', finishReason: 'stop' },
       { sample: 1, repeat: 1, text: 'B', finishReason: 'stop' },
     ];
-    const { result } = scoreAnswers('x', pass, abcd, truths, 2, answers);
-    assert.equal(result.n, 4);
+    const { result } = scoreAnswers(opts('x', pass, abcd, truths, 2), answers);
+    assert.equal(result.total_samples, 4);
     assert.equal(result.score, 0.5);
     assert.deepEqual(result.per_repeat_scores, [0.5, 0.5]);
     assert.equal(result.extractor_misses, 1);
@@ -49,7 +62,7 @@ describe('scoreAnswers', () => {
       { sample: 0, repeat: 0, text: 'the cat sat', finishReason: 'stop' },
       { sample: 1, repeat: 0, text: 'a dog', finishReason: 'stop' },
     ];
-    const { result } = scoreAnswers('sum', rouge, id, truths, 1, answers);
+    const { result } = scoreAnswers(opts('sum', rouge, id, truths, 1), answers);
     assert.equal(result.ci95?.method, 't');
     assert.ok(result.breakdown !== undefined && 'rouge2' in result.breakdown);
     assert.ok(result.score !== null && result.score > 0.5 && result.score < 1);

@@ -71,11 +71,15 @@ describe('mock answer mode scores as set', () => {
           answers.push({ sample: i, repeat: 0, text, finishReason: finish });
         }
         const { result } = scoreAnswers(
-          'd',
-          scorerByName(c.scorer),
-          extractorByName(c.extractor),
-          rows.map((r) => r.truth),
-          1,
+          {
+            datasetName: 'd',
+            groundTruthColumn: 'ground_truth',
+            scorer: scorerByName(c.scorer),
+            extractor: extractorByName(c.extractor),
+            truths: rows.map((r) => r.truth),
+            repeats: 1,
+            durationS: 0,
+          },
           answers,
         );
         assert.equal(result.score, Math.round(FRACTION * ROWS) / ROWS);
