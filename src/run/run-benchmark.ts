@@ -2,7 +2,7 @@
  * A whole benchmark from settings to report files, in three phases: planRun (settings, dataset,
  * endpoint checks, connection and shard plans, the report directory and config.yaml), executeRun
  * (shards, warmup, progress line, Ctrl-C) and writeRunReport (the summary on the console first,
- * then result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
+ * then performance/result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
  */
 import net from 'node:net';
 import path from 'node:path';
