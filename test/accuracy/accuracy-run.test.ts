@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 import { MockAnswerKey } from '../../src/servers/mock-answers.js';
 import { startMockServer, type RunningMockServer } from '../../src/servers/mock-openai-server.js';
 import { describeResult, makeTempDir, readJson, readJsonl, runCli, type TempDir } from '../cli/cli-process.js';
@@ -120,7 +121,7 @@ describe('--mode both on GPQA- and AIME-shaped datasets', () => {
     assert.equal(answers.length, GPQA_ROWS * 2);
     assert.match(String(answers[0].answer), /Answer: [ABCD]/);
     // The performance phase: its 50 requests only.
-    const summary = await readJson<{ n_samples_issued: number }>(path.join(report, 'result_summary.json'));
+    const summary = await readJson<{ n_samples_issued: number }>(path.join(report, REPORT_FILES.summary));
     assert.equal(summary.n_samples_issued, 50);
     assert.match(r.stdout, /Accuracy .*\n {2}gpqa: 75\.0 %/);
   });
@@ -148,7 +149,7 @@ describe('--mode both on GPQA- and AIME-shaped datasets', () => {
     assert.equal(ok.code, 0, describeResult(ok));
     const acc = await readJson<AccuracyFile>(path.join(report, 'accuracy', 'accuracy_results.json'));
     assert.equal(acc.accuracy_scores[0].score, 0.4);
-    await assert.rejects(readJson(path.join(report, 'result_summary.json')), { code: 'ENOENT' });
+    await assert.rejects(readJson(path.join(report, REPORT_FILES.summary)), { code: 'ENOENT' });
     const bad = await runCli(
       [
         'benchmark',
