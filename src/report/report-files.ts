@@ -21,6 +21,9 @@ export const REPORT_FILES = {
   html: 'report.html',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** The accuracy phase's folder (MLPerf Endpoints' `accuracy/`), and its files in it. */
+  accuracyDir: 'accuracy',
+  accuracyResults: 'accuracy_results.json',
 } as const;
 
 /** Where default report directories go. */

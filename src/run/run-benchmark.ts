@@ -41,6 +41,8 @@ import { preflight, resolveEndpoint } from './preflight.js';
 import { jsonLine, reportEvent } from './live-view-json.js';
 import { LiveView, liveViewMode, noticeStream } from './live-view.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
+import { loadAccuracyDatasets, type AccuracyDataset } from '../accuracy/accuracy-datasets.js';
+import { finishWithAccuracy } from './accuracy-report.js';
 
 /** Synthetic prompts made when no --dataset is given. */
 export const SYNTHETIC_DATASET_SIZE = 1000;
@@ -72,6 +74,8 @@ export interface RunPlan {
   secrets: string[];
   /** null for --dry-run (nothing is written). */
   reportDir: string | null;
+  /** The accuracy datasets, loaded and checked (empty for --mode perf). */
+  accuracy: AccuracyDataset[];
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
@@ -83,8 +87,13 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     );
     return { exitCode: ExitCode.ok, summary: null, reportDir: null };
   }
-  const outcome = await executeRun(plan, io);
-  return writeRunReport(plan, outcome, io);
+  let result: BenchmarkResult = { exitCode: ExitCode.ok, summary: null, reportDir: plan.reportDir };
+  if (plan.settings.testMode !== 'acc') {
+    result = await writeRunReport(plan, await executeRun(plan, io), io);
+    // An interrupted or failed performance phase is not followed by accuracy.
+    if (result.exitCode !== ExitCode.ok) return result;
+  }
+  return plan.accuracy.length > 0 ? finishWithAccuracy(plan, result, io) : result;
 }
 
 export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
@@ -101,6 +110,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     shuffle: true,
   });
   const settings = resolveSettings(input, dataset.samples.length);
+  const accuracy = await loadAccuracyDatasets(settings);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
   let endpoints: ResolvedEndpoint[];
@@ -144,7 +154,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
       formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
     );
   }
-  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir };
+  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir, accuracy };
 }
 
 /** What the run is, in the banner's words: "online poisson run", "offline run". */
