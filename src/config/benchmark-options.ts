@@ -339,11 +339,11 @@ export const BENCHMARK_OPTIONS = {
     flag: '--load-pattern <pattern>',
     aliases: ['--load-pattern.type'],
     kind: 'choice',
-    choices: ['poisson', 'concurrency'],
-    help: 'online arrival pattern (offline is max_throughput)',
-    defaultText: 'poisson, or concurrency when --concurrency is given',
+    choices: ['poisson', 'concurrency', 'constant', 'trace'],
+    help: 'online arrival pattern: poisson (--burstiness shapes it), constant (fixed gaps at --target-qps), concurrency, trace (--trace); offline is max_throughput (docs/load-patterns.md)',
+    defaultText: 'poisson; concurrency when --concurrency is given; trace when --trace is',
     modes: ['online'],
-    schema: z.enum(['max_throughput', 'poisson', 'concurrency']).optional(),
+    schema: z.enum(['max_throughput', 'poisson', 'concurrency', 'constant', 'trace']).optional(),
     toYaml: (p: string) => (p === 'offline' ? 'max_throughput' : p),
   }),
   targetQps: option({
@@ -546,6 +546,45 @@ export const BENCHMARK_OPTIONS = {
   // ── answers (issue 9): SLOs, goodput, stop conditions, repeats ──
 
   // ── answers (issue 9): arrival shapes, sweeps ──
+  burstiness: option({
+    yaml: 'settings.load_pattern.burstiness',
+    flag: '--burstiness <k>',
+    aliases: ['--load-pattern.burstiness'],
+    kind: 'number',
+    help: "poisson: gamma inter-arrival gaps of shape k at the target mean (vLLM's definition, theta = 1/(rate·k)); 1 = Poisson, < 1 burstier, > 1 smoother",
+    modes: ['online'],
+    schema: z.number().positive().default(1),
+  }),
+  rampUp: option({
+    yaml: 'settings.load_pattern.ramp_up',
+    flag: '--ramp-up <duration>',
+    aliases: ['--load-pattern.ramp-up'],
+    kind: 'string',
+    help: 'the rate (poisson, constant) or the concurrency rises linearly from 0 to the target over this long, counted in --duration; 0 = none; a bare number is seconds',
+    unit: 's',
+    modes: ['online'],
+    schema: duration('s', 'no ramp').default(0),
+    toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
+  }),
+  trace: option({
+    yaml: 'settings.load_pattern.trace_file',
+    flag: '--trace <file>',
+    aliases: ['--load-pattern.trace-file'],
+    kind: 'string',
+    help: 'replay send times from a file: one time in seconds per line, or Mooncake JSONL {timestamp (ms), input_length, output_length, hash_ids} whose lengths shape the prompts',
+    defaultText: 'none',
+    modes: ['online'],
+    schema: z.string().min(1).optional(),
+  }),
+  timeScale: option({
+    yaml: 'settings.load_pattern.time_scale',
+    flag: '--time-scale <x>',
+    aliases: ['--load-pattern.time-scale'],
+    kind: 'number',
+    help: 'trace times are multiplied by this: 0.5 replays twice as fast, 2 at half speed',
+    modes: ['online'],
+    schema: z.number().positive().default(1),
+  }),
 
   // ── results (issue 10): store, records, labels ──
 

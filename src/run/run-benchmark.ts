@@ -37,6 +37,8 @@ import { planConnections, readHostLimits, type ConnectionPlan } from './connecti
 import { formatPlan } from './plan-text.js';
 import { preflight, resolveEndpoint } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
+import { readArrivalTrace, traceOffsetsNs } from '../schedule/arrival-trace.js';
+import { traceSamples } from '../schedule/trace-prompts.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 
 /** Synthetic prompts made when no --dataset is given. */
@@ -89,15 +91,21 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const early = resolveSettings(input, 1);
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
   const spec = performanceDataset(early);
-  const dataset = await loadDataset(spec?.path, {
-    syntheticCount: SYNTHETIC_DATASET_SIZE,
-    seed: early.dataloaderRandomSeed,
-    format: spec?.format,
-    columns: spec?.parser,
-    limit: spec?.samples,
-    shuffle: true,
-  });
-  const settings = resolveSettings(input, dataset.samples.length);
+  // --trace: its send times; with lengths (Mooncake), its prompts too (schedule/arrival-trace.ts).
+  const trace = early.loadPattern === 'trace' ? await readArrivalTrace(early.trace!) : null;
+  const traceRows = trace?.hasLengths ? traceSamples(trace, early.dataloaderRandomSeed) : null;
+  const dataset =
+    traceRows !== null
+      ? { samples: traceRows }
+      : await loadDataset(spec?.path, {
+          syntheticCount: SYNTHETIC_DATASET_SIZE,
+          seed: early.dataloaderRandomSeed,
+          format: spec?.format,
+          columns: spec?.parser,
+          limit: spec?.samples,
+          shuffle: true,
+        });
+  const settings = resolveSettings(input, trace?.rows.length ?? dataset.samples.length);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
   let endpoints: ResolvedEndpoint[];
@@ -125,6 +133,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     shards: connections.shards,
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
+    traceOffsetsNs: trace === null ? undefined : traceOffsetsNs(trace, settings.timeScale, settings.numSamples),
   });
   const secrets = collectSecrets(
     settings.apiKey,
@@ -217,7 +226,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     endNs: outcome.endNs,
     mode: settings.mode,
     loadPattern: settings.loadPattern,
-    offeredQps: settings.loadPattern === 'poisson' ? settings.targetQps : undefined,
+    offeredQps:
+      settings.loadPattern === 'poisson' || settings.loadPattern === 'constant' ? settings.targetQps : undefined,
     portExhaustionEvents: shards.portExhaustionEvents,
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
