@@ -10,6 +10,7 @@ import { BENCHMARK_OPTIONS, OPTION_KEYS, flagName, optionSpec, type OptionKey } 
 import type { DatasetSpec } from './dataset-spec.js';
 import { cleanSourceIps } from './source-ips.js';
 import { checkArrivalShape, onlinePattern } from '../schedule/arrival-settings.js';
+import { singleValue } from '../sweep/sweep-values.js';
 
 type Table = typeof BENCHMARK_OPTIONS;
 type Shape = { [K in keyof Table]: Table[K]['schema'] };
@@ -67,8 +68,11 @@ type ParsedSettings = z.output<typeof BenchmarkSettingsSchema>;
 /** Settings with every choice made: what the run uses and what config.yaml records. */
 export interface BenchmarkSettings extends Omit<
   ParsedSettings,
-  'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration'
+  'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration' | 'concurrency' | 'targetQps'
 > {
+  /** One value: a list is a sweep, split into runs before resolution (sweep/run-sweep.ts). */
+  concurrency?: number;
+  targetQps?: number;
   loadPattern: 'offline' | 'poisson' | 'concurrency' | 'constant' | 'trace';
   streaming: boolean;
   workers: number;
@@ -158,6 +162,8 @@ export function resolveSettings(
     sourceIps: cleanSourceIps(s.sourceIps),
     loadPattern,
     streaming,
+    concurrency: singleValue(s.concurrency),
+    targetQps: singleValue(s.targetQps),
     workers: s.workers === -1 ? defaultWorkers() : s.workers,
     numSamples,
     duration,

@@ -15,6 +15,9 @@ export const REPORT_FILES = {
   text: 'report.txt',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** A sweep's directory: every step's row (sweep/sweep-summary.ts) and the table. */
+  sweepSummary: 'sweep_summary.json',
+  sweepText: 'sweep.txt',
 } as const;
 
 /** Where default report directories go. */

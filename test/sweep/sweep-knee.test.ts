@@ -1,0 +1,111 @@
+/**
+ * Sweeps against the mock with a capacity: 32 batch slots × (50 ms + 15 × 10 ms) per answer =
+ * 160 req/s. The knee must show in the table, and --find-max-goodput must land within 10 % of it.
+ * Steps are 2 s each, one shard; the whole file takes about 1.5 min on a loaded 2-core host.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { assertExit, readJson, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import type { SweepSummary } from '../../src/sweep/sweep-summary.js';
+
+const MOCK = { ttftMs: 50, itlMs: 10, outputTokens: 16, maxConcurrency: 32 };
+const CAPACITY = 32 / ((50 + 15 * 10) / 1000);
+
+function common(url: string, dir: string): string[] {
+  return [
+    '--endpoints',
+    url,
+    '--model',
+    'm',
+    '--duration',
+    '2s',
+    '--max-output-tokens',
+    '16',
+    '--workers',
+    '1',
+    '--report-dir',
+    dir,
+  ];
+}
+
+test(
+  '--concurrency 8,32,128: throughput flattens at the capacity and TTFT rises past it',
+  { timeout: 120_000 },
+  async () => {
+    await withMock(MOCK, (mock) =>
+      withTemp(async ({ dir }) => {
+        const r = await runCli(['benchmark', 'online', ...common(mock.url, dir), '--concurrency', '8,32,128'], {
+          timeoutMs: 110_000,
+        });
+        assertExit(r, 0);
+        const s = await readJson<SweepSummary>(path.join(dir, 'sweep_summary.json'));
+        assert.equal(s.scheme, 'values');
+        assert.deepEqual(
+          s.steps.map((x) => x.target),
+          [8, 32, 128],
+        );
+        const [c8, c32, c128] = s.steps;
+        // Below the knee the rate scales with concurrency (8 / 0.2 s = 40 req/s) ...
+        assert.ok(c8.achieved_rate < 0.35 * CAPACITY, `c8 ${c8.achieved_rate}`);
+        // ... past it, 4× the concurrency gains < 15 %: the rate is flat at the capacity.
+        assert.ok(c32.achieved_rate > 0.8 * CAPACITY, `c32 ${c32.achieved_rate}`);
+        assert.ok(c128.achieved_rate < 1.15 * c32.achieved_rate && c128.achieved_rate < 1.05 * CAPACITY);
+        // ... and every request waits for three generations ahead of it: TTFT p50 ≈ 50 + 3 × 200 ms.
+        assert.ok(c32.ttft.p50! < 100e6, `c32 ttft p50 ${c32.ttft.p50}`);
+        assert.ok(c128.ttft.p50! > 400e6, `c128 ttft p50 ${c128.ttft.p50}`);
+        for (const step of s.steps) {
+          assert.equal(step.error_rate, 0);
+          assert.ok(step.report_dir.startsWith(dir));
+        }
+        // The table on the console has every step.
+        assert.match(r.stdout, /sweep \(values\): 3 steps/);
+        assert.match(r.stdout, /^\s+3\s+c128\s/m);
+      }),
+    );
+  },
+);
+
+test(
+  'sweep --find-max-goodput: the highest rate passing p99(ttft)<=200ms is within 10 % of the capacity',
+  { timeout: 150_000 },
+  async () => {
+    await withMock(MOCK, (mock) =>
+      withTemp(async ({ dir }) => {
+        const r = await runCli(
+          [
+            'sweep',
+            ...common(mock.url, dir),
+            '--sweep-max-concurrency',
+            '128',
+            '--find-max-goodput',
+            '--step-slo',
+            'p99(ttft)<=200ms',
+          ],
+          { timeoutMs: 140_000 },
+        );
+        assertExit(r, 0);
+        const s = await readJson<SweepSummary>(path.join(dir, 'sweep_summary.json'));
+        assert.equal(s.scheme, 'max-goodput');
+        assert.deepEqual(
+          s.steps.slice(0, 2).map((x) => x.kind),
+          ['synchronous', 'throughput'],
+        );
+        // The throughput step measures the capacity itself.
+        assert.ok(
+          Math.abs(s.steps[1].achieved_rate - CAPACITY) / CAPACITY < 0.1,
+          `throughput ${s.steps[1].achieved_rate}`,
+        );
+        assert.ok(s.max_goodput_rate !== null);
+        const off = Math.abs(s.max_goodput_rate - CAPACITY) / CAPACITY;
+        assert.ok(
+          off < 0.1,
+          `max goodput ${s.max_goodput_rate} req/s vs ${CAPACITY.toFixed(1)}: ${(100 * off).toFixed(1)} % off`,
+        );
+        // Every step tried is reported, each with its verdict.
+        for (const step of s.steps.slice(2)) assert.notEqual(step.slo_passed, null);
+        assert.match(r.stdout, /max goodput: \d+\.\d\d req\/s/);
+      }),
+    );
+  },
+);
