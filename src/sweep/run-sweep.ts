@@ -83,6 +83,8 @@ export async function runSweep(
       options.judge?.(summary) ?? null,
     );
     rows.push(row);
+    // The sweep's exit code is its first failing step's (all requests failed, SLO exit codes, …).
+    if (exitCode === ExitCode.ok) exitCode = result.exitCode;
     io.err.write(
       `  ${row.achieved_rate.toFixed(2)} req/s completed, ttft p99 ${row.ttft.p99 === null ? 'n/a' : (row.ttft.p99 / 1e6).toFixed(1) + ' ms'}, ` +
         `errors ${(100 * row.error_rate).toFixed(1)} %${row.slo_passed === null ? '' : row.slo_passed ? ', SLOs passed' : ', SLOs FAILED'}\n`,
@@ -94,7 +96,6 @@ export async function runSweep(
     }
     if (summary.state === 'failed') {
       stopped = `step ${row.step} failed (see ${stepDir}/${REPORT_FILES.text})`;
-      exitCode = result.exitCode;
       break;
     }
     const reason = scheme.exempt?.(row) === true ? null : earlyStop(row, options);

@@ -116,3 +116,36 @@ test(
     );
   },
 );
+
+test('a sweep stops after a step whose error rate passes --sweep-max-error-rate, keeping its row and the reason', async () => {
+  await withMock({ ttftMs: 1, itlMs: 0, fault: 'status-500', faultEvery: 2 }, (mock) =>
+    withTemp(async ({ dir }) => {
+      const r = await runCli([
+        'benchmark',
+        'online',
+        '--endpoints',
+        mock.url,
+        '--model',
+        'm',
+        '--num-samples',
+        '20',
+        '--max-output-tokens',
+        '2',
+        '--workers',
+        '1',
+        '--report-dir',
+        dir,
+        '--concurrency',
+        '2,4,8',
+        '--sweep-max-error-rate',
+        '0.2',
+      ]);
+      assertExit(r, 0);
+      const s = await readJson<SweepSummary>(path.join(dir, 'sweep_summary.json'));
+      assert.equal(s.steps.length, 1, 'stopped after the first step');
+      assert.ok(Math.abs(s.steps[0].error_rate - 0.5) < 0.01, `error rate ${s.steps[0].error_rate}`);
+      assert.match(s.stopped_early ?? '', /step 1: error rate 50\.0 % is above --sweep-max-error-rate 0\.2/);
+      assert.match(r.stdout, /stopped early: step 1/);
+    }),
+  );
+});
