@@ -289,6 +289,14 @@ const REGISTRY = {
     meaning: "a row's max_tokens / max_output_tokens / output_len is not a positive integer",
     action: 'fix the value, or use null for no cap',
   },
+  traceFileInvalid: {
+    code: 'trace_file_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      'the `--trace` file cannot be read, is empty, or has a line that is neither a send time in seconds nor a JSON object with a numeric `timestamp` (ms)',
+    action:
+      'fix the line the message names: one number per line (seconds), or Mooncake JSONL `{"timestamp": ms, "input_length": n, "output_length": n}`',
+  },
   datasetNoGroundTruth: {
     code: 'dataset_no_ground_truth',
     exit: ExitCode.badInput,

@@ -7,6 +7,7 @@ import { infoCommand, initCommand, validateCommand } from './config-commands.js'
 import { demoCommand } from './demo-command.js';
 import { probeCommand } from './probe-command.js';
 import { serveCommand } from './serve-command.js';
+import { sweepCommand } from './sweep-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('llm-loadgen')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(benchmarkCommand());
+  program.addCommand(sweepCommand());
   program.addCommand(probeCommand());
   program.addCommand(serveCommand());
   program.addCommand(demoCommand());

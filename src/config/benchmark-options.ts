@@ -13,6 +13,7 @@ import { DatasetEntrySchema, parseDatasetString, datasetEntryForYaml, type Datas
 import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js';
 import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
+import { sweepValues } from '../sweep/sweep-values.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -49,6 +50,8 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   example?: unknown;
   /** Sent as this JSON field in every request body when set (the model's sampling parameters). */
   requestField?: string;
+  /** The flag also takes a comma-separated list: a sweep, one step per value (sweep/sweep-values.ts). */
+  sweep?: boolean;
 }
 
 const positiveInt = z.number().int().positive();
@@ -339,11 +342,11 @@ export const BENCHMARK_OPTIONS = {
     flag: '--load-pattern <pattern>',
     aliases: ['--load-pattern.type'],
     kind: 'choice',
-    choices: ['poisson', 'concurrency'],
-    help: 'online arrival pattern (offline is max_throughput)',
-    defaultText: 'poisson, or concurrency when --concurrency is given',
+    choices: ['poisson', 'concurrency', 'constant', 'trace'],
+    help: 'online arrival pattern: poisson (--burstiness shapes it), constant (fixed gaps at --target-qps), concurrency, trace (--trace); offline is max_throughput (docs/load-patterns.md)',
+    defaultText: 'poisson; concurrency when --concurrency is given; trace when --trace is',
     modes: ['online'],
-    schema: z.enum(['max_throughput', 'poisson', 'concurrency']).optional(),
+    schema: z.enum(['max_throughput', 'poisson', 'concurrency', 'constant', 'trace']).optional(),
     toYaml: (p: string) => (p === 'offline' ? 'max_throughput' : p),
   }),
   targetQps: option({
@@ -351,19 +354,21 @@ export const BENCHMARK_OPTIONS = {
     flag: '--target-qps <qps>',
     aliases: ['--load-pattern.target-qps'],
     kind: 'number',
-    help: 'Poisson rate (exponential gaps on an absolute schedule: no drift)',
+    sweep: true,
+    help: 'Poisson rate (exponential gaps on an absolute schedule: no drift); a list (5,10,20) runs one sweep step per value (docs/sweeps.md)',
     unit: 'requests/s',
     modes: ['online'],
-    schema: z.number().positive().optional(),
+    schema: sweepValues(false).optional(),
   }),
   concurrency: option({
     yaml: 'settings.load_pattern.target_concurrency',
     flag: '--concurrency <n>',
     aliases: ['--target-concurrency', '--load-pattern.target-concurrency'],
     kind: 'int',
-    help: 'requests kept in flight (each one that ends is replaced at once)',
+    sweep: true,
+    help: 'requests kept in flight (each one that ends is replaced at once); a list (1,4,16,64) runs one sweep step per value (docs/sweeps.md)',
     modes: ['online'],
-    schema: positiveInt.optional(),
+    schema: sweepValues(true).optional(),
   }),
   headers: option({
     yaml: 'endpoint_config.headers',
@@ -546,6 +551,79 @@ export const BENCHMARK_OPTIONS = {
   // ── answers (issue 9): SLOs, goodput, stop conditions, repeats ──
 
   // ── answers (issue 9): arrival shapes, sweeps ──
+  burstiness: option({
+    yaml: 'settings.load_pattern.burstiness',
+    flag: '--burstiness <k>',
+    aliases: ['--load-pattern.burstiness'],
+    kind: 'number',
+    help: "poisson: gamma inter-arrival gaps of shape k at the target mean (vLLM's definition, theta = 1/(rate·k)); 1 = Poisson, < 1 burstier, > 1 smoother",
+    modes: ['online'],
+    schema: z.number().positive().default(1),
+  }),
+  rampUp: option({
+    yaml: 'settings.load_pattern.ramp_up',
+    flag: '--ramp-up <duration>',
+    aliases: ['--load-pattern.ramp-up'],
+    kind: 'string',
+    help: 'the rate (poisson, constant) or the concurrency rises linearly from 0 to the target over this long, counted in --duration; 0 = none; a bare number is seconds',
+    unit: 's',
+    modes: ['online'],
+    schema: duration('s', 'no ramp').default(0),
+    toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
+  }),
+  trace: option({
+    yaml: 'settings.load_pattern.trace_file',
+    flag: '--trace <file>',
+    aliases: ['--load-pattern.trace-file'],
+    kind: 'string',
+    help: 'replay send times from a file: one time in seconds per line, or Mooncake JSONL {timestamp (ms), input_length, output_length, hash_ids} whose lengths shape the prompts',
+    defaultText: 'none',
+    modes: ['online'],
+    schema: z.string().min(1).optional(),
+  }),
+  timeScale: option({
+    yaml: 'settings.load_pattern.time_scale',
+    flag: '--time-scale <x>',
+    aliases: ['--load-pattern.time-scale'],
+    kind: 'number',
+    help: 'trace times are multiplied by this: 0.5 replays twice as fast, 2 at half speed',
+    modes: ['online'],
+    schema: z.number().positive().default(1),
+  }),
+  sweepRates: option({
+    yaml: 'settings.sweep.rates',
+    flag: '--sweep-rates <n>',
+    kind: 'int',
+    help: '`sweep`: rate steps spaced evenly after the synchronous and throughput steps, up to the throughput rate (guidellm: sweep_size − 2)',
+    modes: ['online'],
+    schema: positiveInt.default(8),
+  }),
+  sweepMaxConcurrency: option({
+    yaml: 'settings.sweep.max_concurrency',
+    flag: '--sweep-max-concurrency <n>',
+    kind: 'int',
+    help: "`sweep`: requests in flight in the throughput step (guidellm's max_concurrency)",
+    modes: ['online'],
+    schema: positiveInt.default(512),
+  }),
+  sweepMaxErrorRate: option({
+    yaml: 'settings.sweep.max_error_rate',
+    flag: '--sweep-max-error-rate <x>',
+    kind: 'number',
+    help: 'sweeps: stop after a step whose failed ÷ issued is above this (0–1); with --find-max-goodput a step above it fails',
+    defaultText: 'never (max-goodput: 0)',
+    modes: ['online'],
+    schema: z.number().min(0).max(1).optional(),
+  }),
+  sweepMaxSloMissRate: option({
+    yaml: 'settings.sweep.max_slo_miss_rate',
+    flag: '--sweep-max-slo-miss-rate <x>',
+    kind: 'number',
+    help: 'sweeps: stop after a step where more than this share of requests missed a per-request SLO (0–1)',
+    defaultText: 'never',
+    modes: ['online'],
+    schema: z.number().min(0).max(1).optional(),
+  }),
 
   // ── results (issue 10): store, records, labels ──
 

@@ -21,6 +21,9 @@ export const REPORT_FILES = {
   html: 'report.html',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** A sweep's directory: every step's row (sweep/sweep-summary.ts) and the table. */
+  sweepSummary: 'sweep_summary.json',
+  sweepText: 'sweep.txt',
   /** The accuracy phase's folder (MLPerf Endpoints' `accuracy/`), and its files in it. */
   accuracyDir: 'accuracy',
   accuracyResults: 'accuracy_results.json',

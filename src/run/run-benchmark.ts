@@ -38,6 +38,8 @@ import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
 import { preflight, resolveEndpoint } from './preflight.js';
+import { readArrivalTrace, traceOffsetsNs } from '../schedule/arrival-trace.js';
+import { traceSamples } from '../schedule/trace-prompts.js';
 import { jsonLine, reportEvent } from './live-view-json.js';
 import { LiveView, liveViewMode, noticeStream } from './live-view.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
@@ -101,15 +103,21 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const early = resolveSettings(input, 1);
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
   const spec = performanceDataset(early);
-  const dataset = await loadDataset(spec?.path, {
-    syntheticCount: SYNTHETIC_DATASET_SIZE,
-    seed: early.dataloaderRandomSeed,
-    format: spec?.format,
-    columns: spec?.parser,
-    limit: spec?.samples,
-    shuffle: true,
-  });
-  const settings = resolveSettings(input, dataset.samples.length);
+  // --trace: its send times; with lengths (Mooncake), its prompts too (schedule/arrival-trace.ts).
+  const trace = early.loadPattern === 'trace' ? await readArrivalTrace(early.trace!) : null;
+  const traceRows = trace?.hasLengths ? traceSamples(trace, early.dataloaderRandomSeed) : null;
+  const dataset =
+    traceRows !== null
+      ? { samples: traceRows }
+      : await loadDataset(spec?.path, {
+          syntheticCount: SYNTHETIC_DATASET_SIZE,
+          seed: early.dataloaderRandomSeed,
+          format: spec?.format,
+          columns: spec?.parser,
+          limit: spec?.samples,
+          shuffle: true,
+        });
+  const settings = resolveSettings(input, trace?.rows.length ?? dataset.samples.length);
   const accuracy = await loadAccuracyDatasets(settings);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
@@ -138,6 +146,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     shards: connections.shards,
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
+    traceOffsetsNs: trace === null ? undefined : traceOffsetsNs(trace, settings.timeScale, settings.numSamples),
   });
   const secrets = collectSecrets(
     settings.apiKey,
@@ -236,7 +245,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     endNs: outcome.endNs,
     mode: settings.mode,
     loadPattern: settings.loadPattern,
-    offeredQps: settings.loadPattern === 'poisson' ? settings.targetQps : undefined,
+    offeredQps:
+      settings.loadPattern === 'poisson' || settings.loadPattern === 'constant' ? settings.targetQps : undefined,
     portExhaustionEvents: shards.portExhaustionEvents,
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,

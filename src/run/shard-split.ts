@@ -1,12 +1,13 @@
 /**
- * Splitting a run into shard plans. The math makes shards independent: N Poisson streams at
- * λ/N are one Poisson stream at λ; a concurrency of C is C/N slots per shard; counts split as
- * evenly as integers allow; each shard's RNG is derived from (seed, shard index).
+ * Splitting a run into shard plans. A concurrency of C is C/N slots per shard; counts split as
+ * evenly as integers allow; arrivals (rate shapes, traces) are the run's one sequence, shard i
+ * taking every N-th (schedule/rate-arrivals.ts says why).
  */
 import { samplingParams, type BenchmarkSettings } from '../config/benchmark-settings.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
+import { shardArrivalPlan } from '../schedule/arrival-shape.js';
 
 /**
  * How long a --duration run waits for its in-flight requests after sending stops (--drain-timeout,
@@ -46,6 +47,8 @@ export interface SplitInput {
   captureText?: boolean;
   /** Parsed `--header` values. */
   headers?: ExtraHeader[];
+  /** --trace: every send time, ns after the start (time scale applied). */
+  traceOffsetsNs?: number[];
 }
 
 export function splitIntoShards(input: SplitInput): ShardPlan[] {
@@ -56,6 +59,9 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
   const partitioned = samples.length >= n;
   for (let i = 0; i < n; i++) {
     const own = partitioned ? samples.filter((_, row) => row % n === i) : samples;
+    const arrivals = shardArrivalPlan(s, input.traceOffsetsNs ?? null, i, n) ?? undefined;
+    // A trace shard sends its times and no more (past them its arrivals end).
+    const traceCount = arrivals?.traceOffsetsNs?.length ?? Infinity;
     plans.push({
       shardIndex: i,
       shardCount: n,
@@ -73,8 +79,9 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       samplesPartitioned: partitioned,
       pattern: s.loadPattern,
       qps: (s.targetQps ?? 0) / n,
+      arrivals,
       concurrency: shareOf(s.concurrency ?? 0, n, i),
-      maxRequests: shareOf(s.numSamples, n, i),
+      maxRequests: Math.min(shareOf(s.numSamples, n, i), traceCount),
       durationNs: s.duration * 1e6,
       seed: s.schedulerRandomSeed,
       maxConnections: input.perShardPerEndpoint,

@@ -1,13 +1,14 @@
 /**
- * Online Poisson arrivals at a target rate: exponential inter-arrival gaps added to an absolute
- * deadline. N shards each running λ/N make one Poisson stream at λ.
+ * Online arrivals at a target rate: the gaps of an arrival process (arrival-shape.ts: Poisson,
+ * gamma, constant, ramped, or a trace) added to an absolute deadline. Each shard issues its share of
+ * the run's one sequence (rate-arrivals.ts says why: only Poisson streams superpose).
  *
  * Timing: setTimeout only has millisecond granularity, so the wait is split: a timer sleeps
  * until ~1 ms before the deadline, then setImmediate polls the clock until it is due. The
  * scheduled time in the record is the ideal deadline, so any lateness shows up as client wait.
  */
 import { monotonicNs } from '../record/clock.js';
-import type { SeededRandom } from '../dataset/seeded-random.js';
+import type { ArrivalTimes } from './rate-arrivals.js';
 import type { IssueTarget, Schedule, ScheduleLimits } from './schedule.js';
 
 const SPIN_WINDOW_NS = 1.5e6;
@@ -21,18 +22,13 @@ export class PoissonSchedule implements Schedule {
   private issued = 0;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
-  private readonly meanGapNs: number;
   private readonly tick = () => this.onTick();
 
   constructor(
     private readonly target: IssueTarget,
     private readonly limits: ScheduleLimits,
-    qps: number,
-    private readonly rng: SeededRandom,
-  ) {
-    if (!(qps > 0)) throw new RangeError('poisson schedule needs a positive rate');
-    this.meanGapNs = 1e9 / qps;
-  }
+    private readonly arrivals: ArrivalTimes,
+  ) {}
 
   start(startNs: number): void {
     this.endNs = startNs + this.limits.durationNs;
@@ -50,9 +46,9 @@ export class PoissonSchedule implements Schedule {
     this.finish();
   }
 
-  /** Exponential gap with the configured mean (inverse transform; 1 − u avoids log(0)). */
+  /** The gap to this shard's next arrival, ns (a trace's shard is also bounded by maxRequests). */
   private gap(): number {
-    return -Math.log(1 - this.rng.nextFloat()) * this.meanGapNs;
+    return this.arrivals.nextGapNs();
   }
 
   private onTick(): void {

@@ -7,6 +7,7 @@ import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
+import type { ArrivalPlan } from '../schedule/arrival-shape.js';
 
 /** An endpoint with its address resolved once, before the run (so no DNS on the hot path). */
 export interface ResolvedEndpoint extends Endpoint {
@@ -34,6 +35,8 @@ export interface ShardPlan {
   pattern: LoadPatternName;
   /** This shard's share of the target rate (poisson). */
   qps: number;
+  /** The arrival shape (schedule/arrival-shape.ts): gaps, ramp, this shard's trace times; absent = offline or plain concurrency. */
+  arrivals?: ArrivalPlan;
   /** This shard's share of the concurrency (concurrency). */
   concurrency: number;
   /** Requests this shard issues at most (Infinity = bounded by duration only). */

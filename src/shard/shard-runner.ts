@@ -12,7 +12,6 @@ import { RequestExchange, type ExchangeContext } from '../client/request-exchang
 import { readCaFile } from '../client/tls-trust.js';
 import { BufferBudget, defaultBufferBudget } from '../api/buffer-budget.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
-import { SeededRandom } from '../dataset/seeded-random.js';
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchBuilder, type RecordBatch } from '../record/record-batch.js';
 import { scrubberFor, secretsOf } from '../record/redact-secrets.js';
@@ -20,6 +19,7 @@ import { RequestErrorCode, type RequestRecord } from '../record/request-record.j
 import { ConcurrencySchedule } from '../schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../schedule/offline-schedule.js';
 import { PoissonSchedule } from '../schedule/poisson-schedule.js';
+import { arrivalTimesFor, poissonArrivals } from '../schedule/arrival-shape.js';
 import type { IssueTarget, Schedule } from '../schedule/schedule.js';
 import { warmDecodePath } from './decode-warmup.js';
 import { LiveTtftCounter } from '../run/live-view-histogram.js';
@@ -147,10 +147,19 @@ export class ShardRunner implements IssueTarget {
         );
         break;
       case 'poisson':
-        this.schedule = new PoissonSchedule(this, limits, plan.qps, SeededRandom.derive(plan.seed, plan.shardIndex));
+      case 'constant':
+      case 'trace': {
+        const arrivals = arrivalTimesFor(
+          plan.arrivals ?? poissonArrivals(plan.qps * plan.shardCount),
+          plan.seed,
+          plan.shardIndex,
+          plan.shardCount,
+        );
+        this.schedule = new PoissonSchedule(this, limits, arrivals);
         break;
+      }
       case 'concurrency':
-        this.schedule = new ConcurrencySchedule(this, limits, plan.concurrency);
+        this.schedule = new ConcurrencySchedule(this, limits, plan.concurrency, plan.arrivals?.slotOpensNs ?? null);
         break;
     }
   }
