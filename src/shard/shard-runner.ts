@@ -102,7 +102,7 @@ export class ShardRunner implements IssueTarget {
           connector,
           maxConnections: plan.maxConnections,
           maxConcurrentConnects: plan.maxConcurrentConnects,
-          maxIdleMs: plan.maxIdleMs,
+          maxIdleMs: plan.maxIdleTimeMs,
           connectTimeoutMs: plan.connectTimeoutMs,
           endpointDownTimeoutMs: plan.endpointDownTimeoutMs ?? Infinity,
           onEndpointDown: (sinceNs) => this.onEndpointDown(e.displayUrl, sinceNs),
