@@ -1,7 +1,7 @@
 /*
  * The llm_loadgen_native addon: one module, registered here, holding every native fast path
  * (bound sockets and peek in bind_no_port.c, the SSE/JSON scanners in sse_scan.c, the response-head
- * parser in http_head.c) and `slots`, the output-slot table it was compiled with (slots.h), which
+ * parser in http_head.c, the open-loop schedule's timer in deadline_timer.c) and `slots`, the output-slot table it was compiled with (slots.h), which
  * the tests compare with src/native/slots.ts so a stale build cannot misread a slot.
  */
 #include <node_api.h>
@@ -10,6 +10,7 @@
 napi_value RegisterBindNoPort(napi_env env, napi_value exports);
 napi_value RegisterSseScan(napi_env env, napi_value exports);
 napi_value RegisterHttpHead(napi_env env, napi_value exports);
+napi_value RegisterDeadlineTimer(napi_env env, napi_value exports);
 
 static const struct {
   const char* layout;
@@ -45,6 +46,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   RegisterBindNoPort(env, exports);
   RegisterSseScan(env, exports);
   RegisterHttpHead(env, exports);
+  RegisterDeadlineTimer(env, exports);
   register_slots(env, exports);
   return exports;
 }

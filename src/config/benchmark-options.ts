@@ -13,6 +13,7 @@ import { DatasetEntrySchema, parseDatasetString, datasetEntryForYaml, type Datas
 import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js';
 import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
+import { SEND_TIMERS } from '../schedule/send-timer.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -552,6 +553,15 @@ export const BENCHMARK_OPTIONS = {
   // ── results (issue 10): HTML report, live view ──
 
   // ── native fast paths and timers ──
+  sendTimer: option({
+    yaml: 'settings.client.send_timer',
+    flag: '--send-timer <timer>',
+    kind: 'choice',
+    choices: SEND_TIMERS,
+    help: 'how poisson sending waits for each send time: native (a timerfd, precise and cheap), spin (setTimeout then polling: precise, a busy core past ~700 req/s), timeout (setTimeout: ~1 ms late); auto = native when the addon is built, else spin',
+    modes: ['online'],
+    schema: z.enum(SEND_TIMERS).default('auto'),
+  }),
 } as const;
 
 export type OptionKey = keyof typeof BENCHMARK_OPTIONS;

@@ -1,7 +1,8 @@
 /**
  * The optional native addon (native/, built by node-gyp during `npm install` as
  * build/Release/llm_loadgen_native.node): IP_BIND_ADDRESS_NO_PORT sockets and socket peeks for the
- * connection budget, the per-read SSE scanner, the JSON-body scanner and the response-head parser.
+ * connection budget, the per-read SSE scanner, the JSON-body scanner, the response-head parser and
+ * the open-loop schedule's deadline timer.
  *
  * This is the one switch for all of them: every fast path asks nativeAddon() when it runs, and
  * gets null when the addon is missing (not Linux, no compiler), disabled by
@@ -23,6 +24,12 @@ export interface NativeAddon {
   scanJson(buf: Buffer, start: number, end: number, out: Int32Array): number;
   /** Status line and the used headers of head bytes buf[start, end) into HeadSlot `out`: status, -1 not HTTP/1.x, -2 bad Content-Length. */
   parseHead(buf: Buffer, start: number, end: number, out: Float64Array): number;
+  /** A one-shot timerfd watched by the event loop (native/deadline_timer.c), for the open-loop schedule. */
+  createDeadlineTimer(callback: () => void): object;
+  /** Fire once, delayNs from now (<= 0: at once); replaces an armed deadline. */
+  armDeadlineTimer(timer: object, delayNs: number): void;
+  disarmDeadlineTimer(timer: object): void;
+  closeDeadlineTimer(timer: object): void;
   /** The slot table the addon was compiled with (native/slots.h), layout → slot name → index. */
   readonly slots: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }

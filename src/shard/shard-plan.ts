@@ -9,6 +9,7 @@ import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
+import type { SendTimer } from '../schedule/send-timer.js';
 
 /** An endpoint with its address resolved once, before the run (so no DNS on the hot path). */
 export interface ResolvedEndpoint extends Endpoint {
@@ -36,6 +37,8 @@ export interface ShardPlan {
   pattern: LoadPatternName;
   /** This shard's share of the target rate (poisson). */
   qps: number;
+  /** How poisson sending waits for each send time (--send-timer; absent = auto). */
+  sendTimer?: SendTimer;
   /** This shard's share of the concurrency (concurrency). */
   concurrency: number;
   /** Requests this shard issues at most (Infinity = bounded by duration only). */
@@ -128,6 +131,7 @@ export function shardPlan(s: BenchmarkSettings, slot: ShardSlot): ShardPlan {
     samplesPartitioned: slot.samplesPartitioned,
     pattern: s.loadPattern,
     qps: (s.targetQps ?? 0) / n,
+    sendTimer: s.sendTimer,
     concurrency: shareOf(s.concurrency ?? 0, n, i),
     maxRequests: shareOf(s.numSamples, n, i),
     durationNs: s.duration * 1e6,

@@ -144,7 +144,13 @@ export class ShardRunner implements IssueTarget {
         );
         break;
       case 'poisson':
-        this.schedule = new PoissonSchedule(this, limits, plan.qps, SeededRandom.derive(plan.seed, plan.shardIndex));
+        this.schedule = new PoissonSchedule(
+          this,
+          limits,
+          plan.qps,
+          SeededRandom.derive(plan.seed, plan.shardIndex),
+          plan.sendTimer,
+        );
         break;
       case 'concurrency':
         this.schedule = new ConcurrencySchedule(this, limits, plan.concurrency);
