@@ -291,7 +291,12 @@ interface OpenLoopRun {
 function openLoopRun(qps: number, timer: string, conns: number): OpenLoopRun {
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-ol-'));
   try {
-    const load = qps > 0 ? ['--target-qps', String(qps), '--send-timer', timer] : ['--concurrency', String(conns)];
+    // The same 64 connections both ways: a Poisson run's default limit is the port budget, and
+    // warming thousands of connections (5,000 in 9 s here) would be most of what is measured.
+    const load =
+      qps > 0
+        ? ['--target-qps', String(qps), '--send-timer', timer, '--max-connections', String(conns)]
+        : ['--concurrency', String(conns)];
     const out = run(process.execPath, [
       cli,
       'benchmark',
