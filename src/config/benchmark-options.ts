@@ -292,7 +292,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'datasets',
     flag: '--dataset <spec>',
     kind: 'repeat',
-    help: '`[perf:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json]`, repeatable (one performance dataset per run; `acc:` is not supported yet); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
+    help: '`[perf:|acc:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json,eval_method=M,ground_truth=COL,extractor=E,num_repeats=N]`, repeatable (one performance dataset per run, any number of `acc:` ones: docs/accuracy.md); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
     defaultText: '1,000 synthetic prompts',
     schema: datasets,
     toYaml: (specs: DatasetSpec[]) => specs.map(datasetEntryForYaml),
@@ -551,6 +551,20 @@ export const BENCHMARK_OPTIONS = {
   // ── results (issue 10): store, records, labels ──
 
   // ── results (issue 10): HTML report, live view ──
+  quiet: option({
+    yaml: null,
+    flag: '--quiet',
+    kind: 'boolean',
+    help: 'print only the final report: no live view and no notices (errors still go to stderr)',
+    schema: z.boolean().default(false),
+  }),
+  json: option({
+    yaml: null,
+    flag: '--json',
+    kind: 'boolean',
+    help: 'the live view as JSON lines on stdout, one event per second and a last `done` event (docs/report-html.md); the text report then goes to stderr',
+    schema: z.boolean().default(false),
+  }),
 
   // ── native fast paths and timers ──
   sendTimer: option({
@@ -561,6 +575,39 @@ export const BENCHMARK_OPTIONS = {
     help: 'how poisson sending waits for each send time: native (a timerfd, precise and cheap), spin (setTimeout then polling: precise, a busy core past ~700 req/s), timeout (setTimeout: ~1 ms late); auto = native when the addon is built, else spin',
     modes: ['online'],
     schema: z.enum(SEND_TIMERS).default('auto'),
+  }),
+
+  // ── accuracy (issue 11) ──
+  testMode: option({
+    yaml: 'settings.accuracy.mode',
+    flag: '--mode <mode>',
+    kind: 'choice',
+    choices: ['perf', 'acc', 'both'],
+    help: 'perf: the performance phase; acc: only the accuracy datasets, scored; both: performance, then accuracy',
+    defaultText: 'perf, or both when an accuracy dataset is given',
+    schema: z.enum(['perf', 'acc', 'both']).optional(),
+  }),
+  accuracyOnly: option({
+    yaml: null,
+    flag: '--accuracy-only',
+    kind: 'boolean',
+    help: "the same as --mode acc (MLPerf Endpoints' name)",
+    schema: z.boolean().default(false),
+  }),
+  accuracyConcurrency: option({
+    yaml: 'settings.accuracy.concurrency',
+    flag: '--accuracy-concurrency <n>',
+    kind: 'int',
+    help: 'requests in flight while the accuracy datasets are sent (each row once per repeat, in order)',
+    defaultText: "the performance phase's --concurrency, else 32",
+    schema: positiveInt.optional(),
+  }),
+  accuracyRepeats: option({
+    yaml: 'settings.accuracy.num_repeats',
+    flag: '--accuracy-repeats <n>',
+    kind: 'int',
+    help: "times each accuracy row is sent (pass@k-style sampling) where its dataset's accuracy_config.num_repeats is not set",
+    schema: positiveInt.default(1),
   }),
 } as const;
 

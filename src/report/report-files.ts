@@ -17,8 +17,13 @@ import type { ResultSummary } from '../metrics/result-summary.js';
 export const REPORT_FILES = {
   summary: 'performance/result_summary.json',
   text: 'report.txt',
+  /** The self-contained HTML report (charts inlined): src/report/html/. */
+  html: 'report.html',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** The accuracy phase's folder (MLPerf Endpoints' `accuracy/`), and its files in it. */
+  accuracyDir: 'accuracy',
+  accuracyResults: 'accuracy_results.json',
 } as const;
 
 /** Where default report directories go. */
