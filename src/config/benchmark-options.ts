@@ -14,6 +14,7 @@ import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js'
 import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 import { sweepValues } from '../sweep/sweep-values.js';
+import { SEND_TIMERS } from '../schedule/send-timer.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -644,6 +645,15 @@ export const BENCHMARK_OPTIONS = {
   }),
 
   // ── native fast paths and timers ──
+  sendTimer: option({
+    yaml: 'settings.client.send_timer',
+    flag: '--send-timer <timer>',
+    kind: 'choice',
+    choices: SEND_TIMERS,
+    help: 'how poisson sending waits for each send time: native (a timerfd, precise and cheap), spin (setTimeout then polling: precise, a busy core past ~700 req/s), timeout (setTimeout: ~1 ms late); auto = native when the addon is built, else spin',
+    modes: ['online'],
+    schema: z.enum(SEND_TIMERS).default('auto'),
+  }),
 
   // ── accuracy (issue 11) ──
   testMode: option({

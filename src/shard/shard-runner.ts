@@ -105,7 +105,7 @@ export class ShardRunner implements IssueTarget {
           connector,
           maxConnections: plan.maxConnections,
           maxConcurrentConnects: plan.maxConcurrentConnects,
-          maxIdleMs: plan.maxIdleMs,
+          maxIdleMs: plan.maxIdleTimeMs,
           connectTimeoutMs: plan.connectTimeoutMs,
           endpointDownTimeoutMs: plan.endpointDownTimeoutMs ?? Infinity,
           onEndpointDown: (sinceNs) => this.onEndpointDown(e.displayUrl, sinceNs),
@@ -155,7 +155,7 @@ export class ShardRunner implements IssueTarget {
           plan.shardIndex,
           plan.shardCount,
         );
-        this.schedule = new PoissonSchedule(this, limits, arrivals);
+        this.schedule = new PoissonSchedule(this, limits, arrivals, plan.sendTimer);
         break;
       }
       case 'concurrency':
