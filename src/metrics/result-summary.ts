@@ -9,8 +9,10 @@
 import { NS_PER_MS, NS_PER_S } from '../record/clock.js';
 import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../record/request-record.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
+import { countFinishReason, emptyFinishReasonCounts, type FinishReasonCounts } from './finish-reasons.js';
 import { computePercentiles } from './percentiles.js';
 import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
+import { versionInfo } from './version-info.js';
 
 export type RunState = 'complete' | 'interrupted' | 'failed';
 export type RunMode = 'offline' | 'online';
@@ -32,6 +34,10 @@ export interface ResultSummaryInput {
   shards?: number;
   /** The arrival rate asked for (poisson --target-qps), req/s. */
   offeredQps?: number;
+  /** Wall-clock time of the start (startNs), ns since the Unix epoch. */
+  testStartedAtNs?: number;
+  /** MLPerf Endpoints' run_config: load_pattern, warmup and the two seeds (see runConfigOf). */
+  runConfig?: Record<string, unknown>;
 }
 
 export interface ErrorExample {
@@ -55,6 +61,12 @@ export interface ConnectionSummary {
 }
 
 export interface ResultSummary {
+  /** llm-loadgen's version (package.json). */
+  version: string;
+  /** Short commit of the llm-loadgen checkout; null when not run from one. */
+  git_sha: string | null;
+  /** Wall-clock start of the measured window, ns since the Unix epoch (0 when unknown). */
+  test_started_at: number;
   state: RunState;
   /** The run reached its planned end (it may still contain failed requests). */
   complete: boolean;
@@ -64,6 +76,12 @@ export interface ResultSummary {
   n_samples_completed: number;
   n_samples_failed: number;
   duration_ns: number;
+  /**
+   * MLPerf Endpoints' legacy LoadGen window (first send to the last-issued request's end), when
+   * qps was computed over it. Always null here: qps and tps use the whole measured window
+   * (duration_ns), which is what null says in theirs.
+   */
+  legacy_loadgen_window_duration_ns: null;
   /** Completed requests per second. */
   qps: number;
   /** Output tokens of completed requests per second. */
@@ -95,7 +113,12 @@ export interface ResultSummary {
   send_window_ns: number;
   /** From the last scheduled send to the last request's end. */
   drain_ns: number;
-  finish_reason_counts: Record<string, number>;
+  /**
+   * Completed requests by finish_reason, MLPerf Endpoints' six keys (stop, length, tool_calls,
+   * content_filter, function_call, other), every one present; a completion without a
+   * finish_reason is in none of them (as in theirs).
+   */
+  finish_reason_counts: FinishReasonCounts;
   errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>>;
   token_count_sources: Record<TokenCountSource, number>;
   /** Connects that found no free local port and waited for one (counted in client wait). */
@@ -107,6 +130,8 @@ export interface ResultSummary {
    * that report cached tokens (usage.prompt_tokens_details.cached_tokens); null when none does.
    */
   cached_prompt_fraction: number | null;
+  /** load_pattern, warmup, scheduler_random_seed, dataloader_random_seed (null when not given). */
+  run_config: Record<string, unknown> | null;
   warnings: string[];
 }
 
@@ -146,7 +171,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let cachedSum = 0;
   let cachedInputSum = 0;
   let cachedReporting = 0;
-  const finishReasonCounts: Record<string, number> = {};
+  const finishReasonCounts = emptyFinishReasonCounts();
   const errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>> = {};
   const tokenCountSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
 
@@ -188,8 +213,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
       cachedSum += r.cachedTokens;
       cachedInputSum += r.inputTokens;
     }
-    const reason = r.finishReason === '' ? 'unknown' : r.finishReason;
-    finishReasonCounts[reason] = (finishReasonCounts[reason] ?? 0) + 1;
+    countFinishReason(finishReasonCounts, r.finishReason);
     tokenCountSources[r.tokenSource]++;
     if (hasLatency(r)) latencyCount++;
     if (!r.streaming) continue;
@@ -258,7 +282,11 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const durationNs = endNs - startNs;
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;
+  const { version, gitSha } = versionInfo();
   const summary: ResultSummary = {
+    version,
+    git_sha: gitSha,
+    test_started_at: input.testStartedAtNs ?? 0,
     state,
     complete: state === 'complete',
     mode,
@@ -267,6 +295,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     n_samples_completed: completed,
     n_samples_failed: failed,
     duration_ns: durationNs,
+    legacy_loadgen_window_duration_ns: null,
     qps: durationS > 0 ? completed / durationS : 0,
     tps: durationS > 0 ? outputTokenSum / durationS : 0,
     ttft: summarizeSeriesInPlace(ttft),
@@ -288,6 +317,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     port_exhaustion_events: input.portExhaustionEvents ?? 0,
     client_cpu_ns: input.clientCpuNs ?? null,
     cached_prompt_fraction: cachedReporting > 0 && cachedInputSum > 0 ? cachedSum / cachedInputSum : null,
+    run_config: input.runConfig ?? null,
     warnings: [],
   };
   // Concurrency runs open with C requests scheduled at the same instant, which the client must

@@ -155,7 +155,9 @@ function metricRow(row: MetricRow, format: (value: number | null) => string): st
 }
 
 function formatFinishReasons(summary: ResultSummary): string[] {
-  const entries = Object.entries(summary.finish_reason_counts).sort((a, b) => b[1] - a[1]);
+  const entries = Object.entries(summary.finish_reason_counts)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1]);
   if (entries.length === 0) return ['finish reasons: none (no completed requests)'];
   const width = Math.max(...entries.map(([reason]) => reason.length), 'reason'.length);
   return [

@@ -20,6 +20,8 @@ import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
+import { runConfigOf, wallClockNsAt } from '../metrics/run-config.js';
+import { monotonicNs } from '../record/clock.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
 import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import {
@@ -221,6 +223,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     portExhaustionEvents: shards.portExhaustionEvents,
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
+    testStartedAtNs: wallClockNsAt(outcome.startNs, monotonicNs()),
+    runConfig: runConfigOf(settingsTree(settings, { endpoints: endpointNames })),
   });
   const text = formatReportText(summary, {
     model: settings.model,
