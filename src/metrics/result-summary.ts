@@ -11,7 +11,12 @@ import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../recor
 import type { LoadPatternName } from '../schedule/schedule.js';
 import { countFinishReason, emptyFinishReasonCounts, type FinishReasonCounts } from './finish-reasons.js';
 import { computePercentiles } from './percentiles.js';
-import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
+import {
+  summarizeLatencySeriesInPlace,
+  summarizeSeriesInPlace,
+  type LatencySeriesSummary,
+  type SeriesSummary,
+} from './series-summary.js';
 import { versionInfo } from './version-info.js';
 
 export type RunState = 'complete' | 'interrupted' | 'failed';
@@ -86,14 +91,14 @@ export interface ResultSummary {
   qps: number;
   /** Output tokens of completed requests per second. */
   tps: number;
-  /** first token − sent, successful streaming requests. */
-  ttft: SeriesSummary;
+  /** first token − sent, successful streaming requests. With TPOT and latency: early-stopping estimates too. */
+  ttft: LatencySeriesSummary;
   /** (end − first token) / (output tokens − 1), successful streaming requests with ≥ 2 tokens. */
-  tpot: SeriesSummary;
+  tpot: LatencySeriesSummary;
   /** Every gap between consecutive token-bearing chunks of successful streaming requests. */
   itl: SeriesSummary;
   /** end − sent, successful requests. */
-  latency: SeriesSummary;
+  latency: LatencySeriesSummary;
   input_sequence_lengths: SeriesSummary;
   output_sequence_lengths: SeriesSummary;
   /** sent − scheduled, every request that was sent. Our addition; not part of TTFT. */
@@ -298,10 +303,10 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     legacy_loadgen_window_duration_ns: null,
     qps: durationS > 0 ? completed / durationS : 0,
     tps: durationS > 0 ? outputTokenSum / durationS : 0,
-    ttft: summarizeSeriesInPlace(ttft),
-    tpot: summarizeSeriesInPlace(tpot),
+    ttft: summarizeLatencySeriesInPlace(ttft),
+    tpot: summarizeLatencySeriesInPlace(tpot),
     itl: summarizeSeriesInPlace(itl),
-    latency: summarizeSeriesInPlace(latency),
+    latency: summarizeLatencySeriesInPlace(latency),
     input_sequence_lengths: summarizeSeriesInPlace(inputLengths),
     output_sequence_lengths: summarizeSeriesInPlace(outputLengths),
     client_wait: summarizeSeriesInPlace(clientWait),

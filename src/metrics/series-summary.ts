@@ -5,6 +5,7 @@
  * 0 for one sample), percentiles by numpy's "lower" method, and a 30-bucket log-spaced histogram.
  * Numbers are left unrounded; reports round for display.
  */
+import { earlyStoppingPercentiles, EARLY_STOPPING_KEYS, type EarlyStoppingPercentiles } from './early-stopping.js';
 import { sortFloat64InPlace } from './float64-sort.js';
 import { emptyHistogram, histogramOfSorted, type Histogram } from './log-histogram.js';
 import { PERCENTILE_KEYS, percentilesOfSorted, type PercentileKey, type Percentiles } from './percentiles.js';
@@ -50,6 +51,22 @@ export function emptySeriesSummary(): EmptySeriesSummary {
     percentiles,
     histogram: emptyHistogram(),
   };
+}
+
+/** TTFT, TPOT and latency also carry MLPerf LoadGen's early-stopping estimates, after `percentiles` as in theirs. */
+export type LatencySeriesSummary = SeriesSummary & { early_stopping_percentiles: EarlyStoppingPercentiles };
+
+/** summarizeSeriesInPlace plus the early-stopping estimates (null below each percentile's sample floor). */
+export function summarizeLatencySeriesInPlace(values: Float64Array): LatencySeriesSummary {
+  const { histogram, ...head } = summarizeSeriesInPlace(values);
+  let estimates: EarlyStoppingPercentiles;
+  if (values.length > 0)
+    estimates = earlyStoppingPercentiles(values); // sorted in place above
+  else {
+    estimates = {};
+    for (const key of EARLY_STOPPING_KEYS) estimates[key] = null;
+  }
+  return { ...head, early_stopping_percentiles: estimates, histogram } as LatencySeriesSummary;
 }
 
 /** Summarizes finite values; the input is not modified. */

@@ -3,6 +3,7 @@
  * run. Plain ASCII, at most REPORT_WIDTH columns, every metric next to its definition so the
  * numbers cannot be misread.
  */
+import { formatEarlyStopping } from '../metrics/early-stopping-text.js';
 import type { PercentileKey } from '../metrics/percentiles.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 import type { SeriesSummary } from '../metrics/series-summary.js';
@@ -120,6 +121,8 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
   const lines: string[] = [];
   lines.push(tableHeader('time (ms)'));
   for (const row of timeRows) lines.push(...metricRow(row, formatMs));
+  const earlyStopping = formatEarlyStopping(summary, LABEL_WIDTH, CELL_WIDTH);
+  if (earlyStopping.length > 0) lines.push('', ...earlyStopping);
   lines.push('');
   for (const row of clientRows) lines.push(...metricRow(row, formatMs));
   const c = summary.connections;
