@@ -13,6 +13,7 @@ import { DatasetEntrySchema, parseDatasetString, datasetEntryForYaml, type Datas
 import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js';
 import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
+import { sloListSchema, type Slo } from '../metrics/slo-option.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -544,6 +545,15 @@ export const BENCHMARK_OPTIONS = {
   // ── workloads (issue 8): multi-turn conversations ──
 
   // ── answers (issue 9): SLOs, goodput, stop conditions, repeats ──
+  slo: option({
+    yaml: 'settings.slo',
+    flag: '--slo <list>',
+    kind: 'list',
+    help: 'per-request SLOs for goodput (`ttft:200ms,tpot:50ms,itl-max:100ms,e2e:10s`: a request is good when it meets every one, as vLLM `--goodput`) and run SLOs that pass or fail the run (`p99(ttft)<=500ms`, `avg(tpot)<50ms`; a failed one exits 99); a bare number is ms',
+    defaultText: 'none',
+    schema: sloListSchema,
+    toYaml: (slos: Slo[]) => (slos.length > 0 ? slos.map((s) => s.text) : undefined),
+  }),
 
   // ── answers (issue 9): arrival shapes, sweeps ──
 

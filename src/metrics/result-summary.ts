@@ -17,6 +17,7 @@ import {
   type LatencySeriesSummary,
   type SeriesSummary,
 } from './series-summary.js';
+import { computeGoodput, evaluateSlos, type GoodputSummary, type Slo, type SloEvaluation } from './slo.js';
 import { versionInfo } from './version-info.js';
 
 export type RunState = 'complete' | 'interrupted' | 'failed';
@@ -43,6 +44,8 @@ export interface ResultSummaryInput {
   testStartedAtNs?: number;
   /** MLPerf Endpoints' run_config: load_pattern, warmup and the two seeds (see runConfigOf). */
   runConfig?: Record<string, unknown>;
+  /** --slo: per-request SLOs give `goodput`, run SLOs `slo`. */
+  slos?: readonly Slo[];
 }
 
 export interface ErrorExample {
@@ -135,6 +138,10 @@ export interface ResultSummary {
    * that report cached tokens (usage.prompt_tokens_details.cached_tokens); null when none does.
    */
   cached_prompt_fraction: number | null;
+  /** Requests meeting every per-request --slo (vLLM's goodput); null without one. */
+  goodput: GoodputSummary | null;
+  /** The run SLOs (`p99(ttft)<=500ms`), each checked, and whether all held; null without one. */
+  slo: SloEvaluation | null;
   /** load_pattern, warmup, scheduler_random_seed, dataloader_random_seed (null when not given). */
   run_config: Record<string, unknown> | null;
   warnings: string[];
@@ -322,9 +329,12 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     port_exhaustion_events: input.portExhaustionEvents ?? 0,
     client_cpu_ns: input.clientCpuNs ?? null,
     cached_prompt_fraction: cachedReporting > 0 && cachedInputSum > 0 ? cachedSum / cachedInputSum : null,
+    goodput: computeGoodput(records, input.slos ?? [], durationNs),
+    slo: null,
     run_config: input.runConfig ?? null,
     warnings: [],
   };
+  if (input.slos?.some((x) => x.kind === 'run')) summary.slo = evaluateSlos(summary, input.slos);
   // Concurrency runs open with C requests scheduled at the same instant, which the client must
   // send one after another: their wait is the definition of a burst, not a bottleneck. The
   // bottleneck warning looks at the requests scheduled after the opening (all are still in

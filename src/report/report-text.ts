@@ -4,6 +4,7 @@
  * numbers cannot be misread.
  */
 import { formatEarlyStopping } from '../metrics/early-stopping-text.js';
+import { formatGoodput, formatSloChecks } from '../metrics/slo-text.js';
 import type { PercentileKey } from '../metrics/percentiles.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 import type { SeriesSummary } from '../metrics/series-summary.js';
@@ -48,6 +49,8 @@ export function formatReportText(summary: ResultSummary, context: ReportTextCont
   lines.push('llm-loadgen result', '='.repeat(18));
   lines.push(...formatHeader(summary, context), '');
   lines.push(...formatMetricTables(summary, context), '');
+  const slo = [...formatGoodput(summary.goodput, summary.n_samples_issued), ...formatSloChecks(summary.slo)];
+  if (slo.length > 0) lines.push(...slo, '');
   lines.push(...formatFinishReasons(summary), '');
   lines.push(...formatErrors(summary));
   lines.push(...formatWarnings(summary.warnings));

@@ -21,6 +21,7 @@ import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
 import { runConfigOf, wallClockNsAt } from '../metrics/run-config.js';
+import { sloFailure } from '../metrics/slo-text.js';
 import { monotonicNs } from '../record/clock.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
 import { writeRecordsJsonl } from '../report/records-jsonl.js';
@@ -225,6 +226,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     shards: plan.connections.shards,
     testStartedAtNs: wallClockNsAt(outcome.startNs, monotonicNs()),
     runConfig: runConfigOf(settingsTree(settings, { endpoints: endpointNames })),
+    slos: settings.slo,
   });
   const text = formatReportText(summary, {
     model: settings.model,
@@ -288,6 +290,10 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
       ErrorCode.allRequestsFailed,
       `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`,
     );
+    io.err.write(formatError(err) + '\n');
+    exitCode = err.exitCode;
+  } else if (summary.slo !== null && !summary.slo.passed) {
+    const err = sloFailure(summary.slo);
     io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   }
