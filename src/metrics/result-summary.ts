@@ -9,6 +9,7 @@
 import { NS_PER_MS, NS_PER_S } from '../record/clock.js';
 import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../record/request-record.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
+import { assessClientHealth, clientHealthWarning, type ClientHealth, type ShardHealthInput } from './client-health.js';
 import { countFinishReason, emptyFinishReasonCounts, type FinishReasonCounts } from './finish-reasons.js';
 import { computePercentiles } from './percentiles.js';
 import {
@@ -46,6 +47,8 @@ export interface ResultSummaryInput {
   runConfig?: Record<string, unknown>;
   /** --slo: per-request SLOs give `goodput`, run SLOs `slo`. */
   slos?: readonly Slo[];
+  /** Per shard CPU and event-loop delay, for client_health (shards that died without a summary are left out). */
+  shardHealth?: readonly ShardHealthInput[];
 }
 
 export interface ErrorExample {
@@ -142,6 +145,8 @@ export interface ResultSummary {
   goodput: GoodputSummary | null;
   /** The run SLOs (`p99(ttft)<=500ms`), each checked, and whether all held; null without one. */
   slo: SloEvaluation | null;
+  /** Could the client have distorted the numbers? Per shard CPU and event-loop delay, waits, send rate. */
+  client_health: ClientHealth;
   /** load_pattern, warmup, scheduler_random_seed, dataloader_random_seed (null when not given). */
   run_config: Record<string, unknown> | null;
   warnings: string[];
@@ -193,9 +198,11 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let connectCount = 0;
   let retried = 0;
   let lastScheduled = startNs;
+  let lastSent = startNs;
   for (const r of records) {
     n++;
     if (r.scheduled > lastScheduled) lastScheduled = r.scheduled;
+    if (r.sent > lastSent) lastSent = r.sent;
     if (hasClientWait(r)) {
       clientWaitCount++;
       if (r.scheduled > startNs && r.retries === 0) steadyWaitCount++;
@@ -331,6 +338,15 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     cached_prompt_fraction: cachedReporting > 0 && cachedInputSum > 0 ? cachedSum / cachedInputSum : null,
     goodput: computeGoodput(records, input.slos ?? [], durationNs),
     slo: null,
+    client_health: assessClientHealth({
+      shards: [],
+      durationNs,
+      clientWaitP99Ns: null,
+      scheduleLagP99Ns: null,
+      ttftP50Ns: null,
+      openLoop: null,
+      targetRate: null,
+    }),
     run_config: input.runConfig ?? null,
     warnings: [],
   };
@@ -341,6 +357,20 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   // client_wait, as measured).
   const steadyWaitP99 = steadyWait.length > 0 ? computePercentiles(steadyWait)['99.0'] : null;
   const earlyLatencyMedian = earlyLatency.length > 0 ? computePercentiles(earlyLatency)['50.0'] : null;
+  const pattern = input.loadPattern ?? (mode === 'offline' ? 'offline' : null);
+  const queueWaitP99 = summary.client_queue_wait.avg !== null ? summary.client_queue_wait.percentiles['99.0'] : null;
+  summary.client_health = assessClientHealth({
+    shards: input.shardHealth ?? [],
+    durationNs,
+    // Offline runs queue on purpose; concurrency runs open with a burst (see below).
+    clientWaitP99Ns:
+      pattern === 'offline' ? null : pattern === 'concurrency' ? (steadyWaitP99 ?? queueWaitP99) : queueWaitP99,
+    scheduleLagP99Ns: summary.schedule_lag.avg !== null ? summary.schedule_lag.percentiles['99.0'] : null,
+    ttftP50Ns: summary.ttft.median ?? summary.latency.median,
+    openLoop:
+      pattern === 'poisson' ? { issued: n, lastSentNs: lastSent, lastScheduledNs: lastScheduled, startNs } : null,
+    targetRate: input.offeredQps ?? null,
+  });
   summary.warnings = collectWarnings(summary, input, {
     chunkCountedStreaming,
     steadyWaitP99,
@@ -387,6 +417,8 @@ function collectWarnings(summary: ResultSummary, input: ResultSummaryInput, w: W
   }
   const overload = overloadWarning(summary, w);
   if (overload) warnings.push(overload);
+  const health = clientHealthWarning(summary.client_health);
+  if (health) warnings.push(health);
   const bottleneck = clientBottleneckWarning(summary, input, w);
   if (bottleneck) warnings.push(bottleneck);
   const churn = connectionChurnWarning(summary);

@@ -1,3 +1,5 @@
+import type { ShardSummary } from '../shard/shard-plan.js';
+import type { ShardHealthInput } from './client-health.js';
 /**
  * result_summary.json's `run_config`, as MLPerf Endpoints builds it (commands/benchmark/
  * pipeline.py `_build_report_from_snapshot`): settings.load_pattern and settings.warmup of the
@@ -22,4 +24,14 @@ function asObject(value: unknown): Record<string, unknown> {
 /** The wall-clock time (ns since the Unix epoch) of a monotonic-clock instant that has passed. */
 export function wallClockNsAt(monotonicInstantNs: number, nowMonotonicNs: number, nowEpochMs = Date.now()): number {
   return Math.round(nowEpochMs * 1e6 - (nowMonotonicNs - monotonicInstantNs));
+}
+
+/** Per shard CPU and event-loop delay from the shards' summaries (a shard that died has none). */
+export function shardHealthOf(shards: readonly (ShardSummary | null)[]): ShardHealthInput[] {
+  const out: ShardHealthInput[] = [];
+  shards.forEach((s, shard) => {
+    if (s !== null)
+      out.push({ shard, cpuNs: (s.cpuUserUs + s.cpuSystemUs) * 1000, eventLoopDelay: s.eventLoopDelay ?? null });
+  });
+  return out;
 }

@@ -20,7 +20,7 @@ import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
-import { runConfigOf, wallClockNsAt } from '../metrics/run-config.js';
+import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
 import { sloFailure } from '../metrics/slo-text.js';
 import { monotonicNs } from '../record/clock.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
@@ -227,6 +227,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     testStartedAtNs: wallClockNsAt(outcome.startNs, monotonicNs()),
     runConfig: runConfigOf(settingsTree(settings, { endpoints: endpointNames })),
     slos: settings.slo,
+    shardHealth: shardHealthOf(outcome.shards),
   });
   const text = formatReportText(summary, {
     model: settings.model,

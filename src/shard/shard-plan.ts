@@ -2,6 +2,7 @@
  * Everything one shard needs to run its slice of a benchmark, sent once from the run to the
  * shard. Plain data (structured-clone safe): it crosses a process boundary.
  */
+import type { EventLoopDelayStats } from '../metrics/event-loop-delay.js';
 import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
@@ -100,4 +101,6 @@ export interface ShardSummary extends ShardProgress {
   staleCloses: number;
   closeRequested: number;
   reuseStoppedPools: number;
+  /** Event-loop delay over the same window as the CPU time (src/metrics/event-loop-delay.ts); null when unsampled. */
+  eventLoopDelay: EventLoopDelayStats | null;
 }

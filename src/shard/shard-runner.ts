@@ -23,6 +23,7 @@ import { PoissonSchedule } from '../schedule/poisson-schedule.js';
 import type { IssueTarget, Schedule } from '../schedule/schedule.js';
 import { warmDecodePath } from './decode-warmup.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
+import { startEventLoopDelay, type EventLoopDelayStats } from '../metrics/event-loop-delay.js';
 
 export interface ShardOutput {
   /** Finished records, packed (metrics/record-batch.ts; unpackRecords turns them back into objects). */
@@ -83,6 +84,7 @@ export class ShardRunner implements IssueTarget {
   private drainTimer: NodeJS.Timeout | null = null;
   /** Why the shard stopped the run itself (an endpoint down too long); null when it did not. */
   private stopReason: string | null = null;
+  private stopEventLoopDelay: (() => EventLoopDelayStats | null) | null = null;
   private startNs = 0;
   private resolveDone: ((s: ShardSummary) => void) | null = null;
   private finished = false;
@@ -167,6 +169,7 @@ export class ShardRunner implements IssueTarget {
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
     this.schedule.onExhausted = () => this.onSendingEnded();
     this.cpuAtStart = process.cpuUsage();
+    this.stopEventLoopDelay = startEventLoopDelay();
     for (const p of this.pools) p.startIdleEviction();
     this.startNs = startNs;
     this.startAt(startNs);
@@ -407,6 +410,7 @@ export class ShardRunner implements IssueTarget {
       peakOpenConnections: peak,
       stopReason: this.stopReason,
       ...reuse,
+      eventLoopDelay: this.stopEventLoopDelay?.() ?? null,
     });
   }
 }
