@@ -554,6 +554,33 @@ export const BENCHMARK_OPTIONS = {
     schema: sloListSchema,
     toYaml: (slos: Slo[]) => (slos.length > 0 ? slos.map((s) => s.text) : undefined),
   }),
+  maxErrors: option({
+    yaml: 'settings.runtime.max_errors',
+    flag: '--max-errors <n>',
+    kind: 'int',
+    help: 'stop the run once this many requests have failed (exit 4, error_limit_reached; the report covers what ran)',
+    defaultText: 'no limit',
+    schema: positiveInt.optional(),
+  }),
+  maxErrorRate: option({
+    yaml: 'settings.runtime.max_error_rate',
+    flag: '--max-error-rate <fraction>',
+    kind: 'number',
+    help: 'stop the run once more than this fraction of finished requests failed (checked from max(20, 1/fraction) finished requests on); e.g. 0.05',
+    defaultText: 'no limit',
+    schema: z.number().gt(0, 'must be above 0 (e.g. 0.05)').lt(1, 'must be below 1 (e.g. 0.05)').optional(),
+  }),
+  maxDuration: option({
+    yaml: 'settings.runtime.max_duration_ms',
+    flag: '--max-duration <duration>',
+    aliases: ['--runtime.max-duration-ms'],
+    kind: 'string',
+    help: 'hard cap on the whole run from its start, drain included: requests still in flight then end as cancelled_at_end; a bare number is milliseconds; 0 = no limit',
+    unit: 'ms',
+    defaultText: 'no limit',
+    schema: duration('ms', 'no limit').default(0),
+    toYaml: (ms: number) => ms,
+  }),
 
   // ── answers (issue 9): arrival shapes, sweeps ──
 

@@ -47,6 +47,8 @@ export interface ResultSummaryInput {
   runConfig?: Record<string, unknown>;
   /** --slo: per-request SLOs give `goodput`, run SLOs `slo`. */
   slos?: readonly Slo[];
+  /** Why the run ended before its schedule did (--max-duration, --max-errors, --max-error-rate). */
+  stopReason?: string;
   /** Per shard CPU and event-loop delay, for client_health (shards that died without a summary are left out). */
   shardHealth?: readonly ShardHealthInput[];
 }
@@ -145,6 +147,8 @@ export interface ResultSummary {
   goodput: GoodputSummary | null;
   /** The run SLOs (`p99(ttft)<=500ms`), each checked, and whether all held; null without one. */
   slo: SloEvaluation | null;
+  /** Why the run ended before its schedule did (--max-duration, --max-errors, --max-error-rate); null when it did not. */
+  stop_reason: string | null;
   /** Could the client have distorted the numbers? Per shard CPU and event-loop delay, waits, send rate. */
   client_health: ClientHealth;
   /** load_pattern, warmup, scheduler_random_seed, dataloader_random_seed (null when not given). */
@@ -338,6 +342,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     cached_prompt_fraction: cachedReporting > 0 && cachedInputSum > 0 ? cachedSum / cachedInputSum : null,
     goodput: computeGoodput(records, input.slos ?? [], durationNs),
     slo: null,
+    stop_reason: input.stopReason ?? null,
     client_health: assessClientHealth({
       shards: [],
       durationNs,
@@ -415,6 +420,7 @@ function collectWarnings(summary: ResultSummary, input: ResultSummaryInput, w: W
   if (summary.state !== 'complete') {
     warnings.push(`run ${summary.state} before its planned end: numbers cover a partial run.`);
   }
+  if (summary.stop_reason !== null) warnings.push(`stopped early: ${summary.stop_reason}.`);
   const overload = overloadWarning(summary, w);
   if (overload) warnings.push(overload);
   const health = clientHealthWarning(summary.client_health);

@@ -64,6 +64,7 @@ function formatHeader(summary: ResultSummary, context: ReportTextContext): strin
   lines.push(
     field('mode', `${context.mode} / ${context.loadPattern}, streaming ${context.streaming ? 'on' : 'off'}`),
     field('state', summary.complete ? summary.state : `${summary.state} (partial run)`),
+    ...(summary.stop_reason !== null ? [field('stopped', summary.stop_reason)] : []),
     field('duration', `${formatSeconds(summary.duration_ns)} s`),
     field(
       'requests',

@@ -173,6 +173,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       onProgress: (p) => progress.update(p),
     },
     connections.warmupPerShardPerEndpoint,
+    { maxErrors: settings.maxErrors, maxErrorRate: settings.maxErrorRate, maxDurationMs: settings.maxDuration },
   );
   io.err.write(
     `llm-loadgen: ${describeRun(settings)} against ${plan.endpointNames.join(', ')} ` +
@@ -228,6 +229,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     runConfig: runConfigOf(settingsTree(settings, { endpoints: endpointNames })),
     slos: settings.slo,
     shardHealth: shardHealthOf(outcome.shards),
+    stopReason: outcome.stopReason ?? undefined,
   });
   const text = formatReportText(summary, {
     model: settings.model,
@@ -281,7 +283,11 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
   else if (outcome.state === 'failed') {
     const err = new RunFailedError(
-      outcome.endpointDown === true ? ErrorCode.endpointDown : ErrorCode.runFailed,
+      outcome.endpointDown === true
+        ? ErrorCode.endpointDown
+        : outcome.errorLimit === true
+          ? ErrorCode.errorLimitReached
+          : ErrorCode.runFailed,
       redact(outcome.failure ?? 'the run failed', secrets),
     );
     io.err.write(formatError(err) + '\n');

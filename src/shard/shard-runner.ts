@@ -190,9 +190,11 @@ export class ShardRunner implements IssueTarget {
   }
 
   /** Stop issuing and end every in-flight request as cancelled. */
-  abort(): void {
+  abort(atEnd = false): void {
     this.schedule.stop();
-    this.cancelInFlight(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
+    if (atEnd)
+      this.cancelInFlight(RequestErrorCode.cancelledAtEnd, 'still in flight when the run reached --max-duration');
+    else this.cancelInFlight(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
     this.maybeFinish();
   }
 
