@@ -570,6 +570,13 @@ export const BENCHMARK_OPTIONS = {
     defaultText: 'no limit',
     schema: z.number().gt(0, 'must be above 0 (e.g. 0.05)').lt(1, 'must be below 1 (e.g. 0.05)').optional(),
   }),
+  repeats: option({
+    yaml: 'settings.runtime.repeats',
+    flag: '--repeats <n>',
+    kind: 'int',
+    help: "run the same step N times, each in its own `repeat-<i>/` report subdir, and write each headline figure's mean and Student-t 95 % CI across them (repeats_summary.json, repeats.txt)",
+    schema: positiveInt.default(1),
+  }),
   maxDuration: option({
     yaml: 'settings.runtime.max_duration_ms',
     flag: '--max-duration <duration>',

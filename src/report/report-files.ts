@@ -15,6 +15,9 @@ export const REPORT_FILES = {
   text: 'report.txt',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** --repeats: the combined figures across repeats, at the top of the report dir. */
+  repeatsSummary: 'repeats_summary.json',
+  repeatsText: 'repeats.txt',
 } as const;
 
 /** Where default report directories go. */

@@ -40,6 +40,7 @@ import { planConnections, readHostLimits, type ConnectionPlan } from './connecti
 import { formatPlan } from './plan-text.js';
 import { preflight, resolveEndpoint } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
+import { runRepeats } from './run-repeats.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 
 /** Synthetic prompts made when no --dataset is given. */
@@ -75,6 +76,7 @@ export interface RunPlan {
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
+  if ((input.repeats ?? 1) > 1 && input.dryRun !== true) return runRepeats(input, io, runBenchmark);
   const plan = await planRun(input);
   if (plan.reportDir === null) {
     io.out.write(
