@@ -60,7 +60,7 @@ test('--max-errors ends the run early: exit 4 error_limit_reached, the reason in
 });
 
 test('--max-duration caps the run, drain included: in-flight requests end as cancelled_at_end', async () => {
-  // Each request takes ~0.15 s (50 ms TTFT + 5 tokens × 20 ms); --duration 10s would send for 10 s.
+  // Each request takes ~0.15 s (50 ms TTFT + 5 tokens × 20 ms); --duration 60s would send for 60 s.
   await withMock({ ttftMs: 50, itlMs: 20, outputTokens: 5 }, (mock) =>
     withTemp(async ({ dir }) => {
       const t0 = Date.now();
@@ -69,7 +69,7 @@ test('--max-duration caps the run, drain included: in-flight requests end as can
         '--concurrency',
         '4',
         '--duration',
-        '10s',
+        '60s',
         '--max-duration',
         '1300ms',
         '--max-output-tokens',
@@ -78,7 +78,7 @@ test('--max-duration caps the run, drain included: in-flight requests end as can
       assertExit(r, 0);
       const s = await readJson<ResultSummary>(path.join(dir, REPORT_FILES.summary));
       assert.ok(s.duration_ns < 2e9, `duration ${s.duration_ns / 1e9} s`);
-      assert.ok(Date.now() - t0 < 9000, 'the run ended long before --duration');
+      assert.ok(Date.now() - t0 < 40_000, 'the run ended long before --duration');
       assert.ok(s.n_samples_completed > 0);
       assert.ok((s.errors.cancelled_at_end?.count ?? 0) > 0, JSON.stringify(s.errors));
       assert.equal(s.errors.cancelled, undefined);
