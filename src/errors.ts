@@ -17,6 +17,8 @@ export const ExitCode = {
   unreachable: 3,
   /** The run started but failed (e.g. every request failed, a shard died, the report could not be written). */
   runFailed: 4,
+  /** The run completed and its report is written, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed: k6's code for failed thresholds. */
+  sloFailed: 99,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
 } as const;
@@ -30,7 +32,9 @@ export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
     'bad input: a flag, a config value, the dataset or the report directory (the message names the flag, path or `file:line`)',
   [ExitCode.unreachable]: 'an endpoint was unreachable before the run started',
   [ExitCode.runFailed]:
-    'the run failed: a shard died, an endpoint was down longer than `--endpoint-down-timeout`, every request failed, or the report could not be written (the summary is printed first); probe: some request failed',
+    'the run failed: a shard died, an endpoint was down longer than `--endpoint-down-timeout`, every request failed, errors passed `--max-errors`/`--max-error-rate`, or the report could not be written (the summary is printed first); probe: some request failed',
+  [ExitCode.sloFailed]:
+    "the run completed and wrote its report, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed (the same code as k6 for failed thresholds)",
   [ExitCode.interrupted]: 'interrupted with Ctrl-C after writing a partial report',
 };
 
@@ -351,6 +355,23 @@ const REGISTRY = {
     meaning: 'the run ended and not one request completed',
     action: 'see the errors in report.txt; `llm-loadgen probe` checks the endpoint, model and key',
   },
+  errorLimitReached: {
+    code: 'error_limit_reached',
+    exit: ExitCode.runFailed,
+    meaning:
+      'failed requests passed `--max-errors` or `--max-error-rate`: the run stopped early (the message says which limit, and the counts); the records so far are in the report',
+    action: 'see the errors in report.txt and fix their cause, or raise the limit',
+  },
+
+  // --- SLOs (exit 99) ---
+  sloFailed: {
+    code: 'slo_failed',
+    exit: ExitCode.sloFailed,
+    meaning:
+      "the run completed, but a run SLO (`--slo 'p99(ttft)<=500ms'`) did not hold; the message and report.txt list each check with its measured value",
+    action:
+      'the server missed its objective at this load: lower the load, or change the server; the report is complete',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 type Registry = typeof REGISTRY;
@@ -369,6 +390,7 @@ type CodeWithExit<E extends ExitCode> = {
 export type BadInputCode = CodeWithExit<typeof ExitCode.badInput>;
 export type UnreachableCode = CodeWithExit<typeof ExitCode.unreachable>;
 export type RunFailedCode = CodeWithExit<typeof ExitCode.runFailed>;
+export type SloFailedCode = CodeWithExit<typeof ExitCode.sloFailed>;
 
 /** Every code with its exit code, meaning and action (docs/errors.md lists exactly these). */
 export const ERROR_CODES: readonly ErrorSpec[] = Object.values(REGISTRY);
@@ -402,6 +424,13 @@ export class EndpointUnreachableError extends LoadgenError {
 export class RunFailedError extends LoadgenError {
   constructor(code: RunFailedCode, message: string, options?: { cause?: unknown }) {
     super(code, message, ExitCode.runFailed, options);
+  }
+}
+
+/** A run SLO failed: the report is complete, the objective was missed. */
+export class SloFailedError extends LoadgenError {
+  constructor(code: SloFailedCode, message: string) {
+    super(code, message, ExitCode.sloFailed);
   }
 }
 

@@ -15,6 +15,7 @@ import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 import { sweepValues } from '../sweep/sweep-values.js';
 import { SEND_TIMERS } from '../schedule/send-timer.js';
+import { sloListSchema, type Slo } from '../metrics/slo-option.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -550,6 +551,49 @@ export const BENCHMARK_OPTIONS = {
   // ── workloads (issue 8): multi-turn conversations ──
 
   // ── answers (issue 9): SLOs, goodput, stop conditions, repeats ──
+  slo: option({
+    yaml: 'settings.slo',
+    flag: '--slo <list>',
+    kind: 'list',
+    help: 'per-request SLOs for goodput (`ttft:200ms,tpot:50ms,itl-max:100ms,e2e:10s`: a request is good when it meets every one, as vLLM `--goodput`) and run SLOs that pass or fail the run (`p99(ttft)<=500ms`, `avg(tpot)<50ms`; a failed one exits 99); a bare number is ms',
+    defaultText: 'none',
+    schema: sloListSchema,
+    toYaml: (slos: Slo[]) => (slos.length > 0 ? slos.map((s) => s.text) : undefined),
+  }),
+  maxErrors: option({
+    yaml: 'settings.runtime.max_errors',
+    flag: '--max-errors <n>',
+    kind: 'int',
+    help: 'stop the run once this many requests have failed (exit 4, error_limit_reached; the report covers what ran)',
+    defaultText: 'no limit',
+    schema: positiveInt.optional(),
+  }),
+  maxErrorRate: option({
+    yaml: 'settings.runtime.max_error_rate',
+    flag: '--max-error-rate <fraction>',
+    kind: 'number',
+    help: 'stop the run once more than this fraction of finished requests failed (checked from max(20, 1/fraction) finished requests on); e.g. 0.05',
+    defaultText: 'no limit',
+    schema: z.number().gt(0, 'must be above 0 (e.g. 0.05)').lt(1, 'must be below 1 (e.g. 0.05)').optional(),
+  }),
+  repeats: option({
+    yaml: 'settings.runtime.repeats',
+    flag: '--repeats <n>',
+    kind: 'int',
+    help: "run the same step N times, each in its own `repeat-<i>/` report subdir, and write each headline figure's mean and Student-t 95 % CI across them (repeats_summary.json, repeats.txt)",
+    schema: positiveInt.default(1),
+  }),
+  maxDuration: option({
+    yaml: 'settings.runtime.max_duration_ms',
+    flag: '--max-duration <duration>',
+    aliases: ['--runtime.max-duration-ms'],
+    kind: 'string',
+    help: 'hard cap on the whole run from its start, drain included: requests still in flight then end as cancelled_at_end; a bare number is milliseconds; 0 = no limit',
+    unit: 'ms',
+    defaultText: 'no limit',
+    schema: duration('ms', 'no limit').default(0),
+    toYaml: (ms: number) => ms,
+  }),
 
   // ── answers (issue 9): arrival shapes, sweeps ──
   burstiness: option({

@@ -41,7 +41,6 @@ export const MLPERF_KEYS_NOT_USED: readonly string[] = [
   'datasets[].accuracy_config.extras',
   'datasets[].agentic_inference',
   'datasets[].generation_config_override',
-  'settings.runtime.max_duration_ms',
   'settings.load_pattern.use_legacy_loadgen_qps_metrics',
   'settings.client.log_level',
   'settings.client.auto_warmup_budget_fraction',

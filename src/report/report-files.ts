@@ -27,6 +27,9 @@ export const REPORT_FILES = {
   /** The accuracy phase's folder (MLPerf Endpoints' `accuracy/`), and its files in it. */
   accuracyDir: 'accuracy',
   accuracyResults: 'accuracy_results.json',
+  /** --repeats: the combined figures across repeats, at the top of the report dir. */
+  repeatsSummary: 'repeats_summary.json',
+  repeatsText: 'repeats.txt',
 } as const;
 
 /** Where default report directories go. */

@@ -6,6 +6,7 @@
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchList, type RecordBatch } from '../record/record-batch.js';
 import type { RunState } from '../metrics/result-summary.js';
+import { errorLimitReason, type StopLimits } from '../metrics/stop-conditions.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
 import { ShardHandle, shardV8Options } from './shard-handle.js';
 
@@ -36,6 +37,10 @@ export interface RunOutcome {
   endpointDown?: boolean;
   /** CPU time of this (main) process from the start until every shard had ended, ns. */
   mainCpuNs: number;
+  /** The failure is failed requests past --max-errors / --max-error-rate (error_limit_reached). */
+  errorLimit?: boolean;
+  /** Why the run ended before its schedule did (--max-duration, an error limit); null when it did not. */
+  stopReason?: string | null;
 }
 
 /** Sums over the shards' summaries; CPU is undefined when a shard died without one. */
@@ -66,11 +71,15 @@ export class BenchmarkRun {
   private readonly progress: ShardProgress[];
   private interrupts = 0;
   private started = false;
+  /** Set when a stop condition ended the run (the first one wins). */
+  private limitFailure: string | null = null;
+  private capReason: string | null = null;
 
   constructor(
     private readonly plans: ShardPlan[],
     private readonly observer: RunObserver = {},
     private readonly warmupConnectionsPerShard = 0,
+    private readonly limits: StopLimits = {},
   ) {
     this.progress = plans.map(() => ({
       issued: 0,
@@ -90,7 +99,9 @@ export class BenchmarkRun {
       },
       onProgress: (shard: number, p: ShardProgress) => {
         this.progress[shard] = p;
-        this.observer.onProgress?.(this.totals(), p.liveTtft);
+        const totals = this.totals();
+        this.observer.onProgress?.(totals, p.liveTtft);
+        this.checkErrorLimits(totals);
       },
     };
     for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks, shardV8Options(plan)));
@@ -116,6 +127,7 @@ export class BenchmarkRun {
       this.started = true;
       this.observer.onStart?.(startNs);
       for (const h of this.handles) h.start(startNs);
+      this.armMaxDuration(startNs);
     } else {
       for (const h of this.handles) h.kill();
     }
@@ -136,6 +148,8 @@ export class BenchmarkRun {
       }),
     );
     const shards = await Promise.all(exits);
+    if (this.capTimer !== null) clearTimeout(this.capTimer);
+    if (this.limitFailure !== null && failure === undefined) failure = this.limitFailure;
     const cpu = process.cpuUsage(cpuAtStart);
     const records = this.batches;
     const endNs = records.latestEnd(startNs);
@@ -149,7 +163,35 @@ export class BenchmarkRun {
       failure,
       endpointDown,
       mainCpuNs: (cpu.user + cpu.system) * 1000,
+      errorLimit: this.limitFailure !== null && failure === this.limitFailure,
+      stopReason: failure === this.limitFailure && failure !== undefined ? failure : this.capReason,
     };
+  }
+
+  private capTimer: NodeJS.Timeout | null = null;
+
+  /** --max-duration: from the common start, drain included; what is still in flight ends as cancelled_at_end. */
+  private armMaxDuration(startNs: number): void {
+    const capMs = this.limits.maxDurationMs ?? 0;
+    if (!(capMs > 0)) return;
+    this.capTimer = setTimeout(
+      () => {
+        this.capTimer = null;
+        if (this.limitFailure !== null || this.interrupts > 0) return;
+        this.capReason = `the run reached --max-duration ${capMs / 1000} s; requests still in flight ended as cancelled_at_end`;
+        for (const h of this.handles) h.abort(true);
+      },
+      Math.max(0, (startNs - monotonicNs()) / 1e6 + capMs),
+    );
+  }
+
+  /** --max-errors / --max-error-rate, on every progress update: stop every shard once. */
+  private checkErrorLimits(totals: ShardProgress): void {
+    if (!this.started || this.limitFailure !== null || this.capReason !== null || this.interrupts > 0) return;
+    const reason = errorLimitReason(this.limits, totals.completed, totals.failed);
+    if (reason === null) return;
+    this.limitFailure = reason;
+    for (const h of this.handles) h.abort();
   }
 
   /** Ctrl-C: the first cancels in-flight requests and collects the records; the second kills. */

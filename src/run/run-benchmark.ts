@@ -21,6 +21,9 @@ import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
+import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
+import { sloFailure } from '../metrics/slo-text.js';
+import { monotonicNs } from '../record/clock.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
 import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import {
@@ -42,6 +45,7 @@ import { readArrivalTrace, traceOffsetsNs } from '../schedule/arrival-trace.js';
 import { traceSamples } from '../schedule/trace-prompts.js';
 import { jsonLine, reportEvent } from './live-view-json.js';
 import { LiveView, liveViewMode, noticeStream } from './live-view.js';
+import { runRepeats } from './run-repeats.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 import { loadAccuracyDatasets, type AccuracyDataset } from '../accuracy/accuracy-datasets.js';
 import { finishWithAccuracy } from './accuracy-report.js';
@@ -81,6 +85,7 @@ export interface RunPlan {
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
+  if ((input.repeats ?? 1) > 1 && input.dryRun !== true) return runRepeats(input, io, runBenchmark);
   const plan = await planRun(input);
   if (plan.reportDir === null) {
     io.out.write(
@@ -197,6 +202,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       onProgress: (p, liveTtft) => progress.update(p, liveTtft),
     },
     connections.warmupPerShardPerEndpoint,
+    { maxErrors: settings.maxErrors, maxErrorRate: settings.maxErrorRate, maxDurationMs: settings.maxDuration },
   );
   notices.write(
     `llm-loadgen: ${describeRun(settings)} against ${plan.endpointNames.join(', ')} ` +
@@ -250,6 +256,11 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     portExhaustionEvents: shards.portExhaustionEvents,
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
+    testStartedAtNs: wallClockNsAt(outcome.startNs, monotonicNs()),
+    runConfig: runConfigOf(settingsTree(settings, { endpoints: endpointNames })),
+    slos: settings.slo,
+    shardHealth: shardHealthOf(outcome.shards),
+    stopReason: outcome.stopReason ?? undefined,
   });
   const context = {
     model: settings.model,
@@ -320,7 +331,11 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
   else if (outcome.state === 'failed') {
     const err = new RunFailedError(
-      outcome.endpointDown === true ? ErrorCode.endpointDown : ErrorCode.runFailed,
+      outcome.endpointDown === true
+        ? ErrorCode.endpointDown
+        : outcome.errorLimit === true
+          ? ErrorCode.errorLimitReached
+          : ErrorCode.runFailed,
       redact(outcome.failure ?? 'the run failed', secrets),
     );
     io.err.write(formatError(err) + '\n');
@@ -330,6 +345,10 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
       ErrorCode.allRequestsFailed,
       `all ${summary.n_samples_issued} requests failed; see the errors in ${reportDir}/${REPORT_FILES.text}`,
     );
+    io.err.write(formatError(err) + '\n');
+    exitCode = err.exitCode;
+  } else if (summary.slo !== null && !summary.slo.passed) {
+    const err = sloFailure(summary.slo);
     io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   }

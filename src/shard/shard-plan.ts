@@ -4,6 +4,7 @@
  * from the run's settings, for the run (run/shard-split.ts), the tests and the benches alike.
  */
 import { samplingParams, type BenchmarkSettings } from '../config/benchmark-settings.js';
+import type { EventLoopDelayStats } from '../metrics/event-loop-delay.js';
 import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
@@ -198,4 +199,6 @@ export interface ShardSummary extends ShardProgress {
   staleCloses: number;
   closeRequested: number;
   reuseStoppedPools: number;
+  /** Event-loop delay over the same window as the CPU time (src/metrics/event-loop-delay.ts); null when unsampled. */
+  eventLoopDelay: EventLoopDelayStats | null;
 }

@@ -37,7 +37,7 @@ process.on('message', (raw: unknown) => {
         break;
       }
       case 'abort':
-        runner?.abort();
+        runner?.abort(msg.atEnd === true);
         break;
     }
   } catch (err) {

@@ -24,6 +24,7 @@ import type { IssueTarget, Schedule } from '../schedule/schedule.js';
 import { warmDecodePath } from './decode-warmup.js';
 import { LiveTtftCounter } from '../run/live-view-histogram.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
+import { startEventLoopDelay, type EventLoopDelayStats } from '../metrics/event-loop-delay.js';
 
 export interface ShardOutput {
   /** Finished records, packed (metrics/record-batch.ts; unpackRecords turns them back into objects). */
@@ -84,6 +85,7 @@ export class ShardRunner implements IssueTarget {
   private drainTimer: NodeJS.Timeout | null = null;
   /** Why the shard stopped the run itself (an endpoint down too long); null when it did not. */
   private stopReason: string | null = null;
+  private stopEventLoopDelay: (() => EventLoopDelayStats | null) | null = null;
   private startNs = 0;
   private resolveDone: ((s: ShardSummary) => void) | null = null;
   private finished = false;
@@ -179,6 +181,7 @@ export class ShardRunner implements IssueTarget {
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
     this.schedule.onExhausted = () => this.onSendingEnded();
     this.cpuAtStart = process.cpuUsage();
+    this.stopEventLoopDelay = startEventLoopDelay();
     for (const p of this.pools) p.startIdleEviction();
     this.startNs = startNs;
     this.startAt(startNs);
@@ -199,9 +202,11 @@ export class ShardRunner implements IssueTarget {
   }
 
   /** Stop issuing and end every in-flight request as cancelled. */
-  abort(): void {
+  abort(atEnd = false): void {
     this.schedule.stop();
-    this.cancelInFlight(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
+    if (atEnd)
+      this.cancelInFlight(RequestErrorCode.cancelledAtEnd, 'still in flight when the run reached --max-duration');
+    else this.cancelInFlight(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
     this.maybeFinish();
   }
 
@@ -423,6 +428,7 @@ export class ShardRunner implements IssueTarget {
       peakOpenConnections: peak,
       stopReason: this.stopReason,
       ...reuse,
+      eventLoopDelay: this.stopEventLoopDelay?.() ?? null,
     });
   }
 }
