@@ -291,7 +291,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'datasets',
     flag: '--dataset <spec>',
     kind: 'repeat',
-    help: '`[perf:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json]`, repeatable (one performance dataset per run; `acc:` is not supported yet); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
+    help: '`[perf:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json|csv|parquet|huggingface]`, repeatable (one performance dataset per run; `acc:` is not supported yet); .jsonl/.ndjson, .json, .csv, .parquet or a Hugging Face save_to_disk directory; the prompt is `messages`, ShareGPT `conversations`, or the first of prompt, user_prompt, question, input, input_text, problem, query, text_input unless parser.prompt names the column (docs/datasets.md)',
     defaultText: '1,000 synthetic prompts',
     schema: datasets,
     toYaml: (specs: DatasetSpec[]) => specs.map(datasetEntryForYaml),

@@ -17,6 +17,7 @@ import {
 } from '../config/benchmark-settings.js';
 import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { checkSourceIps } from '../config/source-ips.js';
+import { datasetNotes } from '../dataset/dataset-notes.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
@@ -69,6 +70,8 @@ export interface RunPlan {
   secrets: string[];
   /** null for --dry-run (nothing is written). */
   reportDir: string | null;
+  /** Said on the console before the run: the dataset's prompt column, skipped rows (dataset/dataset-notes.ts). */
+  notes: string[];
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
@@ -141,7 +144,16 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
       formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
     );
   }
-  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir };
+  return {
+    settings,
+    endpoints,
+    endpointNames,
+    connections,
+    shardPlans,
+    secrets,
+    reportDir,
+    notes: datasetNotes(dataset),
+  };
 }
 
 /** What the run is, in the banner's words: "online poisson run", "offline run". */
@@ -176,6 +188,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       `(model ${settings.model}, ${settings.streaming ? 'streaming' : 'non-streaming'}, ${shards} shard${shards === 1 ? '' : 's'}, ` +
       `up to ${connections.maxConnections} connections)\n`,
   );
+  for (const n of plan.notes) io.err.write(`${n}\n`);
   if (connections.shardNote !== null) io.err.write(`note: ${connections.shardNote}\n`);
   for (const w of connections.warnings) io.err.write(`warning: ${w}\n`);
 
