@@ -8,6 +8,7 @@ import { RecordBatchList, type RecordBatch } from '../record/record-batch.js';
 import type { RunState } from '../metrics/result-summary.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
 import { ShardHandle, shardV8Options } from './shard-handle.js';
+import type { WarmupSummary } from './warmup-phase.js';
 
 export interface RunObserver {
   /** Every shard is ready: `connections` were opened before the clock, in `ms`. */
@@ -33,6 +34,8 @@ export interface RunOutcome {
   endpointDown?: boolean;
   /** CPU time of this (main) process from the start until every shard had ended, ns. */
   mainCpuNs: number;
+  /** The warmup phase before the run (run/warmup-phase.ts); null or absent when there was none. */
+  warmup?: WarmupSummary | null;
 }
 
 /** Sums over the shards' summaries; CPU is undefined when a shard died without one. */

@@ -38,6 +38,8 @@ import { planConnections, readHostLimits, type ConnectionPlan } from './connecti
 import { formatPlan } from './plan-text.js';
 import { preflight, resolveEndpoint } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
+import { runWarmup, warmupSettings } from './warmup-phase.js';
+import { withWorkload } from './workload-summary.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 
 /** Synthetic prompts made when no --dataset is given. */
@@ -72,6 +74,9 @@ export interface RunPlan {
   reportDir: string | null;
   /** Said on the console before the run: the dataset's prompt column, skipped rows (dataset/dataset-notes.ts). */
   notes: string[];
+  /** Rows of the dataset (a warmup without a count sends it once), and bad rows skipped (--skip-bad-rows). */
+  datasetRows: number;
+  skippedRows: number;
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
@@ -99,6 +104,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     columns: spec?.parser,
     limit: spec?.samples,
     shuffle: true,
+    skipBadRows: early.skipBadRows,
   });
   const settings = resolveSettings(input, dataset.samples.length);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
@@ -153,6 +159,8 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     secrets,
     reportDir,
     notes: datasetNotes(dataset),
+    datasetRows: dataset.samples.length,
+    skippedRows: dataset.skipped?.count ?? 0,
   };
 }
 
@@ -193,6 +201,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
   for (const w of connections.warnings) io.err.write(`warning: ${w}\n`);
 
   let onSigint: (() => void) | null = null;
+  let warmupRun: BenchmarkRun | null = null;
   if (io.handleSignals) {
     let count = 0;
     onSigint = () => {
@@ -203,13 +212,21 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
           ? '\ninterrupted: cancelling in-flight requests and writing a partial report (Ctrl-C again to stop at once)\n'
           : '\nstopping now\n',
       );
+      warmupRun?.interrupt();
       run.interrupt();
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
   }
   try {
-    return await run.run();
+    const warmup = await runWarmup(
+      plan.shardPlans,
+      warmupSettings(settings, plan.datasetRows),
+      connections.warmupPerShardPerEndpoint,
+      io.err,
+      (r) => (warmupRun = r),
+    );
+    return { ...(await run.run()), warmup };
   } finally {
     progress.stop();
     if (onSigint !== null) {
@@ -223,7 +240,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const { settings, endpointNames, secrets } = plan;
   const reportDir = plan.reportDir!;
   const shards = summarizeShards(outcome.shards);
-  const summary = buildResultSummary({
+  const measured = buildResultSummary({
     records: outcome.records,
     state: outcome.state,
     startNs: outcome.startNs,
@@ -235,6 +252,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
   });
+  const summary = withWorkload(measured, outcome.warmup ?? null, plan.skippedRows);
   const text = formatReportText(summary, {
     model: settings.model,
     endpoints: endpointNames,

@@ -129,10 +129,10 @@ test("MLPerf Endpoints' keys we do not act on are accepted and listed with their
     '    min_duration_ms: 1500\n',
     '    min_duration_ms: 1500\n    max_duration_ms: 0\n',
   ).concat('timeout: 30\n');
-  const { file } = resolve(text.replace('  load_pattern:', '  warmup:\n    enabled: true\n  load_pattern:'));
+  const { file } = resolve(text.replace('  load_pattern:', '  warmup:\n    drain: true\n  load_pattern:'));
   assert.deepEqual(file.unused, [
     'settings.runtime.max_duration_ms (line 8)',
-    'settings.warmup (line 9)',
+    'settings.warmup.drain (line 10)',
     'timeout (line 17)',
   ]);
 });
