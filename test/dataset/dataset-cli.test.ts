@@ -14,7 +14,6 @@ import {
   assertExit,
   describeResult,
   readJson,
-  readJsonl,
   runCli,
   startRecordingServer,
   withMock,
