@@ -5,10 +5,18 @@
  */
 import { describeTally } from './column-mapping.js';
 import type { LoadedDataset } from './load-dataset.js';
+import { SHARD_READ_BYTES } from './shard-dataset.js';
 
-export function datasetNotes(dataset: Pick<LoadedDataset, 'source' | 'promptColumns' | 'skipped'>): string[] {
+export function datasetNotes(
+  dataset: Pick<LoadedDataset, 'source' | 'promptColumns' | 'skipped' | 'shardSource'>,
+): string[] {
   if (dataset.promptColumns === undefined) return [];
   const notes = [`dataset: ${dataset.source}: prompts from column ${describeTally(dataset.promptColumns)}`];
+  if (dataset.shardSource !== undefined) {
+    notes.push(
+      `dataset: ${dataset.shardSource.rows} rows checked; each shard reads the file and keeps only its own rows (files of ${SHARD_READ_BYTES / 2 ** 20} MB or more)`,
+    );
+  }
   const skipped = dataset.skipped;
   if (skipped !== undefined && skipped.count > 0) {
     notes.push(

@@ -5,6 +5,7 @@
 import type { ColumnMap, ColumnTally } from './column-mapping.js';
 import { datasetRows, readSamples, type SkippedRows } from './dataset-reader.js';
 import type { Sample } from './sample.js';
+import { datasetBytes, type ShardDatasetSource } from './shard-dataset.js';
 import { sampleOrder } from './sample-order.js';
 import { syntheticDataset } from './synthetic-dataset.js';
 
@@ -23,6 +24,11 @@ export interface LoadDatasetOptions {
   shuffle?: boolean;
   /** Skip and count bad rows instead of exiting 2 (--skip-bad-rows). */
   skipBadRows?: boolean;
+  /**
+   * Files of at least this many bytes are only checked and counted here, and read by the shards
+   * (`shardSource`); default: always kept here.
+   */
+  shardReadBytes?: number;
 }
 
 export interface LoadedDataset {
@@ -33,24 +39,46 @@ export interface LoadedDataset {
   skipped?: SkippedRows;
   /** Rows per prompt column used; undefined for synthetic prompts. */
   promptColumns?: ColumnTally;
+  /** Good rows (equal to samples.length unless the shards read them). */
+  rows: number;
+  /** Set when the shards read their rows themselves; `samples` is then empty. */
+  shardSource?: ShardDatasetSource;
 }
 
 export async function loadDataset(path: string | undefined, options: LoadDatasetOptions): Promise<LoadedDataset> {
   if (path === undefined) {
-    return { samples: syntheticDataset({ count: options.syntheticCount, seed: options.seed }), source: 'synthetic' };
+    const samples = syntheticDataset({ count: options.syntheticCount, seed: options.seed });
+    return { samples, source: 'synthetic', rows: samples.length };
   }
   const promptColumns: ColumnTally = new Map();
-  const read = await readSamples(path, datasetRows(path, options.format), {
+  const rows = datasetRows(path, options.format);
+  const byShards = options.shardReadBytes !== undefined && (await datasetBytes(path)) >= options.shardReadBytes;
+  const read = await readSamples(path, rows, {
     columns: options.columns,
     limit: options.limit,
     skipBadRows: options.skipBadRows,
     tally: promptColumns,
+    // Checked and counted, none kept: the shards read their own rows.
+    ...(byShards ? { place: () => -1, slots: 0 } : {}),
   });
+  if (byShards) {
+    const shardSource: ShardDatasetSource = {
+      path,
+      format: options.format,
+      columns: options.columns,
+      limit: options.limit,
+      rows: read.rows,
+      skippedPositions: read.skipped.positions,
+      shuffle: options.shuffle === true,
+      seed: options.seed,
+    };
+    return { samples: [], source: path, skipped: read.skipped, promptColumns, rows: read.rows, shardSource };
+  }
   let samples = read.samples;
   if (options.shuffle === true && samples.length > 1) {
     const order = sampleOrder(samples.length, samples.length, options.seed, true);
     const rows = samples;
     samples = Array.from(order, (row) => rows[row]);
   }
-  return { samples, source: path, skipped: read.skipped, promptColumns };
+  return { samples, source: path, skipped: read.skipped, promptColumns, rows: read.rows };
 }

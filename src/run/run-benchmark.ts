@@ -19,6 +19,7 @@ import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { checkSourceIps } from '../config/source-ips.js';
 import { datasetNotes } from '../dataset/dataset-notes.js';
 import { loadDataset } from '../dataset/load-dataset.js';
+import { SHARD_READ_BYTES, withShardSource } from '../dataset/shard-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
@@ -105,8 +106,9 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     limit: spec?.samples,
     shuffle: true,
     skipBadRows: early.skipBadRows,
+    shardReadBytes: SHARD_READ_BYTES,
   });
-  const settings = resolveSettings(input, dataset.samples.length);
+  const settings = resolveSettings(input, dataset.rows);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
   let endpoints: ResolvedEndpoint[];
@@ -127,7 +129,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     endpoints,
     readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
   );
-  const shardPlans = splitIntoShards({
+  const split = splitIntoShards({
     settings,
     endpoints,
     samples: dataset.samples,
@@ -135,6 +137,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
   });
+  const shardPlans = withShardSource(split, dataset.shardSource);
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
@@ -159,7 +162,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     secrets,
     reportDir,
     notes: datasetNotes(dataset),
-    datasetRows: dataset.samples.length,
+    datasetRows: dataset.rows,
     skippedRows: dataset.skipped?.count ?? 0,
   };
 }

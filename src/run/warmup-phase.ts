@@ -45,6 +45,15 @@ export function warmupPlans(plans: readonly ShardPlan[], w: WarmupSettings): Sha
   const n = plans.length;
   return plans.map((plan, i) => {
     const maxRequests = shareOf(w.requests, n, i);
+    const bounds = {
+      maxRequests,
+      durationNs: w.durationMs * 1e6,
+      // A warmup bounded by time drains briefly: its answers are not measured.
+      drainTimeoutMs: Number.isFinite(w.durationMs) ? Math.min(plan.drainTimeoutMs ?? Infinity, 10_000) : Infinity,
+    };
+    // A dataset the shards read: they salt each of their rows once as they read them.
+    if (plan.datasetSource !== undefined)
+      return { ...plan, ...bounds, datasetSource: { ...plan.datasetSource, salt: w.salt } };
     let samples = plan.samples;
     if (w.salt) {
       // One salted copy per request when the count is known, else one per row.
@@ -52,15 +61,7 @@ export function warmupPlans(plans: readonly ShardPlan[], w: WarmupSettings): Sha
       const rows = samples;
       samples = Array.from({ length: count }, (_, k) => saltSample(rows[k % rows.length]));
     }
-    return {
-      ...plan,
-      samples,
-      samplesPartitioned: true,
-      maxRequests,
-      durationNs: w.durationMs * 1e6,
-      // A warmup bounded by time drains briefly: its answers are not measured.
-      drainTimeoutMs: Number.isFinite(w.durationMs) ? Math.min(plan.drainTimeoutMs ?? Infinity, 10_000) : Infinity,
-    };
+    return { ...plan, ...bounds, samples, samplesPartitioned: true };
   });
 }
 

@@ -6,6 +6,7 @@ import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
+import type { ShardDatasetSource } from '../dataset/shard-dataset.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 
 /** An endpoint with its address resolved once, before the run (so no DNS on the hot path). */
@@ -31,6 +32,8 @@ export interface ShardPlan {
    */
   samples: Sample[];
   samplesPartitioned: boolean;
+  /** A large dataset the shard reads itself, keeping only its rows (`samples` is then empty; dataset/shard-dataset.ts). */
+  datasetSource?: ShardDatasetSource;
   pattern: LoadPatternName;
   /** This shard's share of the target rate (poisson). */
   qps: number;

@@ -19,6 +19,7 @@ import {
   withMock,
   withTemp,
 } from '../cli/cli-process.js';
+import { SHARD_READ_BYTES } from '../../src/dataset/shard-dataset.js';
 import { conversationsVector, writeParquet, writeSaveToDisk } from './dataset-fixtures.js';
 
 const MOCK = { ttftMs: 2, itlMs: 1, outputTokens: 4 };
@@ -136,3 +137,44 @@ test('a bad row exits 2 naming file:line; --skip-bad-rows skips it and counts it
     }),
   );
 });
+
+test(
+  'a dataset past SHARD_READ_BYTES is read by the shards (with a bad row skipped and a salted warmup)',
+  { timeout: 120_000 },
+  async () => {
+    await withMock(MOCK, (mock) =>
+      withTemp(async ({ dir }) => {
+        const file = path.join(dir, 'big.jsonl');
+        const filler = 'x'.repeat(2000);
+        const rows = Math.ceil(SHARD_READ_BYTES / 2000) + 100;
+        const lines = Array.from({ length: rows }, (_, i) =>
+          i === 3 ? '{"broken":' : `{"question":"${i} ${filler}"}`,
+        );
+        await writeFile(file, lines.join('\n') + '\n');
+        const report = path.join(dir, 'r');
+        const r = await runCli(
+          offline(
+            mock.url,
+            report,
+            '--dataset',
+            file,
+            '--skip-bad-rows',
+            '--num-samples',
+            '40',
+            '--warmup-requests',
+            '4',
+            '--warmup-salt',
+          ),
+          { timeoutMs: 100_000 },
+        );
+        assertExit(r, 0);
+        assert.match(r.stderr, /skipped 1 bad row \(--skip-bad-rows\)/);
+        assert.match(r.stderr, new RegExp(`dataset: ${rows - 1} rows checked; each shard reads the file`));
+        const s = await readJson<Summary>(path.join(report, 'result_summary.json'));
+        assert.equal(s.n_samples_completed, 40, describeResult(r));
+        assert.equal(s.dataset_rows_skipped, 1);
+        assert.equal(s.warmup?.requests, 4);
+      }),
+    );
+  },
+);
