@@ -591,6 +591,7 @@ export const BENCHMARK_OPTIONS = {
     kind: 'string',
     help: 'send warmup requests for this long (`30s`, `2m`; a bare number is seconds); with --warmup-requests, whichever ends first',
     schema: duration('s', null).optional(),
+    toYaml: (ms: number | undefined) => (ms === undefined ? undefined : formatDurationMs(ms)),
   }),
   warmupSalt: option({
     yaml: 'settings.warmup.salt',
