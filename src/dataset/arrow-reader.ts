@@ -5,7 +5,7 @@
  * at a time. A `DatasetDict` (dataset_dict.json with splits) is read from its `train` split, or
  * its first. Errors name the file and row index: `…/data-00000-of-00001.arrow: row 5`.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecordBatchReader, Vector } from 'apache-arrow';
@@ -13,11 +13,6 @@ import { BadInputError, ErrorCode } from '../errors.js';
 import { datasetFileError } from './dataset-file-error.js';
 import type { DatasetRows } from './dataset-row.js';
 import { printable } from './printable-text.js';
-
-/** Whether `dir` looks like a `save_to_disk` directory (a Dataset or a DatasetDict). */
-export function isSaveToDiskDir(dir: string): boolean {
-  return ['state.json', 'dataset_info.json', 'dataset_dict.json'].some((f) => existsSync(join(dir, f)));
-}
 
 export async function* arrowDirRows(dir: string): DatasetRows {
   for (const file of await arrowFiles(dir)) yield* arrowFileRows(file);
