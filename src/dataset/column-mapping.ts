@@ -5,6 +5,7 @@
 import { BadInputError, ErrorCode } from '../errors.js';
 import type { ChatMessage, ChatRole, Sample } from './sample.js';
 import { printable } from './printable-text.js';
+import { fillPromptTemplate } from './prompt-template.js';
 
 /**
  * Plain-text prompt columns, in priority order: the first one present wins. `prompt` (the name
@@ -62,6 +63,10 @@ export type ColumnTally = Map<string, number>;
 export interface ColumnMap {
   prompt?: string;
   system?: string;
+  /** The prompt as a template over the row's columns (`{question}\n(A) {choice1}…`); wins over `prompt`. */
+  promptTemplate?: string;
+  /** Accuracy datasets: the column holding each row's right answer. */
+  groundTruth?: string;
 }
 
 export function sampleFromRow(row: unknown, where: string, columns?: ColumnMap, tally?: ColumnTally): Sample {
@@ -75,7 +80,10 @@ export function sampleFromRow(row: unknown, where: string, columns?: ColumnMap, 
   const maxOutputTokens = readOutputCap(row, where);
   let sample: Sample;
   let column: string;
-  if (columns !== undefined && (columns.prompt !== undefined || columns.system !== undefined)) {
+  if (columns?.promptTemplate !== undefined) {
+    column = 'prompt template';
+    sample = { prompt: fillPromptTemplate(columns.promptTemplate, row, where) };
+  } else if (columns !== undefined && (columns.prompt !== undefined || columns.system !== undefined)) {
     column = columns.prompt ?? promptColumnOf(row);
     sample = sampleFromColumns(row, where, columns);
   } else if (isPresent(row[MESSAGES_COLUMN])) {
@@ -89,7 +97,24 @@ export function sampleFromRow(row: unknown, where: string, columns?: ColumnMap, 
     sample = { prompt: readPromptColumn(row, where) };
   }
   if (tally !== undefined) tally.set(column, (tally.get(column) ?? 0) + 1);
-  return maxOutputTokens === undefined ? sample : { ...sample, maxOutputTokens };
+  if (maxOutputTokens !== undefined) sample = { ...sample, maxOutputTokens };
+  if (columns?.groundTruth !== undefined)
+    sample = { ...sample, groundTruth: readGroundTruth(row, columns.groundTruth, where) };
+  return sample;
+}
+
+/** An accuracy row's answer: a string, or a number or boolean written as text (AIME's answers are ints). */
+function readGroundTruth(row: Row, column: string, where: string): string {
+  const value = row[column];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  throw new BadInputError(
+    ErrorCode.datasetNoGroundTruth,
+    value === undefined || value === null
+      ? `${where}: no ground truth in column '${column}'. This row has keys: ${listKeys(row)}. ` +
+          'Name the answer column with accuracy_config.ground_truth (or ground_truth= in --dataset).'
+      : `${where}: ground truth column '${column}' must be a string or a number, got ${describe(value)}.`,
+  );
 }
 
 /** The prompt column a row without a mapping uses ('' when it has none; readPromptColumn then throws). */

@@ -70,7 +70,7 @@ export async function runWarmup(
   plans: readonly ShardPlan[],
   w: WarmupSettings | null,
   warmupConnections: number,
-  err: NodeJS.WritableStream,
+  err: Pick<NodeJS.WritableStream, 'write'>,
   /** Told the warmup's run, so Ctrl-C can interrupt it. */
   onRun: (run: BenchmarkRun) => void,
 ): Promise<WarmupSummary | null> {
