@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { vectorFromArray, Utf8 } from 'apache-arrow';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import type { WorkloadSummary } from '../../src/run/workload-summary.js';
 import {
@@ -80,7 +81,7 @@ test(
           const r = await runCli(offline(mock.url, report, '--dataset', dataset));
           assertExit(r, 0);
           assert.ok(r.stderr.includes(`dataset: ${dataset}: prompts from column ${column}`), describeResult(r));
-          const s = await readJson<Summary>(path.join(report, 'result_summary.json'));
+          const s = await readJson<Summary>(path.join(report, REPORT_FILES.summary));
           assert.equal(s.n_samples_completed, rows, describeResult(r));
           assert.equal(s.n_samples_failed, 0);
           assert.equal(s.warmup, null);
@@ -131,7 +132,7 @@ test('a bad row exits 2 naming file:line; --skip-bad-rows skips it and counts it
       const skip = await runCli(offline(mock.url, path.join(dir, 'r2'), '--dataset', file, '--skip-bad-rows'));
       assertExit(skip, 0);
       assert.match(skip.stderr, /skipped 2 bad rows \(--skip-bad-rows\); the first: .*bad\.jsonl:2: .*bad\.jsonl:3: /);
-      const s = await readJson<Summary>(path.join(dir, 'r2', 'result_summary.json'));
+      const s = await readJson<Summary>(path.join(dir, 'r2', REPORT_FILES.summary));
       assert.equal(s.dataset_rows_skipped, 2);
       assert.equal(s.n_samples_completed, 2);
     }),
@@ -170,7 +171,7 @@ test(
         assertExit(r, 0);
         assert.match(r.stderr, /skipped 1 bad row \(--skip-bad-rows\)/);
         assert.match(r.stderr, new RegExp(`dataset: ${rows - 1} rows checked; each shard reads the file`));
-        const s = await readJson<Summary>(path.join(report, 'result_summary.json'));
+        const s = await readJson<Summary>(path.join(report, REPORT_FILES.summary));
         assert.equal(s.n_samples_completed, 40, describeResult(r));
         assert.equal(s.dataset_rows_skipped, 1);
         assert.equal(s.warmup?.requests, 4);

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import type { WorkloadSummary } from '../../src/run/workload-summary.js';
 import { warmupSettings } from '../../src/run/warmup-phase.js';
@@ -79,14 +80,14 @@ test(
           assert.equal(b.model, 'm');
           assert.equal(b.stream, true);
         }
-        const s = await readJson<Summary>(path.join(report, 'result_summary.json'));
+        const s = await readJson<Summary>(path.join(report, REPORT_FILES.summary));
         assert.equal(s.n_samples_issued, 5);
         assert.deepEqual(
           { ...s.warmup, duration_s: 0 },
           { requests: 3, completed: 3, failed: 0, duration_s: 0, salted: true },
         );
         assert.equal(
-          (await readJsonl(path.join(report, 'records.jsonl'))).length,
+          (await readJsonl(path.join(report, REPORT_FILES.records))).length,
           5,
           'warmup records are not in records.jsonl',
         );
