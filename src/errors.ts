@@ -236,14 +236,26 @@ const REGISTRY = {
   datasetUnreadable: {
     code: 'dataset_unreadable',
     exit: ExitCode.badInput,
-    meaning: 'the `--dataset` path is a directory or cannot be read',
-    action: 'give the path of a readable .jsonl or .json file; check its permissions',
+    meaning: 'the `--dataset` path cannot be read, or is a directory that is not a Hugging Face `save_to_disk` dataset',
+    action: 'give the path of a readable dataset file or `save_to_disk` directory; check its permissions',
   },
   datasetFormatUnsupported: {
     code: 'dataset_format_unsupported',
     exit: ExitCode.badInput,
-    meaning: 'the dataset file has an extension other than .jsonl, .ndjson or .json',
-    action: 'convert or rename the file',
+    meaning: 'the dataset file has an extension other than .jsonl, .ndjson, .json, .csv, .parquet or .arrow',
+    action: 'convert or rename the file, or say its format with `format=`',
+  },
+  datasetMalformedFile: {
+    code: 'dataset_malformed_file',
+    exit: ExitCode.badInput,
+    meaning: 'a CSV, Parquet or Arrow dataset cannot be parsed (the message names the file and line or row)',
+    action: 'fix or re-export the file; `--skip-bad-rows` skips rows it can, not a broken file',
+  },
+  datasetInvalidConversation: {
+    code: 'dataset_invalid_conversation',
+    exit: ExitCode.badInput,
+    meaning: "a ShareGPT row's `conversations` is not an array of {from, value} with a human turn",
+    action: 'fix the turn the error names (from: human, gpt, system, …; value: a string)',
   },
   datasetEmpty: {
     code: 'dataset_empty',
@@ -273,7 +285,8 @@ const REGISTRY = {
     code: 'dataset_no_prompt_column',
     exit: ExitCode.badInput,
     meaning: 'a dataset row has none of the prompt columns',
-    action: 'add one of prompt, text_input, input, question, user_prompt or messages',
+    action:
+      'add one of prompt, user_prompt, question, input, input_text, problem, query, text_input, messages or conversations, or name the column with parser.prompt=COL',
   },
   datasetInvalidPrompt: {
     code: 'dataset_invalid_prompt',

@@ -122,6 +122,30 @@ export function headerForYaml(raw: string): string {
   return `${name}: \${${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}}`;
 }
 
+/** Body fields --extra-body may not set: the request's identity, framing and the per-row output cap. */
+export const EXTRA_BODY_RESERVED = ['model', 'messages', 'prompt', 'stream', 'stream_options', 'max_tokens'] as const;
+
+/** `--extra-body`: a JSON object (from the flag) or a YAML mapping; a message for the user when it is neither. */
+function parseExtraBody(v: string | Record<string, unknown>): Record<string, unknown> | string {
+  let body: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      body = JSON.parse(v) as unknown;
+    } catch (err) {
+      return `not valid JSON (${(err as Error).message}); give an object, e.g. '{"ignore_eos": true}'`;
+    }
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return `must be a JSON object of body fields, e.g. '{"ignore_eos": true}'`;
+  const reserved = EXTRA_BODY_RESERVED.filter((k) => Object.hasOwn(body, k));
+  if (reserved.length > 0)
+    return (
+      `cannot set ${reserved.map((k) => `"${k}"`).join(', ')}: llm-loadgen writes ${reserved.length === 1 ? 'it' : 'them'} ` +
+      '(model: --model; messages/prompt: the dataset; stream, stream_options: --streaming; max_tokens: --max-output-tokens or a dataset column)'
+    );
+  return body as Record<string, unknown>;
+}
+
 const option = <S extends z.ZodType>(spec: OptionSpec<S>): OptionSpec<S> => spec;
 
 export const BENCHMARK_OPTIONS = {
@@ -296,7 +320,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'datasets',
     flag: '--dataset <spec>',
     kind: 'repeat',
-    help: '`[perf:|acc:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json,eval_method=M,ground_truth=COL,extractor=E,num_repeats=N]`, repeatable (one performance dataset per run, any number of `acc:` ones: docs/accuracy.md); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
+    help: '`[perf:|acc:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json|csv|parquet|huggingface,eval_method=M,ground_truth=COL,extractor=E,num_repeats=N]`, repeatable (one performance dataset per run, any number of `acc:` ones: docs/accuracy.md); .jsonl/.ndjson, .json, .csv, .parquet or a Hugging Face save_to_disk directory; the prompt is `messages`, ShareGPT `conversations`, or the first of prompt, user_prompt, question, input, input_text, problem, query, text_input unless parser.prompt names the column (docs/datasets.md)',
     defaultText: '1,000 synthetic prompts',
     schema: datasets,
     toYaml: (specs: DatasetSpec[]) => specs.map(datasetEntryForYaml),
@@ -545,6 +569,75 @@ export const BENCHMARK_OPTIONS = {
   }),
 
   // ── workloads (issue 8): datasets, warmup, request shaping ──
+  skipBadRows: option({
+    yaml: 'settings.runtime.skip_bad_rows',
+    flag: '--skip-bad-rows',
+    kind: 'boolean',
+    help: 'skip dataset rows that cannot be read (bad JSON, no prompt column, a wrong CSV cell count) and count them on the console and in the summary, instead of exiting 2 at the first',
+    schema: z.boolean().default(false),
+  }),
+  warmupEnabled: option({
+    yaml: 'settings.warmup.enabled',
+    flag: '--warmup',
+    kind: 'boolean',
+    help: 'run a warmup phase before the measured one, with the same load pattern; its requests are never in the figures. Without --warmup-requests or --warmup-duration it sends the dataset once (as MLPerf Endpoints); either of those turns it on by itself, and `enabled: false` in YAML turns it off',
+    defaultText: 'on when --warmup-requests or --warmup-duration is given',
+    schema: z.boolean().optional(),
+  }),
+  warmupRequests: option({
+    yaml: 'settings.warmup.n_requests',
+    flag: '--warmup-requests <n>',
+    kind: 'int',
+    help: 'warmup requests to send before the measured phase',
+    defaultText: 'the dataset once, when warmup is on',
+    schema: positiveInt.optional(),
+  }),
+  warmupDuration: option({
+    yaml: 'settings.warmup.duration',
+    flag: '--warmup-duration <duration>',
+    kind: 'string',
+    help: 'send warmup requests for this long (`30s`, `2m`; a bare number is seconds); with --warmup-requests, whichever ends first',
+    schema: duration('s', null).optional(),
+    toYaml: (ms: number | undefined) => (ms === undefined ? undefined : formatDurationMs(ms)),
+  }),
+  warmupSalt: option({
+    yaml: 'settings.warmup.salt',
+    flag: '--warmup-salt',
+    kind: 'boolean',
+    help: "prefix each warmup prompt with a random `[16 hex digits] ` (as MLPerf Endpoints), so warmup does not fill the server's prefix cache with the measured prompts",
+    schema: z.boolean().default(false),
+  }),
+  stop: option({
+    yaml: 'model_params.stop',
+    flag: '--stop <text>',
+    kind: 'repeat',
+    help: 'a stop sequence, sent in `stop`; repeatable (YAML: a string or a list)',
+    defaultText: 'not sent',
+    requestField: 'stop',
+    schema: z
+      .union([z.string().min(1), z.array(z.string().min(1, 'a stop sequence cannot be empty'))])
+      .transform((v) => (typeof v === 'string' ? [v] : v))
+      .transform((v) => (v.length === 0 ? undefined : v))
+      .optional(),
+  }),
+  extraBody: option({
+    yaml: 'model_params.extra_body',
+    flag: '--extra-body <json>',
+    kind: 'string',
+    help: 'a JSON object merged into every request body (e.g. \'{"ignore_eos": true}\'); the named options (--temperature, …) win over its keys, and it cannot set model, messages, prompt, stream, stream_options or max_tokens (use --model, the dataset, --streaming, --max-output-tokens). Its values are sent as given: put credentials in --header, which is redacted',
+    defaultText: 'none',
+    schema: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((v, ctx) => {
+        const body = parseExtraBody(v);
+        if (typeof body === 'string') {
+          ctx.addIssue({ code: 'custom', message: body });
+          return z.NEVER;
+        }
+        return body;
+      })
+      .optional(),
+  }),
 
   // ── workloads (issue 8): tokenizers, synthetic lengths ──
 

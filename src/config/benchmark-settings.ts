@@ -184,9 +184,10 @@ export function performanceDataset(s: Pick<BenchmarkSettings, 'dataset'>): Datas
   return s.dataset.find((d) => d.type === 'performance');
 }
 
-/** The JSON fields every request body carries from options with a `requestField` (seed, temperature, …). */
+/** The JSON fields every request body carries: --extra-body's, then options with a `requestField` (seed, temperature, …). */
 export function samplingParams(s: BenchmarkSettings): Record<string, unknown> | undefined {
-  const body: Record<string, unknown> = {};
+  // --extra-body first: the named options win over its keys.
+  const body: Record<string, unknown> = { ...s.extraBody };
   for (const key of OPTION_KEYS) {
     const field = optionSpec(key).requestField;
     const value = (s as unknown as Record<string, unknown>)[key];

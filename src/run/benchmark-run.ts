@@ -9,6 +9,7 @@ import type { RunState } from '../metrics/result-summary.js';
 import { errorLimitReason, type StopLimits } from '../metrics/stop-conditions.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
 import { ShardHandle, shardV8Options } from './shard-handle.js';
+import type { WarmupSummary } from './warmup-phase.js';
 
 export interface RunObserver {
   /** Every shard is ready: `connections` were opened before the clock, in `ms`. */
@@ -41,6 +42,8 @@ export interface RunOutcome {
   errorLimit?: boolean;
   /** Why the run ended before its schedule did (--max-duration, an error limit); null when it did not. */
   stopReason?: string | null;
+  /** The warmup phase before the run (run/warmup-phase.ts); null or absent when there was none. */
+  warmup?: WarmupSummary | null;
 }
 
 /** Sums over the shards' summaries; CPU is undefined when a shard died without one. */

@@ -18,7 +18,9 @@ import {
 } from '../config/benchmark-settings.js';
 import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { checkSourceIps } from '../config/source-ips.js';
-import { loadDataset } from '../dataset/load-dataset.js';
+import { datasetNotes } from '../dataset/dataset-notes.js';
+import { loadDataset, type LoadedDataset } from '../dataset/load-dataset.js';
+import { SHARD_READ_BYTES, withShardSource } from '../dataset/shard-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
 import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
@@ -46,6 +48,8 @@ import { traceSamples } from '../schedule/trace-prompts.js';
 import { jsonLine, reportEvent } from './live-view-json.js';
 import { LiveView, liveViewMode, noticeStream } from './live-view.js';
 import { runRepeats } from './run-repeats.js';
+import { runWarmup, warmupSettings } from './warmup-phase.js';
+import { withWorkload } from './workload-summary.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 import { loadAccuracyDatasets, type AccuracyDataset } from '../accuracy/accuracy-datasets.js';
 import { finishWithAccuracy } from './accuracy-report.js';
@@ -80,6 +84,11 @@ export interface RunPlan {
   secrets: string[];
   /** null for --dry-run (nothing is written). */
   reportDir: string | null;
+  /** Said on the console before the run: the dataset's prompt column, skipped rows (dataset/dataset-notes.ts). */
+  notes: string[];
+  /** Rows of the dataset (a warmup without a count sends it once), and bad rows skipped (--skip-bad-rows). */
+  datasetRows: number;
+  skippedRows: number;
   /** The accuracy datasets, loaded and checked (empty for --mode perf). */
   accuracy: AccuracyDataset[];
 }
@@ -111,9 +120,9 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   // --trace: its send times; with lengths (Mooncake), its prompts too (schedule/arrival-trace.ts).
   const trace = early.loadPattern === 'trace' ? await readArrivalTrace(early.trace!) : null;
   const traceRows = trace?.hasLengths ? traceSamples(trace, early.dataloaderRandomSeed) : null;
-  const dataset =
+  const dataset: LoadedDataset =
     traceRows !== null
-      ? { samples: traceRows }
+      ? { samples: traceRows, source: early.trace!, rows: traceRows.length }
       : await loadDataset(spec?.path, {
           syntheticCount: SYNTHETIC_DATASET_SIZE,
           seed: early.dataloaderRandomSeed,
@@ -121,8 +130,10 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
           columns: spec?.parser,
           limit: spec?.samples,
           shuffle: true,
+          skipBadRows: early.skipBadRows,
+          shardReadBytes: SHARD_READ_BYTES,
         });
-  const settings = resolveSettings(input, trace?.rows.length ?? dataset.samples.length);
+  const settings = resolveSettings(input, trace?.rows.length ?? dataset.rows);
   const accuracy = await loadAccuracyDatasets(settings);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
@@ -144,7 +155,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     endpoints,
     readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
   );
-  const shardPlans = splitIntoShards({
+  const split = splitIntoShards({
     settings,
     endpoints,
     samples: dataset.samples,
@@ -153,6 +164,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     headers,
     traceOffsetsNs: trace === null ? undefined : traceOffsetsNs(trace, settings.timeScale, settings.numSamples),
   });
+  const shardPlans = withShardSource(split, dataset.shardSource);
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
@@ -168,7 +180,19 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
       formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
     );
   }
-  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir, accuracy };
+  return {
+    settings,
+    endpoints,
+    endpointNames,
+    connections,
+    shardPlans,
+    secrets,
+    reportDir,
+    notes: datasetNotes(dataset),
+    datasetRows: dataset.rows,
+    skippedRows: dataset.skipped?.count ?? 0,
+    accuracy,
+  };
 }
 
 /** What the run is, in the banner's words: "online poisson run", "offline run". */
@@ -209,11 +233,13 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       `(model ${settings.model}, ${settings.streaming ? 'streaming' : 'non-streaming'}, ${shards} shard${shards === 1 ? '' : 's'}, ` +
       `up to ${connections.maxConnections} connections)\n`,
   );
+  for (const n of plan.notes) notices.write(`${n}\n`);
   if (connections.shardNote !== null) notices.write(`note: ${connections.shardNote}\n`);
   for (const w of connections.warnings) notices.write(`warning: ${w}\n`);
   progress.connecting();
 
   let onSigint: (() => void) | null = null;
+  let warmupRun: BenchmarkRun | null = null;
   if (io.handleSignals) {
     let count = 0;
     onSigint = () => {
@@ -224,13 +250,21 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
           ? '\ninterrupted: cancelling in-flight requests and writing a partial report (Ctrl-C again to stop at once)\n'
           : '\nstopping now\n',
       );
+      warmupRun?.interrupt();
       run.interrupt();
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
   }
   try {
-    return await run.run();
+    const warmup = await runWarmup(
+      plan.shardPlans,
+      warmupSettings(settings, plan.datasetRows),
+      connections.warmupPerShardPerEndpoint,
+      notices,
+      (r) => (warmupRun = r),
+    );
+    return { ...(await run.run()), warmup };
   } finally {
     progress.stop();
     if (onSigint !== null) {
@@ -244,7 +278,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const { settings, endpointNames, secrets } = plan;
   const reportDir = plan.reportDir!;
   const shards = summarizeShards(outcome.shards);
-  const summary = buildResultSummary({
+  const measured = buildResultSummary({
     records: outcome.records,
     state: outcome.state,
     startNs: outcome.startNs,
@@ -262,6 +296,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     shardHealth: shardHealthOf(outcome.shards),
     stopReason: outcome.stopReason ?? undefined,
   });
+  const summary = withWorkload(measured, outcome.warmup ?? null, plan.skippedRows);
   const context = {
     model: settings.model,
     endpoints: endpointNames,

@@ -9,6 +9,7 @@ import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
+import type { ShardDatasetSource } from '../dataset/shard-dataset.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 import { shardArrivalPlan, type ArrivalPlan } from '../schedule/arrival-shape.js';
 import type { SendTimer } from '../schedule/send-timer.js';
@@ -36,6 +37,8 @@ export interface ShardPlan {
    */
   samples: Sample[];
   samplesPartitioned: boolean;
+  /** A large dataset the shard reads itself, keeping only its rows (`samples` is then empty; dataset/shard-dataset.ts). */
+  datasetSource?: ShardDatasetSource;
   pattern: LoadPatternName;
   /** This shard's share of the target rate (poisson). */
   qps: number;

@@ -129,10 +129,10 @@ test("MLPerf Endpoints' keys we do not act on are accepted and listed with their
     '    min_duration_ms: 1500\n',
     '    min_duration_ms: 1500\n    max_duration_ms: 4000\n',
   ).concat('timeout: 30\n');
-  const { file, settings } = resolve(text.replace('  load_pattern:', '  warmup:\n    enabled: true\n  load_pattern:'));
+  const { file, settings } = resolve(text.replace('  load_pattern:', '  warmup:\n    drain: true\n  load_pattern:'));
   // max_duration_ms is used now (--max-duration), so it is not listed.
   assert.equal(settings.maxDuration, 4000);
-  assert.deepEqual(file.unused, ['settings.warmup (line 9)', 'timeout (line 17)']);
+  assert.deepEqual(file.unused, ['settings.warmup.drain (line 10)', 'timeout (line 17)']);
 });
 
 test('offline: online-only keys in the file are listed as not used in offline runs (MLPerf templates set them)', () => {
