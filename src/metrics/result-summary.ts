@@ -11,6 +11,12 @@ import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../recor
 import type { LoadPatternName } from '../schedule/schedule.js';
 import { computePercentiles } from './percentiles.js';
 import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
+import {
+  summarizeTokenLengths,
+  tokenCountWarnings,
+  type TokenCountsSummary,
+  type TokenizerCounts,
+} from './token-counts.js';
 
 export type RunState = 'complete' | 'interrupted' | 'failed';
 export type RunMode = 'offline' | 'online';
@@ -32,6 +38,8 @@ export interface ResultSummaryInput {
   shards?: number;
   /** The arrival rate asked for (poisson --target-qps), req/s. */
   offeredQps?: number;
+  /** Prompt token counts from --tokenizer (token-counts.ts), for requests the server gave no usage. */
+  tokenizerCounts?: TokenizerCounts;
 }
 
 export interface ErrorExample {
@@ -76,8 +84,10 @@ export interface ResultSummary {
   itl: SeriesSummary;
   /** end − sent, successful requests. */
   latency: SeriesSummary;
+  /** Completed requests whose length was measured (token_counts says by what, and why some were not). */
   input_sequence_lengths: SeriesSummary;
   output_sequence_lengths: SeriesSummary;
+  token_counts: TokenCountsSummary;
   /** sent − scheduled, every request that was sent. Our addition; not part of TTFT. */
   client_wait: SeriesSummary;
   /**
@@ -183,7 +193,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     }
     completed++;
     outputTokenSum += r.outputTokens;
-    if (r.cachedTokens >= 0) {
+    if (r.cachedTokens >= 0 && r.inputTokens >= 0) {
       cachedReporting++;
       cachedSum += r.cachedTokens;
       cachedInputSum += r.inputTokens;
@@ -204,8 +214,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const tpot = new Float64Array(tpotCount);
   const itl = new Float64Array(itlCount);
   const latency = new Float64Array(latencyCount);
-  const inputLengths = new Float64Array(completed);
-  const outputLengths = new Float64Array(completed);
   const clientWait = new Float64Array(clientWaitCount);
   const queueWait = new Float64Array(clientWaitCount);
   const steadyWait = new Float64Array(steadyWaitCount);
@@ -230,7 +238,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let tpotAt = 0;
   let itlAt = 0;
   let latencyAt = 0;
-  let lengthAt = 0;
   let clientWaitAt = 0;
 
   for (const r of records) {
@@ -245,8 +252,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     if (r.error !== '') continue;
     if (r.end >= lateFrom && r.end <= lastScheduled) lateCompletions++;
     if (hasLatency(r) && r.sent <= earlyUntil) earlyLatency[earlyAt++] = r.end - r.sent;
-    inputLengths[lengthAt] = r.inputTokens;
-    outputLengths[lengthAt++] = r.outputTokens;
     if (hasLatency(r)) latency[latencyAt++] = r.end - r.sent;
     if (!r.streaming) continue;
     if (hasTtft(r)) ttft[ttftAt++] = r.firstToken - r.sent;
@@ -258,6 +263,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const durationNs = endNs - startNs;
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;
+  const lengths = summarizeTokenLengths(records, input.tokenizerCounts);
   const summary: ResultSummary = {
     state,
     complete: state === 'complete',
@@ -273,8 +279,9 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     tpot: summarizeSeriesInPlace(tpot),
     itl: summarizeSeriesInPlace(itl),
     latency: summarizeSeriesInPlace(latency),
-    input_sequence_lengths: summarizeSeriesInPlace(inputLengths),
-    output_sequence_lengths: summarizeSeriesInPlace(outputLengths),
+    input_sequence_lengths: lengths.input_sequence_lengths,
+    output_sequence_lengths: lengths.output_sequence_lengths,
+    token_counts: lengths.token_counts,
     client_wait: summarizeSeriesInPlace(clientWait),
     client_queue_wait: summarizeSeriesInPlace(queueWait),
     schedule_lag: summarizeSeriesInPlace(lag),
@@ -303,6 +310,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     lateCompletionRate: windowNs > 0 ? lateCompletions / ((lastScheduled - lateFrom) / NS_PER_S) : null,
     earlyLatencyMedian,
   });
+  summary.warnings.push(...tokenCountWarnings(lengths.token_counts));
   return summary;
 }
 
