@@ -151,6 +151,19 @@ const REGISTRY = {
     meaning: 'an option of the synthetic dataset is not a positive integer',
     action: 'give a positive integer',
   },
+  tokenizerInvalid: {
+    code: 'tokenizer_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      '`--tokenizer PATH` is not a readable tokenizer.json (or a directory with one) that @huggingface/tokenizers loads, or its chat template does not parse',
+    action: "give the model's tokenizer.json or its directory (as saved by transformers), or `--tokenizer server`",
+  },
+  tokenizeUnsupported: {
+    code: 'tokenize_unsupported',
+    exit: ExitCode.badInput,
+    meaning: "`--tokenizer server`: the endpoint has no /tokenize in vLLM's, SGLang's or llama.cpp's shape",
+    action: 'give `--tokenizer PATH` (a tokenizer.json or model directory) instead',
+  },
   portInUse: {
     code: 'port_in_use',
     exit: ExitCode.badInput,

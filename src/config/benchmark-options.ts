@@ -540,6 +540,15 @@ export const BENCHMARK_OPTIONS = {
   // ── workloads (issue 8): datasets, warmup, request shaping ──
 
   // ── workloads (issue 8): tokenizers, synthetic lengths ──
+  tokenizer: option({
+    yaml: 'model_params.tokenizer_name',
+    flag: '--tokenizer <path|server>',
+    aliases: ['--model-params.tokenizer-name'],
+    kind: 'string',
+    help: "counts prompt tokens after the run: a tokenizer.json or a model directory with one (chat requests through its tokenizer_config.json chat template), or `server` for the endpoint's own /tokenize (vLLM, SGLang, llama.cpp); ISL falls back to it where the server sends no usage, and the report gives their disagreement",
+    defaultText: 'none: ISL from server usage only',
+    schema: z.string().min(1).optional(),
+  }),
 
   // ── workloads (issue 8): multi-turn conversations ──
 

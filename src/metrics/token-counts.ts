@@ -18,6 +18,8 @@ export interface TokenizerCounts {
   counts: Int32Array;
   /** What counted them, for the report: `tokenizer.json (/models/x)`, `server /tokenize (vLLM shape)`. */
   tokenizer: string;
+  /** The first error a count ended with (a template that raised, /tokenize failing), if any. */
+  failure?: string;
 }
 
 export interface TokenDisagreement {
@@ -143,7 +145,8 @@ function inputNullReason(missing: number, streaming: number, counts: TokenizerCo
   if (counts === undefined) {
     return `ISL not measured for ${missing} request(s): ${usage}, and no --tokenizer was given. Pass --tokenizer PATH (a tokenizer.json or model directory) or --tokenizer server.`;
   }
-  return `ISL not measured for ${missing} request(s): ${usage}, and ${counts.tokenizer} did not count their prompts.`;
+  const why = counts.failure !== undefined ? ` (${counts.failure})` : '';
+  return `ISL not measured for ${missing} request(s): ${usage}, and ${counts.tokenizer} did not count their prompts${why}.`;
 }
 
 /** The summary's warnings for lengths nobody measured. */

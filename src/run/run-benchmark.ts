@@ -32,6 +32,12 @@ import {
 } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
+import {
+  countRunPrompts,
+  loadTokenizerChoice,
+  openPromptCounter,
+  type PromptCounting,
+} from '../tokenize/run-tokenizer.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
@@ -69,6 +75,8 @@ export interface RunPlan {
   secrets: string[];
   /** null for --dry-run (nothing is written). */
   reportDir: string | null;
+  /** --tokenizer: counts prompts after the run (null without one, and for --dry-run). */
+  promptCounting: PromptCounting | null;
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
@@ -89,6 +97,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const early = resolveSettings(input, 1);
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
   const spec = performanceDataset(early);
+  const tokenizer = loadTokenizerChoice(early.tokenizer);
   const dataset = await loadDataset(spec?.path, {
     syntheticCount: SYNTHETIC_DATASET_SIZE,
     seed: early.dataloaderRandomSeed,
@@ -133,7 +142,10 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   );
   const endpointNames = endpoints.map((e) => e.displayUrl);
   let reportDir: string | null = null;
+  let promptCounting: PromptCounting | null = null;
   if (!settings.dryRun) {
+    const counter = await openPromptCounter(tokenizer, endpoints, { model: settings.model, apiKey: settings.apiKey });
+    if (counter !== null) promptCounting = { counter, samples: dataset.samples, request: shardPlans[0].request };
     // Created (or checked empty) and written to before any load: an unusable directory is exit 2 now.
     reportDir = await createReportDir(settings.reportDir, settings.overwrite);
     await writeConfigYaml(
@@ -141,7 +153,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
       formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
     );
   }
-  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir };
+  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir, promptCounting };
 }
 
 /** What the run is, in the banner's words: "online poisson run", "offline run". */
@@ -210,6 +222,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const { settings, endpointNames, secrets } = plan;
   const reportDir = plan.reportDir!;
   const shards = summarizeShards(outcome.shards);
+  const tokenizerCounts = await countRunPrompts(plan.promptCounting, outcome.records, io.err);
   const summary = buildResultSummary({
     records: outcome.records,
     state: outcome.state,
@@ -221,6 +234,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     portExhaustionEvents: shards.portExhaustionEvents,
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
+    tokenizerCounts,
   });
   const text = formatReportText(summary, {
     model: settings.model,
@@ -245,7 +259,10 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const files: [name: string, write: (file: string) => Promise<void>][] = [
     [REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary))],
     [REPORT_FILES.text, (file) => writeTextAtomically(file, text)],
-    [REPORT_FILES.records, (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames)],
+    [
+      REPORT_FILES.records,
+      (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames, tokenizerCounts),
+    ],
   ];
   const written: string[] = [REPORT_FILES.config];
   let writeError: RunFailedError | null = null;
