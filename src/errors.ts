@@ -148,8 +148,9 @@ const REGISTRY = {
   syntheticOptionInvalid: {
     code: 'synthetic_option_invalid',
     exit: ExitCode.badInput,
-    meaning: 'an option of the synthetic dataset is not a positive integer',
-    action: 'give a positive integer',
+    meaning:
+      'an option of the synthetic dataset is out of range (`synthetic:input=N,…`: the message names the option and what it takes)',
+    action: 'fix the option as the message says, e.g. `synthetic:input=1024,output=256,range=0.1,prefix=512,n=1000`',
   },
   tokenizerInvalid: {
     code: 'tokenizer_invalid',

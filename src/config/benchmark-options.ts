@@ -549,6 +549,14 @@ export const BENCHMARK_OPTIONS = {
     defaultText: 'none: ISL from server usage only',
     schema: z.string().min(1).optional(),
   }),
+  forceOutputLength: option({
+    yaml: 'model_params.force_output_length',
+    flag: '--force-output-length <fields>',
+    kind: 'choice',
+    choices: ['ignore_eos', 'min_tokens', 'both', 'off'],
+    help: 'what a `synthetic:…,output=N` dataset sends so the server generates N tokens: `ignore_eos: true` (vLLM, SGLang, llama.cpp), `min_tokens: N` (vLLM), both, or off (servers that reject unknown fields, e.g. OpenAI)',
+    schema: z.enum(['ignore_eos', 'min_tokens', 'both', 'off']).default('ignore_eos'),
+  }),
 
   // ── workloads (issue 8): multi-turn conversations ──
 

@@ -15,7 +15,7 @@ import {
   summarizeTokenLengths,
   tokenCountWarnings,
   type TokenCountsSummary,
-  type TokenizerCounts,
+  type TokenCountInput,
 } from './token-counts.js';
 
 export type RunState = 'complete' | 'interrupted' | 'failed';
@@ -38,8 +38,8 @@ export interface ResultSummaryInput {
   shards?: number;
   /** The arrival rate asked for (poisson --target-qps), req/s. */
   offeredQps?: number;
-  /** Prompt token counts from --tokenizer (token-counts.ts), for requests the server gave no usage. */
-  tokenizerCounts?: TokenizerCounts;
+  /** --tokenizer's prompt counts and the synthetic workload's lengths (token-counts.ts). */
+  tokens?: TokenCountInput;
 }
 
 export interface ErrorExample {
@@ -263,7 +263,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const durationNs = endNs - startNs;
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;
-  const lengths = summarizeTokenLengths(records, input.tokenizerCounts);
+  const lengths = summarizeTokenLengths(records, input.tokens);
   const summary: ResultSummary = {
     state,
     complete: state === 'complete',

@@ -22,6 +22,27 @@ export interface TokenizerCounts {
   failure?: string;
 }
 
+/** A `--dataset synthetic:input=…` workload: the lengths asked for, and whether they are exact. */
+export interface SyntheticLengths {
+  input: number;
+  /** null: no output= (max_tokens from --max-output-tokens, nothing forces the length). */
+  output: number | null;
+  range: number;
+  prefix: number;
+  /** Prompts were sized with the run's tokenizer (false: in words, approximate). */
+  exact: boolean;
+  /** Fields sent so the server generates `output` tokens (ignore_eos, min_tokens). */
+  output_fields: string[];
+  /** Why lengths are approximate (null when exact). */
+  note: string | null;
+}
+
+/** What the summary gets beyond the records. */
+export interface TokenCountInput {
+  tokenizer?: TokenizerCounts;
+  synthetic?: SyntheticLengths;
+}
+
 export interface TokenDisagreement {
   /** Completed requests with both a usage count and a tokenizer count. */
   compared: number;
@@ -53,6 +74,8 @@ export interface OutputTokenCounts {
 export interface TokenCountsSummary {
   input: InputTokenCounts;
   output: OutputTokenCounts;
+  /** The synthetic-by-length workload (null: another dataset). */
+  synthetic: SyntheticLengths | null;
 }
 
 export interface TokenLengths {
@@ -79,10 +102,8 @@ export function inputTokensOf(
 }
 
 /** ISL and OSL series over completed requests (those measured), with their sources. */
-export function summarizeTokenLengths(
-  records: Iterable<RequestRecord>,
-  counts: TokenizerCounts | undefined,
-): TokenLengths {
+export function summarizeTokenLengths(records: Iterable<RequestRecord>, input?: TokenCountInput): TokenLengths {
+  const counts = input?.tokenizer;
   const inputSources: Record<InputTokenSource, number> = { usage: 0, tokenizer: 0, none: 0 };
   const outputSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
   let noUsageStreaming = 0;
@@ -133,6 +154,7 @@ export function summarizeTokenLengths(
             : `${outputSources.none} non-streaming answer(s) had no usage: the server did not say how many tokens it ` +
               'generated, and without a stream there are no chunks to count. Use --streaming on, or a server that sends usage.',
       },
+      synthetic: input?.synthetic ?? null,
     },
   };
 }
@@ -154,5 +176,6 @@ export function tokenCountWarnings(counts: TokenCountsSummary): string[] {
   const warnings: string[] = [];
   if (counts.input.null_reason !== null) warnings.push(counts.input.null_reason);
   if (counts.output.null_reason !== null) warnings.push(counts.output.null_reason);
+  if (counts.synthetic?.note != null) warnings.push(counts.synthetic.note);
   return warnings;
 }

@@ -19,6 +19,15 @@ export function formatTokenSources(counts: TokenCountsSummary): string[] {
         `${signed(d.mean_pct)} %, max |diff| ${d.max_abs_pct.toFixed(2)} %`,
     );
   }
+  const w = counts.synthetic;
+  if (w !== null) {
+    const range = w.range > 0 ? ` +-${(w.range * 100).toFixed(0)} %` : '';
+    const prefix = w.prefix > 0 ? `, shared prefix ${w.prefix}` : '';
+    const forced = w.output_fields.length > 0 ? ` (${w.output_fields.join(', ')} sent)` : '';
+    const output = w.output !== null ? `, output ${w.output}${forced}` : '';
+    const exact = w.exact ? 'sized with the tokenizer' : 'approximate: sized in words';
+    lines.push(`synthetic workload: input ${w.input}${range}${prefix}${output} tokens; ${exact}`);
+  }
   return lines;
 }
 

@@ -11,6 +11,7 @@ import { parseExtraHeaders, secretHeaderValues, type ExtraHeader } from '../api/
 import { bindNoPortAvailable } from '../client/bound-socket.js';
 import {
   performanceDataset,
+  samplingParams,
   resolveSettings,
   type BenchmarkSettings,
   type BenchmarkSettingsInput,
@@ -38,6 +39,8 @@ import {
   openPromptCounter,
   type PromptCounting,
 } from '../tokenize/run-tokenizer.js';
+import { applyOutputFields, buildSyntheticWorkload, type SyntheticWorkload } from '../tokenize/synthetic-workload.js';
+import { isSyntheticPath } from '../dataset/synthetic-spec.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
@@ -77,6 +80,8 @@ export interface RunPlan {
   reportDir: string | null;
   /** --tokenizer: counts prompts after the run (null without one, and for --dry-run). */
   promptCounting: PromptCounting | null;
+  /** `--dataset synthetic:input=…` (null for other datasets). */
+  synthetic: SyntheticWorkload | null;
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
@@ -98,14 +103,24 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
   const spec = performanceDataset(early);
   const tokenizer = loadTokenizerChoice(early.tokenizer);
-  const dataset = await loadDataset(spec?.path, {
-    syntheticCount: SYNTHETIC_DATASET_SIZE,
-    seed: early.dataloaderRandomSeed,
-    format: spec?.format,
-    columns: spec?.parser,
-    limit: spec?.samples,
-    shuffle: true,
-  });
+  const synthetic =
+    spec !== undefined && isSyntheticPath(spec.path)
+      ? buildSyntheticWorkload(spec.path, tokenizer, {
+          seed: early.dataloaderRandomSeed,
+          request: { apiType: early.apiType, model: early.model, extraBody: samplingParams(early) },
+          force: early.forceOutputLength,
+        })
+      : null;
+  const dataset =
+    synthetic ??
+    (await loadDataset(spec?.path, {
+      syntheticCount: SYNTHETIC_DATASET_SIZE,
+      seed: early.dataloaderRandomSeed,
+      format: spec?.format,
+      columns: spec?.parser,
+      limit: spec?.samples,
+      shuffle: true,
+    }));
   const settings = resolveSettings(input, dataset.samples.length);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
@@ -135,6 +150,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
   });
+  if (synthetic !== null) applyOutputFields(shardPlans, synthetic, settings.forceOutputLength);
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
@@ -153,7 +169,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
       formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
     );
   }
-  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir, promptCounting };
+  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir, promptCounting, synthetic };
 }
 
 /** What the run is, in the banner's words: "online poisson run", "offline run". */
@@ -189,6 +205,8 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       `up to ${connections.maxConnections} connections)\n`,
   );
   if (connections.shardNote !== null) io.err.write(`note: ${connections.shardNote}\n`);
+  if (plan.synthetic !== null) io.err.write(`${plan.synthetic.sizing}\n`);
+  if (plan.synthetic?.note != null) io.err.write(`note: ${plan.synthetic.note}\n`);
   for (const w of connections.warnings) io.err.write(`warning: ${w}\n`);
 
   let onSigint: (() => void) | null = null;
@@ -234,7 +252,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     portExhaustionEvents: shards.portExhaustionEvents,
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
-    tokenizerCounts,
+    tokens: { tokenizer: tokenizerCounts, synthetic: plan.synthetic?.lengths },
   });
   const text = formatReportText(summary, {
     model: settings.model,

@@ -11,6 +11,8 @@ export interface PlainServer {
   url: string;
   /** Bodies of every /tokenize and /apply-template request, in arrival order. */
   tokenizeBodies: Record<string, unknown>[];
+  /** Bodies of every completion request. */
+  completionBodies: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function startPlainServer(
   options: { llamaTokenize?: boolean; answerWords?: number } = {},
 ): Promise<PlainServer> {
   const tokenizeBodies: Record<string, unknown>[] = [];
+  const completionBodies: Record<string, unknown>[] = [];
   const answerWords = options.answerWords ?? 3;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -47,6 +50,7 @@ export async function startPlainServer(
         const bos = body.add_special === true ? 1 : 0;
         return json(200, { tokens: Array.from({ length: words(content) + bos }, (_, i) => i + 1) });
       }
+      completionBodies.push(body);
       const base = { id: 'x', created: 0, model: 'm' };
       const text = Array.from({ length: answerWords }, (_, i) => `w${i} `);
       if (body.stream === true) {
@@ -75,6 +79,7 @@ export async function startPlainServer(
   return {
     url: `http://127.0.0.1:${port}`,
     tokenizeBodies,
+    completionBodies,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

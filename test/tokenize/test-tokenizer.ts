@@ -77,3 +77,17 @@ export async function writeTokenizerDir(
   await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
   return dir;
 }
+
+/**
+ * A tokenizer that spells words out: WordPiece with only letters, so "amber" is a, ##m, ##b, ##e,
+ * ##r — five tokens — and lengths cannot be met by whole words alone.
+ */
+export function letterTokenizerJson(): Record<string, unknown> {
+  const json = tokenizerJson();
+  const vocab: Record<string, number> = {};
+  SPECIALS.forEach((t, i) => (vocab[t] = i));
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:,';
+  for (const c of letters) vocab[c] = Object.keys(vocab).length;
+  for (const c of letters) vocab[`##${c}`] = Object.keys(vocab).length;
+  return { ...json, model: { ...(json.model as Record<string, unknown>), vocab } };
+}

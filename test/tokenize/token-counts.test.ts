@@ -44,7 +44,7 @@ test('ISL: usage first, then the tokenizer, else unmeasured; disagreement where 
     record({ sampleIndex: 3, inputTokens: -1, outputTokens: 0, tokenSource: 'none', streaming: false }), // tokenizer 7
     record({ sampleIndex: 0, error: 'timeout', inputTokens: -1 }), // failed: not in any series
   ];
-  const s = summarizeTokenLengths(records, counts);
+  const s = summarizeTokenLengths(records, { tokenizer: counts });
   assert.deepEqual(s.token_counts.input.sources, { usage: 2, tokenizer: 1, none: 1 });
   assert.equal(s.input_sequence_lengths.total, 80 + 50 + 7);
   assert.equal(s.input_sequence_lengths.min, 7);
