@@ -152,8 +152,22 @@ const REGISTRY = {
   syntheticOptionInvalid: {
     code: 'synthetic_option_invalid',
     exit: ExitCode.badInput,
-    meaning: 'an option of the synthetic dataset is not a positive integer',
-    action: 'give a positive integer',
+    meaning:
+      'an option of the synthetic dataset is out of range (`synthetic:input=N,…`: the message names the option and what it takes)',
+    action: 'fix the option as the message says, e.g. `synthetic:input=1024,output=256,range=0.1,prefix=512,n=1000`',
+  },
+  tokenizerInvalid: {
+    code: 'tokenizer_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      '`--tokenizer PATH` is not a readable tokenizer.json (or a directory with one) that @huggingface/tokenizers loads, or its chat template does not parse',
+    action: "give the model's tokenizer.json or its directory (as saved by transformers), or `--tokenizer server`",
+  },
+  tokenizeUnsupported: {
+    code: 'tokenize_unsupported',
+    exit: ExitCode.badInput,
+    meaning: "`--tokenizer server`: the endpoint has no /tokenize in vLLM's, SGLang's or llama.cpp's shape",
+    action: 'give `--tokenizer PATH` (a tokenizer.json or model directory) instead',
   },
   portInUse: {
     code: 'port_in_use',

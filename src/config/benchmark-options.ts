@@ -640,6 +640,23 @@ export const BENCHMARK_OPTIONS = {
   }),
 
   // ── workloads (issue 8): tokenizers, synthetic lengths ──
+  tokenizer: option({
+    yaml: 'model_params.tokenizer_name',
+    flag: '--tokenizer <path|server>',
+    aliases: ['--model-params.tokenizer-name'],
+    kind: 'string',
+    help: "counts prompt tokens after the run: a tokenizer.json or a model directory with one (chat requests through its tokenizer_config.json chat template), or `server` for the endpoint's own /tokenize (vLLM, SGLang, llama.cpp); ISL falls back to it where the server sends no usage, and the report gives their disagreement",
+    defaultText: 'none: ISL from server usage only',
+    schema: z.string().min(1).optional(),
+  }),
+  forceOutputLength: option({
+    yaml: 'model_params.force_output_length',
+    flag: '--force-output-length <fields>',
+    kind: 'choice',
+    choices: ['ignore_eos', 'min_tokens', 'both', 'off'],
+    help: 'what a `synthetic:…,output=N` dataset sends so the server generates N tokens: `ignore_eos: true` (vLLM, SGLang, llama.cpp), `min_tokens: N` (vLLM), both, or off (servers that reject unknown fields, e.g. OpenAI)',
+    schema: z.enum(['ignore_eos', 'min_tokens', 'both', 'off']).default('ignore_eos'),
+  }),
 
   // ── workloads (issue 8): multi-turn conversations ──
 

@@ -20,6 +20,12 @@ import {
 } from './series-summary.js';
 import { computeGoodput, evaluateSlos, type GoodputSummary, type Slo, type SloEvaluation } from './slo.js';
 import { versionInfo } from './version-info.js';
+import {
+  summarizeTokenLengths,
+  tokenCountWarnings,
+  type TokenCountsSummary,
+  type TokenCountInput,
+} from './token-counts.js';
 
 export type RunState = 'complete' | 'interrupted' | 'failed';
 export type RunMode = 'offline' | 'online';
@@ -51,6 +57,8 @@ export interface ResultSummaryInput {
   stopReason?: string;
   /** Per shard CPU and event-loop delay, for client_health (shards that died without a summary are left out). */
   shardHealth?: readonly ShardHealthInput[];
+  /** --tokenizer's prompt counts and the synthetic workload's lengths (token-counts.ts). */
+  tokens?: TokenCountInput;
 }
 
 export interface ErrorExample {
@@ -107,8 +115,10 @@ export interface ResultSummary {
   itl: SeriesSummary;
   /** end − sent, successful requests. */
   latency: LatencySeriesSummary;
+  /** Completed requests whose length was measured (token_counts says by what, and why some were not). */
   input_sequence_lengths: SeriesSummary;
   output_sequence_lengths: SeriesSummary;
+  token_counts: TokenCountsSummary;
   /** sent − scheduled, every request that was sent. Our addition; not part of TTFT. */
   client_wait: SeriesSummary;
   /**
@@ -231,7 +241,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     }
     completed++;
     outputTokenSum += r.outputTokens;
-    if (r.cachedTokens >= 0) {
+    if (r.cachedTokens >= 0 && r.inputTokens >= 0) {
       cachedReporting++;
       cachedSum += r.cachedTokens;
       cachedInputSum += r.inputTokens;
@@ -251,8 +261,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const tpot = new Float64Array(tpotCount);
   const itl = new Float64Array(itlCount);
   const latency = new Float64Array(latencyCount);
-  const inputLengths = new Float64Array(completed);
-  const outputLengths = new Float64Array(completed);
   const clientWait = new Float64Array(clientWaitCount);
   const queueWait = new Float64Array(clientWaitCount);
   const steadyWait = new Float64Array(steadyWaitCount);
@@ -277,7 +285,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let tpotAt = 0;
   let itlAt = 0;
   let latencyAt = 0;
-  let lengthAt = 0;
   let clientWaitAt = 0;
 
   for (const r of records) {
@@ -292,8 +299,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     if (r.error !== '') continue;
     if (r.end >= lateFrom && r.end <= lastScheduled) lateCompletions++;
     if (hasLatency(r) && r.sent <= earlyUntil) earlyLatency[earlyAt++] = r.end - r.sent;
-    inputLengths[lengthAt] = r.inputTokens;
-    outputLengths[lengthAt++] = r.outputTokens;
     if (hasLatency(r)) latency[latencyAt++] = r.end - r.sent;
     if (!r.streaming) continue;
     if (hasTtft(r)) ttft[ttftAt++] = r.firstToken - r.sent;
@@ -306,6 +311,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;
   const { version, gitSha } = versionInfo();
+  const lengths = summarizeTokenLengths(records, input.tokens);
   const summary: ResultSummary = {
     version,
     git_sha: gitSha,
@@ -325,8 +331,9 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     tpot: summarizeLatencySeriesInPlace(tpot),
     itl: summarizeSeriesInPlace(itl),
     latency: summarizeLatencySeriesInPlace(latency),
-    input_sequence_lengths: summarizeSeriesInPlace(inputLengths),
-    output_sequence_lengths: summarizeSeriesInPlace(outputLengths),
+    input_sequence_lengths: lengths.input_sequence_lengths,
+    output_sequence_lengths: lengths.output_sequence_lengths,
+    token_counts: lengths.token_counts,
     client_wait: summarizeSeriesInPlace(clientWait),
     client_queue_wait: summarizeSeriesInPlace(queueWait),
     schedule_lag: summarizeSeriesInPlace(lag),
@@ -383,6 +390,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     lateCompletionRate: windowNs > 0 ? lateCompletions / ((lastScheduled - lateFrom) / NS_PER_S) : null,
     earlyLatencyMedian,
   });
+  summary.warnings.push(...tokenCountWarnings(lengths.token_counts));
   return summary;
 }
 

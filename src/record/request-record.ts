@@ -91,7 +91,9 @@ export interface RequestRecord {
   /** A short, secret-free explanation (and a body excerpt for non-2xx). */
   errorMessage: string;
   finishReason: string;
+  /** usage.prompt_tokens; -1 = the server sent none (unmeasured, never 0: see metrics/token-counts.ts). */
   inputTokens: number;
+  /** Meaningful only when tokenSource is not 'none' (then 0). */
   outputTokens: number;
   /** Prompt tokens the server says it served from its prompt cache (usage.prompt_tokens_details.cached_tokens); -1 = not reported. */
   cachedTokens: number;

@@ -9,6 +9,7 @@ import type { PercentileKey } from '../metrics/percentiles.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 import type { SeriesSummary } from '../metrics/series-summary.js';
 import { formatMs, formatRate, formatSeconds, formatTokens, NOT_AVAILABLE } from './format-units.js';
+import { formatTokenSources } from './token-sources-text.js';
 
 export interface ReportTextContext {
   model: string;
@@ -134,6 +135,7 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
   lines.push('');
   lines.push(tableHeader('tokens'));
   for (const row of tokenRows) lines.push(...metricRow(row, formatTokens));
+  lines.push(...formatTokenSources(summary.token_counts));
 
   const notes: string[] = [];
   if (!context.streaming) notes.push('note: TTFT/TPOT/ITL need --streaming on.');

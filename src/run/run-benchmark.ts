@@ -12,6 +12,7 @@ import { parseExtraHeaders, secretHeaderValues, type ExtraHeader } from '../api/
 import { bindNoPortAvailable } from '../client/bound-socket.js';
 import {
   performanceDataset,
+  samplingParams,
   resolveSettings,
   type BenchmarkSettings,
   type BenchmarkSettingsInput,
@@ -39,6 +40,14 @@ import {
 import { formatReportText } from '../report/report-text.js';
 import { writeRunReportHtml } from '../report/html/report-html.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
+import {
+  countRunPrompts,
+  loadTokenizerChoice,
+  openPromptCounter,
+  type PromptCounting,
+} from '../tokenize/run-tokenizer.js';
+import { applyOutputFields, buildSyntheticWorkload, type SyntheticWorkload } from '../tokenize/synthetic-workload.js';
+import { isSyntheticPath } from '../dataset/synthetic-spec.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
@@ -91,6 +100,10 @@ export interface RunPlan {
   skippedRows: number;
   /** The accuracy datasets, loaded and checked (empty for --mode perf). */
   accuracy: AccuracyDataset[];
+  /** --tokenizer: counts prompts after the run (null without one, and for --dry-run). */
+  promptCounting: PromptCounting | null;
+  /** `--dataset synthetic:input=…` (null for other datasets). */
+  synthetic: SyntheticWorkload | null;
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
@@ -117,22 +130,33 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const early = resolveSettings(input, 1);
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
   const spec = performanceDataset(early);
+  const tokenizer = loadTokenizerChoice(early.tokenizer);
+  const synthetic =
+    spec !== undefined && isSyntheticPath(spec.path)
+      ? buildSyntheticWorkload(spec.path, tokenizer, {
+          seed: early.dataloaderRandomSeed,
+          request: { apiType: early.apiType, model: early.model, extraBody: samplingParams(early) },
+          force: early.forceOutputLength,
+        })
+      : null;
   // --trace: its send times; with lengths (Mooncake), its prompts too (schedule/arrival-trace.ts).
   const trace = early.loadPattern === 'trace' ? await readArrivalTrace(early.trace!) : null;
   const traceRows = trace?.hasLengths ? traceSamples(trace, early.dataloaderRandomSeed) : null;
   const dataset: LoadedDataset =
     traceRows !== null
       ? { samples: traceRows, source: early.trace!, rows: traceRows.length }
-      : await loadDataset(spec?.path, {
-          syntheticCount: SYNTHETIC_DATASET_SIZE,
-          seed: early.dataloaderRandomSeed,
-          format: spec?.format,
-          columns: spec?.parser,
-          limit: spec?.samples,
-          shuffle: true,
-          skipBadRows: early.skipBadRows,
-          shardReadBytes: SHARD_READ_BYTES,
-        });
+      : synthetic !== null
+        ? { samples: synthetic.samples, source: 'synthetic', rows: synthetic.samples.length }
+        : await loadDataset(spec?.path, {
+            syntheticCount: SYNTHETIC_DATASET_SIZE,
+            seed: early.dataloaderRandomSeed,
+            format: spec?.format,
+            columns: spec?.parser,
+            limit: spec?.samples,
+            shuffle: true,
+            skipBadRows: early.skipBadRows,
+            shardReadBytes: SHARD_READ_BYTES,
+          });
   const settings = resolveSettings(input, trace?.rows.length ?? dataset.rows);
   const accuracy = await loadAccuracyDatasets(settings);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
@@ -165,6 +189,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     traceOffsetsNs: trace === null ? undefined : traceOffsetsNs(trace, settings.timeScale, settings.numSamples),
   });
   const shardPlans = withShardSource(split, dataset.shardSource);
+  if (synthetic !== null) applyOutputFields(shardPlans, synthetic, settings.forceOutputLength);
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
@@ -172,7 +197,10 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   );
   const endpointNames = endpoints.map((e) => e.displayUrl);
   let reportDir: string | null = null;
+  let promptCounting: PromptCounting | null = null;
   if (!settings.dryRun) {
+    const counter = await openPromptCounter(tokenizer, endpoints, { model: settings.model, apiKey: settings.apiKey });
+    if (counter !== null) promptCounting = { counter, samples: dataset.samples, request: shardPlans[0].request };
     // Created (or checked empty) and written to before any load: an unusable directory is exit 2 now.
     reportDir = await createReportDir(settings.reportDir, settings.overwrite);
     await writeConfigYaml(
@@ -192,6 +220,8 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     datasetRows: dataset.rows,
     skippedRows: dataset.skipped?.count ?? 0,
     accuracy,
+    promptCounting,
+    synthetic,
   };
 }
 
@@ -235,6 +265,8 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
   );
   for (const n of plan.notes) notices.write(`${n}\n`);
   if (connections.shardNote !== null) notices.write(`note: ${connections.shardNote}\n`);
+  if (plan.synthetic !== null) notices.write(`${plan.synthetic.sizing}\n`);
+  if (plan.synthetic?.note != null) notices.write(`note: ${plan.synthetic.note}\n`);
   for (const w of connections.warnings) notices.write(`warning: ${w}\n`);
   progress.connecting();
 
@@ -278,6 +310,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const { settings, endpointNames, secrets } = plan;
   const reportDir = plan.reportDir!;
   const shards = summarizeShards(outcome.shards);
+  const tokenizerCounts = await countRunPrompts(plan.promptCounting, outcome.records, io.err);
   const measured = buildResultSummary({
     records: outcome.records,
     state: outcome.state,
@@ -295,6 +328,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     slos: settings.slo,
     shardHealth: shardHealthOf(outcome.shards),
     stopReason: outcome.stopReason ?? undefined,
+    tokens: { tokenizer: tokenizerCounts, synthetic: plan.synthetic?.lengths },
   });
   const summary = withWorkload(measured, outcome.warmup ?? null, plan.skippedRows);
   const context = {
@@ -336,7 +370,10 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
           shards: plan.connections.shards,
         }),
     ],
-    [REPORT_FILES.records, (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames)],
+    [
+      REPORT_FILES.records,
+      (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames, tokenizerCounts),
+    ],
   ];
   const written: string[] = [REPORT_FILES.config];
   let writeError: RunFailedError | null = null;

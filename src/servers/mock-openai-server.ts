@@ -2,7 +2,8 @@
  * A built-in OpenAI-compatible endpoint with configurable timing and faults, for trying the load
  * generator without a GPU and for testing how it handles timing and failures.
  *
- * Endpoints: POST /v1/chat/completions, POST /v1/completions (streaming or not), GET /v1/models.
+ * Endpoints: POST /v1/chat/completions, POST /v1/completions (streaming or not), GET /v1/models,
+ * POST /tokenize and /apply-template (vLLM's and llama.cpp's shapes: mock-tokenize.ts).
  * Token rules (see mock-tokens.ts): prompt tokens are whitespace-separated words; output token i
  * is `tok<i> `. N = max_tokens ?? max_completion_tokens ?? outputTokens (at least 1).
  * Timing, from the moment the request body is in: token k is due at ttftMs + k * itlMs; a
@@ -17,6 +18,7 @@ import { isGone, readBody, sendBody, sendJson } from './http-io.js';
 import { BatchSlots } from './batch-slots.js';
 import { answerTokens, type MockAnswerKey } from './mock-answers.js';
 import { startGeneration, type GenerationFault } from './mock-generation.js';
+import { TOKENIZE_PATHS, handleTokenize } from './mock-tokenize.js';
 import { NOT_OPENAI_HTML, errorBody, modelList, type CompletionApi, type OpenAiErrorType } from './openai-wire.js';
 
 export { MAX_OUTPUT_TOKENS };
@@ -259,6 +261,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     if (path === MODELS_PATH) {
       if (req.method !== 'GET') return methodNotAllowed(res, req.method, path, 'GET');
       return sendJson(res, 200, modelList());
+    }
+    if (TOKENIZE_PATHS.has(path)) {
+      if (req.method !== 'POST') return methodNotAllowed(res, req.method, path, 'POST');
+      handleTokenize(path, req, res).catch(() => res.destroy());
+      return;
     }
     sendError(res, 404, `Unknown path ${path}`);
   }

@@ -311,7 +311,7 @@ export class ShardRunner implements IssueTarget {
       error: '',
       errorMessage: '',
       finishReason: '',
-      inputTokens: 0,
+      inputTokens: -1,
       outputTokens: 0,
       cachedTokens: -1,
       retries: 0,
