@@ -12,7 +12,8 @@ import type { LoadPatternName } from '../schedule/schedule.js';
 import { computePercentiles } from './percentiles.js';
 import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
 
-export type RunState = 'complete' | 'interrupted' | 'failed';
+/** `incomplete`: rebuilt by `llm-loadgen report` from a run that never finished (killed). */
+export type RunState = 'complete' | 'interrupted' | 'failed' | 'incomplete';
 export type RunMode = 'offline' | 'online';
 
 export interface ResultSummaryInput {
