@@ -15,6 +15,10 @@ export const REPORT_FILES = {
   text: 'report.txt',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** One row per run (or sweep step), for spreadsheets (store/summary-csv.ts). */
+  summaryCsv: 'summary.csv',
+  /** The run's own results database, only when the shared one was in use by another run. */
+  database: 'llm-loadgen.duckdb',
 } as const;
 
 /** Where default report directories go. */

@@ -19,9 +19,8 @@ import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
-import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
+import type { ResultSummary } from '../metrics/result-summary.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
-import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import {
   REPORT_FILES,
   createReportDir,
@@ -32,6 +31,8 @@ import {
 } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
+import { RunStore, writeStoredRecordsJsonl, writeSummaryCsv } from '../store/run-store.js';
+import { itlMethodNote } from '../store/store-summary.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
@@ -69,10 +70,12 @@ export interface RunPlan {
   secrets: string[];
   /** null for --dry-run (nothing is written). */
   reportDir: string | null;
+  /** The run in the results database (null for --dry-run). */
+  store: RunStore | null;
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
-  const plan = await planRun(input);
+  const plan = await planRun(input, io.err);
   if (plan.reportDir === null) {
     io.out.write(
       formatPlan(plan.settings, plan.endpoints, plan.connections) +
@@ -84,7 +87,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   return writeRunReport(plan, outcome, io);
 }
 
-export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
+export async function planRun(
+  input: BenchmarkSettingsInput,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<RunPlan> {
   // Flags first (exit 2 naming the flag), before reading what may be a large dataset.
   const early = resolveSettings(input, 1);
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
@@ -133,15 +139,19 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   );
   const endpointNames = endpoints.map((e) => e.displayUrl);
   let reportDir: string | null = null;
+  let store: RunStore | null = null;
   if (!settings.dryRun) {
     // Created (or checked empty) and written to before any load: an unusable directory is exit 2 now.
     reportDir = await createReportDir(settings.reportDir, settings.overwrite);
-    await writeConfigYaml(
-      reportDir,
-      formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
+    const configYaml = formatSettingsYaml(
+      settingsTree(settings, { endpoints: endpointNames }),
+      settings.apiKey !== undefined,
     );
+    await writeConfigYaml(reportDir, configYaml);
+    // The results database too (exit 2 when unusable), with the run's row in it.
+    store = await RunStore.open({ settings, reportDir, endpointNames, configYaml, shards: connections.shards, err });
   }
-  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir };
+  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir, store };
 }
 
 /** What the run is, in the banner's words: "online poisson run", "offline run". */
@@ -166,10 +176,14 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       onWarm: (opened, ms) => {
         if (opened > 0) io.err.write(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },
-      onStart: () => progress.start(),
+      onStart: (startNs) => {
+        plan.store?.markStarted(startNs);
+        progress.start();
+      },
       onProgress: (p) => progress.update(p),
     },
     connections.warmupPerShardPerEndpoint,
+    plan.store?.sink,
   );
   io.err.write(
     `llm-loadgen: ${describeRun(settings)} against ${plan.endpointNames.join(', ')} ` +
@@ -210,8 +224,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const { settings, endpointNames, secrets } = plan;
   const reportDir = plan.reportDir!;
   const shards = summarizeShards(outcome.shards);
-  const summary = buildResultSummary({
-    records: outcome.records,
+  const store = plan.store!;
+  const summary = await store.summarize({
     state: outcome.state,
     startNs: outcome.startNs,
     endNs: outcome.endNs,
@@ -222,14 +236,17 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
   });
-  const text = formatReportText(summary, {
-    model: settings.model,
-    endpoints: endpointNames,
-    mode: settings.mode,
-    loadPattern: settings.loadPattern,
-    streaming: settings.streaming,
-    reportDir,
-  });
+  await store.finish(outcome.state, outcome.endNs, summary);
+  const itlNote = itlMethodNote(summary);
+  const text =
+    formatReportText(summary, {
+      model: settings.model,
+      endpoints: endpointNames,
+      mode: settings.mode,
+      loadPattern: settings.loadPattern,
+      streaming: settings.streaming,
+      reportDir,
+    }) + (itlNote !== null ? `${itlNote}\n` : '');
   // The console first: whatever happens to the disk, the result has been seen.
   io.out.write(text.endsWith('\n') ? text : text + '\n');
   if (summary.client_cpu_ns !== null && summary.n_samples_issued > 0) {
@@ -241,12 +258,19 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
 
   // Small files first: a disk that fills up on records.jsonl still keeps the summary.
   // Large runs take a while to write out (~1 µs per token chunk): say so rather than go quiet.
-  if (outcome.records.count >= 100_000) io.err.write(`writing ${outcome.records.count} records…\n`);
+  const jsonl = store.wantsRecordsJsonl(outcome.records.count);
+  if (jsonl && outcome.records.count >= 100_000) io.err.write(`writing ${outcome.records.count} records…\n`);
   const files: [name: string, write: (file: string) => Promise<void>][] = [
     [REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary))],
     [REPORT_FILES.text, (file) => writeTextAtomically(file, text)],
-    [REPORT_FILES.records, (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames)],
+    [REPORT_FILES.summaryCsv, () => writeSummaryCsv(reportDir, store.meta, summary)],
   ];
+  if (jsonl) {
+    files.push([
+      REPORT_FILES.records,
+      (file) => writeStoredRecordsJsonl(store.store, store.seq, file, outcome.startNs, endpointNames),
+    ]);
+  }
   const written: string[] = [REPORT_FILES.config];
   let writeError: RunFailedError | null = null;
   for (const [name, write] of files) {
@@ -265,7 +289,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
       );
     }
   }
-  if (writeError === null) io.err.write(`report written to ${reportDir}/\n`);
+  store.close();
+  if (writeError === null) io.err.write(`report written to ${reportDir}/ (run ${store.id} in ${store.store.file})\n`);
 
   let exitCode: number = ExitCode.ok;
   if (writeError !== null) {

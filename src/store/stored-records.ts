@@ -129,7 +129,7 @@ function toBatch(chunk: DuckDBDataChunk, withChunks: boolean): RecordBatch {
   }
   let chunkRuns = new Float64Array(0);
   if (withChunks) {
-    const list = duckdb.data_chunk_get_vector(raw, col++);
+    const list = duckdb.data_chunk_get_vector(raw, col);
     const size = duckdb.list_vector_get_size(list);
     const eb = view(list, n * 16);
     const entries = new BigUint64Array(eb.buffer, eb.byteOffset, n * 2);
