@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchmarkSettings } from '../config/benchmark-settings.js';
-import { BadInputError, ErrorCode } from '../errors.js';
+import { BadInputError } from '../errors.js';
 import type { ResultSummaryInput } from '../metrics/result-summary.js';
 import { unpackRecords } from '../record/record-batch.js';
 import { recordToJsonLine } from '../report/records-jsonl.js';

@@ -135,7 +135,7 @@ test('a non-empty --report-dir is refused (exit 2) unless --overwrite, which rep
     assert.equal(await readFile(path.join(dir, 'notes.txt'), 'utf8'), 'mine', 'files that are not ours are kept');
     assert.deepEqual(
       (await readdir(dir)).sort(),
-      ['config.yaml', 'notes.txt', 'records.jsonl', 'report.txt', 'result_summary.json'],
+      ['config.yaml', 'notes.txt', 'records.jsonl', 'report.txt', 'result_summary.json', 'summary.csv'],
       'no temporary file left',
     );
   } finally {
