@@ -8,7 +8,7 @@
  * DuckDB lets one process open a file for writing at a time: a second llm-loadgen on the same file
  * gets results_db_unusable, saying to wait or to give it its own --results-db.
  */
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   DuckDBInstance,
@@ -132,6 +132,19 @@ export class ResultsStore {
       throw unusable(file, `cannot set up its tables (${firstLine(err)})`, err);
     }
     return new ResultsStore(file, instance, connection);
+  }
+
+  /** Opens a database that must exist already (the commands on stored runs). */
+  static async openExisting(file: string): Promise<ResultsStore> {
+    try {
+      await access(file);
+    } catch {
+      throw new BadInputError(
+        ErrorCode.runNotFound,
+        `no results database at ${file}: run a benchmark first, or point --results-db at the file (a run that found the shared one in use has its own in its report directory).`,
+      );
+    }
+    return ResultsStore.open(file);
   }
 
   /** A fresh connection on the same database (the record sink's). */
