@@ -42,8 +42,14 @@ export function mannWhitneyU(a: Float64Array, b: Float64Array): MannWhitneyResul
     const v = j >= n2 || (i < n1 && sa[i] <= sb[j]) ? sa[i] : sb[j];
     let ca = 0;
     let cb = 0;
-    while (i < n1 && sa[i] === v) (i++, ca++);
-    while (j < n2 && sb[j] === v) (j++, cb++);
+    while (i < n1 && sa[i] === v) {
+      i++;
+      ca++;
+    }
+    while (j < n2 && sb[j] === v) {
+      j++;
+      cb++;
+    }
     const t = ca + cb;
     const average = rank + (t + 1) / 2;
     r1 += ca * average;

@@ -101,7 +101,10 @@ async function samples(connection: DuckDBConnection, seq: number, metric: Tested
   }
   const out = new Float64Array(total);
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
