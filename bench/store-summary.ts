@@ -17,6 +17,8 @@ import { ResultsStore } from '../src/store/results-store.js';
 import { writeSummaryCsv } from '../src/store/run-store.js';
 import { StoreRecordSink } from '../src/store/store-record-sink.js';
 import { summarizeStoredRun } from '../src/store/store-summary.js';
+import { storedItl } from '../src/store/store-itl.js';
+import { readStoredBatches } from '../src/store/stored-records.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -107,6 +109,15 @@ const summary = await summarizeStoredRun(store.connection, seq, {
   loadPattern: 'concurrency',
 });
 const tSummary = performance.now() - t;
+// The two parts of it: records read back, and ITL in SQL.
+let t2 = performance.now();
+let back = 0;
+for await (const b of readStoredBatches(store.connection, seq, false)) back += b.count;
+const tRead = performance.now() - t2;
+t2 = performance.now();
+await storedItl(store.connection, seq);
+const tItl = performance.now() - t2;
+console.log(`  of which: ${back} records read back ${(tRead / 1000).toFixed(2)} s, ITL ${(tItl / 1000).toFixed(2)} s`);
 const text = formatReportText(summary, {
   model: 'm',
   endpoints: meta.endpoints,
