@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 import path from 'node:path';
 import { assertExit, readJson, readJsonl, runCli, spawnCli, withMock, withTemp } from '../cli/cli-process.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
@@ -74,16 +75,16 @@ test('kill -9 mid-run: the records up to ~1 s before the kill are stored, and re
       });
       assertExit(report, 0);
       assert.match(report.stdout, /incomplete/);
-      const summary = await readJson<ResultSummary>(path.join(reportDir, 'result_summary.json'));
+      const summary = await readJson<ResultSummary>(path.join(reportDir, REPORT_FILES.summary));
       assert.equal(summary.state, 'incomplete');
       assert.equal(summary.complete, false);
       assert.equal(summary.n_samples_issued, stored);
       assert.ok(summary.n_samples_completed > 0 && summary.ttft.median !== null && summary.ttft.median > 0);
       assert.ok(summary.duration_ns > 1e9, `duration ${summary.duration_ns} ns covers the stored part`);
-      assert.equal((await readJsonl(path.join(reportDir, 'records.jsonl'))).length, stored);
-      const files = await readdir(reportDir);
-      for (const f of ['config.yaml', 'report.txt', 'result_summary.json', 'summary.csv'])
-        assert.ok(files.includes(f), f);
+      assert.equal((await readJsonl(path.join(reportDir, REPORT_FILES.records))).length, stored);
+      for (const f of [REPORT_FILES.config, REPORT_FILES.text, REPORT_FILES.summary, REPORT_FILES.summaryCsv]) {
+        await access(path.join(reportDir, f));
+      }
 
       // The run is listed with its new state and label; export and compare work on it.
       const runs = await runCli(['runs', '--results-db', db, '--label', 'case=kill'], { timeoutMs: 30_000 });
