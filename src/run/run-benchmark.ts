@@ -31,7 +31,7 @@ import {
 } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
-import { RunStore, writeStoredRecordsJsonl, writeSummaryCsv } from '../store/run-store.js';
+import { RunStore, writeSummaryCsv } from '../store/run-store.js';
 import { itlMethodNote } from '../store/store-summary.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
@@ -276,10 +276,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     [REPORT_FILES.summaryCsv, () => writeSummaryCsv(reportDir, store.meta, summary)],
   ];
   if (jsonl) {
-    files.push([
-      REPORT_FILES.records,
-      (file) => writeStoredRecordsJsonl(store.store, store.seq, file, outcome.startNs, endpointNames),
-    ]);
+    files.push([REPORT_FILES.records, (file) => store.writeRecordsJsonl(file, outcome.startNs, endpointNames)]);
   }
   const written: string[] = [REPORT_FILES.config];
   let writeError: RunFailedError | null = null;
@@ -300,6 +297,17 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     }
   }
   store.close();
+  if (store.storeError !== null) {
+    // The summary and files above were made from memory: the run is only missing from the database.
+    const err = new RunFailedError(
+      ErrorCode.reportWriteFailed,
+      `could not store run ${store.id} in the results database ${store.store.file} (${store.storeError}); ` +
+        'the summary above is complete. Free space, or pass --results-db on a disk with room.',
+    );
+    // The first write error is printed below; a second one here.
+    if (writeError !== null) io.err.write(formatError(err) + '\n');
+    else writeError = err;
+  }
   if (writeError === null) io.err.write(`report written to ${reportDir}/ (run ${store.id} in ${store.store.file})\n`);
 
   let exitCode: number = ExitCode.ok;

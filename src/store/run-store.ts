@@ -12,14 +12,20 @@ import { fileURLToPath } from 'node:url';
 import type { BenchmarkSettings } from '../config/benchmark-settings.js';
 import { BadInputError } from '../errors.js';
 import type { ResultSummaryInput } from '../metrics/result-summary.js';
-import { unpackRecords } from '../record/record-batch.js';
-import { recordToJsonLine } from '../report/records-jsonl.js';
+import { buildResultSummary } from '../metrics/result-summary.js';
+import { RecordBatchList, unpackRecords } from '../record/record-batch.js';
+import { recordToJsonLine, writeRecordsJsonl } from '../report/records-jsonl.js';
 import { REPORT_FILES, writeAtomically, writeTextAtomically } from '../report/report-files.js';
 import { ResultsStore, type RunMeta, type StoredRunState } from './results-store.js';
 import { StoreRecordSink } from './store-record-sink.js';
 import { readStoredBatches } from './stored-records.js';
 import { summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
 import { formatSummaryCsv } from './summary-csv.js';
+
+/** A DuckDB error's first line: "IO Error: Could not write file …: File too large". */
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0];
+}
 
 /** `--records auto` writes records.jsonl up to this many records (~1 s of writing). */
 export const AUTO_RECORDS_MAX = 100_000;
@@ -124,15 +130,43 @@ export class RunStore {
     this.started = this.store.markStarted(this.seq, startNs).catch(() => undefined);
   }
 
+  /**
+   * Why the results database could not take the run (a full disk, a file-size limit), in words;
+   * null when it has every record. The summary and report files are then made from memory.
+   */
+  storeError: string | null = null;
+  /** The records when the store failed: those it committed, read back, and those it did not. */
+  private fallback: RecordBatchList | null = null;
+
   /** Closes the sink (everything appended and committed), then the summary from the store. */
   async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
     this.sink.close();
     await this.started;
-    return summarizeStoredRun(this.store.connection, this.seq, input);
+    if (this.sink.error === null) return summarizeStoredRun(this.store.connection, this.seq, input);
+    this.storeError = firstLine(this.sink.error);
+    const records = new RecordBatchList();
+    try {
+      for await (const b of readStoredBatches(this.store.connection, this.seq, true)) records.push(b);
+    } catch {
+      // Nothing readable: the unstored records are all there is.
+    }
+    for (const b of this.sink.unstored.batchList()) records.push(b);
+    this.fallback = records;
+    return buildResultSummary({ ...input, records });
   }
 
   async finish(state: Exclude<StoredRunState, 'running'>, endNs: number, summary: StoredResultSummary): Promise<void> {
-    await this.store.finishRun(this.seq, { state, endNs, summary });
+    try {
+      await this.store.finishRun(this.seq, { state, endNs, summary });
+    } catch (err) {
+      this.storeError ??= firstLine(err);
+    }
+  }
+
+  /** records.jsonl: from the store, or from memory when the store failed. */
+  writeRecordsJsonl(file: string, startNs: number, endpointNames: readonly string[]): Promise<void> {
+    if (this.fallback !== null) return writeRecordsJsonl(file, this.fallback, startNs, endpointNames);
+    return writeStoredRecordsJsonl(this.store, this.seq, file, startNs, endpointNames);
   }
 
   /** Whether records.jsonl is written for a run of `count` records. */
@@ -141,7 +175,11 @@ export class RunStore {
   }
 
   close(): void {
-    this.store.close();
+    try {
+      this.store.close();
+    } catch {
+      // A database that failed to write may fail to close too: the error was reported.
+    }
   }
 }
 

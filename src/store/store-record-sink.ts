@@ -7,7 +7,7 @@
  * shards' pipes (test/store/store-kill.test.ts kills a writer with SIGKILL and counts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { T, type RecordBatch } from '../record/record-batch.js';
+import { RecordBatchList, T, type RecordBatch } from '../record/record-batch.js';
 import { RecordChunkWriter } from './record-chunk-writer.js';
 
 /** Append + commit period. A commit every 250 ms cost <1 % of one core at 20k records/s. */
@@ -27,6 +27,11 @@ export class StoreRecordSink implements RecordSink {
   private latest = -Infinity;
   private timer: NodeJS.Timeout | null;
   private failure: Error | null = null;
+  /**
+   * After a failed append (a full disk, a file-size limit) the batches not committed stay here, in
+   * memory as before the store, so the run's summary still has every record (run-store.ts).
+   */
+  readonly unstored = new RecordBatchList();
   count = 0;
   /** Longest single append + commit, ms (the main loop is busy that long: docs/PERFORMANCE.md). */
   longestFlushMs = 0;
@@ -47,7 +52,8 @@ export class StoreRecordSink implements RecordSink {
   }
 
   push(batch: RecordBatch): void {
-    this.queue.push(batch);
+    if (this.failure !== null) this.unstored.push(batch);
+    else this.queue.push(batch);
     this.count += batch.count;
     const times = batch.times;
     for (let k = 0; k < batch.count; k++) {
@@ -70,7 +76,9 @@ export class StoreRecordSink implements RecordSink {
       for (const b of batches) this.writer.append(b);
       this.writer.flush();
     } catch (err) {
+      // The failed commit is rolled back whole: its batches are kept in memory with the rest.
       this.failure = err as Error;
+      for (const b of batches) this.unstored.push(b);
       return;
     }
     const ms = performance.now() - t0;
@@ -78,17 +86,25 @@ export class StoreRecordSink implements RecordSink {
     this.flushes++;
   }
 
-  /** Writes the rest and closes the appender; throws when any append failed. */
+  /** Why appending failed (the records since are in `unstored`); null when every batch is stored. */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** Writes the rest and closes the appender; a failure is in `error`, the records in `unstored`. */
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.flush();
     try {
-      this.writer.close();
+      if (this.failure === null) this.writer.close();
     } catch (err) {
       this.failure ??= err as Error;
     }
-    this.connection.closeSync();
-    if (this.failure !== null) throw this.failure;
+    try {
+      this.connection.closeSync();
+    } catch {
+      // Closing after a failed commit: nothing more to lose.
+    }
   }
 }

@@ -59,7 +59,11 @@ async function assertSummaryKeptRecordsLost(r: CliResult, dir: string, errno: Re
   assert.match(r.stderr, errno);
   assert.doesNotMatch(r.stderr, /internal error|at .*\.ts:\d+/, 'no stack trace');
   const names = (await readdir(dir)).sort();
-  assert.deepEqual(names, ['config.yaml', 'performance', 'report.txt'], 'no partial records.jsonl, no temp file');
+  assert.deepEqual(
+    names,
+    ['config.yaml', 'performance', 'report.txt', 'summary.csv'],
+    'no partial records.jsonl, no temp file',
+  );
   assert.deepEqual(await readdir(path.join(dir, 'performance')), ['result_summary.json'], 'no temp file');
   const summary = JSON.parse(await readFile(path.join(dir, REPORT_FILES.summary), 'utf8')) as {
     n_samples_completed: number;
