@@ -163,6 +163,17 @@ export class RunStore {
     }
   }
 
+  /**
+   * Every record with its chunk times, packed, for report.html's charts (which iterate twice): read
+   * back from the store, or the records in memory when the store failed. Held only while the page is made.
+   */
+  async chartRecords(): Promise<RecordBatchList> {
+    if (this.fallback !== null) return this.fallback;
+    const records = new RecordBatchList();
+    for await (const b of readStoredBatches(this.store.connection, this.seq, true)) records.push(b);
+    return records;
+  }
+
   /** records.jsonl: from the store, or from memory when the store failed. */
   writeRecordsJsonl(file: string, startNs: number, endpointNames: readonly string[]): Promise<void> {
     if (this.fallback !== null) return writeRecordsJsonl(file, this.fallback, startNs, endpointNames);
