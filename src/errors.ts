@@ -361,6 +361,23 @@ const REGISTRY = {
     action: 'free space or pick another `--report-dir`, and run again; files already written are complete',
   },
 
+  // --- the results database (issue 10) ---
+  resultsDbUnusable: {
+    code: 'results_db_unusable',
+    exit: ExitCode.badInput,
+    meaning:
+      'the results database (`--results-db`, default results/llm-loadgen.duckdb) cannot be opened: not a DuckDB file, another version of its tables, or in use by another llm-loadgen process',
+    action:
+      'wait for the other run to end, or give this run its own `--results-db PATH`; a file from another llm-loadgen version needs a new path',
+  },
+  runNotFound: {
+    code: 'run_not_found',
+    exit: ExitCode.badInput,
+    meaning: 'no stored run (or more than one) matches the RUN given to `report`, `export` or `compare`',
+    action:
+      '`llm-loadgen runs` lists the stored runs: give an id (or a unique prefix of one), a report directory, or `latest`',
+  },
+
   // --- the run (exit 4) ---
   runFailed: {
     code: 'run_failed',

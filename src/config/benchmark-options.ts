@@ -781,6 +781,32 @@ export const BENCHMARK_OPTIONS = {
   }),
 
   // ── results (issue 10): store, records, labels ──
+  resultsDb: option({
+    yaml: 'results.db',
+    flag: '--results-db <path>',
+    kind: 'string',
+    help: 'the results database (DuckDB) every run is stored in as it goes: `llm-loadgen runs`, `report`, `export`, `compare` read it (docs/results.md); when another llm-loadgen holds it, the run stores into `llm-loadgen.duckdb` in its report directory and says so',
+    defaultText: '`results/llm-loadgen.duckdb`',
+    schema: z.string().min(1).default('results/llm-loadgen.duckdb'),
+  }),
+  records: option({
+    yaml: 'results.records',
+    flag: '--records <format>',
+    kind: 'choice',
+    choices: ['auto', 'jsonl', 'none'],
+    help: "records.jsonl in the report directory besides the database: `auto` writes it for runs of up to 100,000 requests (~1 s to write), `jsonl` always, `none` never; `llm-loadgen export RUN` writes any run's records later",
+    schema: z.enum(['auto', 'jsonl', 'none']).default('auto'),
+  }),
+  labels: option({
+    yaml: 'results.labels',
+    flag: '--label <key=value>',
+    kind: 'repeat',
+    help: 'a label stored with the run, repeatable (`--label gpu=h100 --label build=42`); `llm-loadgen runs --label k=v` filters on it',
+    defaultText: '—',
+    schema: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+=.*$/, 'must be key=value, the key of letters, digits, _ . -'))
+      .default([]),
+  }),
 
   // ── results (issue 10): HTML report, live view ──
   quiet: option({

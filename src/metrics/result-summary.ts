@@ -27,7 +27,8 @@ import {
   type TokenCountInput,
 } from './token-counts.js';
 
-export type RunState = 'complete' | 'interrupted' | 'failed';
+/** `incomplete`: rebuilt by `llm-loadgen report` from a run that never finished (killed). */
+export type RunState = 'complete' | 'interrupted' | 'failed' | 'incomplete';
 export type RunMode = 'offline' | 'online';
 
 export interface ResultSummaryInput {

@@ -320,4 +320,9 @@ export class RecordBatchList implements Iterable<RequestRecord> {
   *[Symbol.iterator](): Iterator<RequestRecord> {
     for (const b of this.batches) yield* unpackRecords(b);
   }
+
+  /** The batches themselves, still packed. */
+  batchList(): readonly RecordBatch[] {
+    return this.batches;
+  }
 }

@@ -30,6 +30,10 @@ export const REPORT_FILES = {
   /** --repeats: the combined figures across repeats, at the top of the report dir. */
   repeatsSummary: 'repeats_summary.json',
   repeatsText: 'repeats.txt',
+  /** One row per run (or sweep step), for spreadsheets (store/summary-csv.ts). */
+  summaryCsv: 'summary.csv',
+  /** The run's own results database, only when the shared one was in use by another run. */
+  database: 'llm-loadgen.duckdb',
 } as const;
 
 /** Where default report directories go. */

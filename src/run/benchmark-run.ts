@@ -5,6 +5,7 @@
  */
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchList, type RecordBatch } from '../record/record-batch.js';
+import type { RecordSink } from '../store/store-record-sink.js';
 import type { RunState } from '../metrics/result-summary.js';
 import { errorLimitReason, type StopLimits } from '../metrics/stop-conditions.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
@@ -24,8 +25,8 @@ export interface RunObserver {
 }
 
 export interface RunOutcome {
-  /** Every record, still packed; iterate it (each pass unpacks one batch at a time). */
-  records: RecordBatchList;
+  /** Where every record went: the results store during a benchmark (or packed batches in memory). */
+  records: RecordSink;
   /** The common start of the schedule. */
   startNs: number;
   /** The last request's end (or when the run stopped, if later records are missing). */
@@ -65,12 +66,6 @@ const START_DELAY_NS = 20e6;
 
 export class BenchmarkRun {
   private readonly handles: ShardHandle[] = [];
-  /**
-   * Batches as they arrived, still packed: during the run the main process holds typed arrays,
-   * not one object per request, so its garbage collector has next to nothing to trace (with record
-   * objects, the main process's GC grew with every record and competed with the shards for CPU).
-   */
-  private readonly batches = new RecordBatchList();
   private readonly progress: ShardProgress[];
   private interrupts = 0;
   private started = false;
@@ -83,6 +78,11 @@ export class BenchmarkRun {
     private readonly observer: RunObserver = {},
     private readonly warmupConnectionsPerShard = 0,
     private readonly limits: StopLimits = {},
+    /**
+     * Batches as they arrive, still packed (no object per request in this process): the results
+     * store appends them as the run goes (store/store-record-sink.ts); by default they stay here.
+     */
+    private readonly batches: RecordSink = new RecordBatchList(),
   ) {
     this.progress = plans.map(() => ({
       issued: 0,

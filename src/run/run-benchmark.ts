@@ -23,12 +23,11 @@ import { datasetNotes } from '../dataset/dataset-notes.js';
 import { loadDataset, type LoadedDataset } from '../dataset/load-dataset.js';
 import { SHARD_READ_BYTES, withShardSource } from '../dataset/shard-dataset.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
-import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
+import type { ResultSummary } from '../metrics/result-summary.js';
 import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
 import { sloFailure } from '../metrics/slo-text.js';
 import { monotonicNs } from '../record/clock.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
-import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import {
   REPORT_FILES,
   createReportDir,
@@ -48,6 +47,8 @@ import {
 } from '../tokenize/run-tokenizer.js';
 import { applyOutputFields, buildSyntheticWorkload, type SyntheticWorkload } from '../tokenize/synthetic-workload.js';
 import { isSyntheticPath } from '../dataset/synthetic-spec.js';
+import { RunStore, writeSummaryCsv } from '../store/run-store.js';
+import { itlMethodNote } from '../store/store-summary.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
@@ -104,11 +105,13 @@ export interface RunPlan {
   promptCounting: PromptCounting | null;
   /** `--dataset synthetic:input=…` (null for other datasets). */
   synthetic: SyntheticWorkload | null;
+  /** The run in the results database (null for --dry-run). */
+  store: RunStore | null;
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
   if ((input.repeats ?? 1) > 1 && input.dryRun !== true) return runRepeats(input, io, runBenchmark);
-  const plan = await planRun(input);
+  const plan = await planRun(input, io.err);
   if (plan.reportDir === null) {
     io.out.write(
       formatPlan(plan.settings, plan.endpoints, plan.connections) +
@@ -125,7 +128,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   return plan.accuracy.length > 0 ? finishWithAccuracy(plan, result, io) : result;
 }
 
-export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
+export async function planRun(
+  input: BenchmarkSettingsInput,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<RunPlan> {
   // Flags first (exit 2 naming the flag), before reading what may be a large dataset.
   const early = resolveSettings(input, 1);
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
@@ -198,15 +204,19 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const endpointNames = endpoints.map((e) => e.displayUrl);
   let reportDir: string | null = null;
   let promptCounting: PromptCounting | null = null;
+  let store: RunStore | null = null;
   if (!settings.dryRun) {
     const counter = await openPromptCounter(tokenizer, endpoints, { model: settings.model, apiKey: settings.apiKey });
     if (counter !== null) promptCounting = { counter, samples: dataset.samples, request: shardPlans[0].request };
     // Created (or checked empty) and written to before any load: an unusable directory is exit 2 now.
     reportDir = await createReportDir(settings.reportDir, settings.overwrite);
-    await writeConfigYaml(
-      reportDir,
-      formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
+    const configYaml = formatSettingsYaml(
+      settingsTree(settings, { endpoints: endpointNames }),
+      settings.apiKey !== undefined,
     );
+    await writeConfigYaml(reportDir, configYaml);
+    // The results database too (exit 2 when unusable), with the run's row in it.
+    store = await RunStore.open({ settings, reportDir, endpointNames, configYaml, shards: connections.shards, err });
   }
   return {
     settings,
@@ -222,6 +232,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     accuracy,
     promptCounting,
     synthetic,
+    store,
   };
 }
 
@@ -252,11 +263,15 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
         progress.warm();
         if (opened > 0) progress.notice(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },
-      onStart: () => progress.start(),
+      onStart: (startNs) => {
+        plan.store?.markStarted(startNs);
+        progress.start();
+      },
       onProgress: (p, liveTtft) => progress.update(p, liveTtft),
     },
     connections.warmupPerShardPerEndpoint,
     { maxErrors: settings.maxErrors, maxErrorRate: settings.maxErrorRate, maxDurationMs: settings.maxDuration },
+    plan.store?.sink,
   );
   notices.write(
     `llm-loadgen: ${describeRun(settings)} against ${plan.endpointNames.join(', ')} ` +
@@ -310,9 +325,13 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const { settings, endpointNames, secrets } = plan;
   const reportDir = plan.reportDir!;
   const shards = summarizeShards(outcome.shards);
-  const tokenizerCounts = await countRunPrompts(plan.promptCounting, outcome.records, io.err);
-  const measured = buildResultSummary({
-    records: outcome.records,
+  const store = plan.store!;
+  // --tokenizer counts the prompts of the records read back from the store (or kept in memory when it failed).
+  const tokenizerCounts =
+    plan.promptCounting === null
+      ? undefined
+      : await countRunPrompts(plan.promptCounting, await store.chartRecords(), io.err);
+  const measured = await store.summarize({
     state: outcome.state,
     startNs: outcome.startNs,
     endNs: outcome.endNs,
@@ -331,6 +350,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     tokens: { tokenizer: tokenizerCounts, synthetic: plan.synthetic?.lengths },
   });
   const summary = withWorkload(measured, outcome.warmup ?? null, plan.skippedRows);
+  await store.finish(outcome.state, outcome.endNs, summary);
+  const itlNote = itlMethodNote(summary);
   const context = {
     model: settings.model,
     endpoints: endpointNames,
@@ -339,7 +360,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     streaming: settings.streaming,
     reportDir,
   };
-  const text = formatReportText(summary, context);
+  const text = formatReportText(summary, context) + (itlNote !== null ? `${itlNote}\n` : '');
   // The console first: whatever happens to the disk, the result has been seen (on stderr with --json: stdout is JSON).
   const notices = noticeStream(settings, io.err);
   (settings.json ? io.err : io.out).write(text.endsWith('\n') ? text : text + '\n');
@@ -352,17 +373,19 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
 
   // Small files first: a disk that fills up on records.jsonl still keeps the summary.
   // Large runs take a while to write out (~1 µs per token chunk): say so rather than go quiet.
-  if (outcome.records.count >= 100_000) notices.write(`writing ${outcome.records.count} records…\n`);
+  const jsonl = store.wantsRecordsJsonl(outcome.records.count);
+  if (jsonl && outcome.records.count >= 100_000) notices.write(`writing ${outcome.records.count} records…\n`);
   const files: [name: string, write: (file: string) => Promise<void>][] = [
     [REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary))],
     [REPORT_FILES.text, (file) => writeTextAtomically(file, text)],
+    [REPORT_FILES.summaryCsv, () => writeSummaryCsv(reportDir, store.meta, summary)],
     [
       REPORT_FILES.html,
       async (file) =>
         writeRunReportHtml(file, {
           summary,
           context,
-          records: outcome.records,
+          records: await store.chartRecords(),
           startNs: outcome.startNs,
           endNs: outcome.endNs,
           seed: settings.schedulerRandomSeed,
@@ -370,11 +393,13 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
           shards: plan.connections.shards,
         }),
     ],
-    [
-      REPORT_FILES.records,
-      (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames, tokenizerCounts),
-    ],
   ];
+  if (jsonl) {
+    files.push([
+      REPORT_FILES.records,
+      (file) => store.writeRecordsJsonl(file, outcome.startNs, endpointNames, tokenizerCounts),
+    ]);
+  }
   const written: string[] = [REPORT_FILES.config];
   let writeError: RunFailedError | null = null;
   for (const [name, write] of files) {
@@ -393,8 +418,23 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
       );
     }
   }
-  if (writeError === null)
-    notices.write(`report written to ${reportDir}/ (charts: ${path.join(reportDir, REPORT_FILES.html)})\n`);
+  store.close();
+  if (store.storeError !== null) {
+    // The summary and files above were made from memory: the run is only missing from the database.
+    const err = new RunFailedError(
+      ErrorCode.reportWriteFailed,
+      `could not store run ${store.id} in the results database ${store.store.file} (${store.storeError}); ` +
+        'the summary above is complete. Free space, or pass --results-db on a disk with room.',
+    );
+    // The first write error is printed below; a second one here.
+    if (writeError !== null) io.err.write(formatError(err) + '\n');
+    else writeError = err;
+  }
+  if (writeError === null) {
+    notices.write(
+      `report written to ${reportDir}/ (charts: ${path.join(reportDir, REPORT_FILES.html)}; run ${store.id} in ${store.store.file})\n`,
+    );
+  }
 
   let exitCode: number = ExitCode.ok;
   if (writeError !== null) {

@@ -61,7 +61,7 @@ async function assertSummaryKeptRecordsLost(r: CliResult, dir: string, errno: Re
   const names = (await readdir(dir)).sort();
   assert.deepEqual(
     names,
-    ['config.yaml', 'performance', 'report.html', 'report.txt'],
+    ['config.yaml', 'performance', 'report.html', 'report.txt', 'summary.csv'],
     'no partial records.jsonl, no temp file',
   );
   assert.deepEqual(await readdir(path.join(dir, 'performance')), ['result_summary.json'], 'no temp file');
