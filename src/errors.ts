@@ -289,6 +289,14 @@ const REGISTRY = {
     meaning: "a row's max_tokens / max_output_tokens / output_len is not a positive integer",
     action: 'fix the value, or use null for no cap',
   },
+  conversationInvalid: {
+    code: 'dataset_conversation_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      'a --multi-turn dataset row is not a conversation, or its turns are out of order or its roles out of sequence',
+    action:
+      'fix the row the message names (turns 1…N; user → assistant → user, tools between); docs/multi-turn.md has the formats',
+  },
 
   // --- the report directory ---
   reportDirUnusable: {

@@ -49,6 +49,8 @@ export function recordToJson(r: RequestRecord, t0: number, endpointNames: readon
     first_token_ns: rel(r.firstToken, t0),
     end_ns: rel(r.end, t0),
     chunk_times_ns: chunks,
+    // --multi-turn only: the session and the turn (src/conversation).
+    ...(r.turn !== undefined && r.turn > 0 ? { conversation: r.conversation, turn: r.turn } : {}),
   };
 }
 
@@ -84,7 +86,8 @@ export function recordToJsonLine(r: RequestRecord, t0: number, endpointNames: re
     `"connected_ns":${num(rel(r.connected, t0))},"sent_ns":${num(rel(r.sent, t0))},` +
     `"headers_ns":${num(rel(r.headers, t0))},"first_chunk_ns":${num(rel(r.firstChunk, t0))},` +
     `"first_token_ns":${num(rel(r.firstToken, t0))},"end_ns":${num(rel(r.end, t0))},` +
-    `"chunk_times_ns":[${chunks}]}`
+    `"chunk_times_ns":[${chunks}]` +
+    (r.turn !== undefined && r.turn > 0 ? `,"conversation":${r.conversation},"turn":${r.turn}}` : '}')
   );
 }
 

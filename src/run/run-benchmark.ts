@@ -18,6 +18,8 @@ import {
 import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { checkSourceIps } from '../config/source-ips.js';
 import { loadDataset } from '../dataset/load-dataset.js';
+import { attachConversations, loadConversationDataset } from '../conversation/conversation-plan.js';
+import { formatConversationReport, summarizeConversations } from '../conversation/conversation-summary.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
 import { collectSecrets, redact } from '../record/redact-secrets.js';
@@ -89,7 +91,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
   const early = resolveSettings(input, 1);
   const headers: ExtraHeader[] = parseExtraHeaders(early.headers);
   const spec = performanceDataset(early);
-  const dataset = await loadDataset(spec?.path, {
+  const dataset = await (early.multiTurn ? loadConversationDataset : loadDataset)(spec?.path, {
     syntheticCount: SYNTHETIC_DATASET_SIZE,
     seed: early.dataloaderRandomSeed,
     format: spec?.format,
@@ -126,6 +128,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
   });
+  attachConversations(shardPlans, dataset, settings, input);
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
@@ -222,7 +225,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     clientCpuNs: shards.cpuNs === undefined ? undefined : shards.cpuNs + outcome.mainCpuNs,
     shards: plan.connections.shards,
   });
-  const text = formatReportText(summary, {
+  if (settings.multiTurn) summary.conversations = summarizeConversations(outcome.records, plan.shardPlans);
+  let text = formatReportText(summary, {
     model: settings.model,
     endpoints: endpointNames,
     mode: settings.mode,
@@ -230,6 +234,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     streaming: settings.streaming,
     reportDir,
   });
+  if (summary.conversations !== undefined) text += formatConversationReport(summary.conversations);
   // The console first: whatever happens to the disk, the result has been seen.
   io.out.write(text.endsWith('\n') ? text : text + '\n');
   if (summary.client_cpu_ns !== null && summary.n_samples_issued > 0) {

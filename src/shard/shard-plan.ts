@@ -5,6 +5,7 @@
 import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
+import type { ConversationShardPlan } from '../conversation/conversation.js';
 import type { Sample } from '../dataset/sample.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 
@@ -63,6 +64,8 @@ export interface ShardPlan {
   /** --max-event-bytes, --max-response-bytes (defaults in api/response-limits.ts when absent). */
   maxEventBytes?: number;
   maxResponseBytes?: number;
+  /** --multi-turn: run these conversations as sessions instead of `pattern` (src/conversation). */
+  conversations?: ConversationShardPlan;
 }
 
 /** Progress a shard reports a few times a second. */
