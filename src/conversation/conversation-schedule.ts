@@ -101,10 +101,19 @@ export class ConversationSchedule implements Schedule {
     this.checkDone();
   }
 
-  /** Turns are driven by onTurnFinished (it needs the record); nothing to do here. */
-  onRequestFinished(): void {}
+  /**
+   * After the shard has packed the finished turn's record: only now may the schedule say it is done
+   * (the shard finishes at once when nothing is in flight, and a record packed later would be lost).
+   */
+  onRequestFinished(): void {
+    this.checkDone();
+  }
 
-  /** A turn ended (its record is final): record its answer, then send the next turn or end the session. */
+  /**
+   * A turn ended: keep its answer for the history (and take the captured text off the record, which
+   * it must not travel with), then send the next turn or end the session. The shard calls this
+   * before packing the record, and onRequestFinished after.
+   */
   onTurnFinished(r: RequestRecord): void {
     const s = this.active.get(r.conversation ?? -1);
     const text = r.text;
@@ -131,18 +140,23 @@ export class ConversationSchedule implements Schedule {
     this.thinkTimer.arm(s.dueNs);
   }
 
+  /** --duration is up, or the run stops: no more turns; those in flight finish. */
   stop(): void {
+    this.halt();
+    if (this.exhausted) return;
+    this.exhausted = true;
+    this.onExhausted?.();
+  }
+
+  /** Send no more turns; sessions between turns (nothing in flight) end here. */
+  private halt(): void {
     if (this.durationTimer !== null) clearTimeout(this.durationTimer);
     this.durationTimer = null;
     this.thinkTimer.cancel();
     this.stopped = true;
-    // Sessions between turns have nothing in flight: they end here.
     for (let i = this.waitingHead; i < this.waiting.length; i++) this.active.delete(this.waiting[i].session);
     this.waiting.length = 0;
     this.waitingHead = 0;
-    if (this.exhausted) return;
-    this.exhausted = true;
-    this.onExhausted?.();
   }
 
   private sendDue(now: number): number {
@@ -151,7 +165,10 @@ export class ConversationSchedule implements Schedule {
       if (s.dueNs > now) return s.dueNs;
       this.waitingHead++;
       this.sendTurn(s, s.dueNs);
-      if (this.stopped) return Infinity;
+      if (this.stopped) {
+        this.checkDone();
+        return Infinity;
+      }
     }
     this.waiting.length = 0;
     this.waitingHead = 0;
@@ -176,7 +193,7 @@ export class ConversationSchedule implements Schedule {
   private sendTurn(s: Session, scheduledNs: number): void {
     if (this.stopped || this.issued >= this.limits.maxRequests || monotonicNs() >= this.endNs) {
       this.active.delete(s.session);
-      this.stop();
+      this.halt();
       return;
     }
     const turn = s.conversation.turns[s.next];
@@ -195,7 +212,6 @@ export class ConversationSchedule implements Schedule {
   private endSession(s: Session): void {
     this.active.delete(s.session);
     if (!this.stopped && this.started < this.plan.sessions) this.startSession(monotonicNs());
-    this.checkDone();
   }
 
   private checkDone(): void {
