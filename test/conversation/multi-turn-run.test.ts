@@ -345,3 +345,30 @@ test('--num-conversations repeats conversations as new sessions; --multi-turn ne
     await server.close();
   }
 });
+
+test('--duration ends a multi-turn run: no turn after the window, sessions between turns are cut short', async () => {
+  const server = await startChatServer();
+  try {
+    await withTemp(async (tmp) => {
+      const { r, report } = await run(server, tmp.dir, ['--duration', '1500ms', '--think-time', '1s']);
+      assertExit(r, 0);
+      // Turns at ~0 s and ~1.02 s; a third turn (or a new session's second) would be at ~2 s, past the window.
+      const first = Math.min(...server.seen.map((x) => x.arrived));
+      assert.ok(
+        server.seen.every((x) => x.arrived - first < 1500),
+        `arrivals at ${server.seen.map((x) => x.arrived - first).join(', ')} ms`,
+      );
+      const sessions = bySession(server.seen);
+      const completed = [...sessions].filter(([id, turns]) => turns.length === TURNS[id]).length;
+      const summary = await readJson<{
+        conversations: { conversations: number; completed: number; cut_short: number };
+      }>(path.join(report, REPORT_FILES.summary));
+      assert.equal(summary.conversations.conversations, sessions.size);
+      assert.equal(summary.conversations.completed, completed);
+      assert.equal(summary.conversations.cut_short, sessions.size - completed);
+      assert.ok(summary.conversations.cut_short >= 1, 'the window cut at least one conversation short');
+    });
+  } finally {
+    await server.close();
+  }
+});
