@@ -158,6 +158,18 @@ function openaiMessages(row: Row): WireMessage[] {
   });
 }
 
+/**
+ * A conversation another reader produced as one message list (dataset/ readers of CSV, Parquet and
+ * save_to_disk give ShareGPT rows as `Sample.turns`); `where` names the row in errors.
+ */
+export function conversationFromMessages(messages: readonly WireMessage[], id: string, where: string): Conversation {
+  return fromMessages(
+    { value: {}, where },
+    messages.map((m) => ({ ...m })),
+    id,
+  );
+}
+
 /** A whole conversation as one message list → turns (leading assistant messages are dropped). */
 function fromMessages(row: Row, messages: WireMessage[], id: string): Conversation {
   const c: Conversation = { id, turns: [] };

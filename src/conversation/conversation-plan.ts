@@ -5,13 +5,14 @@
  * after the online default of 30 s: --duration and --num-samples (turns) bound it only when given.
  */
 import type { BenchmarkSettings, BenchmarkSettingsInput } from '../config/benchmark-settings.js';
-import type { LoadDatasetOptions, LoadedDataset } from '../dataset/load-dataset.js';
+import { extname } from 'node:path';
+import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from '../dataset/load-dataset.js';
 import type { Sample } from '../dataset/sample.js';
 import { sampleOrder } from '../dataset/sample-order.js';
 import { BadInputError, ErrorCode } from '../errors.js';
 import type { ShardPlan } from '../shard/shard-plan.js';
-import type { Conversation } from './conversation.js';
-import { readConversations } from './conversation-dataset.js';
+import type { Conversation, WireMessage } from './conversation.js';
+import { conversationFromMessages, readConversations } from './conversation-dataset.js';
 
 export interface ConversationDataset extends LoadedDataset {
   conversations: Conversation[];
@@ -28,7 +29,9 @@ export async function loadConversationDataset(
       '--multi-turn: needs --dataset with conversations (ShareGPT, MLPerf Endpoints agentic rows, or messages rows; see docs/multi-turn.md)',
     );
   }
-  let conversations = await readConversations(path, options.format);
+  let conversations = readOwnFormat(path, options.format)
+    ? await readConversations(path, options.format)
+    : await viaDatasetReaders(path, options);
   if (options.limit !== undefined && options.limit < conversations.length)
     conversations = conversations.slice(0, options.limit);
   // Shuffled with dataloader_random_seed, as single-turn rows are.
@@ -41,6 +44,28 @@ export async function loadConversationDataset(
     return { prompt: typeof first.content === 'string' ? first.content : '' };
   });
   return { conversations, samples, source: path };
+}
+
+/** .json / .jsonl / .ndjson are read here (all three row shapes); other formats by dataset/ readers. */
+function readOwnFormat(path: string, format: string | undefined): boolean {
+  const ext = format !== undefined ? '.' + format.replace(/^\./, '').toLowerCase() : extname(path).toLowerCase();
+  return ext === '.json' || ext === '.jsonl' || ext === '.ndjson';
+}
+
+/** CSV, Parquet, save_to_disk, …: each row's whole conversation (`turns`, else `messages`, else the prompt). */
+async function viaDatasetReaders(
+  path: string,
+  options: Pick<LoadDatasetOptions, 'seed' | 'format' | 'limit'>,
+): Promise<Conversation[]> {
+  const { samples } = await loadDataset(path, { syntheticCount: 0, seed: options.seed, format: options.format });
+  return samples
+    .map((sample, i) => {
+      const turns = (sample as Sample & { turns?: WireMessage[] }).turns;
+      const messages: readonly WireMessage[] = turns ??
+        (sample.messages as WireMessage[] | undefined) ?? [{ role: 'user', content: sample.prompt }];
+      return conversationFromMessages(messages, String(i + 1), `${path}: row ${i + 1}`);
+    })
+    .filter((c) => c.turns.length > 0);
 }
 
 /** Checks that --multi-turn can run with these settings (exit 2 naming the flag otherwise). */
