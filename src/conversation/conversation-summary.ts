@@ -177,6 +177,6 @@ export function formatConversationReport(c: ConversationsSummary): string {
         cached.padStart(8),
     );
   }
-  lines.push('  = later turns resend the whole history: a prompt cache shows as their TTFT below turn 1's');
+  lines.push("  = later turns resend the whole history: a prompt cache shows as their TTFT below turn 1's");
   return lines.join('\n') + '\n';
 }
