@@ -19,6 +19,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPORT_FILES } from '../src/report/report-files.js';
 import { buildBody } from '../src/api/openai-request.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -249,7 +250,7 @@ function measure(tool: string, target: string, c: number, dir: string): Measured
           '--report-dir',
           reportDir,
         ]);
-        const s = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as {
+        const s = JSON.parse(readFileSync(path.join(reportDir, REPORT_FILES.summary), 'utf8')) as {
           qps: number;
           n_samples_issued: number;
           n_samples_failed: number;

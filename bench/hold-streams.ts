@@ -20,6 +20,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPORT_FILES } from '../src/report/report-files.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
   const code = await exited;
   const wallS = (performance.now() - t0) / 1000;
   for (const p of procs) p.kill(serverKind === 'mock' ? 'SIGINT' : 'SIGQUIT');
-  const summary = JSON.parse(readFileSync(path.join(reportDir, 'result_summary.json'), 'utf8')) as Record<
+  const summary = JSON.parse(readFileSync(path.join(reportDir, REPORT_FILES.summary), 'utf8')) as Record<
     string,
     number
   >;

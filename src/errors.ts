@@ -87,8 +87,8 @@ const REGISTRY = {
     code: 'config_type_unsupported',
     exit: ExitCode.badInput,
     meaning:
-      'the config file is `type: eval` or `type: submission`: accuracy and submission runs are not built yet (issue 11)',
-    action: 'use `type: offline` or `type: online`',
+      'the config file is `type: submission`: submission runs (a ruleset and its compliance checks) are not supported',
+    action: 'use `type: offline`, `type: online` or `type: eval`',
   },
   configUnreadable: {
     code: 'config_unreadable',
@@ -296,6 +296,18 @@ const REGISTRY = {
       'a --multi-turn dataset row is not a conversation, or its turns are out of order or its roles out of sequence',
     action:
       'fix the row the message names (turns 1…N; user → assistant → user, tools between); docs/multi-turn.md has the formats',
+  },
+  datasetNoGroundTruth: {
+    code: 'dataset_no_ground_truth',
+    exit: ExitCode.badInput,
+    meaning: "an accuracy dataset's row has no answer in its ground-truth column",
+    action: 'name the answer column with accuracy_config.ground_truth (ground_truth= in --dataset), or fix the row',
+  },
+  accuracyConfigInvalid: {
+    code: 'accuracy_config_invalid',
+    exit: ExitCode.badInput,
+    meaning: 'an accuracy dataset names an eval_method or extractor llm-loadgen does not have, or a bad regex: pattern',
+    action: 'use a name the message lists (docs/accuracy.md describes each)',
   },
 
   // --- the report directory ---

@@ -291,7 +291,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'datasets',
     flag: '--dataset <spec>',
     kind: 'repeat',
-    help: '`[perf:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json]`, repeatable (one performance dataset per run; `acc:` is not supported yet); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
+    help: '`[perf:|acc:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json,eval_method=M,ground_truth=COL,extractor=E,num_repeats=N]`, repeatable (one performance dataset per run, any number of `acc:` ones: docs/accuracy.md); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
     defaultText: '1,000 synthetic prompts',
     schema: datasets,
     toYaml: (specs: DatasetSpec[]) => specs.map(datasetEntryForYaml),
@@ -600,6 +600,39 @@ export const BENCHMARK_OPTIONS = {
   // ── results (issue 10): HTML report, live view ──
 
   // ── native fast paths and timers ──
+
+  // ── accuracy (issue 11) ──
+  testMode: option({
+    yaml: 'settings.accuracy.mode',
+    flag: '--mode <mode>',
+    kind: 'choice',
+    choices: ['perf', 'acc', 'both'],
+    help: 'perf: the performance phase; acc: only the accuracy datasets, scored; both: performance, then accuracy',
+    defaultText: 'perf, or both when an accuracy dataset is given',
+    schema: z.enum(['perf', 'acc', 'both']).optional(),
+  }),
+  accuracyOnly: option({
+    yaml: null,
+    flag: '--accuracy-only',
+    kind: 'boolean',
+    help: "the same as --mode acc (MLPerf Endpoints' name)",
+    schema: z.boolean().default(false),
+  }),
+  accuracyConcurrency: option({
+    yaml: 'settings.accuracy.concurrency',
+    flag: '--accuracy-concurrency <n>',
+    kind: 'int',
+    help: 'requests in flight while the accuracy datasets are sent (each row once per repeat, in order)',
+    defaultText: "the performance phase's --concurrency, else 32",
+    schema: positiveInt.optional(),
+  }),
+  accuracyRepeats: option({
+    yaml: 'settings.accuracy.num_repeats',
+    flag: '--accuracy-repeats <n>',
+    kind: 'int',
+    help: "times each accuracy row is sent (pass@k-style sampling) where its dataset's accuracy_config.num_repeats is not set",
+    schema: positiveInt.default(1),
+  }),
 } as const;
 
 export type OptionKey = keyof typeof BENCHMARK_OPTIONS;

@@ -41,13 +41,19 @@ export const BenchmarkSettingsSchema = z.strictObject(tableShape()).superRefine(
     if (s.drainTimeout !== undefined && s.duration === undefined && s.numSamples !== undefined)
       issue('drainTimeout', 'only with --duration (a --num-samples run waits for every request)');
   }
-  const accuracy = s.dataset.findIndex((d) => d.type === 'accuracy');
-  if (accuracy >= 0)
+  const hasAccuracy = s.dataset.some((d) => d.type === 'accuracy');
+  if ((s.testMode === 'acc' || s.testMode === 'both' || s.accuracyOnly) && !hasAccuracy)
     ctx.addIssue({
       code: 'custom',
-      path: ['dataset', accuracy],
+      path: [s.accuracyOnly ? 'accuracyOnly' : 'testMode'],
       message:
-        'accuracy datasets (acc:, type: accuracy) are not supported yet: accuracy runs are issue 11. Remove it, or run it with MLPerf Endpoints',
+        'needs an accuracy dataset: --dataset acc:PATH,eval_method=pass_at_1,ground_truth=COL (or datasets[] with type: accuracy)',
+    });
+  if (s.accuracyOnly && s.testMode !== undefined && s.testMode !== 'acc')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['accuracyOnly'],
+      message: `is --mode acc, but --mode ${s.testMode} is given too`,
     });
   const perf = s.dataset.filter((d) => d.type === 'performance');
   if (perf.length > 1)
@@ -64,8 +70,10 @@ type ParsedSettings = z.output<typeof BenchmarkSettingsSchema>;
 /** Settings with every choice made: what the run uses and what config.yaml records. */
 export interface BenchmarkSettings extends Omit<
   ParsedSettings,
-  'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration'
+  'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration' | 'testMode'
 > {
+  /** Which phases run: performance, accuracy, or both (in that order). */
+  testMode: 'perf' | 'acc' | 'both';
   loadPattern: 'offline' | 'poisson' | 'concurrency';
   streaming: boolean;
   workers: number;
@@ -163,6 +171,7 @@ export function resolveSettings(
     workers: s.workers === -1 ? defaultWorkers() : s.workers,
     numSamples,
     duration,
+    testMode: s.accuracyOnly ? 'acc' : (s.testMode ?? (s.dataset.some((d) => d.type === 'accuracy') ? 'both' : 'perf')),
   };
 }
 

@@ -8,7 +8,17 @@
  * file, the line and the key path.
  */
 import { readFile } from 'node:fs/promises';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type Scalar,
+} from 'yaml';
 import { BadInputError, ErrorCode, type BadInputCode } from '../errors.js';
 import { BENCHMARK_OPTIONS, OPTION_KEYS, appliesTo, optionSpec, type OptionKey } from './benchmark-options.js';
 import type { BenchmarkSettingsInput, SettingSources } from './benchmark-settings.js';
@@ -27,9 +37,8 @@ export const MLPERF_KEYS_NOT_USED: readonly string[] = [
   'model_params.skip_special_tokens',
   'model_params.osl_distribution',
   'model_params.tokenizer_name',
-  'datasets[].eval_method',
   'datasets[].generate_params',
-  'datasets[].accuracy_config',
+  'datasets[].accuracy_config.extras',
   'datasets[].agentic_inference',
   'datasets[].generation_config_override',
   'settings.runtime.max_duration_ms',
@@ -51,7 +60,21 @@ export const MLPERF_KEYS_NOT_USED: readonly string[] = [
 ];
 
 /** The keys of one datasets[] entry that llm-loadgen uses. */
-const DATASET_ENTRY_KEYS = ['name', 'type', 'path', 'format', 'samples', 'parser.prompt', 'parser.system'];
+const DATASET_ENTRY_KEYS = [
+  'name',
+  'type',
+  'path',
+  'format',
+  'samples',
+  'parser.prompt',
+  'parser.system',
+  'prompt_template',
+  'eval_method',
+  'accuracy_config.eval_method',
+  'accuracy_config.ground_truth',
+  'accuracy_config.extractor',
+  'accuracy_config.num_repeats',
+];
 
 type KeyNode =
   | { kind: 'option'; key: OptionKey }
@@ -299,15 +322,22 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   }
   const typeNode = isMap(root) ? root.get('type', true) : undefined;
   const type: unknown = isScalar(typeNode) ? typeNode.value : undefined;
-  if (type === 'eval' || type === 'submission') {
+  if (type === 'submission') {
     reader.fail(
       ErrorCode.configTypeUnsupported,
       'type',
       typeNode as Node,
-      `${type} runs are not supported yet (accuracy runs are issue 11); use offline or online`,
+      'submission runs (a ruleset and its compliance checks) are not supported; use offline, online or eval',
     );
   }
+  // MLPerf Endpoints' `type: eval` is an accuracy-only run at max throughput: offline + --mode acc.
+  const evalRun = type === 'eval';
+  if (evalRun) (typeNode as Scalar).value = 'offline';
   reader.walk(root, keyTree(), '', null);
+  if (evalRun && !reader.keys.has('testMode')) {
+    reader.input.testMode = 'acc';
+    reader.keys.add('testMode');
+  }
   // Options of the other mode (MLPerf's offline template sets min_duration_ms) are not errors in
   // a file: they are listed as unused, as the reference ignores them there too.
   const mode = reader.input.mode;

@@ -5,6 +5,7 @@
 import { BadInputError, ErrorCode } from '../errors.js';
 import type { ChatMessage, ChatRole, Sample } from './sample.js';
 import { printable } from './printable-text.js';
+import { fillPromptTemplate } from './prompt-template.js';
 
 /** Plain-text prompt columns, in priority order: the first one present wins. */
 export const PROMPT_COLUMNS = ['prompt', 'text_input', 'input', 'question', 'user_prompt'] as const;
@@ -24,6 +25,10 @@ type Row = Record<string, unknown>;
 export interface ColumnMap {
   prompt?: string;
   system?: string;
+  /** The prompt as a template over the row's columns (`{question}\n(A) {choice1}…`); wins over `prompt`. */
+  promptTemplate?: string;
+  /** Accuracy datasets: the column holding each row's right answer. */
+  groundTruth?: string;
 }
 
 export function sampleFromRow(row: unknown, where: string, columns?: ColumnMap): Sample {
@@ -35,14 +40,34 @@ export function sampleFromRow(row: unknown, where: string, columns?: ColumnMap):
     );
   }
   const maxOutputTokens = readOutputCap(row, where);
-  if (columns !== undefined && (columns.prompt !== undefined || columns.system !== undefined)) {
-    const sample = sampleFromColumns(row, where, columns);
-    return maxOutputTokens === undefined ? sample : { ...sample, maxOutputTokens };
+  let sample: Sample;
+  if (columns?.promptTemplate !== undefined) {
+    sample = { prompt: fillPromptTemplate(columns.promptTemplate, row, where) };
+  } else if (columns !== undefined && (columns.prompt !== undefined || columns.system !== undefined)) {
+    sample = sampleFromColumns(row, where, columns);
+  } else {
+    sample = isPresent(row[MESSAGES_COLUMN])
+      ? sampleFromMessages(row[MESSAGES_COLUMN], where)
+      : { prompt: readPromptColumn(row, where) };
   }
-  const sample = isPresent(row[MESSAGES_COLUMN])
-    ? sampleFromMessages(row[MESSAGES_COLUMN], where)
-    : { prompt: readPromptColumn(row, where) };
-  return maxOutputTokens === undefined ? sample : { ...sample, maxOutputTokens };
+  if (maxOutputTokens !== undefined) sample = { ...sample, maxOutputTokens };
+  if (columns?.groundTruth !== undefined)
+    sample = { ...sample, groundTruth: readGroundTruth(row, columns.groundTruth, where) };
+  return sample;
+}
+
+/** An accuracy row's answer: a string, or a number or boolean written as text (AIME's answers are ints). */
+function readGroundTruth(row: Row, column: string, where: string): string {
+  const value = row[column];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  throw new BadInputError(
+    ErrorCode.datasetNoGroundTruth,
+    value === undefined || value === null
+      ? `${where}: no ground truth in column '${column}'. This row has keys: ${listKeys(row)}. ` +
+          'Name the answer column with accuracy_config.ground_truth (or ground_truth= in --dataset).'
+      : `${where}: ground truth column '${column}' must be a string or a number, got ${describe(value)}.`,
+  );
 }
 
 function sampleFromColumns(row: Row, where: string, columns: ColumnMap): Sample {

@@ -17,4 +17,6 @@ export interface Sample {
   messages?: ChatMessage[];
   /** Optional per-row output cap (column `max_tokens`, `max_output_tokens` or `output_len`), else undefined. */
   maxOutputTokens?: number;
+  /** Accuracy datasets: the row's right answer, from the ground-truth column. */
+  groundTruth?: string;
 }

@@ -1,5 +1,5 @@
 /**
- * The run's result summary: the content of `result_summary.json` (snake_case keys, compatible
+ * The run's result summary: the content of `performance/result_summary.json` (snake_case keys, compatible
  * with MLPerf Endpoints' file) computed from every request record of the run.
  *
  * Times are nanoseconds. Work is O(total samples) plus one sort per series: records are walked

@@ -5,16 +5,23 @@
  * being written, never the files before it nor a half-written file that looks complete.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, ErrorCode } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 
+/**
+ * The report's files, relative to the report directory. The summary sits where MLPerf Endpoints
+ * writes it (`performance/result_summary.json`), so its tooling finds ours.
+ */
 export const REPORT_FILES = {
-  summary: 'result_summary.json',
+  summary: 'performance/result_summary.json',
   text: 'report.txt',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** The accuracy phase's folder (MLPerf Endpoints' `accuracy/`), and its files in it. */
+  accuracyDir: 'accuracy',
+  accuracyResults: 'accuracy_results.json',
 } as const;
 
 /** Where default report directories go. */
@@ -108,16 +115,45 @@ export async function createReportDir(dir: string | undefined, overwrite: boolea
         'Pick a new or empty directory, or add --overwrite to replace the report in it.',
     );
   }
-  const ours = new Set<string>(Object.values(REPORT_FILES));
   try {
-    for (const name of entries) {
-      const temp = TEMP_FILE.exec(name);
-      if (ours.has(name) || (temp !== null && ours.has(temp[1]))) await rm(path.join(dir, name), { force: true });
-    }
+    await removeOurFiles(dir);
   } catch (err) {
     throw unusable(dir, 'cannot remove the earlier report (--overwrite)', err);
   }
   return dir;
+}
+
+/**
+ * Removes REPORT_FILES (and their temporary files) from `dir` and its subdirectories such as
+ * `performance/`, then those subdirectories when nothing else is left in them: anything not ours
+ * stays where it is.
+ */
+async function removeOurFiles(dir: string): Promise<void> {
+  const byDir = new Map<string, Set<string>>();
+  for (const file of Object.values(REPORT_FILES)) {
+    const sub = path.dirname(file);
+    let names = byDir.get(sub);
+    if (names === undefined) byDir.set(sub, (names = new Set()));
+    names.add(path.basename(file));
+  }
+  for (const [sub, ours] of byDir) {
+    const at = path.join(dir, sub);
+    let entries: string[];
+    try {
+      entries = await readdir(at);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (sub !== '.' && (code === 'ENOENT' || code === 'ENOTDIR')) continue;
+      throw err;
+    }
+    let kept = 0;
+    for (const name of entries) {
+      const temp = TEMP_FILE.exec(name);
+      if (ours.has(name) || (temp !== null && ours.has(temp[1]))) await rm(path.join(at, name), { force: true });
+      else kept++;
+    }
+    if (sub !== '.' && kept === 0) await rmdir(at);
+  }
 }
 
 /**
@@ -146,11 +182,13 @@ async function mkdirWithCause(dir: string): Promise<void> {
 
 /**
  * Writes `file` through `write(tempPath)` and renames it into place; on failure the temporary file
- * is removed and the error rethrown, so `file` is either complete or absent. (No fsync: the point
- * is a failed write, e.g. ENOSPC, not a power cut; fsync of a 100 MB records.jsonl costs seconds.)
+ * is removed and the error rethrown, so `file` is either complete or absent. Its directory is
+ * created first (`performance/` for the summary). (No fsync: the point is a failed write, e.g.
+ * ENOSPC, not a power cut; fsync of a 100 MB records.jsonl costs seconds.)
  */
 export async function writeAtomically(file: string, write: (tempPath: string) => Promise<void>): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  await mkdir(path.dirname(file), { recursive: true });
   try {
     await write(temp);
     await rename(temp, file);

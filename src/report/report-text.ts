@@ -1,5 +1,5 @@
 /**
- * report.txt: the human summary written next to result_summary.json and printed at the end of a
+ * report.txt: the human summary written beside performance/result_summary.json and printed at the end of a
  * run. Plain ASCII, at most REPORT_WIDTH columns, every metric next to its definition so the
  * numbers cannot be misread.
  */

@@ -2,7 +2,7 @@
  * A whole benchmark from settings to report files, in three phases: planRun (settings, dataset,
  * endpoint checks, connection and shard plans, the report directory and config.yaml), executeRun
  * (shards, warmup, progress line, Ctrl-C) and writeRunReport (the summary on the console first,
- * then result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
+ * then performance/result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -40,6 +40,8 @@ import { formatPlan } from './plan-text.js';
 import { preflight, resolveEndpoint } from './preflight.js';
 import { ProgressDisplay } from './progress-display.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
+import { loadAccuracyDatasets, type AccuracyDataset } from '../accuracy/accuracy-datasets.js';
+import { finishWithAccuracy } from './accuracy-report.js';
 
 /** Synthetic prompts made when no --dataset is given. */
 export const SYNTHETIC_DATASET_SIZE = 1000;
@@ -71,6 +73,8 @@ export interface RunPlan {
   secrets: string[];
   /** null for --dry-run (nothing is written). */
   reportDir: string | null;
+  /** The accuracy datasets, loaded and checked (empty for --mode perf). */
+  accuracy: AccuracyDataset[];
 }
 
 export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkIo): Promise<BenchmarkResult> {
@@ -82,8 +86,13 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
     );
     return { exitCode: ExitCode.ok, summary: null, reportDir: null };
   }
-  const outcome = await executeRun(plan, io);
-  return writeRunReport(plan, outcome, io);
+  let result: BenchmarkResult = { exitCode: ExitCode.ok, summary: null, reportDir: plan.reportDir };
+  if (plan.settings.testMode !== 'acc') {
+    result = await writeRunReport(plan, await executeRun(plan, io), io);
+    // An interrupted or failed performance phase is not followed by accuracy.
+    if (result.exitCode !== ExitCode.ok) return result;
+  }
+  return plan.accuracy.length > 0 ? finishWithAccuracy(plan, result, io) : result;
 }
 
 export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
@@ -100,6 +109,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
     shuffle: true,
   });
   const settings = resolveSettings(input, dataset.samples.length);
+  const accuracy = await loadAccuracyDatasets(settings);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
   const parsedEndpoints = parseEndpoints(settings.endpoints, settings.apiType);
   let endpoints: ResolvedEndpoint[];
@@ -144,7 +154,7 @@ export async function planRun(input: BenchmarkSettingsInput): Promise<RunPlan> {
       formatSettingsYaml(settingsTree(settings, { endpoints: endpointNames }), settings.apiKey !== undefined),
     );
   }
-  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir };
+  return { settings, endpoints, endpointNames, connections, shardPlans, secrets, reportDir, accuracy };
 }
 
 /** What the run is, in the banner's words: "online poisson run", "offline run". */

@@ -22,6 +22,10 @@ export interface CompletionRequest {
   outputTokens: number;
   /** "length" when N came from the request's max_tokens / max_completion_tokens. */
   finishReason: FinishReason;
+  /** The last user message (chat) or the prompt string (completions): what answer mode looks up. */
+  promptText: string;
+  /** Answer mode: the words to stream instead of tokN (outputTokens of them). */
+  answerTokens?: readonly string[];
 }
 
 export type ParsedCompletionRequest =
@@ -96,6 +100,23 @@ function tokenLimit(body: Json, field: 'max_tokens' | 'max_completion_tokens'): 
   return value;
 }
 
+/** The last user message's text (chat), or the prompt when it is one string (completions). */
+function promptText(api: CompletionApi, body: Json): string {
+  if (api !== 'chat') return typeof body.prompt === 'string' ? body.prompt : '';
+  const messages = body.messages as unknown[];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (isObject(m) && m.role === 'user') {
+      if (typeof m.content === 'string') return m.content;
+      if (Array.isArray(m.content))
+        return (m.content as unknown[])
+          .map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
+          .join('');
+    }
+  }
+  return '';
+}
+
 export function parseCompletionRequest(
   api: CompletionApi,
   bodyText: string,
@@ -128,6 +149,7 @@ export function parseCompletionRequest(
         promptTokens,
         outputTokens: Math.max(1, requested ?? defaultOutputTokens),
         finishReason: requested === undefined ? 'stop' : 'length',
+        promptText: promptText(api, body),
       },
     };
   } catch (err) {

@@ -70,7 +70,7 @@ function stream(res: ServerResponse, g: Generation): () => void {
       let events = '';
       for (let k = from; k < to; k++) {
         if (k === 0 && request.api === 'chat') events += encoder.role();
-        events += encoder.token(tokenText(k));
+        events += encoder.token(request.answerTokens?.[k] ?? tokenText(k));
         if (k === 0 && fault === 'malformed-sse') events += MALFORMED_SSE_EVENT;
       }
       if (to === stopAfter && fault === 'reset') {
@@ -116,7 +116,7 @@ function answerWhole(res: ServerResponse, g: Generation): () => void {
         return false;
       }
       let text = '';
-      for (let k = 0; k < total; k++) text += tokenText(k);
+      for (let k = 0; k < total; k++) text += request.answerTokens?.[k] ?? tokenText(k);
       const body = completionResponse(
         request.api,
         g.identity,

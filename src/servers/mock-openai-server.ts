@@ -11,8 +11,9 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { parseCompletionRequest, MAX_OUTPUT_TOKENS } from './completion-request.js';
+import { parseCompletionRequest, MAX_OUTPUT_TOKENS, type CompletionRequest } from './completion-request.js';
 import { isGone, readBody, sendBody, sendJson } from './http-io.js';
+import { answerTokens, type MockAnswerKey } from './mock-answers.js';
 import { startGeneration, type GenerationFault } from './mock-generation.js';
 import { NOT_OPENAI_HTML, errorBody, modelList, type CompletionApi, type OpenAiErrorType } from './openai-wire.js';
 
@@ -45,6 +46,8 @@ export interface MockServerOptions {
   faultEvery?: number;
   /** Listen backlog. Default 4096. */
   backlog?: number;
+  /** Answer mode (accuracy tests): prompts found in the key get its answer instead of tokN words. */
+  answers?: MockAnswerKey;
 }
 
 export interface MockServerStats {
@@ -71,7 +74,7 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Longer than common clients' idle timeout (undici: 4 s): the client closes idle sockets first. */
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
-type ResolvedOptions = Required<MockServerOptions>;
+type ResolvedOptions = Required<Omit<MockServerOptions, 'answers'>>;
 
 function resolveOptions(options: MockServerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
@@ -140,6 +143,18 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The request as the answer key answers it: the answer's words, cut at max_tokens. */
+function withAnswer(request: CompletionRequest, answer: string): CompletionRequest {
+  const tokens = answerTokens(answer);
+  const cut = request.finishReason === 'length' && tokens.length > request.outputTokens;
+  return {
+    ...request,
+    answerTokens: cut ? tokens.slice(0, request.outputTokens) : tokens,
+    outputTokens: cut ? request.outputTokens : tokens.length,
+    finishReason: cut ? 'length' : 'stop',
+  };
+}
+
 export async function startMockServer(options: MockServerOptions = {}): Promise<RunningMockServer> {
   const config = resolveOptions(options);
   const stats: MockServerStats = { requests: 0, completionRequests: 0, faultsInjected: 0 };
@@ -175,8 +190,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     if (isGone(res)) return;
     if (fault !== 'none') stats.faultsInjected++;
     responseSeq++;
+    const answer = options.answers?.answerFor(parsed.request.promptText) ?? null;
     const cancel = startGeneration(res, {
-      request: parsed.request,
+      request: answer === null ? parsed.request : withAnswer(parsed.request, answer),
       identity: {
         id: `${api === 'chat' ? 'chatcmpl' : 'cmpl'}-mock${responseSeq}`,
         created: Math.floor(Date.now() / 1000),

@@ -13,6 +13,7 @@ import { startMockServer } from '../../src/servers/mock-openai-server.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { closedPort, describeResult, makeTempDir, readJson, runCli } from './cli-process.js';
 import { runInProcess } from './in-process-runner.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 interface BadCase {
   name: string;
@@ -222,7 +223,7 @@ test(
             { timeoutMs: 60_000 },
           );
           assert.equal(r.code, 0, `${c.name}: ${describeResult(r)}`);
-          const s = await readJson<ResultSummary>(path.join(dir, 'result_summary.json'));
+          const s = await readJson<ResultSummary>(path.join(dir, REPORT_FILES.summary));
           assert.equal(s.n_samples_completed, c.samples, c.name);
           // The mock counts the prompt's words: every row arrived whole.
           assert.equal(s.input_sequence_lengths.total, c.inputWords, c.name);

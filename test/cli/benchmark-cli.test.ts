@@ -22,6 +22,7 @@ import {
   withMock,
   withTemp,
 } from './cli-process.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 const PERCENTILE_KEYS = ['99.9', '99.0', '97.0', '95.0', '90.0', '80.0', '75.0', '50.0', '25.0', '10.0', '5.0', '1.0'];
 const SERIES = [
@@ -35,7 +36,7 @@ const SERIES = [
 ] as const;
 
 async function summaryOf(dir: string): Promise<ResultSummary> {
-  return readJson<ResultSummary>(path.join(dir, 'result_summary.json'));
+  return readJson<ResultSummary>(path.join(dir, REPORT_FILES.summary));
 }
 
 function assertAccounting(s: ResultSummary): void {
@@ -252,7 +253,7 @@ test(
               outputs.has('config.yaml') &&
                 outputs.has('records.jsonl') &&
                 outputs.has('report.txt') &&
-                outputs.has('result_summary.json'),
+                outputs.has(REPORT_FILES.summary),
             );
             for (const [name, text] of outputs) {
               for (const secret of [KEY, PASSWORD, basicEncoded]) {
@@ -326,7 +327,7 @@ test(
           outputs.set(`stderr ${outputs.size}`, r.stderr);
         }
         assert.match(
-          outputs.get('result_summary.json')!,
+          outputs.get(REPORT_FILES.summary)!,
           /Invalid credentials: Bearer \*\*\*/,
           'the error message itself is kept',
         );

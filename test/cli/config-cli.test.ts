@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { closedPort, describeResult, readJson, runCli, assertExit, withMock, withTemp } from './cli-process.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 /** A fast mock: the config tests are about the files, not the timing. */
 const MOCK = { ttftMs: 2, itlMs: 1, outputTokens: 4 };
@@ -71,7 +72,7 @@ test(
           assertExit(r, 0);
           assert.match(r.stderr, /not used by llm-loadgen/);
           assert.match(r.stderr, /settings\.runtime\.max_duration_ms \(line \d+\)/);
-          const summary = await readJson<ResultSummary>(path.join(reportDir, 'result_summary.json'));
+          const summary = await readJson<ResultSummary>(path.join(reportDir, REPORT_FILES.summary));
           assert.equal(summary.n_samples_completed, 20, name);
           assert.equal(summary.n_samples_failed, 0, name);
         }
@@ -113,7 +114,7 @@ test(
           );
           assertExit(r, 0);
           assert.doesNotMatch(r.stderr, /not used by llm-loadgen/, `${kind}: the template holds only keys we use`);
-          const summary = await readJson<ResultSummary>(path.join(reportDir, 'result_summary.json'));
+          const summary = await readJson<ResultSummary>(path.join(reportDir, REPORT_FILES.summary));
           assert.equal(summary.n_samples_completed, 10, kind);
         }
         const missing = await runCli(['validate', '-c', path.join(dir, 'online.yaml')]);
@@ -175,8 +176,8 @@ test(
         assert.doesNotMatch(r2.stderr, /not used by llm-loadgen/);
         assert.equal(await readFile(path.join(second, 'config.yaml'), 'utf8'), config1);
         const [s1, s2] = await Promise.all([
-          readJson<ResultSummary>(path.join(first, 'result_summary.json')),
-          readJson<ResultSummary>(path.join(second, 'result_summary.json')),
+          readJson<ResultSummary>(path.join(first, REPORT_FILES.summary)),
+          readJson<ResultSummary>(path.join(second, REPORT_FILES.summary)),
         ]);
         assert.equal(s2.n_samples_completed, s1.n_samples_completed);
         assert.equal(s2.n_samples_completed, 6);
@@ -390,11 +391,11 @@ test(
   },
 );
 
-test('--dataset: acc: datasets and a second performance dataset exit 2 saying why', async () => {
+test('--dataset: a missing acc: file and a second performance dataset exit 2 saying why', async () => {
   const common = ['benchmark', 'offline', '--endpoints', 'http://127.0.0.1:1', '--model', 'm', '--dry-run'];
   const acc = await runCli([...common, '--dataset', 'acc:eval.jsonl']);
   assertExit(acc, 2);
-  assert.match(acc.stderr, /--dataset \(#1\): accuracy datasets .*issue 11/);
+  assert.match(acc.stderr, /eval\.jsonl/);
   const two = await runCli([...common, '--dataset', 'a.jsonl', '--dataset', 'b.jsonl']);
   assertExit(two, 2);
   assert.match(two.stderr, /--dataset \(#2\): 2 performance datasets given/);

@@ -145,15 +145,16 @@ test('offline: online-only keys in the file are listed as not used in offline ru
   assert.deepEqual(file.unused, ['settings.runtime.min_duration_ms (line 7; not used in offline runs)']);
 });
 
-test('type eval/submission: exit 2 saying accuracy runs are not supported yet', () => {
+test('type eval is an accuracy-only offline run; type submission is exit 2', () => {
   bad(
-    () => resolve(ONLINE.replace('type: online', 'type: eval')),
+    () => resolve(ONLINE.replace('type: online', 'type: submission')),
     'config_type_unsupported',
-    /run\.yaml:2: type: eval runs .*issue 11/,
+    /run\.yaml:2: type: submission runs .*not supported/,
   );
+  bad(() => resolve(ONLINE.replace('type: online', 'type: eval')), 'invalid_config', /needs an accuracy dataset/);
 });
 
-test('datasets[]: path, samples, parser and format are read; accuracy and a second perf dataset are exit 2', () => {
+test('datasets[]: path, samples, parser, format and accuracy_config are read; a second perf dataset is exit 2', () => {
   const withDatasets = (entries: string) => ONLINE.replace('settings:', `datasets:\n${entries}settings:`);
   const { settings } = resolve(
     withDatasets(
@@ -171,11 +172,6 @@ test('datasets[]: path, samples, parser and format are read; accuracy and a seco
     },
   ]);
   bad(
-    () => resolve(withDatasets('- name: a\n  type: accuracy\n  path: e.jsonl\n')),
-    'invalid_config',
-    /run\.yaml:6: datasets\[0\]: accuracy datasets .*issue 11/,
-  );
-  bad(
     () => resolve(withDatasets('- path: a.jsonl\n- path: b.jsonl\n')),
     'invalid_config',
     /run\.yaml:7: datasets\[1\]: 2 performance datasets given/,
@@ -185,8 +181,19 @@ test('datasets[]: path, samples, parser and format are read; accuracy and a seco
     'config_unknown_key',
     /run\.yaml:8: datasets\[0\]\.parser\.promt: unknown key\. Did you mean prompt\?/,
   );
-  const { file } = resolve(withDatasets('- path: a.jsonl\n  eval_method: exact_match\n'));
-  assert.deepEqual(file.unused, ['datasets[0].eval_method (line 7)']);
+  const { file } = resolve(withDatasets('- path: a.jsonl\n  generate_params: {x: 1}\n'));
+  assert.deepEqual(file.unused, ['datasets[0].generate_params (line 7)']);
+  const acc = resolve(
+    withDatasets(
+      '- path: a.jsonl\n- name: g\n  type: accuracy\n  path: e.jsonl\n  accuracy_config: {eval_method: pass_at_1, ground_truth: answer, num_repeats: 2}\n',
+    ),
+  );
+  assert.equal(acc.settings.testMode, 'both');
+  assert.deepEqual(acc.settings.dataset[1].accuracy_config, {
+    eval_method: 'pass_at_1',
+    ground_truth: 'answer',
+    num_repeats: 2,
+  });
 });
 
 test('flag errors still name the flag', () => {

@@ -135,9 +135,18 @@ test('--dataset strings: prefixes and key=value suffixes, as MLPerf Endpoints pa
   );
   assert.throws(() => parseDatasetString('d.jsonl,sample=5'), /unknown dataset option \(did you mean samples\?\)/);
   assert.throws(() => parseDatasetString('d.jsonl,samples=0'), /positive integer/);
+  assert.equal(resolveSettings({ ...base, mode: 'offline', dataset: ['acc:e.jsonl'] }, 1).testMode, 'both');
   assert.throws(
-    () => resolveSettings({ ...base, mode: 'offline', dataset: ['acc:e.jsonl'] }, 1),
-    /--dataset \(#1\): accuracy datasets .* issue 11/,
+    () => resolveSettings({ ...base, mode: 'offline', testMode: 'acc' }, 1),
+    /--mode: needs an accuracy dataset/,
+  );
+  assert.deepEqual(
+    parseDatasetString('acc:e.jsonl,eval_method=rouge,ground_truth=summary,num_repeats=3').accuracy_config,
+    {
+      eval_method: 'rouge',
+      ground_truth: 'summary',
+      num_repeats: 3,
+    },
   );
   assert.throws(
     () => resolveSettings({ ...base, mode: 'offline', dataset: ['a.jsonl', 'b.jsonl'] }, 1),

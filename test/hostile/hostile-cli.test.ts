@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describeResult, makeTempDir, readJson, readJsonl, runCli, type CliResult } from '../cli/cli-process.js';
 import { rawServer, write, type RawHandler, type RawServer } from './raw-server.js';
 import { SSE_HEAD, chunk, content, goodAnswer, role, LAST_CHUNK } from './wire.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 interface Summary {
   n_samples_issued: number;
@@ -60,7 +61,7 @@ async function withCliRun(
         result,
         dir: tmp.dir,
         elapsedMs,
-        summary: () => readJson<Summary>(path.join(tmp.dir, 'result_summary.json')),
+        summary: () => readJson<Summary>(path.join(tmp.dir, REPORT_FILES.summary)),
         records: () => readJsonl(path.join(tmp.dir, 'records.jsonl')),
       },
       server,
@@ -232,7 +233,7 @@ test(
       assert.match(result.stderr, /down|unreachable|refused/i, describeResult(result));
       // --endpoint-down-timeout 1s ends the 8 s run early
       assert.ok(elapsedMs < 7000, `the run took ${elapsedMs.toFixed(0)} ms`);
-      const s = await readJson<Summary>(path.join(tmp.dir, 'result_summary.json'));
+      const s = await readJson<Summary>(path.join(tmp.dir, REPORT_FILES.summary));
       assert.ok(s.n_samples_completed >= 20, `${s.n_samples_completed} completed`);
       // 4 in flight with a back-off: far fewer failures than a tight loop (the report: ~40,000 per second)
       assert.ok(s.n_samples_failed < 200, `${s.n_samples_failed} failures after the server died`);

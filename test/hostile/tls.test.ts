@@ -13,6 +13,7 @@ import { describeResult, makeTempDir, readJson, readJsonl, runCli, type TempDir 
 import { runBounded, shardPlan } from './bounded-shard.js';
 import { makeTestCerts, opensslAvailable, type TestCerts } from '../fixtures/tls-certs.js';
 import { completionJson, GOOD_EVENTS, GOOD_TEXT } from './wire.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 interface TlsServer {
   port: number;
@@ -191,7 +192,7 @@ test('CLI: --insecure accepts a self-signed endpoint', { skip, timeout: 60_000 }
     try {
       const r = await runCli(cliArgs(server.url, tmp.dir, ['--insecure']));
       assert.equal(r.code, 0, describeResult(r));
-      const s = await readJson<Summary>(path.join(tmp.dir, 'result_summary.json'));
+      const s = await readJson<Summary>(path.join(tmp.dir, REPORT_FILES.summary));
       assert.equal(s.n_samples_completed, 3);
       assert.equal(s.n_samples_failed, 0);
       assert.equal(server.requests(), 3);

@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describeResult, makeTempDir, runCli, type CliResult } from '../cli/cli-process.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 const API_KEY = 'sk-LEAKTEST-Q7w9Z2x4V6b8N1m3';
 const ENV_KEY = 'sk-ENVLEAK-R5t7Y9u1I3o5P7a9';
@@ -182,7 +183,7 @@ async function runAndSearch(pad: (n: number) => number, samples: number, cases: 
           );
           if (probe !== null) assert.equal(probe.code, 4, `${c.name}: probe: ${describeResult(probe)}`);
           const outputs = await filesUnder(dir);
-          assert.ok(outputs.has('records.jsonl') && outputs.has('result_summary.json'), `${c.name}: report written`);
+          assert.ok(outputs.has('records.jsonl') && outputs.has(REPORT_FILES.summary), `${c.name}: report written`);
           // The errors themselves are kept (the secret is what goes).
           assert.match(outputs.get('records.jsonl')!, /Authorization/, `${c.name}: error messages are kept`);
           outputs.set('benchmark stdout', bench.stdout);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startMockServer } from '../../src/servers/mock-openai-server.js';
 import { CLI_MAIN, PROJECT_ROOT, describeResult, makeTempDir, type CliResult } from '../cli/cli-process.js';
+import { REPORT_FILES } from '../../src/report/report-files.js';
 
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
 const isRoot = process.getuid?.() === 0;
@@ -58,12 +59,9 @@ async function assertSummaryKeptRecordsLost(r: CliResult, dir: string, errno: Re
   assert.match(r.stderr, errno);
   assert.doesNotMatch(r.stderr, /internal error|at .*\.ts:\d+/, 'no stack trace');
   const names = (await readdir(dir)).sort();
-  assert.deepEqual(
-    names,
-    ['config.yaml', 'report.txt', 'result_summary.json'],
-    'no partial records.jsonl, no temp file',
-  );
-  const summary = JSON.parse(await readFile(path.join(dir, 'result_summary.json'), 'utf8')) as {
+  assert.deepEqual(names, ['config.yaml', 'performance', 'report.txt'], 'no partial records.jsonl, no temp file');
+  assert.deepEqual(await readdir(path.join(dir, 'performance')), ['result_summary.json'], 'no temp file');
+  const summary = JSON.parse(await readFile(path.join(dir, REPORT_FILES.summary), 'utf8')) as {
     n_samples_completed: number;
   };
   assert.equal(summary.n_samples_completed, 400);

@@ -70,9 +70,11 @@ function offline(url: string, reportDir: string, extra: Partial<BenchmarkSetting
   return { mode: 'offline', endpoints: [url], model: 'm', numSamples: 4, workers: 1, reportDir, ...extra };
 }
 
+/** Every file of the report, subdirectories (performance/) included, as one text. */
 async function reportFiles(dir: string): Promise<string> {
-  const names = await readdir(dir);
-  const texts = await Promise.all(names.map((n) => readFile(path.join(dir, n), 'utf8')));
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const texts = await Promise.all(files.map((f) => readFile(f, 'utf8')));
   return texts.join('\n');
 }
 
@@ -118,6 +120,7 @@ test('a non-empty --report-dir is refused (exit 2) unless --overwrite, which rep
     await writeFile(path.join(dir, 'notes.txt'), 'mine');
     // A kill -9 leaves a temporary file behind; --overwrite clears that too.
     await writeFile(path.join(dir, `.records.jsonl.tmp-12345`), 'partial');
+    await writeFile(path.join(dir, 'performance', `.result_summary.json.tmp-12345`), 'partial');
 
     await assert.rejects(
       runBenchmark(offline(server.url, dir, { numSamples: 2 }), captureIo()),
@@ -135,9 +138,17 @@ test('a non-empty --report-dir is refused (exit 2) unless --overwrite, which rep
     assert.equal(await readFile(path.join(dir, 'notes.txt'), 'utf8'), 'mine', 'files that are not ours are kept');
     assert.deepEqual(
       (await readdir(dir)).sort(),
-      ['config.yaml', 'notes.txt', 'records.jsonl', 'report.txt', 'result_summary.json'],
+      ['config.yaml', 'notes.txt', 'performance', 'records.jsonl', 'report.txt'],
       'no temporary file left',
     );
+    assert.deepEqual(await readdir(path.join(dir, 'performance')), ['result_summary.json'], 'no temporary file left');
+    // A file of the user's in performance/ is kept, and so is the directory then.
+    await writeFile(path.join(dir, 'performance', 'mine.txt'), 'mine');
+    assert.equal(
+      (await runBenchmark(offline(server.url, dir, { numSamples: 1, overwrite: true }), captureIo())).exitCode,
+      0,
+    );
+    assert.deepEqual((await readdir(path.join(dir, 'performance'))).sort(), ['mine.txt', 'result_summary.json']);
   } finally {
     await server.close();
     await tmp.cleanup();
