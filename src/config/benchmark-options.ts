@@ -598,6 +598,20 @@ export const BENCHMARK_OPTIONS = {
   // ── results (issue 10): store, records, labels ──
 
   // ── results (issue 10): HTML report, live view ──
+  quiet: option({
+    yaml: null,
+    flag: '--quiet',
+    kind: 'boolean',
+    help: 'print only the final report: no live view and no notices (errors still go to stderr)',
+    schema: z.boolean().default(false),
+  }),
+  json: option({
+    yaml: null,
+    flag: '--json',
+    kind: 'boolean',
+    help: 'the live view as JSON lines on stdout, one event per second and a last `done` event (docs/report-html.md); the text report then goes to stderr',
+    schema: z.boolean().default(false),
+  }),
 
   // ── native fast paths and timers ──
 

@@ -17,6 +17,8 @@ import type { ResultSummary } from '../metrics/result-summary.js';
 export const REPORT_FILES = {
   summary: 'performance/result_summary.json',
   text: 'report.txt',
+  /** The self-contained HTML report (charts inlined): src/report/html/. */
+  html: 'report.html',
   records: 'records.jsonl',
   config: 'config.yaml',
   /** The accuracy phase's folder (MLPerf Endpoints' `accuracy/`), and its files in it. */

@@ -14,8 +14,11 @@ export interface RunObserver {
   onWarm?(connections: number, ms: number): void;
   /** The common start time, just before shards are told to start. */
   onStart?(startNs: number): void;
-  /** Totals over all shards, a few times a second. */
-  onProgress?(total: ShardProgress): void;
+  /**
+   * Totals over all shards, a few times a second; `liveTtft` is the reporting shard's TTFT counts
+   * since its last message (a delta: sum them, see run/live-view-window.ts).
+   */
+  onProgress?(total: ShardProgress, liveTtft?: number[]): void;
 }
 
 export interface RunOutcome {
@@ -87,7 +90,7 @@ export class BenchmarkRun {
       },
       onProgress: (shard: number, p: ShardProgress) => {
         this.progress[shard] = p;
-        this.observer.onProgress?.(this.totals());
+        this.observer.onProgress?.(this.totals(), p.liveTtft);
       },
     };
     for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks, shardV8Options(plan)));

@@ -4,6 +4,7 @@
  * (shards, warmup, progress line, Ctrl-C) and writeRunReport (the summary on the console first,
  * then performance/result_summary.json, report.txt and records.jsonl, each written atomically; the exit code).
  */
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
@@ -33,12 +34,14 @@ import {
   writeTextAtomically,
 } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
+import { writeRunReportHtml } from '../report/html/report-html.js';
 import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
 import { BenchmarkRun, summarizeShards, type RunOutcome } from './benchmark-run.js';
 import { planConnections, readHostLimits, type ConnectionPlan } from './connection-plan.js';
 import { formatPlan } from './plan-text.js';
 import { preflight, resolveEndpoint } from './preflight.js';
-import { ProgressDisplay } from './progress-display.js';
+import { jsonLine, reportEvent } from './live-view-json.js';
+import { LiveView, liveViewMode, noticeStream } from './live-view.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 import { loadAccuracyDatasets, type AccuracyDataset } from '../accuracy/accuracy-datasets.js';
 import { finishWithAccuracy } from './accuracy-report.js';
@@ -165,32 +168,38 @@ export function describeRun(settings: Pick<BenchmarkSettings, 'mode' | 'loadPatt
 export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOutcome> {
   const { settings, connections } = plan;
   const shards = connections.shards;
-  const progress = new ProgressDisplay(
+  const notices = noticeStream(settings, io.err);
+  const progress = new LiveView(
     {
       total: Number.isFinite(settings.numSamples) ? settings.numSamples : null,
       durationMs: Number.isFinite(settings.duration) ? settings.duration : null,
       drainTimeoutMs: drainTimeoutMs(settings),
+      targetQps: settings.loadPattern === 'poisson' ? (settings.targetQps ?? null) : null,
+      concurrency: settings.loadPattern === 'concurrency' ? (settings.concurrency ?? null) : null,
     },
-    io.err,
+    liveViewMode(settings),
+    io,
   );
   const run = new BenchmarkRun(
     plan.shardPlans,
     {
       onWarm: (opened, ms) => {
-        if (opened > 0) io.err.write(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
+        progress.warm();
+        if (opened > 0) progress.notice(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },
       onStart: () => progress.start(),
-      onProgress: (p) => progress.update(p),
+      onProgress: (p, liveTtft) => progress.update(p, liveTtft),
     },
     connections.warmupPerShardPerEndpoint,
   );
-  io.err.write(
+  notices.write(
     `llm-loadgen: ${describeRun(settings)} against ${plan.endpointNames.join(', ')} ` +
       `(model ${settings.model}, ${settings.streaming ? 'streaming' : 'non-streaming'}, ${shards} shard${shards === 1 ? '' : 's'}, ` +
       `up to ${connections.maxConnections} connections)\n`,
   );
-  if (connections.shardNote !== null) io.err.write(`note: ${connections.shardNote}\n`);
-  for (const w of connections.warnings) io.err.write(`warning: ${w}\n`);
+  if (connections.shardNote !== null) notices.write(`note: ${connections.shardNote}\n`);
+  for (const w of connections.warnings) notices.write(`warning: ${w}\n`);
+  progress.connecting();
 
   let onSigint: (() => void) | null = null;
   if (io.handleSignals) {
@@ -236,19 +245,21 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     shards: plan.connections.shards,
   });
   if (settings.multiTurn) summary.conversations = summarizeConversations(outcome.records, plan.shardPlans);
-  let text = formatReportText(summary, {
+  const context = {
     model: settings.model,
     endpoints: endpointNames,
     mode: settings.mode,
     loadPattern: settings.loadPattern,
     streaming: settings.streaming,
     reportDir,
-  });
+  };
+  let text = formatReportText(summary, context);
   if (summary.conversations !== undefined) text += formatConversationReport(summary.conversations);
-  // The console first: whatever happens to the disk, the result has been seen.
-  io.out.write(text.endsWith('\n') ? text : text + '\n');
+  // The console first: whatever happens to the disk, the result has been seen (on stderr with --json: stdout is JSON).
+  const notices = noticeStream(settings, io.err);
+  (settings.json ? io.err : io.out).write(text.endsWith('\n') ? text : text + '\n');
   if (summary.client_cpu_ns !== null && summary.n_samples_issued > 0) {
-    io.err.write(
+    notices.write(
       `client CPU during the run: ${(summary.client_cpu_ns / 1e9).toFixed(2)} s (${plan.connections.shards} shard(s) ${((shards.cpuNs ?? 0) / 1e9).toFixed(2)} s, main process ${(outcome.mainCpuNs / 1e9).toFixed(2)} s), ` +
         `${(summary.client_cpu_ns / summary.n_samples_issued / 1000).toFixed(1)} µs per request\n`,
     );
@@ -256,10 +267,24 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
 
   // Small files first: a disk that fills up on records.jsonl still keeps the summary.
   // Large runs take a while to write out (~1 µs per token chunk): say so rather than go quiet.
-  if (outcome.records.count >= 100_000) io.err.write(`writing ${outcome.records.count} records…\n`);
+  if (outcome.records.count >= 100_000) notices.write(`writing ${outcome.records.count} records…\n`);
   const files: [name: string, write: (file: string) => Promise<void>][] = [
     [REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary))],
     [REPORT_FILES.text, (file) => writeTextAtomically(file, text)],
+    [
+      REPORT_FILES.html,
+      async (file) =>
+        writeRunReportHtml(file, {
+          summary,
+          context,
+          records: outcome.records,
+          startNs: outcome.startNs,
+          endNs: outcome.endNs,
+          seed: settings.schedulerRandomSeed,
+          configYaml: await readFile(path.join(reportDir, REPORT_FILES.config), 'utf8'),
+          shards: plan.connections.shards,
+        }),
+    ],
     [REPORT_FILES.records, (file) => writeRecordsJsonl(file, outcome.records, outcome.startNs, endpointNames)],
   ];
   const written: string[] = [REPORT_FILES.config];
@@ -280,7 +305,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
       );
     }
   }
-  if (writeError === null) io.err.write(`report written to ${reportDir}/\n`);
+  if (writeError === null)
+    notices.write(`report written to ${reportDir}/ (charts: ${path.join(reportDir, REPORT_FILES.html)})\n`);
 
   let exitCode: number = ExitCode.ok;
   if (writeError !== null) {
@@ -302,5 +328,6 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   }
+  if (settings.json) io.out.write(jsonLine(reportEvent(summary, reportDir, exitCode)));
   return { exitCode, summary, reportDir };
 }

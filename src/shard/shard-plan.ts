@@ -78,6 +78,8 @@ export interface ShardProgress {
   openConnections: number;
   /** Requests sent again because the socket refused their bytes (the server cannot have seen them); each also in its record's `retries`. */
   retries: number;
+  /** TTFT counts (run/live-view-histogram.ts buckets) of requests finished since the last message; absent when none. */
+  liveTtft?: number[];
 }
 
 /** What a shard reports when it has finished. */

@@ -23,6 +23,7 @@ import { PoissonSchedule } from '../schedule/poisson-schedule.js';
 import type { IssueTarget, Schedule } from '../schedule/schedule.js';
 import { ConversationSchedule, type TurnRequest } from '../conversation/conversation-schedule.js';
 import { warmDecodePath } from './decode-warmup.js';
+import { LiveTtftCounter } from '../run/live-view-histogram.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 
 export interface ShardOutput {
@@ -90,6 +91,8 @@ export class ShardRunner implements IssueTarget {
   private resolveDone: ((s: ShardSummary) => void) | null = null;
   private finished = false;
   private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 };
+  /** TTFTs since the last progress message, for the live view's last-10-s percentiles. */
+  private readonly liveTtft = new LiveTtftCounter();
 
   constructor(
     private readonly plan: ShardPlan,
@@ -366,8 +369,10 @@ export class ShardRunner implements IssueTarget {
     this.inFlight.delete(ex);
     this.sentOrder.delete(ex);
     const r = ex.record;
-    if (r.error === '') this.completed++;
-    else this.failed++;
+    if (r.error === '') {
+      this.completed++;
+      if (r.streaming) this.liveTtft.add(r.firstToken - r.sent);
+    } else this.failed++;
     this.conversations?.onTurnFinished(r);
     this.batch.add(r, ex.arrivals);
     if (this.batch.count >= BATCH_SIZE) this.flush();
@@ -377,7 +382,9 @@ export class ShardRunner implements IssueTarget {
 
   private flush(): void {
     if (this.batch.count > 0) this.output.records(this.batch.take());
-    this.output.progress(this.progress());
+    const progress = this.progress();
+    progress.liveTtft = this.liveTtft.take();
+    this.output.progress(progress);
   }
 
   /**
