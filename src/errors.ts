@@ -328,6 +328,14 @@ const REGISTRY = {
     action:
       'fix the line the message names: one number per line (seconds), or Mooncake JSONL `{"timestamp": ms, "input_length": n, "output_length": n}`',
   },
+  conversationInvalid: {
+    code: 'dataset_conversation_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      'a --multi-turn dataset row is not a conversation, or its turns are out of order or its roles out of sequence',
+    action:
+      'fix the row the message names (turns 1…N; user → assistant → user, tools between); docs/multi-turn.md has the formats',
+  },
   datasetNoGroundTruth: {
     code: 'dataset_no_ground_truth',
     exit: ExitCode.badInput,

@@ -659,6 +659,54 @@ export const BENCHMARK_OPTIONS = {
   }),
 
   // ── workloads (issue 8): multi-turn conversations ──
+  multiTurn: option({
+    yaml: 'multi_turn.enabled',
+    flag: '--multi-turn',
+    kind: 'boolean',
+    help: "run each conversation of --dataset as a session (ShareGPT multi-turn, MLPerf Endpoints' agentic rows, or messages rows; docs/multi-turn.md): turn k+1 is sent when turn k's answer is complete, with the whole history; --concurrency = conversations active at once; the run ends after each conversation once (--num-conversations) or at --duration; chat API only (MLPerf Endpoints: load_pattern agentic_inference)",
+    modes: ['online'],
+    schema: z.boolean().default(false),
+  }),
+  multiTurnHistory: option({
+    yaml: 'multi_turn.history',
+    flag: '--multi-turn-history <source>',
+    kind: 'choice',
+    choices: ['model', 'dataset'],
+    help: "the answers later turns carry as history: the model's own (its streamed text, captured) or the dataset's (as MLPerf Endpoints sends)",
+    modes: ['online'],
+    schema: z.enum(['model', 'dataset']).default('model'),
+  }),
+  thinkTime: option({
+    yaml: 'multi_turn.think_time',
+    flag: '--think-time <duration>',
+    kind: 'string',
+    help: "--multi-turn: pause between a turn's answer and the next turn of the same conversation (a user reading); a bare number is seconds",
+    unit: 's',
+    modes: ['online'],
+    schema: duration('s', 'no pause').default(0),
+    toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
+  }),
+  sessionHeader: option({
+    yaml: 'multi_turn.session_header',
+    flag: '--session-header <name>',
+    kind: 'string',
+    help: "--multi-turn: header carrying the conversation id on every turn, for routers with session affinity ('' = none; MLPerf Endpoints: routing_headers)",
+    modes: ['online'],
+    schema: z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]*$/, 'must be an HTTP header name (letters, digits, -)')
+      .default('X-Session-ID'),
+  }),
+  numConversations: option({
+    yaml: 'multi_turn.num_conversations',
+    flag: '--num-conversations <n>',
+    aliases: ['--num-trajectories-to-issue'],
+    kind: 'int',
+    help: "--multi-turn: conversations to run; above the dataset's count they repeat, each repeat a new session id",
+    defaultText: 'one per conversation of the dataset',
+    modes: ['online'],
+    schema: positiveInt.optional(),
+  }),
 
   // ── answers (issue 9): SLOs, goodput, stop conditions, repeats ──
   slo: option({

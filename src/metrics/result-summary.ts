@@ -6,6 +6,7 @@
  * twice, once to count each series and once to fill Float64Arrays sized up front, so millions of
  * records and tens of millions of chunk times never go through growing JS arrays.
  */
+import type { ConversationsSummary } from '../conversation/conversation-summary.js';
 import { NS_PER_MS, NS_PER_S } from '../record/clock.js';
 import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../record/request-record.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
@@ -165,6 +166,8 @@ export interface ResultSummary {
   /** load_pattern, warmup, scheduler_random_seed, dataloader_random_seed (null when not given). */
   run_config: Record<string, unknown> | null;
   warnings: string[];
+  /** --multi-turn: per-turn TTFT and per-conversation totals (src/conversation/conversation-summary.ts). */
+  conversations?: ConversationsSummary;
 }
 
 /** Above this cached fraction TTFT measures the prompt cache more than prefill: say so. */

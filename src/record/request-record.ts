@@ -100,6 +100,10 @@ export interface RequestRecord {
   /** Times the request was sent again because the server cannot have seen it (the write hit a connection it had closed). */
   retries: number;
   tokenSource: TokenCountSource;
+  /** --multi-turn: the run-unique session (conversation) this request is a turn of; -1 or absent otherwise. */
+  conversation?: number;
+  /** --multi-turn: the 1-based turn within its conversation; 0 or absent otherwise. */
+  turn?: number;
   /** Generated text, only kept when the caller asked for it (probe previews). */
   text?: string;
 }

@@ -60,6 +60,8 @@ export function recordToJson(
     first_token_ns: rel(r.firstToken, t0),
     end_ns: rel(r.end, t0),
     chunk_times_ns: chunks,
+    // --multi-turn only: the session and the turn (src/conversation).
+    ...(r.turn !== undefined && r.turn > 0 ? { conversation: r.conversation, turn: r.turn } : {}),
   };
 }
 
@@ -104,7 +106,8 @@ export function recordToJsonLine(
     `"connected_ns":${num(rel(r.connected, t0))},"sent_ns":${num(rel(r.sent, t0))},` +
     `"headers_ns":${num(rel(r.headers, t0))},"first_chunk_ns":${num(rel(r.firstChunk, t0))},` +
     `"first_token_ns":${num(rel(r.firstToken, t0))},"end_ns":${num(rel(r.end, t0))},` +
-    `"chunk_times_ns":[${chunks}]}`
+    `"chunk_times_ns":[${chunks}]` +
+    (r.turn !== undefined && r.turn > 0 ? `,"conversation":${r.conversation},"turn":${r.turn}}` : '}')
   );
 }
 

@@ -22,6 +22,8 @@ import { checkSourceIps } from '../config/source-ips.js';
 import { datasetNotes } from '../dataset/dataset-notes.js';
 import { loadDataset, type LoadedDataset } from '../dataset/load-dataset.js';
 import { SHARD_READ_BYTES, withShardSource } from '../dataset/shard-dataset.js';
+import { attachConversations, loadConversationDataset } from '../conversation/conversation-plan.js';
+import { formatConversationReport, summarizeConversations } from '../conversation/conversation-summary.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
@@ -153,16 +155,22 @@ export async function planRun(
       ? { samples: traceRows, source: early.trace!, rows: traceRows.length }
       : synthetic !== null
         ? { samples: synthetic.samples, source: 'synthetic', rows: synthetic.samples.length }
-        : await loadDataset(spec?.path, {
-            syntheticCount: SYNTHETIC_DATASET_SIZE,
-            seed: early.dataloaderRandomSeed,
-            format: spec?.format,
-            columns: spec?.parser,
-            limit: spec?.samples,
-            shuffle: true,
-            skipBadRows: early.skipBadRows,
-            shardReadBytes: SHARD_READ_BYTES,
-          });
+        : early.multiTurn
+          ? await loadConversationDataset(spec?.path, {
+              seed: early.dataloaderRandomSeed,
+              format: spec?.format,
+              limit: spec?.samples,
+            })
+          : await loadDataset(spec?.path, {
+              syntheticCount: SYNTHETIC_DATASET_SIZE,
+              seed: early.dataloaderRandomSeed,
+              format: spec?.format,
+              columns: spec?.parser,
+              limit: spec?.samples,
+              shuffle: true,
+              skipBadRows: early.skipBadRows,
+              shardReadBytes: SHARD_READ_BYTES,
+            });
   const settings = resolveSettings(input, trace?.rows.length ?? dataset.rows);
   const accuracy = await loadAccuracyDatasets(settings);
   // --dry-run plans without contacting the endpoints (a name that does not resolve is planned as given).
@@ -196,6 +204,7 @@ export async function planRun(
   });
   const shardPlans = withShardSource(split, dataset.shardSource);
   if (synthetic !== null) applyOutputFields(shardPlans, synthetic, settings.forceOutputLength);
+  attachConversations(shardPlans, dataset, settings, input);
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
@@ -352,6 +361,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
   const summary = withWorkload(measured, outcome.warmup ?? null, plan.skippedRows);
   await store.finish(outcome.state, outcome.endNs, summary);
   const itlNote = itlMethodNote(summary);
+  if (settings.multiTurn) summary.conversations = summarizeConversations(await store.chartRecords(), plan.shardPlans);
   const context = {
     model: settings.model,
     endpoints: endpointNames,
@@ -360,7 +370,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     streaming: settings.streaming,
     reportDir,
   };
-  const text = formatReportText(summary, context) + (itlNote !== null ? `${itlNote}\n` : '');
+  let text = formatReportText(summary, context) + (itlNote !== null ? `${itlNote}\n` : '');
+  if (summary.conversations !== undefined) text += formatConversationReport(summary.conversations);
   // The console first: whatever happens to the disk, the result has been seen (on stderr with --json: stdout is JSON).
   const notices = noticeStream(settings, io.err);
   (settings.json ? io.err : io.out).write(text.endsWith('\n') ? text : text + '\n');

@@ -8,6 +8,7 @@ import type { EventLoopDelayStats } from '../metrics/event-loop-delay.js';
 import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
+import type { ConversationShardPlan } from '../conversation/conversation.js';
 import type { Sample } from '../dataset/sample.js';
 import type { ShardDatasetSource } from '../dataset/shard-dataset.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
@@ -76,6 +77,8 @@ export interface ShardPlan {
   /** --max-event-bytes, --max-response-bytes (defaults in api/response-limits.ts when absent). */
   maxEventBytes?: number;
   maxResponseBytes?: number;
+  /** --multi-turn: run these conversations as sessions instead of `pattern` (src/conversation). */
+  conversations?: ConversationShardPlan;
 }
 
 /**

@@ -21,6 +21,7 @@ import { OfflineSchedule } from '../schedule/offline-schedule.js';
 import { PoissonSchedule } from '../schedule/poisson-schedule.js';
 import { arrivalTimesFor, poissonArrivals } from '../schedule/arrival-shape.js';
 import type { IssueTarget, Schedule } from '../schedule/schedule.js';
+import { ConversationSchedule, type TurnRequest } from '../conversation/conversation-schedule.js';
 import { warmDecodePath } from './decode-warmup.js';
 import { LiveTtftCounter } from '../run/live-view-histogram.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
@@ -67,6 +68,8 @@ export class ShardRunner implements IssueTarget {
    */
   private readonly requests: (Buffer | undefined)[][] | null;
   private readonly schedule: Schedule;
+  /** --multi-turn: the schedule, which also needs every finished turn (null otherwise). */
+  private readonly conversations: ConversationSchedule | null = null;
   private readonly inFlight = new Set<RequestExchange>();
   /**
    * Requests sent and not finished, in the order they were sent — which, with one --request-timeout
@@ -135,11 +138,24 @@ export class ShardRunner implements IssueTarget {
         : null;
     // Build the first requests' bytes now, before the clock starts, so the opening burst does
     // not pay for JSON serialisation (the rest are built on first use).
-    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) {
+    for (let seq = 0; seq < (plan.conversations === undefined ? PREBUILT_REQUESTS : 0); seq++) {
       if (this.requests !== null) this.requestFor(seq % plan.endpoints.length, this.rowFor(seq));
       else this.tailFor(this.rowFor(seq));
     }
     const limits = { maxRequests: plan.maxRequests, durationNs: plan.durationNs };
+    if (plan.conversations !== undefined) {
+      const c = new ConversationSchedule(
+        this,
+        limits,
+        plan.concurrency,
+        plan.conversations,
+        plan.request,
+        plan.shardIndex,
+        plan.shardCount,
+      );
+      this.schedule = this.conversations = c;
+      return;
+    }
     switch (plan.pattern) {
       case 'offline':
         this.schedule = new OfflineSchedule(
@@ -280,18 +296,19 @@ export class ShardRunner implements IssueTarget {
   }
 
   // IssueTarget
-  issue(scheduledNs: number): void {
+  issue(scheduledNs: number, turn?: TurnRequest): void {
     const plan = this.plan;
     const id = this.seq * plan.shardCount + plan.shardIndex;
-    const row = this.rowFor(this.seq);
+    const row = turn === undefined ? this.rowFor(this.seq) : 0;
     this.seq++;
     const endpoint = this.nextEndpoint;
     this.nextEndpoint = endpoint + 1 === this.pools.length ? 0 : endpoint + 1;
-    const request = this.requestFor(endpoint, row);
+    const request = turn === undefined ? this.requestFor(endpoint, row) : turn.requestBytes(this.heads[endpoint]);
     const record: RequestRecord = {
       id,
       // The dataset row: this shard's rows are every shardCount-th one (see ShardPlan.samples).
-      sampleIndex: plan.samplesPartitioned ? row * plan.shardCount + plan.shardIndex : row,
+      sampleIndex:
+        turn !== undefined ? turn.sampleIndex : plan.samplesPartitioned ? row * plan.shardCount + plan.shardIndex : row,
       shard: plan.shardIndex,
       endpoint,
       sourceIp: '',
@@ -316,6 +333,8 @@ export class ShardRunner implements IssueTarget {
       cachedTokens: -1,
       retries: 0,
       tokenSource: 'none',
+      conversation: turn === undefined ? -1 : turn.session,
+      turn: turn === undefined ? 0 : turn.turn,
     };
     const ex = new RequestExchange(this.contexts[endpoint], request, record);
     this.inFlight.add(ex);
@@ -368,6 +387,7 @@ export class ShardRunner implements IssueTarget {
       this.completed++;
       if (r.streaming) this.liveTtft.add(r.firstToken - r.sent);
     } else this.failed++;
+    this.conversations?.onTurnFinished(r);
     this.batch.add(r, ex.arrivals);
     if (this.batch.count >= BATCH_SIZE) this.flush();
     this.schedule.onRequestFinished();

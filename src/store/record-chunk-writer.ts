@@ -49,11 +49,15 @@ const enum C {
   end,
   chunkTimes,
   text,
+  conversation,
+  turn,
   Count,
 }
 
 const INT_COLUMNS: [column: C, slot: I][] = [
   [C.id, I.id],
+  [C.conversation, I.conversation],
+  [C.turn, I.turn],
   [C.sampleIndex, I.sampleIndex],
   [C.shard, I.shard],
   [C.endpoint, I.endpoint],

@@ -79,7 +79,9 @@ CREATE TABLE IF NOT EXISTS requests (
   first_token DOUBLE,
   "end" DOUBLE,
   chunk_times DOUBLE[],
-  text VARCHAR
+  text VARCHAR,
+  conversation INTEGER,
+  turn INTEGER
 );
 CREATE OR REPLACE VIEW request_times AS
 SELECT runs.id AS run_id, r.id, r.sample_index, r.shard, r.endpoint, r.streaming, r.reused, r.retries, r.status,

@@ -28,6 +28,8 @@ const INT_COLUMNS: [sql: string, slot: I][] = [
   ['output_tokens', I.outputTokens],
   ['coalesce(cached_tokens, -1)', I.cachedTokens],
   ['retries', I.retries],
+  ['conversation', I.conversation],
+  ['turn', I.turn],
 ];
 const TIME_COLUMNS: [sql: string, slot: T][] = [
   ['scheduled', T.scheduled],
