@@ -680,7 +680,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'multi_turn.think_time',
     flag: '--think-time <duration>',
     kind: 'string',
-    help: "--multi-turn: pause between a turn's answer and the next turn of the same conversation (a user reading); a bare number is seconds",
+    help: "--multi-turn: pause between a turn's answer and the next turn of the same conversation (a user reading); a bare number is seconds; 0 = no pause",
     unit: 's',
     modes: ['online'],
     schema: duration('s', 'no pause').default(0),
