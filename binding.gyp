@@ -1,9 +1,9 @@
 {
   "targets": [
     {
-      "target_name": "bind_no_port",
-      "sources": ["native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c", "native/range_call.c"],
-      "conditions": [["OS!='linux'", {"sources!": ["native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c", "native/range_call.c"], "sources": []}]]
+      "target_name": "llm_loadgen_native",
+      "sources": ["native/addon.c", "native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c", "native/range_call.c", "native/deadline_timer.c"],
+      "conditions": [["OS!='linux'", {"sources!": ["native/addon.c", "native/bind_no_port.c", "native/sse_scan.c", "native/http_head.c", "native/range_call.c", "native/deadline_timer.c"], "sources": []}]]
     }
   ]
 }

@@ -12,6 +12,11 @@
  * same POST request body. A second table gives each client's CPU per request while sending.
  *
  *   node --import tsx bench/client-throughput.ts [--duration 10] [--conns 64,256,1024] [--targets json,sse,sse-small] [--tools wrk,h2load,autocannon,node-floor,llm-loadgen]
+ *
+ * Open loop (llm-loadgen alone, json target): Poisson sending at each rate with each --send-timer,
+ * against a closed loop at the first --conns, runs alternating, `--repeats` rounds, medians:
+ *
+ *   node --import tsx bench/client-throughput.ts --open-loop 200,2000,5000 --send-timers native,spin [--repeats 3] [--duration 10] [--conns 64]
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { ensureDebianTools } from './debian-tools.js';
@@ -33,6 +38,9 @@ const durationS = Number(opt('duration', '10'));
 const conns = opt('conns', '64,256,1024').split(',').map(Number);
 const targets = opt('targets', 'json,sse,sse-small').split(',');
 const tools = opt('tools', 'wrk,h2load,autocannon,node-floor,llm-loadgen').split(',');
+const openLoop = opt('open-loop', '').split(',').filter(Boolean).map(Number);
+const sendTimers = opt('send-timers', 'native,spin').split(',');
+const repeats = Number(opt('repeats', '3'));
 const cores = os.availableParallelism();
 const serverCore = '0';
 const clientCore = cores > 1 ? '1' : '0';
@@ -271,6 +279,101 @@ function measure(tool: string, target: string, c: number, dir: string): Measured
   throw new Error(`unknown tool ${tool}`);
 }
 
+interface OpenLoopRun {
+  rps: number;
+  cpuUsPerRequest: number;
+  lagP99Ms: number;
+  waitP99Ms: number;
+  failed: number;
+}
+
+/** One llm-loadgen run on the json target: Poisson at `qps` with `timer`, or closed loop when qps is 0. */
+function openLoopRun(qps: number, timer: string, conns: number): OpenLoopRun {
+  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-ol-'));
+  try {
+    // The same 64 connections both ways: a Poisson run's default limit is the port budget, and
+    // warming thousands of connections (5,000 in 9 s here) would be most of what is measured.
+    const load =
+      qps > 0
+        ? ['--target-qps', String(qps), '--send-timer', timer, '--max-connections', String(conns)]
+        : ['--concurrency', String(conns)];
+    const out = run(process.execPath, [
+      cli,
+      'benchmark',
+      'online',
+      '--endpoints',
+      `http://127.0.0.1:${PORTS.json}`,
+      '--model',
+      'bench-model',
+      '--max-output-tokens',
+      '64',
+      ...load,
+      '--duration',
+      `${durationS}s`,
+      '--workers',
+      '1',
+      '--streaming',
+      'off',
+      '--report-dir',
+      reportDir,
+    ]);
+    type Series = { percentiles: Record<string, number> };
+    const s = JSON.parse(readFileSync(path.join(reportDir, REPORT_FILES.summary), 'utf8')) as {
+      qps: number;
+      n_samples_issued: number;
+      n_samples_failed: number;
+      schedule_lag: Series;
+      client_queue_wait: Series;
+    };
+    const shardCpuNs = Number(/\((\d+) shard\(s\) ([\d.]+) s/.exec(out)?.[2] ?? NaN) * 1e9;
+    return {
+      rps: s.qps,
+      cpuUsPerRequest: shardCpuNs / s.n_samples_issued / 1000,
+      lagP99Ms: (s.schedule_lag.percentiles['99.0'] ?? NaN) / 1e6,
+      waitP99Ms: (s.client_queue_wait.percentiles['99.0'] ?? NaN) / 1e6,
+      failed: s.n_samples_failed,
+    };
+  } finally {
+    rmSync(reportDir, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/** The open-loop table: every (rate, timer) and the closed loop, alternating within each round. */
+function openLoopTable(): string[] {
+  const cases: { name: string; qps: number; timer: string }[] = [{ name: `closed c=${conns[0]}`, qps: 0, timer: '' }];
+  for (const qps of openLoop) for (const timer of sendTimers) cases.push({ name: `${qps}/s ${timer}`, qps, timer });
+  const runs = new Map<string, OpenLoopRun[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < repeats; round++) {
+    for (const c of round % 2 === 0 ? cases : [...cases].reverse()) {
+      const r = openLoopRun(c.qps, c.timer, conns[0]);
+      runs.get(c.name)!.push(r);
+      process.stderr.write(
+        `  round ${round + 1} ${c.name}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/req, lag p99 ${r.lagP99Ms.toFixed(3)} ms, wait p99 ${r.waitP99Ms.toFixed(3)} ms\n`,
+      );
+    }
+  }
+  const closedCpu = median(runs.get(cases[0].name)!.map((r) => r.cpuUsPerRequest));
+  const rows = [
+    '| load | achieved req/s (vs target) | shard CPU µs/request | × closed loop | schedule lag p99 ms | client wait p99 ms | failed |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const c of cases) {
+    const rs = runs.get(c.name)!;
+    const rps = median(rs.map((r) => r.rps));
+    const cpu = median(rs.map((r) => r.cpuUsPerRequest));
+    const vs = c.qps > 0 ? ` (${((rps / c.qps - 1) * 100).toFixed(2)} %)` : '';
+    rows.push(
+      `| ${c.name} | ${rps.toFixed(0)}${vs} | ${cpu.toFixed(1)} | ${(cpu / closedCpu).toFixed(2)} | ${median(rs.map((r) => r.lagP99Ms)).toFixed(3)} | ${median(rs.map((r) => r.waitP99Ms)).toFixed(3)} | ${rs.reduce((a, r) => a + r.failed, 0)} |`,
+    );
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   ensureDebianTools([
     ['nginx', 'nginx-light'],
@@ -293,6 +396,15 @@ async function main(): Promise<void> {
   process.stderr.write(
     `machine: ${cpuModel}, ${cores} cores; nginx on core ${serverCore}, clients on core ${clientCore}; ${durationS} s per run\n`,
   );
+  if (openLoop.length > 0) {
+    try {
+      console.log(openLoopTable().join('\n'));
+    } finally {
+      nginx.kill('SIGQUIT');
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const rows: string[] = [];
   const cpuRows: string[] = [];
   try {

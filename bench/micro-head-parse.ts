@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/micro-head-parse.ts
  */
-import { Http1ResponseParser, useNativeHeadParse } from '../src/client/http1-response-parser.js';
+import { Http1ResponseParser } from '../src/client/http1-response-parser.js';
+import { useNativeAddon } from '../src/native/addon.js';
 
 const body = 'x'.repeat(940);
 const raw = Buffer.from(
@@ -16,10 +17,10 @@ const shared = Buffer.alloc(65_536);
 raw.copy(shared);
 const parser = new Http1ResponseParser();
 const sink = { onResponseHead() {}, onResponseBody() {}, onResponseComplete() {} };
-if (!useNativeHeadParse(true)) console.log('native addon not built: JS only');
+if (!useNativeAddon(true)) console.log('native addon not built: JS only');
 for (let round = 0; round < 6; round++) {
-  const native = round % 2 === 0 && useNativeHeadParse(true);
-  useNativeHeadParse(native);
+  const native = round % 2 === 0 && useNativeAddon(true);
+  useNativeAddon(native);
   const n = 300_000;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {

@@ -161,7 +161,7 @@ async function ours(port: number): Promise<void> {
       seed: 1,
       maxConnections: streams,
       maxConcurrentConnects: 128,
-      maxIdleMs: 600_000,
+      maxIdleTimeMs: 600_000,
       connectTimeoutMs: 30_000,
       requestTimeoutMs: 600_000,
       sourceIps: [],

@@ -14,6 +14,7 @@
 #include <node_api.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -126,13 +127,8 @@ static napi_value PeekSocket(napi_env env, napi_callback_info info) {
   return result;
 }
 
-napi_value RegisterSseScan(napi_env env, napi_value exports);
-napi_value RegisterHttpHead(napi_env env, napi_value exports);
-
-static napi_value Init(napi_env env, napi_value exports) {
+napi_value RegisterBindNoPort(napi_env env, napi_value exports) {
   napi_value fn;
-  RegisterSseScan(env, exports);
-  RegisterHttpHead(env, exports);
   napi_create_function(env, "boundSocket", NAPI_AUTO_LENGTH, BoundSocket, NULL, &fn);
   napi_set_named_property(env, exports, "boundSocket", fn);
   napi_create_function(env, "closeFd", NAPI_AUTO_LENGTH, CloseFd, NULL, &fn);
@@ -141,5 +137,3 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "peekSocket", fn);
   return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,15 +1,14 @@
 /*
- * parseHead(buf, start, end, out: Float64Array(8)) -> status: the status line and the four headers
+ * parseHead(buf, start, end, out: Float64Array(HEAD_SLOT_COUNT)) -> status: the status line and the four headers
  * the client uses from one HTTP/1.x response head buf[start, end) (end = the blank line's CRLF), in
  * one call. It mirrors Http1ResponseParser.applyHead (src/client/http1-response-parser.ts) exactly;
  * JS stays the fallback and the oracle (the parser's tests run both).
  *
  * Returns the status (100–999), or -1 when the first line is not `HTTP/1.x NNN`, or -2 when a
- * Content-Length is not digits (out[4], out[5] = the value's offsets, for the message). out[0]
- * keep-alive (0/1), out[1] Content-Length (-1 absent), out[2] chunked (0/1), out[3] content type:
- * 0 absent, 1 text/event-stream, 2 application/json, 3 other (out[4], out[5] = its offsets, up to
- * any ';', trailing blanks removed; JS makes the string). out[6], out[7]: the Content-Encoding value's
- * offsets (blanks removed), or -1 when absent. The head-size limit (64 KiB through the blank line)
+ * Content-Length is not digits (HEAD_SLOT_VALUE_START/END = the value's offsets, for the message).
+ * The other slots are described in slots.h (generated from src/native/slots.ts); an "other"
+ * content type's offsets run up to any ';', trailing blanks removed, and JS makes the string.
+ * The head-size limit (64 KiB through the blank line)
  * is applied before this call, by the framing code both paths share (http1-response-parser.ts).
  *
  * Why native: bench/micro-head-parse.ts, one nginx response parsed whole, alternating: 742–841 ns
@@ -18,6 +17,7 @@
  */
 #include <node_api.h>
 #include "range_call.h"
+#include "slots.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -63,7 +63,7 @@ static napi_value ParseHead(napi_env env, napi_callback_info info) {
   size_t len;
   int32_t start32, end32;
   void* out_data;
-  if (!unpack_range_call(env, info, "parseHead(buf, start, end, out: Float64Array(8))", napi_float64_array, 8, &b, &len, &start32, &end32, &out_data)) return NULL;
+  if (!unpack_range_call(env, info, "parseHead(buf, start, end, out: Float64Array with the head slots)", napi_float64_array, HEAD_SLOT_COUNT, &b, &len, &start32, &end32, &out_data)) return NULL;
   /* end + 1 must be readable: the head ends with CRLFCRLF, and end is its first CR. */
   if (start32 < 0 || end32 < start32 || (size_t)end32 + 1 >= len) {
     napi_throw_range_error(env, NULL, "parseHead: start and end must lie within buf, before its final byte");
@@ -75,12 +75,12 @@ static napi_value ParseHead(napi_env env, napi_callback_info info) {
   size_t line_end = line_end_from(b, start, end);
   if (status_line(b, start, line_end)) {
     status = (b[start + 9] - '0') * 100 + (b[start + 10] - '0') * 10 + (b[start + 11] - '0');
-    out[0] = b[start + 7] == '1';
-    out[1] = -1;
-    out[2] = 0;
-    out[3] = 0;
-    out[6] = -1;
-    out[7] = -1;
+    out[HEAD_SLOT_KEEP_ALIVE] = b[start + 7] == '1';
+    out[HEAD_SLOT_CONTENT_LENGTH] = -1;
+    out[HEAD_SLOT_CHUNKED] = 0;
+    out[HEAD_SLOT_CONTENT_TYPE] = 0;
+    out[HEAD_SLOT_ENCODING_START] = -1;
+    out[HEAD_SLOT_ENCODING_END] = -1;
     while (line_end < end) {
       size_t line_start = line_end + 2;
       size_t colon = 0, i = line_start;
@@ -102,8 +102,8 @@ static napi_value ParseHead(napi_env env, napi_callback_info info) {
       while (v1 > v0 && blank(b[v1 - 1])) v1--;
       if (equals_lower(b, n0, n1, "content-length")) {
         if (v0 == v1) {
-          out[4] = (double)v0;
-          out[5] = (double)v1;
+          out[HEAD_SLOT_VALUE_START] = (double)v0;
+          out[HEAD_SLOT_VALUE_END] = (double)v1;
           status = -2;
           break;
         }
@@ -117,12 +117,12 @@ static napi_value ParseHead(napi_env env, napi_callback_info info) {
           n = n * 10 + (b[k] - '0');
         }
         if (!ok) {
-          out[4] = (double)v0;
-          out[5] = (double)v1;
+          out[HEAD_SLOT_VALUE_START] = (double)v0;
+          out[HEAD_SLOT_VALUE_END] = (double)v1;
           status = -2;
           break;
         }
-        out[1] = n;
+        out[HEAD_SLOT_CONTENT_LENGTH] = n;
       } else if (equals_lower(b, n0, n1, "transfer-encoding")) {
         /* JS: value.toLowerCase().split(',').pop().trim() === 'chunked' */
         size_t t0 = v0;
@@ -130,24 +130,24 @@ static napi_value ParseHead(napi_env env, napi_callback_info info) {
         size_t t1 = v1;
         while (t0 < t1 && js_space(b[t0])) t0++;
         while (t1 > t0 && js_space(b[t1 - 1])) t1--;
-        out[2] = equals_lower(b, t0, t1, "chunked");
+        out[HEAD_SLOT_CHUNKED] = equals_lower(b, t0, t1, "chunked");
       } else if (equals_lower(b, n0, n1, "connection")) {
-        if (contains_lower(b, v0, v1, "close")) out[0] = 0;
-        else if (contains_lower(b, v0, v1, "keep-alive")) out[0] = 1;
+        if (contains_lower(b, v0, v1, "close")) out[HEAD_SLOT_KEEP_ALIVE] = 0;
+        else if (contains_lower(b, v0, v1, "keep-alive")) out[HEAD_SLOT_KEEP_ALIVE] = 1;
       } else if (equals_lower(b, n0, n1, "content-encoding")) {
-        out[6] = (double)v0;
-        out[7] = (double)v1;
+        out[HEAD_SLOT_ENCODING_START] = (double)v0;
+        out[HEAD_SLOT_ENCODING_END] = (double)v1;
       } else if (equals_lower(b, n0, n1, "content-type")) {
         size_t semi = v0;
         while (semi < v1 && b[semi] != ';') semi++;
         size_t t1 = semi;
         while (t1 > v0 && blank(b[t1 - 1])) t1--;
-        if (equals_lower(b, v0, t1, "text/event-stream")) out[3] = 1;
-        else if (equals_lower(b, v0, t1, "application/json")) out[3] = 2;
+        if (equals_lower(b, v0, t1, "text/event-stream")) out[HEAD_SLOT_CONTENT_TYPE] = 1;
+        else if (equals_lower(b, v0, t1, "application/json")) out[HEAD_SLOT_CONTENT_TYPE] = 2;
         else {
-          out[3] = 3;
-          out[4] = (double)v0;
-          out[5] = (double)t1;
+          out[HEAD_SLOT_CONTENT_TYPE] = 3;
+          out[HEAD_SLOT_VALUE_START] = (double)v0;
+          out[HEAD_SLOT_VALUE_END] = (double)t1;
         }
       }
     }

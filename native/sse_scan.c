@@ -19,16 +19,16 @@
  */
 #include <node_api.h>
 #include "range_call.h"
+#include "slots.h"
 #include <stdint.h>
 #include <string.h>
 
 /*
- * OUT_COUNTED: the tokens the run stands for — per event, the advance of its cumulative
+ * SSE_SLOT_COUNTED_TOKENS: the tokens the run stands for — per event, the advance of its cumulative
  * usage.completion_tokens over the previous count when both are known and it advances (servers
- * that count per chunk), else 1 per token-bearing event. OUT_COUNT_BEFORE is an input: the stream's count before
+ * that count per chunk), else 1 per token-bearing event. SSE_SLOT_COUNT_BEFORE is an input: the stream's count before
  * this call (-1 = none yet). Mirrors OpenAiResponseState.applyStreamEventBytes.
  */
-enum { OUT_EVENTS, OUT_TOKENS, OUT_DONE, OUT_FINISH_START, OUT_FINISH_END, OUT_PROMPT, OUT_COMPLETION, OUT_CACHED, OUT_COUNTED, OUT_COUNT_BEFORE, OUT_LEN };
 
 static int is_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
@@ -187,35 +187,35 @@ static int scan_chunk(const uint8_t* b, size_t start, size_t from, size_t end, i
   if (sources == 1 && string_value_at > 0 && b[string_value_at] == '"' && finish_start == -2 && prompt == -2 && completion == -2 && cached == -2 && !in_usage) *token_value_at = string_value_at;
   /* Commit only now: a chunk that ends as "needs JS" leaves no partial effect. */
   if (finish_start != -2) {
-    out[OUT_FINISH_START] = finish_start;
-    out[OUT_FINISH_END] = finish_end;
+    out[SSE_SLOT_FINISH_START] = finish_start;
+    out[SSE_SLOT_FINISH_END] = finish_end;
   }
-  if (prompt != -2) out[OUT_PROMPT] = (int32_t)prompt;
-  if (completion != -2) out[OUT_COMPLETION] = (int32_t)completion;
-  if (cached != -2) out[OUT_CACHED] = (int32_t)cached;
+  if (prompt != -2) out[SSE_SLOT_PROMPT_TOKENS] = (int32_t)prompt;
+  if (completion != -2) out[SSE_SLOT_COMPLETION_TOKENS] = (int32_t)completion;
+  if (cached != -2) out[SSE_SLOT_CACHED_TOKENS] = (int32_t)cached;
   return token;
 }
 
-/* scanSse(buf, start, end, out: Int32Array(10)) -> offset after the last event handled. */
+/* scanSse(buf, start, end, out: Int32Array(SSE_SLOT_COUNT)) -> offset after the last event handled. */
 static napi_value ScanSse(napi_env env, napi_callback_info info) {
   uint8_t* buf;
   size_t buf_len;
   int32_t start32, end32;
   void* out_data;
-  if (!unpack_range_call(env, info, "scanSse(buf, start, end, out: Int32Array(10))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
+  if (!unpack_range_call(env, info, "scanSse(buf, start, end, out: Int32Array with the sse slots)", napi_int32_array, SSE_SLOT_COUNT, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
   int32_t* out = (int32_t*)out_data;
   size_t pos = (size_t)start32, end = (size_t)end32;
   if (end > buf_len) end = buf_len;
-  out[OUT_EVENTS] = 0;
-  out[OUT_TOKENS] = 0;
-  out[OUT_DONE] = 0;
-  out[OUT_FINISH_START] = -1;
-  out[OUT_FINISH_END] = -1;
-  out[OUT_PROMPT] = -1;
-  out[OUT_COMPLETION] = -1;
-  out[OUT_CACHED] = -1;
-  out[OUT_COUNTED] = 0;
-  int32_t count_before = out[OUT_COUNT_BEFORE];
+  out[SSE_SLOT_EVENTS] = 0;
+  out[SSE_SLOT_TOKENS] = 0;
+  out[SSE_SLOT_DONE] = 0;
+  out[SSE_SLOT_FINISH_START] = -1;
+  out[SSE_SLOT_FINISH_END] = -1;
+  out[SSE_SLOT_PROMPT_TOKENS] = -1;
+  out[SSE_SLOT_COMPLETION_TOKENS] = -1;
+  out[SSE_SLOT_CACHED_TOKENS] = -1;
+  out[SSE_SLOT_COUNTED_TOKENS] = 0;
+  int32_t count_before = out[SSE_SLOT_COUNT_BEFORE];
   /* The previous event's envelope (bytes before "choices"): skipped in the next one when identical. */
   size_t env_src = 0, env_len = 0;
   /* The template (see the header): its event start, the offset of its value's opening quote from
@@ -245,9 +245,9 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
         size_t after = q + 1;
         if (found && after + tpl_suffix + 2 <= end && memchr(buf + s, '\n', q - s) == NULL && memchr(buf + s, '\r', q - s) == NULL &&
             memcmp(buf + after, buf + tpl_suffix_src, tpl_suffix) == 0 && buf[after + tpl_suffix] == '\n' && buf[after + tpl_suffix + 1] == '\n') {
-          out[OUT_TOKENS] += q > s;
-          out[OUT_COUNTED] += q > s;
-          out[OUT_EVENTS]++;
+          out[SSE_SLOT_TOKENS] += q > s;
+          out[SSE_SLOT_COUNTED_TOKENS] += q > s;
+          out[SSE_SLOT_EVENTS]++;
           pos = after + tpl_suffix + 2;
           continue;
         }
@@ -261,21 +261,21 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
     size_t v = pos + 5;
     if (v < line_end && buf[v] == ' ') v++;
     if (line_end - v == 6 && memcmp(buf + v, "[DONE]", 6) == 0) {
-      out[OUT_DONE] = 1;
+      out[SSE_SLOT_DONE] = 1;
     } else {
       size_t from = v, choices_at = 0, value_at = 0;
       int saw_choices;
       if (env_len > 0 && line_end - v > env_len && memcmp(buf + v, buf + env_src, env_len) == 0) from = v + env_len;
       /* -1 while scanning: whether this event carries a count is then plain to see. */
-      int32_t completion_before = out[OUT_COMPLETION];
-      out[OUT_COMPLETION] = -1;
+      int32_t completion_before = out[SSE_SLOT_COMPLETION_TOKENS];
+      out[SSE_SLOT_COMPLETION_TOKENS] = -1;
       int r = scan_chunk(buf, v, from, line_end, out, &choices_at, &value_at, &saw_choices);
-      int32_t count = out[OUT_COMPLETION];
-      if (count < 0) out[OUT_COMPLETION] = completion_before;
+      int32_t count = out[SSE_SLOT_COMPLETION_TOKENS];
+      if (count < 0) out[SSE_SLOT_COMPLETION_TOKENS] = completion_before;
       if (r < 0) break;
       /* No advance (a count that is per chunk, not cumulative, or a finish chunk): the event rule. */
-      if (count >= 0 && count_before >= 0 && count > count_before) out[OUT_COUNTED] += count - count_before;
-      else out[OUT_COUNTED] += r;
+      if (count >= 0 && count_before >= 0 && count > count_before) out[SSE_SLOT_COUNTED_TOKENS] += count - count_before;
+      else out[SSE_SLOT_COUNTED_TOKENS] += r;
       if (count >= 0) count_before = count;
       if (from == v && choices_at > v) {
         env_src = v;
@@ -303,9 +303,9 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
           tpl_suffix = line_end - (q + 1);
         }
       }
-      out[OUT_TOKENS] += r;
+      out[SSE_SLOT_TOKENS] += r;
     }
-    out[OUT_EVENTS]++;
+    out[SSE_SLOT_EVENTS]++;
     pos = line_end + 2;
   }
   napi_value result;
@@ -314,7 +314,7 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
 }
 
 /*
- * scanJson(buf, start, end, out: Int32Array(10)) -> 1 token, 0 none, -1 needs JS: a whole
+ * scanJson(buf, start, end, out: Int32Array(SSE_SLOT_COUNT)) -> 1 token, 0 none, -1 needs JS: a whole
  * non-streaming body, scanned like one chunk. out[0] is 1 when it has a top-level "choices" array;
  * finish reason and usage as for scanSse. Mirrors the JS path of applyJsonBodyBytes.
  */
@@ -323,17 +323,17 @@ static napi_value ScanJson(napi_env env, napi_callback_info info) {
   size_t buf_len;
   int32_t start32, end32;
   void* out_data;
-  if (!unpack_range_call(env, info, "scanJson(buf, start, end, out: Int32Array(10))", napi_int32_array, OUT_LEN, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
+  if (!unpack_range_call(env, info, "scanJson(buf, start, end, out: Int32Array with the sse slots)", napi_int32_array, SSE_SLOT_COUNT, &buf, &buf_len, &start32, &end32, &out_data)) return NULL;
   int32_t* out = (int32_t*)out_data;
   size_t end = (size_t)end32 > buf_len ? buf_len : (size_t)end32;
-  for (int k = 0; k < OUT_LEN; k++) out[k] = -1;
-  out[OUT_EVENTS] = 0;
+  for (int k = 0; k < SSE_SLOT_COUNT; k++) out[k] = -1;
+  out[SSE_SLOT_EVENTS] = 0;
   int r = -1;
   if ((size_t)start32 < end) {
     size_t choices_at, value_at;
     int saw_choices;
     r = scan_chunk(buf, (size_t)start32, (size_t)start32, end, out, &choices_at, &value_at, &saw_choices);
-    out[OUT_EVENTS] = saw_choices;
+    out[SSE_SLOT_EVENTS] = saw_choices;
   }
   napi_value result;
   napi_create_int32(env, r, &result);

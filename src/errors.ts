@@ -17,6 +17,8 @@ export const ExitCode = {
   unreachable: 3,
   /** The run started but failed (e.g. every request failed, a shard died, the report could not be written). */
   runFailed: 4,
+  /** The run completed and its report is written, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed: k6's code for failed thresholds. */
+  sloFailed: 99,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
 } as const;
@@ -30,7 +32,9 @@ export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
     'bad input: a flag, a config value, the dataset or the report directory (the message names the flag, path or `file:line`)',
   [ExitCode.unreachable]: 'an endpoint was unreachable before the run started',
   [ExitCode.runFailed]:
-    'the run failed: a shard died, an endpoint was down longer than `--endpoint-down-timeout`, every request failed, or the report could not be written (the summary is printed first); probe: some request failed',
+    'the run failed: a shard died, an endpoint was down longer than `--endpoint-down-timeout`, every request failed, errors passed `--max-errors`/`--max-error-rate`, or the report could not be written (the summary is printed first); probe: some request failed',
+  [ExitCode.sloFailed]:
+    "the run completed and wrote its report, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed (the same code as k6 for failed thresholds)",
   [ExitCode.interrupted]: 'interrupted with Ctrl-C after writing a partial report',
 };
 
@@ -148,8 +152,22 @@ const REGISTRY = {
   syntheticOptionInvalid: {
     code: 'synthetic_option_invalid',
     exit: ExitCode.badInput,
-    meaning: 'an option of the synthetic dataset is not a positive integer',
-    action: 'give a positive integer',
+    meaning:
+      'an option of the synthetic dataset is out of range (`synthetic:input=N,…`: the message names the option and what it takes)',
+    action: 'fix the option as the message says, e.g. `synthetic:input=1024,output=256,range=0.1,prefix=512,n=1000`',
+  },
+  tokenizerInvalid: {
+    code: 'tokenizer_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      '`--tokenizer PATH` is not a readable tokenizer.json (or a directory with one) that @huggingface/tokenizers loads, or its chat template does not parse',
+    action: "give the model's tokenizer.json or its directory (as saved by transformers), or `--tokenizer server`",
+  },
+  tokenizeUnsupported: {
+    code: 'tokenize_unsupported',
+    exit: ExitCode.badInput,
+    meaning: "`--tokenizer server`: the endpoint has no /tokenize in vLLM's, SGLang's or llama.cpp's shape",
+    action: 'give `--tokenizer PATH` (a tokenizer.json or model directory) instead',
   },
   portInUse: {
     code: 'port_in_use',
@@ -232,14 +250,26 @@ const REGISTRY = {
   datasetUnreadable: {
     code: 'dataset_unreadable',
     exit: ExitCode.badInput,
-    meaning: 'the `--dataset` path is a directory or cannot be read',
-    action: 'give the path of a readable .jsonl or .json file; check its permissions',
+    meaning: 'the `--dataset` path cannot be read, or is a directory that is not a Hugging Face `save_to_disk` dataset',
+    action: 'give the path of a readable dataset file or `save_to_disk` directory; check its permissions',
   },
   datasetFormatUnsupported: {
     code: 'dataset_format_unsupported',
     exit: ExitCode.badInput,
-    meaning: 'the dataset file has an extension other than .jsonl, .ndjson or .json',
-    action: 'convert or rename the file',
+    meaning: 'the dataset file has an extension other than .jsonl, .ndjson, .json, .csv, .parquet or .arrow',
+    action: 'convert or rename the file, or say its format with `format=`',
+  },
+  datasetMalformedFile: {
+    code: 'dataset_malformed_file',
+    exit: ExitCode.badInput,
+    meaning: 'a CSV, Parquet or Arrow dataset cannot be parsed (the message names the file and line or row)',
+    action: 'fix or re-export the file; `--skip-bad-rows` skips rows it can, not a broken file',
+  },
+  datasetInvalidConversation: {
+    code: 'dataset_invalid_conversation',
+    exit: ExitCode.badInput,
+    meaning: "a ShareGPT row's `conversations` is not an array of {from, value} with a human turn",
+    action: 'fix the turn the error names (from: human, gpt, system, …; value: a string)',
   },
   datasetEmpty: {
     code: 'dataset_empty',
@@ -269,7 +299,8 @@ const REGISTRY = {
     code: 'dataset_no_prompt_column',
     exit: ExitCode.badInput,
     meaning: 'a dataset row has none of the prompt columns',
-    action: 'add one of prompt, text_input, input, question, user_prompt or messages',
+    action:
+      'add one of prompt, user_prompt, question, input, input_text, problem, query, text_input, messages or conversations, or name the column with parser.prompt=COL',
   },
   datasetInvalidPrompt: {
     code: 'dataset_invalid_prompt',
@@ -288,6 +319,22 @@ const REGISTRY = {
     exit: ExitCode.badInput,
     meaning: "a row's max_tokens / max_output_tokens / output_len is not a positive integer",
     action: 'fix the value, or use null for no cap',
+  },
+  traceFileInvalid: {
+    code: 'trace_file_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      'the `--trace` file cannot be read, is empty, or has a line that is neither a send time in seconds nor a JSON object with a numeric `timestamp` (ms)',
+    action:
+      'fix the line the message names: one number per line (seconds), or Mooncake JSONL `{"timestamp": ms, "input_length": n, "output_length": n}`',
+  },
+  conversationInvalid: {
+    code: 'dataset_conversation_invalid',
+    exit: ExitCode.badInput,
+    meaning:
+      'a --multi-turn dataset row is not a conversation, or its turns are out of order or its roles out of sequence',
+    action:
+      'fix the row the message names (turns 1…N; user → assistant → user, tools between); docs/multi-turn.md has the formats',
   },
   datasetNoGroundTruth: {
     code: 'dataset_no_ground_truth',
@@ -322,6 +369,23 @@ const REGISTRY = {
     action: 'free space or pick another `--report-dir`, and run again; files already written are complete',
   },
 
+  // --- the results database (issue 10) ---
+  resultsDbUnusable: {
+    code: 'results_db_unusable',
+    exit: ExitCode.badInput,
+    meaning:
+      'the results database (`--results-db`, default results/llm-loadgen.duckdb) cannot be opened: not a DuckDB file, another version of its tables, or in use by another llm-loadgen process',
+    action:
+      'wait for the other run to end, or give this run its own `--results-db PATH`; a file from another llm-loadgen version needs a new path',
+  },
+  runNotFound: {
+    code: 'run_not_found',
+    exit: ExitCode.badInput,
+    meaning: 'no stored run (or more than one) matches the RUN given to `report`, `export` or `compare`',
+    action:
+      '`llm-loadgen runs` lists the stored runs: give an id (or a unique prefix of one), a report directory, or `latest`',
+  },
+
   // --- the run (exit 4) ---
   runFailed: {
     code: 'run_failed',
@@ -343,6 +407,23 @@ const REGISTRY = {
     meaning: 'the run ended and not one request completed',
     action: 'see the errors in report.txt; `llm-loadgen probe` checks the endpoint, model and key',
   },
+  errorLimitReached: {
+    code: 'error_limit_reached',
+    exit: ExitCode.runFailed,
+    meaning:
+      'failed requests passed `--max-errors` or `--max-error-rate`: the run stopped early (the message says which limit, and the counts); the records so far are in the report',
+    action: 'see the errors in report.txt and fix their cause, or raise the limit',
+  },
+
+  // --- SLOs (exit 99) ---
+  sloFailed: {
+    code: 'slo_failed',
+    exit: ExitCode.sloFailed,
+    meaning:
+      "the run completed, but a run SLO (`--slo 'p99(ttft)<=500ms'`) did not hold; the message and report.txt list each check with its measured value",
+    action:
+      'the server missed its objective at this load: lower the load, or change the server; the report is complete',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 type Registry = typeof REGISTRY;
@@ -361,6 +442,7 @@ type CodeWithExit<E extends ExitCode> = {
 export type BadInputCode = CodeWithExit<typeof ExitCode.badInput>;
 export type UnreachableCode = CodeWithExit<typeof ExitCode.unreachable>;
 export type RunFailedCode = CodeWithExit<typeof ExitCode.runFailed>;
+export type SloFailedCode = CodeWithExit<typeof ExitCode.sloFailed>;
 
 /** Every code with its exit code, meaning and action (docs/errors.md lists exactly these). */
 export const ERROR_CODES: readonly ErrorSpec[] = Object.values(REGISTRY);
@@ -394,6 +476,13 @@ export class EndpointUnreachableError extends LoadgenError {
 export class RunFailedError extends LoadgenError {
   constructor(code: RunFailedCode, message: string, options?: { cause?: unknown }) {
     super(code, message, ExitCode.runFailed, options);
+  }
+}
+
+/** A run SLO failed: the report is complete, the objective was missed. */
+export class SloFailedError extends LoadgenError {
+  constructor(code: SloFailedCode, message: string) {
+    super(code, message, ExitCode.sloFailed);
   }
 }
 

@@ -5,27 +5,12 @@
  */
 
 import { ScanResult, scanChunk } from './openai-chunk-scanner.js';
-import {
-  SSE_BATCH_CACHED_TOKENS,
-  SSE_BATCH_COMPLETION_TOKENS,
-  SSE_BATCH_COUNTED_TOKENS,
-  SSE_BATCH_FINISH_END,
-  SSE_BATCH_FINISH_START,
-  SSE_BATCH_LENGTH,
-  SSE_BATCH_PROMPT_TOKENS,
-  SSE_BATCH_TOKENS,
-} from './sse-decoder.js';
 import { nativeAddon } from '../native/addon.js';
+import { SSE_SLOT_COUNT, SseSlot } from '../native/slots.js';
 import { excerpt } from '../record/redact-secrets.js';
 
-let nativeJsonScan = nativeAddon()?.scanJson ?? null;
-const JSON_SCAN = new Int32Array(SSE_BATCH_LENGTH);
-
-/** Turn the native JSON-body scanner off or back on (differential tests compare the two paths). */
-export function useNativeJsonScan(on: boolean): boolean {
-  nativeJsonScan = on ? (nativeAddon()?.scanJson ?? null) : null;
-  return nativeJsonScan !== null;
-}
+/** scanJson's output, laid out as SseSlot (slot `events` = 1 when the body has a top-level choices array). */
+const JSON_SCAN = new Int32Array(SSE_SLOT_COUNT);
 
 /** What one SSE event meant for the measurement. */
 export const enum StreamEventKind {
@@ -180,26 +165,27 @@ export class OpenAiResponseState {
 
   /** Apply a natively scanned run of clean events (see SseEventSink.onSseBatch); sets eventTokens for the run. */
   applyStreamBatch(buf: Buffer, out: Int32Array): void {
-    this.tokenEvents += out[SSE_BATCH_TOKENS];
-    this.eventTokens = out[SSE_BATCH_COUNTED_TOKENS];
+    this.tokenEvents += out[SseSlot.tokens];
+    this.eventTokens = out[SseSlot.countedTokens];
     this.applyScanned(buf, out);
   }
 
   /** Finish reason and usage from a native scan's output (-1 = not seen). */
   private applyScanned(buf: Buffer, out: Int32Array): void {
-    if (out[SSE_BATCH_FINISH_START] >= 0)
-      this.finishReason = buf.toString('latin1', out[SSE_BATCH_FINISH_START], out[SSE_BATCH_FINISH_END]);
-    if (out[SSE_BATCH_PROMPT_TOKENS] >= 0) this.promptTokens = out[SSE_BATCH_PROMPT_TOKENS];
-    if (out[SSE_BATCH_COMPLETION_TOKENS] >= 0) this.completionTokens = out[SSE_BATCH_COMPLETION_TOKENS];
-    if (out[SSE_BATCH_CACHED_TOKENS] >= 0) this.cachedTokens = out[SSE_BATCH_CACHED_TOKENS];
+    if (out[SseSlot.finishStart] >= 0)
+      this.finishReason = buf.toString('latin1', out[SseSlot.finishStart], out[SseSlot.finishEnd]);
+    if (out[SseSlot.promptTokens] >= 0) this.promptTokens = out[SseSlot.promptTokens];
+    if (out[SseSlot.completionTokens] >= 0) this.completionTokens = out[SseSlot.completionTokens];
+    if (out[SseSlot.cachedTokens] >= 0) this.cachedTokens = out[SseSlot.cachedTokens];
   }
 
   /** Interpret a whole non-streaming JSON body from bytes: scanned, parsed in full only for errors or text capture. */
   applyJsonBodyBytes(buf: Buffer, start: number, end: number): boolean {
-    if (!this.captureText && nativeJsonScan !== null) {
+    const native = this.captureText ? null : nativeAddon();
+    if (native !== null) {
       // The same scan in C (native/sse_scan.c): a ~1 KB answer costs ~1.7 µs in the JS byte loop.
-      const r = nativeJsonScan(buf, start, end, JSON_SCAN);
-      if (r >= 0 && JSON_SCAN[0] === 1) {
+      const r = native.scanJson(buf, start, end, JSON_SCAN);
+      if (r >= 0 && JSON_SCAN[SseSlot.events] === 1) {
         this.applyScanned(buf, JSON_SCAN);
         this.bodyHasToken = r === 1;
         return true;

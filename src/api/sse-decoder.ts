@@ -18,7 +18,7 @@ export interface SseEventSink {
   onSseEvent(event: string, buf: Buffer, start: number, end: number): void;
   /**
    * Optional: a run of clean `data: {json}` events scanned natively in one call (see
-   * native/sse_scan.c); `out` holds the aggregate, laid out as SSE_BATCH_* indexes. A sink
+   * native/sse_scan.c); `out` holds the aggregate, laid out as SseSlot (src/native/slots.ts). A sink
    * without it gets every event through onSseEvent.
    */
   onSseBatch?(buf: Buffer, out: Int32Array): void;
@@ -26,32 +26,11 @@ export interface SseEventSink {
   readonly completionCount?: number;
 }
 
-/** Layout of the native scanner's aggregate (native/sse_scan.c). */
-export const SSE_BATCH_EVENTS = 0;
-export const SSE_BATCH_TOKENS = 1;
-export const SSE_BATCH_DONE = 2;
-export const SSE_BATCH_FINISH_START = 3;
-export const SSE_BATCH_FINISH_END = 4;
-export const SSE_BATCH_PROMPT_TOKENS = 5;
-export const SSE_BATCH_COMPLETION_TOKENS = 6;
-/** usage.prompt_tokens_details.cached_tokens (-1 = not seen). */
-export const SSE_BATCH_CACHED_TOKENS = 7;
-/** Tokens the run stands for (per-chunk counts where the server gives them; see native/sse_scan.c). */
-export const SSE_BATCH_COUNTED_TOKENS = 8;
-/** Input: the stream's cumulative completion count before the call (-1 = none yet). */
-export const SSE_BATCH_COUNT_BEFORE = 9;
-export const SSE_BATCH_LENGTH = 10;
-
-let nativeScan = nativeAddon()?.scanSse ?? null;
-const BATCH = new Int32Array(SSE_BATCH_LENGTH);
-
-/** Turn the native per-read scanner off or back on (differential tests compare the two paths). */
-export function useNativeSseScan(on: boolean): boolean {
-  nativeScan = on ? (nativeAddon()?.scanSse ?? null) : null;
-  return nativeScan !== null;
-}
+/** The native scanner's aggregate, laid out as SseSlot (src/native/slots.ts). */
+const BATCH = new Int32Array(SSE_SLOT_COUNT);
 
 import { nativeAddon } from '../native/addon.js';
+import { SSE_SLOT_COUNT, SseSlot } from '../native/slots.js';
 import type { BufferBudget } from './buffer-budget.js';
 import { ByteAccumulator } from './byte-accumulator.js';
 
@@ -151,13 +130,13 @@ export class SseDecoder {
       if (this.failure !== SseFailure.None) return false;
       pos = lf + 1;
     }
-    const batch = this.sink.onSseBatch !== undefined ? nativeScan : null;
+    const native = this.sink.onSseBatch !== undefined ? nativeAddon() : null;
     while (pos < end) {
-      if (batch !== null && !this.hasData && this.event === '') {
+      if (native !== null && !this.hasData && this.event === '') {
         // At an event boundary: let the native scanner take every clean event it can.
-        BATCH[SSE_BATCH_COUNT_BEFORE] = this.sink.completionCount ?? -1;
-        const next = batch(buf, pos, end, BATCH);
-        if (BATCH[SSE_BATCH_EVENTS] > 0) this.sink.onSseBatch!(buf, BATCH);
+        BATCH[SseSlot.countBefore] = this.sink.completionCount ?? -1;
+        const next = native.scanSse(buf, pos, end, BATCH);
+        if (BATCH[SseSlot.events] > 0) this.sink.onSseBatch!(buf, BATCH);
         pos = next;
         if (pos >= end) break;
       }

@@ -9,6 +9,7 @@ import { FLAG_SOURCES, parseSettings, type BenchmarkSettingsInput } from '../con
 import { mergedSources, readConfigFile, type ConfigFile } from '../config/config-file.js';
 import { runBenchmark } from '../run/run-benchmark.js';
 import { addBenchmarkFlags, readBenchmarkFlags } from './benchmark-flags.js';
+import { runValueSweep, valueSweepOf } from './sweep-command.js';
 
 /** The API key falls back to OPENAI_API_KEY when neither a flag nor the file gives one. */
 function withEnvApiKey(input: BenchmarkSettingsInput): BenchmarkSettingsInput {
@@ -16,11 +17,14 @@ function withEnvApiKey(input: BenchmarkSettingsInput): BenchmarkSettingsInput {
 }
 
 async function execute(input: BenchmarkSettingsInput): Promise<void> {
-  const result = await runBenchmark(withEnvApiKey(input), {
-    out: process.stdout,
-    err: process.stderr,
-    handleSignals: true,
-  });
+  const io = { out: process.stdout, err: process.stderr, handleSignals: true };
+  // A list of --concurrency or --target-qps values is a sweep, one step per value.
+  const sweep = valueSweepOf(input);
+  if (sweep !== null) {
+    process.exitCode = await runValueSweep(withEnvApiKey(input), sweep, io);
+    return;
+  }
+  const result = await runBenchmark(withEnvApiKey(input), io);
   process.exitCode = result.exitCode;
 }
 

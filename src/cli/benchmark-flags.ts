@@ -17,6 +17,7 @@ import type { BenchmarkSettingsInput } from '../config/benchmark-settings.js';
 import { formatDurationMs } from '../config/duration.js';
 import { BadInputError, ErrorCode } from '../errors.js';
 import { collectList, parseIntFlag, parseNumberFlag } from './flag-parsers.js';
+import { listOf } from '../sweep/sweep-values.js';
 
 function collectRepeat(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -48,9 +49,9 @@ function commanderOption(key: OptionKey, flag: string, hidden: boolean): Option 
   if (hidden) option.hideHelp();
   switch (spec.kind) {
     case 'int':
-      return option.argParser(parseIntFlag);
+      return option.argParser(spec.sweep === true ? listOf(parseIntFlag) : parseIntFlag);
     case 'number':
-      return option.argParser(parseNumberFlag);
+      return option.argParser(spec.sweep === true ? listOf(parseNumberFlag) : parseNumberFlag);
     case 'list':
       return option.argParser(collectList);
     case 'repeat':

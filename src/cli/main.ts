@@ -7,6 +7,11 @@ import { infoCommand, initCommand, validateCommand } from './config-commands.js'
 import { demoCommand } from './demo-command.js';
 import { probeCommand } from './probe-command.js';
 import { serveCommand } from './serve-command.js';
+import { sweepCommand } from './sweep-command.js';
+import { compareCommand } from './compare-command.js';
+import { exportCommand } from './export-command.js';
+import { reportCommand } from './report-command.js';
+import { runsCommand } from './runs-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('llm-loadgen')
@@ -16,12 +21,18 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(benchmarkCommand());
+  program.addCommand(sweepCommand());
   program.addCommand(probeCommand());
   program.addCommand(serveCommand());
   program.addCommand(demoCommand());
   program.addCommand(initCommand());
   program.addCommand(validateCommand());
   program.addCommand(infoCommand());
+  // Commands on stored runs (issue 10).
+  program.addCommand(runsCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(compareCommand());
   // Usage errors exit 2 (bad input), like every other input problem.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -19,6 +19,7 @@ interface RawServeFlags {
   outputTokens: string;
   fault: string;
   faultEvery: string;
+  maxConcurrency: string;
 }
 
 interface ServeOptions {
@@ -29,6 +30,7 @@ interface ServeOptions {
   outputTokens: number;
   fault: MockFault;
   faultEvery: number;
+  maxConcurrency: number;
 }
 
 function badFlag(flag: string, expected: string, value: string): BadInputError {
@@ -61,6 +63,7 @@ function parseServeFlags(raw: RawServeFlags): ServeOptions {
     outputTokens: integerFlag('--output-tokens', raw.outputTokens, 1, MAX_OUTPUT_TOKENS),
     fault,
     faultEvery: integerFlag('--fault-every', raw.faultEvery, 1, Number.MAX_SAFE_INTEGER),
+    maxConcurrency: integerFlag('--max-concurrency', raw.maxConcurrency, 0, 2 ** 31 - 1),
   };
 }
 
@@ -110,13 +113,19 @@ export function serveCommand(): Command {
     .option('--output-tokens <n>', 'tokens per response when the request sets no max_tokens', '16')
     .option('--fault <kind>', `inject a fault: ${MOCK_FAULTS.join(', ')}`, 'none')
     .option('--fault-every <n>', 'apply the fault to every n-th completion request', '1')
+    .option(
+      '--max-concurrency <n>',
+      'batch slots: at most n generations at once, later requests queue (FIFO) before their TTFT starts; 0 = unlimited',
+      '0',
+    )
     .action(async (raw: RawServeFlags) => {
       const options = parseServeFlags(raw);
       const server = await listen(options);
-      const { ttftMs, itlMs, outputTokens } = options;
+      const { ttftMs, itlMs, outputTokens, maxConcurrency } = options;
+      const slots = maxConcurrency === 0 ? '' : `, ${maxConcurrency} batch slots`;
       console.log(
         `llm-loadgen mock endpoint listening on ${server.url} ` +
-          `(ttft ${ttftMs} ms, itl ${itlMs} ms, ${outputTokens} output tokens)`,
+          `(ttft ${ttftMs} ms, itl ${itlMs} ms, ${outputTokens} output tokens${slots})`,
       );
       await shutdownSignal();
       await server.close();

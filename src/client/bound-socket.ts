@@ -18,7 +18,7 @@ export function bindNoPortAvailable(): boolean {
  */
 export function connectBoundNoPort(sourceIp: string, host: string, port: number, onread?: net.OnReadOpts): net.Socket {
   const a = nativeAddon();
-  if (a === null) throw new Error('bind_no_port addon not available');
+  if (a === null) throw new Error('the native addon (IP_BIND_ADDRESS_NO_PORT) is not available');
   let fd: number;
   try {
     fd = a.boundSocket(sourceIp);

@@ -9,7 +9,7 @@
  * bottleneck it must never be.
  */
 import type net from 'node:net';
-import { nativeAddon } from '../native/addon.js';
+import { loadNativeAddon, nativeAddon } from '../native/addon.js';
 import { monotonicNs } from '../record/clock.js';
 import { Http1ResponseParser, HttpParseError, type ResponseSink } from './http1-response-parser.js';
 
@@ -73,8 +73,6 @@ function onSocketClose(this: OwnedSocket): void {
   this[CONNECTION].onClose(null);
 }
 
-const peekSocket = nativeAddon()?.peekSocket ?? null;
-
 /** What peekSocket reports for a socket with nothing pending (native/bind_no_port.c). */
 const PEEK_NOTHING = 0;
 
@@ -123,7 +121,7 @@ export class Http1Connection {
     if (this.closed) return;
     this.connecting = false;
     // Plain TCP only: a TLS socket's fd belongs to the TLS layer.
-    if (peekSocket !== null && this.sharedRead) {
+    if (nativeAddon() !== null && this.sharedRead) {
       const fd = (this.socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
       if (typeof fd === 'number') this.fd = fd;
     }
@@ -182,7 +180,8 @@ export class Http1Connection {
 
   stillOpen(): boolean {
     if (this.closed) return false;
-    return this.fd < 0 || peekSocket!(this.fd) === PEEK_NOTHING;
+    // fd >= 0 only when the addon was on at connect: it is loaded (the switch may be off by now).
+    return this.fd < 0 || loadNativeAddon()!.peekSocket(this.fd) === PEEK_NOTHING;
   }
 
   /**

@@ -8,7 +8,8 @@
  * ever copied, and only when it is split across reads.
  */
 
-import { nativeAddon } from '../native/addon.js';
+import { nativeAddon, type NativeAddon } from '../native/addon.js';
+import { HEAD_SLOT_COUNT, HeadSlot } from '../native/slots.js';
 
 export interface ResponseSink {
   /** The status line and headers are complete (1xx interim responses are skipped). */
@@ -333,7 +334,8 @@ export class Http1ResponseParser {
    * status. Works on bytes: only the values of the few headers we use are ever decoded to text.
    */
   private applyHead(b: Buffer, start: number, end: number): number {
-    if (nativeParseHead !== null) return this.applyHeadNative(nativeParseHead, b, start, end);
+    const native = nativeAddon();
+    if (native !== null) return this.applyHeadNative(native, b, start, end);
     // One JS pass over the bytes finds each line's end and first colon: a head has ~8 lines, and
     // two indexOf calls per line (native calls at ~100 ns each) cost more than the whole loop.
     let lineEnd = lineEndFrom(b, start, end);
@@ -418,9 +420,9 @@ export class Http1ResponseParser {
   }
 
   /** applyHead in one native call (native/http_head.c, same rules); errors are made here, alike. */
-  private applyHeadNative(parse: NonNullable<typeof nativeParseHead>, b: Buffer, start: number, end: number): number {
+  private applyHeadNative(native: NativeAddon, b: Buffer, start: number, end: number): number {
     const out = HEAD_OUT;
-    const status = parse(b, start, end, out);
+    const status = native.parseHead(b, start, end, out);
     if (status === -1) {
       const lineEnd = lineEndFrom(b, start, end);
       throw new HttpParseError(
@@ -429,18 +431,21 @@ export class Http1ResponseParser {
     }
     if (status === -2) {
       throw new HttpParseError(
-        out[4] === out[5]
+        out[HeadSlot.valueStart] === out[HeadSlot.valueEnd]
           ? 'invalid Content-Length: (empty)'
-          : `invalid Content-Length: ${b.toString('latin1', out[4], out[5])}`,
+          : `invalid Content-Length: ${b.toString('latin1', out[HeadSlot.valueStart], out[HeadSlot.valueEnd])}`,
       );
     }
     const head = this.head;
-    head.keepAlive = out[0] === 1;
-    head.chunked = out[2] === 1;
+    head.keepAlive = out[HeadSlot.keepAlive] === 1;
+    head.chunked = out[HeadSlot.chunked] === 1;
     // Chunked wins over Content-Length (RFC 9112 §6.3).
-    head.contentLength = head.chunked ? -1 : out[1];
-    const kind = out[3];
-    head.contentEncoding = out[6] < 0 ? '' : encodingName(b.toString('latin1', out[6], out[7]));
+    head.contentLength = head.chunked ? -1 : out[HeadSlot.contentLength];
+    const kind = out[HeadSlot.contentType];
+    head.contentEncoding =
+      out[HeadSlot.encodingStart] < 0
+        ? ''
+        : encodingName(b.toString('latin1', out[HeadSlot.encodingStart], out[HeadSlot.encodingEnd]));
     head.contentType =
       kind === 0
         ? ''
@@ -448,20 +453,14 @@ export class Http1ResponseParser {
           ? EVENT_STREAM_TYPE
           : kind === 2
             ? APPLICATION_JSON_TYPE
-            : b.toString('latin1', out[4], out[5]).trim().toLowerCase();
+            : b.toString('latin1', out[HeadSlot.valueStart], out[HeadSlot.valueEnd]).trim().toLowerCase();
     return status;
   }
 }
 
 const COLON = 58;
-let nativeParseHead = nativeAddon()?.parseHead ?? null;
-const HEAD_OUT = new Float64Array(8);
-
-/** Turn the native head parser off or back on (the parser's tests run both). */
-export function useNativeHeadParse(on: boolean): boolean {
-  nativeParseHead = on ? (nativeAddon()?.parseHead ?? null) : null;
-  return nativeParseHead !== null;
-}
+/** parseHead's output, laid out as HeadSlot (src/native/slots.ts). */
+const HEAD_OUT = new Float64Array(HEAD_SLOT_COUNT);
 const EVENT_STREAM_TYPE = 'text/event-stream';
 const APPLICATION_JSON_TYPE = 'application/json';
 const EVENT_STREAM = Buffer.from(EVENT_STREAM_TYPE);

@@ -241,7 +241,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
       }
     }
     r.finishReason = st.finishReason;
-    r.inputTokens = st.promptTokens >= 0 ? st.promptTokens : 0;
+    r.inputTokens = st.promptTokens; // -1: the server sent none (never 0: see metrics/token-counts.ts)
     r.cachedTokens = st.cachedTokens;
     if (st.completionTokens >= 0) {
       r.outputTokens = st.completionTokens;

@@ -13,6 +13,9 @@ import { DatasetEntrySchema, parseDatasetString, datasetEntryForYaml, type Datas
 import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js';
 import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
+import { sweepValues } from '../sweep/sweep-values.js';
+import { SEND_TIMERS } from '../schedule/send-timer.js';
+import { sloListSchema, type Slo } from '../metrics/slo-option.js';
 
 export type BenchmarkMode = 'offline' | 'online';
 
@@ -49,6 +52,8 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   example?: unknown;
   /** Sent as this JSON field in every request body when set (the model's sampling parameters). */
   requestField?: string;
+  /** The flag also takes a comma-separated list: a sweep, one step per value (sweep/sweep-values.ts). */
+  sweep?: boolean;
 }
 
 const positiveInt = z.number().int().positive();
@@ -115,6 +120,30 @@ export function headerForYaml(raw: string): string {
   const name = colon < 0 ? raw.trim() : raw.slice(0, colon).trim();
   if (!isSecretHeader(name)) return raw;
   return `${name}: \${${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}}`;
+}
+
+/** Body fields --extra-body may not set: the request's identity, framing and the per-row output cap. */
+export const EXTRA_BODY_RESERVED = ['model', 'messages', 'prompt', 'stream', 'stream_options', 'max_tokens'] as const;
+
+/** `--extra-body`: a JSON object (from the flag) or a YAML mapping; a message for the user when it is neither. */
+function parseExtraBody(v: string | Record<string, unknown>): Record<string, unknown> | string {
+  let body: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      body = JSON.parse(v) as unknown;
+    } catch (err) {
+      return `not valid JSON (${(err as Error).message}); give an object, e.g. '{"ignore_eos": true}'`;
+    }
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return `must be a JSON object of body fields, e.g. '{"ignore_eos": true}'`;
+  const reserved = EXTRA_BODY_RESERVED.filter((k) => Object.hasOwn(body, k));
+  if (reserved.length > 0)
+    return (
+      `cannot set ${reserved.map((k) => `"${k}"`).join(', ')}: llm-loadgen writes ${reserved.length === 1 ? 'it' : 'them'} ` +
+      '(model: --model; messages/prompt: the dataset; stream, stream_options: --streaming; max_tokens: --max-output-tokens or a dataset column)'
+    );
+  return body as Record<string, unknown>;
 }
 
 const option = <S extends z.ZodType>(spec: OptionSpec<S>): OptionSpec<S> => spec;
@@ -291,7 +320,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'datasets',
     flag: '--dataset <spec>',
     kind: 'repeat',
-    help: '`[perf:|acc:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json,eval_method=M,ground_truth=COL,extractor=E,num_repeats=N]`, repeatable (one performance dataset per run, any number of `acc:` ones: docs/accuracy.md); .jsonl/.ndjson or .json; prompt column prompt, text_input, input, question, user_prompt or messages unless parser.prompt names one',
+    help: '`[perf:|acc:]PATH[,samples=N,parser.prompt=COL,parser.system=COL,format=jsonl|json|csv|parquet|huggingface,eval_method=M,ground_truth=COL,extractor=E,num_repeats=N]`, repeatable (one performance dataset per run, any number of `acc:` ones: docs/accuracy.md); .jsonl/.ndjson, .json, .csv, .parquet or a Hugging Face save_to_disk directory; the prompt is `messages`, ShareGPT `conversations`, or the first of prompt, user_prompt, question, input, input_text, problem, query, text_input unless parser.prompt names the column (docs/datasets.md)',
     defaultText: '1,000 synthetic prompts',
     schema: datasets,
     toYaml: (specs: DatasetSpec[]) => specs.map(datasetEntryForYaml),
@@ -339,11 +368,11 @@ export const BENCHMARK_OPTIONS = {
     flag: '--load-pattern <pattern>',
     aliases: ['--load-pattern.type'],
     kind: 'choice',
-    choices: ['poisson', 'concurrency'],
-    help: 'online arrival pattern (offline is max_throughput)',
-    defaultText: 'poisson, or concurrency when --concurrency is given',
+    choices: ['poisson', 'concurrency', 'constant', 'trace'],
+    help: 'online arrival pattern: poisson (--burstiness shapes it), constant (fixed gaps at --target-qps), concurrency, trace (--trace); offline is max_throughput (docs/load-patterns.md)',
+    defaultText: 'poisson; concurrency when --concurrency is given; trace when --trace is',
     modes: ['online'],
-    schema: z.enum(['max_throughput', 'poisson', 'concurrency']).optional(),
+    schema: z.enum(['max_throughput', 'poisson', 'concurrency', 'constant', 'trace']).optional(),
     toYaml: (p: string) => (p === 'offline' ? 'max_throughput' : p),
   }),
   targetQps: option({
@@ -351,19 +380,21 @@ export const BENCHMARK_OPTIONS = {
     flag: '--target-qps <qps>',
     aliases: ['--load-pattern.target-qps'],
     kind: 'number',
-    help: 'Poisson rate (exponential gaps on an absolute schedule: no drift)',
+    sweep: true,
+    help: 'Poisson rate (exponential gaps on an absolute schedule: no drift); a list (5,10,20) runs one sweep step per value (docs/sweeps.md)',
     unit: 'requests/s',
     modes: ['online'],
-    schema: z.number().positive().optional(),
+    schema: sweepValues(false).optional(),
   }),
   concurrency: option({
     yaml: 'settings.load_pattern.target_concurrency',
     flag: '--concurrency <n>',
     aliases: ['--target-concurrency', '--load-pattern.target-concurrency'],
     kind: 'int',
-    help: 'requests kept in flight (each one that ends is replaced at once)',
+    sweep: true,
+    help: 'requests kept in flight (each one that ends is replaced at once); a list (1,4,16,64) runs one sweep step per value (docs/sweeps.md)',
     modes: ['online'],
-    schema: positiveInt.optional(),
+    schema: sweepValues(true).optional(),
   }),
   headers: option({
     yaml: 'endpoint_config.headers',
@@ -538,20 +569,319 @@ export const BENCHMARK_OPTIONS = {
   }),
 
   // ── workloads (issue 8): datasets, warmup, request shaping ──
+  skipBadRows: option({
+    yaml: 'settings.runtime.skip_bad_rows',
+    flag: '--skip-bad-rows',
+    kind: 'boolean',
+    help: 'skip dataset rows that cannot be read (bad JSON, no prompt column, a wrong CSV cell count) and count them on the console and in the summary, instead of exiting 2 at the first',
+    schema: z.boolean().default(false),
+  }),
+  warmupEnabled: option({
+    yaml: 'settings.warmup.enabled',
+    flag: '--warmup',
+    kind: 'boolean',
+    help: 'run a warmup phase before the measured one, with the same load pattern; its requests are never in the figures. Without --warmup-requests or --warmup-duration it sends the dataset once (as MLPerf Endpoints); either of those turns it on by itself, and `enabled: false` in YAML turns it off',
+    defaultText: 'on when --warmup-requests or --warmup-duration is given',
+    schema: z.boolean().optional(),
+  }),
+  warmupRequests: option({
+    yaml: 'settings.warmup.n_requests',
+    flag: '--warmup-requests <n>',
+    kind: 'int',
+    help: 'warmup requests to send before the measured phase',
+    defaultText: 'the dataset once, when warmup is on',
+    schema: positiveInt.optional(),
+  }),
+  warmupDuration: option({
+    yaml: 'settings.warmup.duration',
+    flag: '--warmup-duration <duration>',
+    kind: 'string',
+    help: 'send warmup requests for this long (`30s`, `2m`; a bare number is seconds); with --warmup-requests, whichever ends first',
+    schema: duration('s', null).optional(),
+    toYaml: (ms: number | undefined) => (ms === undefined ? undefined : formatDurationMs(ms)),
+  }),
+  warmupSalt: option({
+    yaml: 'settings.warmup.salt',
+    flag: '--warmup-salt',
+    kind: 'boolean',
+    help: "prefix each warmup prompt with a random `[16 hex digits] ` (as MLPerf Endpoints), so warmup does not fill the server's prefix cache with the measured prompts",
+    schema: z.boolean().default(false),
+  }),
+  stop: option({
+    yaml: 'model_params.stop',
+    flag: '--stop <text>',
+    kind: 'repeat',
+    help: 'a stop sequence, sent in `stop`; repeatable (YAML: a string or a list)',
+    defaultText: 'not sent',
+    requestField: 'stop',
+    schema: z
+      .union([z.string().min(1), z.array(z.string().min(1, 'a stop sequence cannot be empty'))])
+      .transform((v) => (typeof v === 'string' ? [v] : v))
+      .transform((v) => (v.length === 0 ? undefined : v))
+      .optional(),
+  }),
+  extraBody: option({
+    yaml: 'model_params.extra_body',
+    flag: '--extra-body <json>',
+    kind: 'string',
+    help: 'a JSON object merged into every request body (e.g. \'{"ignore_eos": true}\'); the named options (--temperature, …) win over its keys, and it cannot set model, messages, prompt, stream, stream_options or max_tokens (use --model, the dataset, --streaming, --max-output-tokens). Its values are sent as given: put credentials in --header, which is redacted',
+    defaultText: 'none',
+    schema: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((v, ctx) => {
+        const body = parseExtraBody(v);
+        if (typeof body === 'string') {
+          ctx.addIssue({ code: 'custom', message: body });
+          return z.NEVER;
+        }
+        return body;
+      })
+      .optional(),
+  }),
 
   // ── workloads (issue 8): tokenizers, synthetic lengths ──
+  tokenizer: option({
+    yaml: 'model_params.tokenizer_name',
+    flag: '--tokenizer <path|server>',
+    aliases: ['--model-params.tokenizer-name'],
+    kind: 'string',
+    help: "counts prompt tokens after the run: a tokenizer.json or a model directory with one (chat requests through its tokenizer_config.json chat template), or `server` for the endpoint's own /tokenize (vLLM, SGLang, llama.cpp); ISL falls back to it where the server sends no usage, and the report gives their disagreement",
+    defaultText: 'none: ISL from server usage only',
+    schema: z.string().min(1).optional(),
+  }),
+  forceOutputLength: option({
+    yaml: 'model_params.force_output_length',
+    flag: '--force-output-length <fields>',
+    kind: 'choice',
+    choices: ['ignore_eos', 'min_tokens', 'both', 'off'],
+    help: 'what a `synthetic:…,output=N` dataset sends so the server generates N tokens: `ignore_eos: true` (vLLM, SGLang, llama.cpp), `min_tokens: N` (vLLM), both, or off (servers that reject unknown fields, e.g. OpenAI)',
+    schema: z.enum(['ignore_eos', 'min_tokens', 'both', 'off']).default('ignore_eos'),
+  }),
 
   // ── workloads (issue 8): multi-turn conversations ──
+  multiTurn: option({
+    yaml: 'multi_turn.enabled',
+    flag: '--multi-turn',
+    kind: 'boolean',
+    help: "run each conversation of --dataset as a session (ShareGPT multi-turn, MLPerf Endpoints' agentic rows, or messages rows; docs/multi-turn.md): turn k+1 is sent when turn k's answer is complete, with the whole history; --concurrency = conversations active at once; the run ends after each conversation once (--num-conversations) or at --duration; chat API only (MLPerf Endpoints: load_pattern agentic_inference)",
+    modes: ['online'],
+    schema: z.boolean().default(false),
+  }),
+  multiTurnHistory: option({
+    yaml: 'multi_turn.history',
+    flag: '--multi-turn-history <source>',
+    kind: 'choice',
+    choices: ['model', 'dataset'],
+    help: "the answers later turns carry as history: the model's own (its streamed text, captured) or the dataset's (as MLPerf Endpoints sends)",
+    modes: ['online'],
+    schema: z.enum(['model', 'dataset']).default('model'),
+  }),
+  thinkTime: option({
+    yaml: 'multi_turn.think_time',
+    flag: '--think-time <duration>',
+    kind: 'string',
+    help: "--multi-turn: pause between a turn's answer and the next turn of the same conversation (a user reading); a bare number is seconds",
+    unit: 's',
+    modes: ['online'],
+    schema: duration('s', 'no pause').default(0),
+    toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
+  }),
+  sessionHeader: option({
+    yaml: 'multi_turn.session_header',
+    flag: '--session-header <name>',
+    kind: 'string',
+    help: "--multi-turn: header carrying the conversation id on every turn, for routers with session affinity ('' = none; MLPerf Endpoints: routing_headers)",
+    modes: ['online'],
+    schema: z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]*$/, 'must be an HTTP header name (letters, digits, -)')
+      .default('X-Session-ID'),
+  }),
+  numConversations: option({
+    yaml: 'multi_turn.num_conversations',
+    flag: '--num-conversations <n>',
+    aliases: ['--num-trajectories-to-issue'],
+    kind: 'int',
+    help: "--multi-turn: conversations to run; above the dataset's count they repeat, each repeat a new session id",
+    defaultText: 'one per conversation of the dataset',
+    modes: ['online'],
+    schema: positiveInt.optional(),
+  }),
 
   // ── answers (issue 9): SLOs, goodput, stop conditions, repeats ──
+  slo: option({
+    yaml: 'settings.slo',
+    flag: '--slo <list>',
+    kind: 'list',
+    help: 'per-request SLOs for goodput (`ttft:200ms,tpot:50ms,itl-max:100ms,e2e:10s`: a request is good when it meets every one, as vLLM `--goodput`) and run SLOs that pass or fail the run (`p99(ttft)<=500ms`, `avg(tpot)<50ms`; a failed one exits 99); a bare number is ms',
+    defaultText: 'none',
+    schema: sloListSchema,
+    toYaml: (slos: Slo[]) => (slos.length > 0 ? slos.map((s) => s.text) : undefined),
+  }),
+  maxErrors: option({
+    yaml: 'settings.runtime.max_errors',
+    flag: '--max-errors <n>',
+    kind: 'int',
+    help: 'stop the run once this many requests have failed (exit 4, error_limit_reached; the report covers what ran)',
+    defaultText: 'no limit',
+    schema: positiveInt.optional(),
+  }),
+  maxErrorRate: option({
+    yaml: 'settings.runtime.max_error_rate',
+    flag: '--max-error-rate <fraction>',
+    kind: 'number',
+    help: 'stop the run once more than this fraction of finished requests failed (checked from max(20, 1/fraction) finished requests on); e.g. 0.05',
+    defaultText: 'no limit',
+    schema: z.number().gt(0, 'must be above 0 (e.g. 0.05)').lt(1, 'must be below 1 (e.g. 0.05)').optional(),
+  }),
+  repeats: option({
+    yaml: 'settings.runtime.repeats',
+    flag: '--repeats <n>',
+    kind: 'int',
+    help: "run the same step N times, each in its own `repeat-<i>/` report subdir, and write each headline figure's mean and Student-t 95 % CI across them (repeats_summary.json, repeats.txt)",
+    schema: positiveInt.default(1),
+  }),
+  maxDuration: option({
+    yaml: 'settings.runtime.max_duration_ms',
+    flag: '--max-duration <duration>',
+    aliases: ['--runtime.max-duration-ms'],
+    kind: 'string',
+    help: 'hard cap on the whole run from its start, drain included: requests still in flight then end as cancelled_at_end; a bare number is milliseconds; 0 = no limit',
+    unit: 'ms',
+    defaultText: 'no limit',
+    schema: duration('ms', 'no limit').default(0),
+    toYaml: (ms: number) => ms,
+  }),
 
   // ── answers (issue 9): arrival shapes, sweeps ──
+  burstiness: option({
+    yaml: 'settings.load_pattern.burstiness',
+    flag: '--burstiness <k>',
+    aliases: ['--load-pattern.burstiness'],
+    kind: 'number',
+    help: "poisson: gamma inter-arrival gaps of shape k at the target mean (vLLM's definition, theta = 1/(rate·k)); 1 = Poisson, < 1 burstier, > 1 smoother",
+    modes: ['online'],
+    schema: z.number().positive().default(1),
+  }),
+  rampUp: option({
+    yaml: 'settings.load_pattern.ramp_up',
+    flag: '--ramp-up <duration>',
+    aliases: ['--load-pattern.ramp-up'],
+    kind: 'string',
+    help: 'the rate (poisson, constant) or the concurrency rises linearly from 0 to the target over this long, counted in --duration; 0 = none; a bare number is seconds',
+    unit: 's',
+    modes: ['online'],
+    schema: duration('s', 'no ramp').default(0),
+    toYaml: (ms: number) => (ms === 0 ? 0 : formatDurationMs(ms)),
+  }),
+  trace: option({
+    yaml: 'settings.load_pattern.trace_file',
+    flag: '--trace <file>',
+    aliases: ['--load-pattern.trace-file'],
+    kind: 'string',
+    help: 'replay send times from a file: one time in seconds per line, or Mooncake JSONL {timestamp (ms), input_length, output_length, hash_ids} whose lengths shape the prompts',
+    defaultText: 'none',
+    modes: ['online'],
+    schema: z.string().min(1).optional(),
+  }),
+  timeScale: option({
+    yaml: 'settings.load_pattern.time_scale',
+    flag: '--time-scale <x>',
+    aliases: ['--load-pattern.time-scale'],
+    kind: 'number',
+    help: 'trace times are multiplied by this: 0.5 replays twice as fast, 2 at half speed',
+    modes: ['online'],
+    schema: z.number().positive().default(1),
+  }),
+  sweepRates: option({
+    yaml: 'settings.sweep.rates',
+    flag: '--sweep-rates <n>',
+    kind: 'int',
+    help: '`sweep`: rate steps spaced evenly after the synchronous and throughput steps, up to the throughput rate (guidellm: sweep_size − 2)',
+    modes: ['online'],
+    schema: positiveInt.default(8),
+  }),
+  sweepMaxConcurrency: option({
+    yaml: 'settings.sweep.max_concurrency',
+    flag: '--sweep-max-concurrency <n>',
+    kind: 'int',
+    help: "`sweep`: requests in flight in the throughput step (guidellm's max_concurrency)",
+    modes: ['online'],
+    schema: positiveInt.default(512),
+  }),
+  sweepMaxErrorRate: option({
+    yaml: 'settings.sweep.max_error_rate',
+    flag: '--sweep-max-error-rate <x>',
+    kind: 'number',
+    help: 'sweeps: stop after a step whose failed ÷ issued is above this (0–1); with --find-max-goodput a step above it fails',
+    defaultText: 'never (max-goodput: 0)',
+    modes: ['online'],
+    schema: z.number().min(0).max(1).optional(),
+  }),
+  sweepMaxSloMissRate: option({
+    yaml: 'settings.sweep.max_slo_miss_rate',
+    flag: '--sweep-max-slo-miss-rate <x>',
+    kind: 'number',
+    help: 'sweeps: stop after a step where more than this share of requests missed a per-request SLO (0–1)',
+    defaultText: 'never',
+    modes: ['online'],
+    schema: z.number().min(0).max(1).optional(),
+  }),
 
   // ── results (issue 10): store, records, labels ──
+  resultsDb: option({
+    yaml: 'results.db',
+    flag: '--results-db <path>',
+    kind: 'string',
+    help: 'the results database (DuckDB) every run is stored in as it goes: `llm-loadgen runs`, `report`, `export`, `compare` read it (docs/results.md); when another llm-loadgen holds it, the run stores into `llm-loadgen.duckdb` in its report directory and says so',
+    defaultText: '`results/llm-loadgen.duckdb`',
+    schema: z.string().min(1).default('results/llm-loadgen.duckdb'),
+  }),
+  records: option({
+    yaml: 'results.records',
+    flag: '--records <format>',
+    kind: 'choice',
+    choices: ['auto', 'jsonl', 'none'],
+    help: "records.jsonl in the report directory besides the database: `auto` writes it for runs of up to 100,000 requests (~1 s to write), `jsonl` always, `none` never; `llm-loadgen export RUN` writes any run's records later",
+    schema: z.enum(['auto', 'jsonl', 'none']).default('auto'),
+  }),
+  labels: option({
+    yaml: 'results.labels',
+    flag: '--label <key=value>',
+    kind: 'repeat',
+    help: 'a label stored with the run, repeatable (`--label gpu=h100 --label build=42`); `llm-loadgen runs --label k=v` filters on it',
+    defaultText: '—',
+    schema: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+=.*$/, 'must be key=value, the key of letters, digits, _ . -'))
+      .default([]),
+  }),
 
   // ── results (issue 10): HTML report, live view ──
+  quiet: option({
+    yaml: null,
+    flag: '--quiet',
+    kind: 'boolean',
+    help: 'print only the final report: no live view and no notices (errors still go to stderr)',
+    schema: z.boolean().default(false),
+  }),
+  json: option({
+    yaml: null,
+    flag: '--json',
+    kind: 'boolean',
+    help: 'the live view as JSON lines on stdout, one event per second and a last `done` event (docs/report-html.md); the text report then goes to stderr',
+    schema: z.boolean().default(false),
+  }),
 
   // ── native fast paths and timers ──
+  sendTimer: option({
+    yaml: 'settings.client.send_timer',
+    flag: '--send-timer <timer>',
+    kind: 'choice',
+    choices: SEND_TIMERS,
+    help: 'how poisson sending waits for each send time: native (a timerfd, precise and cheap), spin (setTimeout then polling: precise, a busy core past ~700 req/s), timeout (setTimeout: ~1 ms late); auto = native when the addon is built, else spin',
+    modes: ['online'],
+    schema: z.enum(SEND_TIMERS).default('auto'),
+  }),
 
   // ── accuracy (issue 11) ──
   testMode: option({

@@ -9,6 +9,8 @@ import { BadInputError, ErrorCode } from '../errors.js';
 import { BENCHMARK_OPTIONS, OPTION_KEYS, flagName, optionSpec, type OptionKey } from './benchmark-options.js';
 import type { DatasetSpec } from './dataset-spec.js';
 import { cleanSourceIps } from './source-ips.js';
+import { checkArrivalShape, onlinePattern } from '../schedule/arrival-settings.js';
+import { singleValue } from '../sweep/sweep-values.js';
 
 type Table = typeof BENCHMARK_OPTIONS;
 type Shape = { [K in keyof Table]: Table[K]['schema'] };
@@ -31,13 +33,15 @@ export const BenchmarkSettingsSchema = z.strictObject(tableShape()).superRefine(
   } else {
     if (s.loadPattern === 'max_throughput')
       issue('loadPattern', 'max_throughput is the offline pattern: use type offline, or poisson / concurrency');
-    const pattern = s.loadPattern ?? (s.concurrency !== undefined ? 'concurrency' : 'poisson');
-    if (pattern === 'poisson' && s.targetQps === undefined)
-      issue('targetQps', 'required for load pattern poisson (requests per second, e.g. --target-qps 10)');
-    if (pattern === 'poisson' && s.concurrency !== undefined) issue('concurrency', 'only for load pattern concurrency');
+    const pattern = onlinePattern(s);
+    const rated = pattern === 'poisson' || pattern === 'constant';
+    if (rated && s.targetQps === undefined)
+      issue('targetQps', `required for load pattern ${pattern} (requests per second, e.g. --target-qps 10)`);
+    if (rated && s.concurrency !== undefined) issue('concurrency', 'only for load pattern concurrency');
     if (pattern === 'concurrency' && s.concurrency === undefined)
       issue('concurrency', 'required for load pattern concurrency (requests in flight, e.g. --concurrency 8)');
     if (pattern === 'concurrency' && s.targetQps !== undefined) issue('targetQps', 'only for load pattern poisson');
+    checkArrivalShape(s, pattern, issue);
     if (s.drainTimeout !== undefined && s.duration === undefined && s.numSamples !== undefined)
       issue('drainTimeout', 'only with --duration (a --num-samples run waits for every request)');
   }
@@ -70,11 +74,14 @@ type ParsedSettings = z.output<typeof BenchmarkSettingsSchema>;
 /** Settings with every choice made: what the run uses and what config.yaml records. */
 export interface BenchmarkSettings extends Omit<
   ParsedSettings,
-  'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration' | 'testMode'
+  'loadPattern' | 'streaming' | 'workers' | 'numSamples' | 'duration' | 'testMode' | 'concurrency' | 'targetQps'
 > {
   /** Which phases run: performance, accuracy, or both (in that order). */
   testMode: 'perf' | 'acc' | 'both';
-  loadPattern: 'offline' | 'poisson' | 'concurrency';
+  /** One value: a list is a sweep, split into runs before resolution (sweep/run-sweep.ts). */
+  concurrency?: number;
+  targetQps?: number;
+  loadPattern: 'offline' | 'poisson' | 'concurrency' | 'constant' | 'trace';
   streaming: boolean;
   workers: number;
   /** Requests to issue (Infinity when an online run is bounded by duration only). */
@@ -141,18 +148,13 @@ export function resolveSettings(
   sources: SettingSources = FLAG_SOURCES,
 ): BenchmarkSettings {
   const s = parseSettings(input, sources);
-  const loadPattern =
-    s.mode === 'offline'
-      ? 'offline'
-      : s.loadPattern === 'poisson' || s.loadPattern === 'concurrency'
-        ? s.loadPattern
-        : s.concurrency !== undefined
-          ? 'concurrency'
-          : 'poisson';
+  const loadPattern = s.mode === 'offline' ? 'offline' : onlinePattern(s);
   let numSamples: number;
   let duration: number;
-  if (s.mode === 'offline') {
-    numSamples = s.numSamples ?? datasetSize;
+  if (s.mode === 'offline' || (loadPattern === 'trace' && s.duration === undefined)) {
+    // A trace (datasetSize = its rows) is one pass unless --duration cuts it.
+    numSamples =
+      loadPattern === 'trace' ? Math.min(s.numSamples ?? datasetSize, datasetSize) : (s.numSamples ?? datasetSize);
     duration = Infinity;
   } else if (s.duration === 0) {
     // MLPerf Endpoints: min_duration_ms 0 = one pass over the dataset.
@@ -168,6 +170,8 @@ export function resolveSettings(
     sourceIps: cleanSourceIps(s.sourceIps),
     loadPattern,
     streaming,
+    concurrency: singleValue(s.concurrency),
+    targetQps: singleValue(s.targetQps),
     workers: s.workers === -1 ? defaultWorkers() : s.workers,
     numSamples,
     duration,
@@ -180,9 +184,10 @@ export function performanceDataset(s: Pick<BenchmarkSettings, 'dataset'>): Datas
   return s.dataset.find((d) => d.type === 'performance');
 }
 
-/** The JSON fields every request body carries from options with a `requestField` (seed, temperature, …). */
+/** The JSON fields every request body carries: --extra-body's, then options with a `requestField` (seed, temperature, …). */
 export function samplingParams(s: BenchmarkSettings): Record<string, unknown> | undefined {
-  const body: Record<string, unknown> = {};
+  // --extra-body first: the named options win over its keys.
+  const body: Record<string, unknown> = { ...s.extraBody };
   for (const key of OPTION_KEYS) {
     const field = optionSpec(key).requestField;
     const value = (s as unknown as Record<string, unknown>)[key];

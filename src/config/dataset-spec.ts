@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean.js';
+import { isSyntheticPath, parseSyntheticSpec } from '../dataset/synthetic-spec.js';
 
 export interface DatasetSpec {
   name?: string;
@@ -70,6 +71,8 @@ const STRING_KEYS = [
 
 /** Parse `[perf:|acc:]PATH[,key=value…]`. Throws Error with a message for the user. */
 export function parseDatasetString(text: string): DatasetSpec {
+  // synthetic:input=N,…: a workload by token length (dataset/synthetic-spec.ts), its own grammar.
+  if (isSyntheticPath(text)) return { type: 'performance', path: parseSyntheticSpec(text).text };
   const [head, ...options] = text.split(',');
   let path = head.trim();
   let type: DatasetSpec['type'] = 'performance';

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { isSyntheticPath } from '../dataset/synthetic-spec.js';
 import { OPTION_KEYS, appliesTo, optionSpec, type OptionKey } from './benchmark-options.js';
 import type { BenchmarkSettings } from './benchmark-settings.js';
 
@@ -51,7 +52,8 @@ export function settingsTree(s: BenchmarkSettings, options: TreeOptions): Record
   tree.datasets = s.dataset.map((d) => {
     const entry: Record<string, unknown> = d.name !== undefined ? { name: d.name } : {};
     entry.type = d.type;
-    entry.path = path.resolve(cwd, d.path);
+    // A synthetic:… dataset is a spec, not a file (dataset/synthetic-spec.ts).
+    entry.path = isSyntheticPath(d.path) ? d.path : path.resolve(cwd, d.path);
     if (d.format !== undefined) entry.format = d.format;
     if (d.samples !== undefined) entry.samples = d.samples;
     if (d.parser !== undefined) entry.parser = { ...d.parser };

@@ -1,14 +1,15 @@
 /**
- * Reads a .json dataset: one top-level array of row objects. Row errors name `file[index]`.
+ * Reads a .json dataset: one top-level array of row objects. Row errors name `file[index]`. The
+ * file is parsed whole (a JSON array cannot be streamed with JSON.parse): large datasets belong in
+ * JSONL, CSV or Parquet.
  */
 import { readFile } from 'node:fs/promises';
 import { BadInputError, ErrorCode } from '../errors.js';
-import { sampleFromRow, type ColumnMap } from './column-mapping.js';
 import { datasetFileError } from './dataset-file-error.js';
+import type { DatasetRows } from './dataset-row.js';
 import { printable } from './printable-text.js';
-import type { Sample } from './sample.js';
 
-export async function readJsonDataset(path: string, columns?: ColumnMap): Promise<Sample[]> {
+export async function* jsonRows(path: string): DatasetRows {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -38,11 +39,9 @@ export async function readJsonDataset(path: string, columns?: ColumnMap): Promis
         'Wrap the rows in [...], or write one object per line in a .jsonl file.',
     );
   }
-  if (parsed.length === 0) {
-    throw new BadInputError(
-      ErrorCode.datasetEmpty,
-      `${path}: the dataset has no rows. Add row objects to the array, or run without a dataset to use synthetic prompts.`,
-    );
+  const rows: unknown[] = parsed;
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index];
+    yield { where: `${path}[${index}]`, read: () => row };
   }
-  return parsed.map((row: unknown, index) => sampleFromRow(row, `${path}[${index}]`, columns));
 }

@@ -1,27 +1,18 @@
 /**
- * Reads a JSONL (one JSON object per line) dataset, streaming so large files do not need a
- * second in-memory copy of their text.
+ * Reads a JSONL (one JSON object per line) dataset, streaming: one line in memory at a time, and
+ * a line is only parsed when its row is read.
  */
 import { BadInputError, ErrorCode } from '../errors.js';
-import { sampleFromRow, type ColumnMap } from './column-mapping.js';
+import type { DatasetRows } from './dataset-row.js';
 import { printable } from './printable-text.js';
 import { readLines } from './read-lines.js';
-import type { Sample } from './sample.js';
 
-export async function readJsonlDataset(path: string, columns?: ColumnMap): Promise<Sample[]> {
-  const samples: Sample[] = [];
+export async function* jsonlRows(path: string): DatasetRows {
   for await (const { text, lineNumber } of readLines(path)) {
     if (text.trim() === '') continue;
     const where = `${path}:${lineNumber}`;
-    samples.push(sampleFromRow(parseLine(text, where, lineNumber), where, columns));
+    yield { where, read: () => parseLine(text, where, lineNumber) };
   }
-  if (samples.length === 0) {
-    throw new BadInputError(
-      ErrorCode.datasetEmpty,
-      `${path}: the dataset has no rows. Add one JSON object per line, or run without a dataset to use synthetic prompts.`,
-    );
-  }
-  return samples;
 }
 
 function parseLine(text: string, where: string, lineNumber: number): unknown {

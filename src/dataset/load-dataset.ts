@@ -1,13 +1,11 @@
 /**
- * The one entry point for getting samples: a file picked by its extension, or synthetic prompts
- * when no path is given.
+ * The one entry point for getting samples: a file (or save_to_disk directory) picked by its
+ * format, or synthetic prompts when no path is given.
  */
-import { extname } from 'node:path';
-import { BadInputError, ErrorCode } from '../errors.js';
-import type { ColumnMap } from './column-mapping.js';
-import { readJsonDataset } from './json-reader.js';
-import { readJsonlDataset } from './jsonl-reader.js';
+import type { ColumnMap, ColumnTally } from './column-mapping.js';
+import { datasetRows, readSamples, type SkippedRows } from './dataset-reader.js';
 import type { Sample } from './sample.js';
+import { datasetBytes, type ShardDatasetSource } from './shard-dataset.js';
 import { sampleOrder } from './sample-order.js';
 import { syntheticDataset } from './synthetic-dataset.js';
 
@@ -16,7 +14,7 @@ export interface LoadDatasetOptions {
   syntheticCount: number;
   /** Seeds the synthetic prompts and the shuffle. */
   seed: number;
-  /** `jsonl`/`ndjson`/`json` when the extension does not say (MLPerf Endpoints' `format`). */
+  /** `jsonl`/`ndjson`/`json`/`csv`/`parquet`/`huggingface` when the path does not say (MLPerf Endpoints' `format`). */
   format?: string;
   /** Column remapping (MLPerf Endpoints' `parser`). */
   columns?: ColumnMap;
@@ -24,40 +22,63 @@ export interface LoadDatasetOptions {
   limit?: number;
   /** Send rows in a seeded random order (MLPerf Endpoints shuffles with dataloader_random_seed). */
   shuffle?: boolean;
+  /** Skip and count bad rows instead of exiting 2 (--skip-bad-rows). */
+  skipBadRows?: boolean;
+  /**
+   * Files of at least this many bytes are only checked and counted here, and read by the shards
+   * (`shardSource`); default: always kept here.
+   */
+  shardReadBytes?: number;
 }
 
 export interface LoadedDataset {
   samples: Sample[];
   /** The path as given, or 'synthetic'. */
   source: string;
+  /** Rows skipped as bad (--skip-bad-rows); undefined for synthetic prompts. */
+  skipped?: SkippedRows;
+  /** Rows per prompt column used; undefined for synthetic prompts. */
+  promptColumns?: ColumnTally;
+  /** Good rows (equal to samples.length unless the shards read them). */
+  rows: number;
+  /** Set when the shards read their rows themselves; `samples` is then empty. */
+  shardSource?: ShardDatasetSource;
 }
-
-const READERS: Readonly<Record<string, (path: string, columns?: ColumnMap) => Promise<Sample[]>>> = {
-  '.jsonl': readJsonlDataset,
-  '.ndjson': readJsonlDataset,
-  '.json': readJsonDataset,
-};
 
 export async function loadDataset(path: string | undefined, options: LoadDatasetOptions): Promise<LoadedDataset> {
   if (path === undefined) {
-    return { samples: syntheticDataset({ count: options.syntheticCount, seed: options.seed }), source: 'synthetic' };
+    const samples = syntheticDataset({ count: options.syntheticCount, seed: options.seed });
+    return { samples, source: 'synthetic', rows: samples.length };
   }
-  const extension =
-    options.format !== undefined ? '.' + options.format.replace(/^\./, '').toLowerCase() : extname(path).toLowerCase();
-  const reader = Object.hasOwn(READERS, extension) ? READERS[extension] : undefined;
-  if (reader === undefined) {
-    throw new BadInputError(
-      ErrorCode.datasetFormatUnsupported,
-      `${path}: unsupported dataset format ${extension === '' ? '(no extension)' : `'${extension}'`}. ` +
-        'Supported: .jsonl or .ndjson (one JSON object per line), .json (one array of objects). Convert or rename the file.',
-    );
+  const promptColumns: ColumnTally = new Map();
+  const rows = datasetRows(path, options.format);
+  const byShards = options.shardReadBytes !== undefined && (await datasetBytes(path)) >= options.shardReadBytes;
+  const read = await readSamples(path, rows, {
+    columns: options.columns,
+    limit: options.limit,
+    skipBadRows: options.skipBadRows,
+    tally: promptColumns,
+    // Checked and counted, none kept: the shards read their own rows.
+    ...(byShards ? { place: () => -1, slots: 0 } : {}),
+  });
+  if (byShards) {
+    const shardSource: ShardDatasetSource = {
+      path,
+      format: options.format,
+      columns: options.columns,
+      limit: options.limit,
+      rows: read.rows,
+      skippedPositions: read.skipped.positions,
+      shuffle: options.shuffle === true,
+      seed: options.seed,
+    };
+    return { samples: [], source: path, skipped: read.skipped, promptColumns, rows: read.rows, shardSource };
   }
-  let samples = await reader(path, options.columns);
-  if (options.limit !== undefined && options.limit < samples.length) samples = samples.slice(0, options.limit);
+  let samples = read.samples;
   if (options.shuffle === true && samples.length > 1) {
     const order = sampleOrder(samples.length, samples.length, options.seed, true);
     const rows = samples;
     samples = Array.from(order, (row) => rows[row]);
   }
-  return { samples, source: path };
+  return { samples, source: path, skipped: read.skipped, promptColumns, rows: read.rows };
 }

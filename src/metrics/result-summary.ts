@@ -6,13 +6,30 @@
  * twice, once to count each series and once to fill Float64Arrays sized up front, so millions of
  * records and tens of millions of chunk times never go through growing JS arrays.
  */
+import type { ConversationsSummary } from '../conversation/conversation-summary.js';
 import { NS_PER_MS, NS_PER_S } from '../record/clock.js';
 import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../record/request-record.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
+import { assessClientHealth, clientHealthWarning, type ClientHealth, type ShardHealthInput } from './client-health.js';
+import { countFinishReason, emptyFinishReasonCounts, type FinishReasonCounts } from './finish-reasons.js';
 import { computePercentiles } from './percentiles.js';
-import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
+import {
+  summarizeLatencySeriesInPlace,
+  summarizeSeriesInPlace,
+  type LatencySeriesSummary,
+  type SeriesSummary,
+} from './series-summary.js';
+import { computeGoodput, evaluateSlos, type GoodputSummary, type Slo, type SloEvaluation } from './slo.js';
+import { versionInfo } from './version-info.js';
+import {
+  summarizeTokenLengths,
+  tokenCountWarnings,
+  type TokenCountsSummary,
+  type TokenCountInput,
+} from './token-counts.js';
 
-export type RunState = 'complete' | 'interrupted' | 'failed';
+/** `incomplete`: rebuilt by `llm-loadgen report` from a run that never finished (killed). */
+export type RunState = 'complete' | 'interrupted' | 'failed' | 'incomplete';
 export type RunMode = 'offline' | 'online';
 
 export interface ResultSummaryInput {
@@ -32,6 +49,18 @@ export interface ResultSummaryInput {
   shards?: number;
   /** The arrival rate asked for (poisson --target-qps), req/s. */
   offeredQps?: number;
+  /** Wall-clock time of the start (startNs), ns since the Unix epoch. */
+  testStartedAtNs?: number;
+  /** MLPerf Endpoints' run_config: load_pattern, warmup and the two seeds (see runConfigOf). */
+  runConfig?: Record<string, unknown>;
+  /** --slo: per-request SLOs give `goodput`, run SLOs `slo`. */
+  slos?: readonly Slo[];
+  /** Why the run ended before its schedule did (--max-duration, --max-errors, --max-error-rate). */
+  stopReason?: string;
+  /** Per shard CPU and event-loop delay, for client_health (shards that died without a summary are left out). */
+  shardHealth?: readonly ShardHealthInput[];
+  /** --tokenizer's prompt counts and the synthetic workload's lengths (token-counts.ts). */
+  tokens?: TokenCountInput;
 }
 
 export interface ErrorExample {
@@ -55,6 +84,12 @@ export interface ConnectionSummary {
 }
 
 export interface ResultSummary {
+  /** llm-loadgen's version (package.json). */
+  version: string;
+  /** Short commit of the llm-loadgen checkout; null when not run from one. */
+  git_sha: string | null;
+  /** Wall-clock start of the measured window, ns since the Unix epoch (0 when unknown). */
+  test_started_at: number;
   state: RunState;
   /** The run reached its planned end (it may still contain failed requests). */
   complete: boolean;
@@ -64,20 +99,28 @@ export interface ResultSummary {
   n_samples_completed: number;
   n_samples_failed: number;
   duration_ns: number;
+  /**
+   * MLPerf Endpoints' legacy LoadGen window (first send to the last-issued request's end), when
+   * qps was computed over it. Always null here: qps and tps use the whole measured window
+   * (duration_ns), which is what null says in theirs.
+   */
+  legacy_loadgen_window_duration_ns: null;
   /** Completed requests per second. */
   qps: number;
   /** Output tokens of completed requests per second. */
   tps: number;
-  /** first token − sent, successful streaming requests. */
-  ttft: SeriesSummary;
+  /** first token − sent, successful streaming requests. With TPOT and latency: early-stopping estimates too. */
+  ttft: LatencySeriesSummary;
   /** (end − first token) / (output tokens − 1), successful streaming requests with ≥ 2 tokens. */
-  tpot: SeriesSummary;
+  tpot: LatencySeriesSummary;
   /** Every gap between consecutive token-bearing chunks of successful streaming requests. */
   itl: SeriesSummary;
   /** end − sent, successful requests. */
-  latency: SeriesSummary;
+  latency: LatencySeriesSummary;
+  /** Completed requests whose length was measured (token_counts says by what, and why some were not). */
   input_sequence_lengths: SeriesSummary;
   output_sequence_lengths: SeriesSummary;
+  token_counts: TokenCountsSummary;
   /** sent − scheduled, every request that was sent. Our addition; not part of TTFT. */
   client_wait: SeriesSummary;
   /**
@@ -95,7 +138,12 @@ export interface ResultSummary {
   send_window_ns: number;
   /** From the last scheduled send to the last request's end. */
   drain_ns: number;
-  finish_reason_counts: Record<string, number>;
+  /**
+   * Completed requests by finish_reason, MLPerf Endpoints' six keys (stop, length, tool_calls,
+   * content_filter, function_call, other), every one present; a completion without a
+   * finish_reason is in none of them (as in theirs).
+   */
+  finish_reason_counts: FinishReasonCounts;
   errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>>;
   token_count_sources: Record<TokenCountSource, number>;
   /** Connects that found no free local port and waited for one (counted in client wait). */
@@ -107,7 +155,19 @@ export interface ResultSummary {
    * that report cached tokens (usage.prompt_tokens_details.cached_tokens); null when none does.
    */
   cached_prompt_fraction: number | null;
+  /** Requests meeting every per-request --slo (vLLM's goodput); null without one. */
+  goodput: GoodputSummary | null;
+  /** The run SLOs (`p99(ttft)<=500ms`), each checked, and whether all held; null without one. */
+  slo: SloEvaluation | null;
+  /** Why the run ended before its schedule did (--max-duration, --max-errors, --max-error-rate); null when it did not. */
+  stop_reason: string | null;
+  /** Could the client have distorted the numbers? Per shard CPU and event-loop delay, waits, send rate. */
+  client_health: ClientHealth;
+  /** load_pattern, warmup, scheduler_random_seed, dataloader_random_seed (null when not given). */
+  run_config: Record<string, unknown> | null;
   warnings: string[];
+  /** --multi-turn: per-turn TTFT and per-conversation totals (src/conversation/conversation-summary.ts). */
+  conversations?: ConversationsSummary;
 }
 
 /** Above this cached fraction TTFT measures the prompt cache more than prefill: say so. */
@@ -146,7 +206,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let cachedSum = 0;
   let cachedInputSum = 0;
   let cachedReporting = 0;
-  const finishReasonCounts: Record<string, number> = {};
+  const finishReasonCounts = emptyFinishReasonCounts();
   const errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>> = {};
   const tokenCountSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
 
@@ -156,9 +216,11 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let connectCount = 0;
   let retried = 0;
   let lastScheduled = startNs;
+  let lastSent = startNs;
   for (const r of records) {
     n++;
     if (r.scheduled > lastScheduled) lastScheduled = r.scheduled;
+    if (r.sent > lastSent) lastSent = r.sent;
     if (hasClientWait(r)) {
       clientWaitCount++;
       if (r.scheduled > startNs && r.retries === 0) steadyWaitCount++;
@@ -183,13 +245,12 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     }
     completed++;
     outputTokenSum += r.outputTokens;
-    if (r.cachedTokens >= 0) {
+    if (r.cachedTokens >= 0 && r.inputTokens >= 0) {
       cachedReporting++;
       cachedSum += r.cachedTokens;
       cachedInputSum += r.inputTokens;
     }
-    const reason = r.finishReason === '' ? 'unknown' : r.finishReason;
-    finishReasonCounts[reason] = (finishReasonCounts[reason] ?? 0) + 1;
+    countFinishReason(finishReasonCounts, r.finishReason);
     tokenCountSources[r.tokenSource]++;
     if (hasLatency(r)) latencyCount++;
     if (!r.streaming) continue;
@@ -204,8 +265,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const tpot = new Float64Array(tpotCount);
   const itl = new Float64Array(itlCount);
   const latency = new Float64Array(latencyCount);
-  const inputLengths = new Float64Array(completed);
-  const outputLengths = new Float64Array(completed);
   const clientWait = new Float64Array(clientWaitCount);
   const queueWait = new Float64Array(clientWaitCount);
   const steadyWait = new Float64Array(steadyWaitCount);
@@ -230,7 +289,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   let tpotAt = 0;
   let itlAt = 0;
   let latencyAt = 0;
-  let lengthAt = 0;
   let clientWaitAt = 0;
 
   for (const r of records) {
@@ -245,8 +303,6 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     if (r.error !== '') continue;
     if (r.end >= lateFrom && r.end <= lastScheduled) lateCompletions++;
     if (hasLatency(r) && r.sent <= earlyUntil) earlyLatency[earlyAt++] = r.end - r.sent;
-    inputLengths[lengthAt] = r.inputTokens;
-    outputLengths[lengthAt++] = r.outputTokens;
     if (hasLatency(r)) latency[latencyAt++] = r.end - r.sent;
     if (!r.streaming) continue;
     if (hasTtft(r)) ttft[ttftAt++] = r.firstToken - r.sent;
@@ -258,7 +314,12 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   const durationNs = endNs - startNs;
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;
+  const { version, gitSha } = versionInfo();
+  const lengths = summarizeTokenLengths(records, input.tokens);
   const summary: ResultSummary = {
+    version,
+    git_sha: gitSha,
+    test_started_at: input.testStartedAtNs ?? 0,
     state,
     complete: state === 'complete',
     mode,
@@ -267,14 +328,16 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     n_samples_completed: completed,
     n_samples_failed: failed,
     duration_ns: durationNs,
+    legacy_loadgen_window_duration_ns: null,
     qps: durationS > 0 ? completed / durationS : 0,
     tps: durationS > 0 ? outputTokenSum / durationS : 0,
-    ttft: summarizeSeriesInPlace(ttft),
-    tpot: summarizeSeriesInPlace(tpot),
+    ttft: summarizeLatencySeriesInPlace(ttft),
+    tpot: summarizeLatencySeriesInPlace(tpot),
     itl: summarizeSeriesInPlace(itl),
-    latency: summarizeSeriesInPlace(latency),
-    input_sequence_lengths: summarizeSeriesInPlace(inputLengths),
-    output_sequence_lengths: summarizeSeriesInPlace(outputLengths),
+    latency: summarizeLatencySeriesInPlace(latency),
+    input_sequence_lengths: lengths.input_sequence_lengths,
+    output_sequence_lengths: lengths.output_sequence_lengths,
+    token_counts: lengths.token_counts,
     client_wait: summarizeSeriesInPlace(clientWait),
     client_queue_wait: summarizeSeriesInPlace(queueWait),
     schedule_lag: summarizeSeriesInPlace(lag),
@@ -288,14 +351,42 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     port_exhaustion_events: input.portExhaustionEvents ?? 0,
     client_cpu_ns: input.clientCpuNs ?? null,
     cached_prompt_fraction: cachedReporting > 0 && cachedInputSum > 0 ? cachedSum / cachedInputSum : null,
+    goodput: computeGoodput(records, input.slos ?? [], durationNs),
+    slo: null,
+    stop_reason: input.stopReason ?? null,
+    client_health: assessClientHealth({
+      shards: [],
+      durationNs,
+      clientWaitP99Ns: null,
+      scheduleLagP99Ns: null,
+      ttftP50Ns: null,
+      openLoop: null,
+      targetRate: null,
+    }),
+    run_config: input.runConfig ?? null,
     warnings: [],
   };
+  if (input.slos?.some((x) => x.kind === 'run')) summary.slo = evaluateSlos(summary, input.slos);
   // Concurrency runs open with C requests scheduled at the same instant, which the client must
   // send one after another: their wait is the definition of a burst, not a bottleneck. The
   // bottleneck warning looks at the requests scheduled after the opening (all are still in
   // client_wait, as measured).
   const steadyWaitP99 = steadyWait.length > 0 ? computePercentiles(steadyWait)['99.0'] : null;
   const earlyLatencyMedian = earlyLatency.length > 0 ? computePercentiles(earlyLatency)['50.0'] : null;
+  const pattern = input.loadPattern ?? (mode === 'offline' ? 'offline' : null);
+  const queueWaitP99 = summary.client_queue_wait.avg !== null ? summary.client_queue_wait.percentiles['99.0'] : null;
+  summary.client_health = assessClientHealth({
+    shards: input.shardHealth ?? [],
+    durationNs,
+    // Offline runs queue on purpose; concurrency runs open with a burst (see below).
+    clientWaitP99Ns:
+      pattern === 'offline' ? null : pattern === 'concurrency' ? (steadyWaitP99 ?? queueWaitP99) : queueWaitP99,
+    scheduleLagP99Ns: summary.schedule_lag.avg !== null ? summary.schedule_lag.percentiles['99.0'] : null,
+    ttftP50Ns: summary.ttft.median ?? summary.latency.median,
+    openLoop:
+      pattern === 'poisson' ? { issued: n, lastSentNs: lastSent, lastScheduledNs: lastScheduled, startNs } : null,
+    targetRate: input.offeredQps ?? null,
+  });
   summary.warnings = collectWarnings(summary, input, {
     chunkCountedStreaming,
     steadyWaitP99,
@@ -303,6 +394,7 @@ export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
     lateCompletionRate: windowNs > 0 ? lateCompletions / ((lastScheduled - lateFrom) / NS_PER_S) : null,
     earlyLatencyMedian,
   });
+  summary.warnings.push(...tokenCountWarnings(lengths.token_counts));
   return summary;
 }
 
@@ -340,8 +432,11 @@ function collectWarnings(summary: ResultSummary, input: ResultSummaryInput, w: W
   if (summary.state !== 'complete') {
     warnings.push(`run ${summary.state} before its planned end: numbers cover a partial run.`);
   }
+  if (summary.stop_reason !== null) warnings.push(`stopped early: ${summary.stop_reason}.`);
   const overload = overloadWarning(summary, w);
   if (overload) warnings.push(overload);
+  const health = clientHealthWarning(summary.client_health);
+  if (health) warnings.push(health);
   const bottleneck = clientBottleneckWarning(summary, input, w);
   if (bottleneck) warnings.push(bottleneck);
   const churn = connectionChurnWarning(summary);

@@ -1,9 +1,13 @@
 /**
- * Summary statistics of one metric series (TTFT, ITL, token lengths, ...), numpy-compatible:
- * median as numpy.median, population standard deviation (ddof = 0), percentiles by the
- * "lower" method. Numbers are left unrounded; reports round for display.
+ * Summary statistics of one metric series (TTFT, ITL, token lengths, ...), as MLPerf Endpoints
+ * computes them (metrics/report.py `_series_to_metric_dict`): median is the p50 "lower" sample
+ * (an observed value, not the mean of the two middle ones), std_dev the sample deviation (n − 1;
+ * 0 for one sample), percentiles by numpy's "lower" method, and a 30-bucket log-spaced histogram.
+ * Numbers are left unrounded; reports round for display.
  */
+import { earlyStoppingPercentiles, EARLY_STOPPING_KEYS, type EarlyStoppingPercentiles } from './early-stopping.js';
 import { sortFloat64InPlace } from './float64-sort.js';
+import { emptyHistogram, histogramOfSorted, type Histogram } from './log-histogram.js';
 import { PERCENTILE_KEYS, percentilesOfSorted, type PercentileKey, type Percentiles } from './percentiles.js';
 
 export interface PopulatedSeriesSummary {
@@ -15,6 +19,7 @@ export interface PopulatedSeriesSummary {
   /** Sum of all samples (MLPerf Endpoints' readers use `total`, e.g. output_sequence_lengths.total). */
   total: number;
   percentiles: Percentiles;
+  histogram: Histogram;
 }
 
 /** A series with no samples: same keys, every number null, so consumers still see the shape. */
@@ -26,6 +31,8 @@ export interface EmptySeriesSummary {
   std_dev: null;
   total: null;
   percentiles: Record<PercentileKey, null>;
+  /** No samples: no buckets (theirs writes an empty histogram too). */
+  histogram: Histogram;
 }
 
 /** Narrow with `summary.avg === null` (or any other field). */
@@ -34,7 +41,32 @@ export type SeriesSummary = PopulatedSeriesSummary | EmptySeriesSummary;
 export function emptySeriesSummary(): EmptySeriesSummary {
   const percentiles = {} as Record<PercentileKey, null>;
   for (const key of PERCENTILE_KEYS) percentiles[key] = null;
-  return { min: null, max: null, median: null, avg: null, std_dev: null, total: null, percentiles };
+  return {
+    min: null,
+    max: null,
+    median: null,
+    avg: null,
+    std_dev: null,
+    total: null,
+    percentiles,
+    histogram: emptyHistogram(),
+  };
+}
+
+/** TTFT, TPOT and latency also carry MLPerf LoadGen's early-stopping estimates, after `percentiles` as in theirs. */
+export type LatencySeriesSummary = SeriesSummary & { early_stopping_percentiles: EarlyStoppingPercentiles };
+
+/** summarizeSeriesInPlace plus the early-stopping estimates (null below each percentile's sample floor). */
+export function summarizeLatencySeriesInPlace(values: Float64Array): LatencySeriesSummary {
+  const { histogram, ...head } = summarizeSeriesInPlace(values);
+  let estimates: EarlyStoppingPercentiles;
+  if (values.length > 0)
+    estimates = earlyStoppingPercentiles(values); // sorted in place above
+  else {
+    estimates = {};
+    for (const key of EARLY_STOPPING_KEYS) estimates[key] = null;
+  }
+  return { ...head, early_stopping_percentiles: estimates, histogram } as LatencySeriesSummary;
 }
 
 /** Summarizes finite values; the input is not modified. */
@@ -61,16 +93,16 @@ export function summarizeSeriesInPlace(values: Float64Array): SeriesSummary {
     const d = sorted[i] - avg;
     squaredDeviations += d * d;
   }
-  const middle = n >> 1;
-  const median = n % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const percentiles = percentilesOfSorted(sorted);
 
   return {
     min: sorted[0],
     max: sorted[n - 1],
-    median,
+    median: percentiles['50.0'],
     avg,
-    std_dev: Math.sqrt(squaredDeviations / n),
+    std_dev: n > 1 ? Math.sqrt(squaredDeviations / (n - 1)) : 0,
     total,
-    percentiles: percentilesOfSorted(sorted),
+    percentiles,
+    histogram: histogramOfSorted(sorted),
   };
 }

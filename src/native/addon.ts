@@ -1,7 +1,13 @@
 /**
- * The optional native addon (native/, built by node-gyp during `npm install`): IP_BIND_ADDRESS_NO_PORT
- * sockets for the connection budget, the per-read SSE scanner and the response-head parser. Everything that uses it has a
- * JS fallback; `LLM_LOADGEN_NO_ADDON=1` forces the fallbacks.
+ * The optional native addon (native/, built by node-gyp during `npm install` as
+ * build/Release/llm_loadgen_native.node): IP_BIND_ADDRESS_NO_PORT sockets and socket peeks for the
+ * connection budget, the per-read SSE scanner, the JSON-body scanner, the response-head parser and
+ * the open-loop schedule's deadline timer.
+ *
+ * This is the one switch for all of them: every fast path asks nativeAddon() when it runs, and
+ * gets null when the addon is missing (not Linux, no compiler), disabled by
+ * `LLM_LOADGEN_NO_ADDON=1`, or turned off with useNativeAddon(false) (the differential tests run
+ * both paths in one process). Everything that uses it has a JS fallback with the same results.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,26 +18,60 @@ export interface NativeAddon {
   closeFd(fd: number): void;
   /** A socket's pending state without reading it: 0 nothing, 1 bytes, 2 FIN, 3 error (native/bind_no_port.c). */
   peekSocket(fd: number): number;
-  /** Scans clean `data: {json}\n\n` events in buf[start, end); returns the offset after the last one. */
+  /** Scans clean `data: {json}\n\n` events in buf[start, end) into SseSlot `out`; returns the offset after the last one. */
   scanSse(buf: Buffer, start: number, end: number, out: Int32Array): number;
-  /** Scans one whole JSON body in buf[start, end): 1 token, 0 none, -1 needs the JS path; out[0] = has a top-level choices array. */
+  /** Scans one whole JSON body in buf[start, end) into SseSlot `out`: 1 token, 0 none, -1 needs the JS path. */
   scanJson(buf: Buffer, start: number, end: number, out: Int32Array): number;
-  /** Status line and the used headers of head bytes buf[start, end): status, -1 not HTTP/1.x, -2 bad Content-Length (see native/http_head.c). */
+  /** Status line and the used headers of head bytes buf[start, end) into HeadSlot `out`: status, -1 not HTTP/1.x, -2 bad Content-Length. */
   parseHead(buf: Buffer, start: number, end: number, out: Float64Array): number;
+  /** A one-shot timerfd watched by the event loop (native/deadline_timer.c), for the open-loop schedule. */
+  createDeadlineTimer(callback: () => void): object;
+  /** Fire once, delayNs from now (<= 0: at once); replaces an armed deadline. */
+  armDeadlineTimer(timer: object, delayNs: number): void;
+  disarmDeadlineTimer(timer: object): void;
+  closeDeadlineTimer(timer: object): void;
+  /** The slot table the addon was compiled with (native/slots.h), layout → slot name → index. */
+  readonly slots: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
-let addon: NativeAddon | null | undefined;
+/** The gyp target (binding.gyp). */
+export const ADDON_FILE = 'llm_loadgen_native.node';
 
-export function nativeAddon(): NativeAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  if (process.platform !== 'linux' || process.env.LLM_LOADGEN_NO_ADDON === '1') return addon;
-  // src/native/ and dist/native/ are both two levels below the package root.
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  try {
-    addon = createRequire(import.meta.url)(path.join(root, 'build', 'Release', 'bind_no_port.node')) as NativeAddon;
-  } catch {
-    addon = null;
+let loaded: NativeAddon | null | undefined;
+/** What nativeAddon() answers: the loaded addon while the switch is on. */
+let active: NativeAddon | null = null;
+let on = true;
+
+/** The addon as built, whatever the switch says (null when not built, not Linux, or LLM_LOADGEN_NO_ADDON=1). */
+export function loadNativeAddon(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.platform === 'linux' && process.env.LLM_LOADGEN_NO_ADDON !== '1') {
+    // src/native/ and dist/native/ are both two levels below the package root.
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+    try {
+      loaded = createRequire(import.meta.url)(path.join(root, 'build', 'Release', ADDON_FILE)) as NativeAddon;
+    } catch {
+      loaded = null;
+    }
   }
-  return addon;
+  active = on ? loaded : null;
+  return loaded;
+}
+
+/** The addon when it is built and on, else null: every native fast path asks here, each time. */
+export function nativeAddon(): NativeAddon | null {
+  if (loaded === undefined) loadNativeAddon();
+  return active;
+}
+
+/**
+ * Turns every native fast path off (false) or back on; returns whether they are on now (false when
+ * the addon is not built). Sockets already bound natively keep working: peeks only happen on
+ * connections that found the addon on when they connected.
+ */
+export function useNativeAddon(enable: boolean): boolean {
+  on = enable;
+  active = on ? loadNativeAddon() : null;
+  return active !== null;
 }

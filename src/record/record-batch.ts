@@ -30,6 +30,9 @@ export const enum I {
   outputTokens,
   cachedTokens,
   retries,
+  /** --multi-turn session and turn (-1 and 0 otherwise). */
+  conversation,
+  turn,
   /** How many (arrival, count) runs of `chunkRuns` belong to this record. */
   runCount,
   /** streaming (bit 0), reused (bit 1), token source (bits 2–3), error code index (bits 4+). */
@@ -169,6 +172,8 @@ export class RecordBatchBuilder {
     ints[i + I.outputTokens] = r.outputTokens;
     ints[i + I.cachedTokens] = r.cachedTokens;
     ints[i + I.retries] = r.retries;
+    ints[i + I.conversation] = r.conversation ?? -1;
+    ints[i + I.turn] = r.turn ?? 0;
     ints[i + I.runCount] = (w - start) / 2;
     ints[i + I.flags] =
       (r.streaming ? 1 : 0) |
@@ -284,6 +289,10 @@ export function unpackRecords(b: RecordBatch): RequestRecord[] {
       retries: ints[i + I.retries],
       tokenSource: TOKEN_SOURCES[(flags >>> 2) & 3],
     };
+    if (ints[i + I.turn] > 0) {
+      r.conversation = ints[i + I.conversation];
+      r.turn = ints[i + I.turn];
+    }
     if (b.texts[k] >= 0) r.text = strings[b.texts[k]];
     out[k] = r;
   }
@@ -319,5 +328,10 @@ export class RecordBatchList implements Iterable<RequestRecord> {
 
   *[Symbol.iterator](): Iterator<RequestRecord> {
     for (const b of this.batches) yield* unpackRecords(b);
+  }
+
+  /** The batches themselves, still packed. */
+  batchList(): readonly RecordBatch[] {
+    return this.batches;
   }
 }

@@ -91,13 +91,19 @@ export interface RequestRecord {
   /** A short, secret-free explanation (and a body excerpt for non-2xx). */
   errorMessage: string;
   finishReason: string;
+  /** usage.prompt_tokens; -1 = the server sent none (unmeasured, never 0: see metrics/token-counts.ts). */
   inputTokens: number;
+  /** Meaningful only when tokenSource is not 'none' (then 0). */
   outputTokens: number;
   /** Prompt tokens the server says it served from its prompt cache (usage.prompt_tokens_details.cached_tokens); -1 = not reported. */
   cachedTokens: number;
   /** Times the request was sent again because the server cannot have seen it (the write hit a connection it had closed). */
   retries: number;
   tokenSource: TokenCountSource;
+  /** --multi-turn: the run-unique session (conversation) this request is a turn of; -1 or absent otherwise. */
+  conversation?: number;
+  /** --multi-turn: the 1-based turn within its conversation; 0 or absent otherwise. */
+  turn?: number;
   /** Generated text, only kept when the caller asked for it (probe previews). */
   text?: string;
 }

@@ -17,11 +17,23 @@ import type { ResultSummary } from '../metrics/result-summary.js';
 export const REPORT_FILES = {
   summary: 'performance/result_summary.json',
   text: 'report.txt',
+  /** The self-contained HTML report (charts inlined): src/report/html/. */
+  html: 'report.html',
   records: 'records.jsonl',
   config: 'config.yaml',
+  /** A sweep's directory: every step's row (sweep/sweep-summary.ts) and the table. */
+  sweepSummary: 'sweep_summary.json',
+  sweepText: 'sweep.txt',
   /** The accuracy phase's folder (MLPerf Endpoints' `accuracy/`), and its files in it. */
   accuracyDir: 'accuracy',
   accuracyResults: 'accuracy_results.json',
+  /** --repeats: the combined figures across repeats, at the top of the report dir. */
+  repeatsSummary: 'repeats_summary.json',
+  repeatsText: 'repeats.txt',
+  /** One row per run (or sweep step), for spreadsheets (store/summary-csv.ts). */
+  summaryCsv: 'summary.csv',
+  /** The run's own results database, only when the shared one was in use by another run. */
+  database: 'llm-loadgen.duckdb',
 } as const;
 
 /** Where default report directories go. */

@@ -3,10 +3,13 @@
  * run. Plain ASCII, at most REPORT_WIDTH columns, every metric next to its definition so the
  * numbers cannot be misread.
  */
+import { formatEarlyStopping } from '../metrics/early-stopping-text.js';
+import { formatGoodput, formatSloChecks } from '../metrics/slo-text.js';
 import type { PercentileKey } from '../metrics/percentiles.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 import type { SeriesSummary } from '../metrics/series-summary.js';
 import { formatMs, formatRate, formatSeconds, formatTokens, NOT_AVAILABLE } from './format-units.js';
+import { formatTokenSources } from './token-sources-text.js';
 
 export interface ReportTextContext {
   model: string;
@@ -47,6 +50,8 @@ export function formatReportText(summary: ResultSummary, context: ReportTextCont
   lines.push('llm-loadgen result', '='.repeat(18));
   lines.push(...formatHeader(summary, context), '');
   lines.push(...formatMetricTables(summary, context), '');
+  const slo = [...formatGoodput(summary.goodput, summary.n_samples_issued), ...formatSloChecks(summary.slo)];
+  if (slo.length > 0) lines.push(...slo, '');
   lines.push(...formatFinishReasons(summary), '');
   lines.push(...formatErrors(summary));
   lines.push(...formatWarnings(summary.warnings));
@@ -60,6 +65,7 @@ function formatHeader(summary: ResultSummary, context: ReportTextContext): strin
   lines.push(
     field('mode', `${context.mode} / ${context.loadPattern}, streaming ${context.streaming ? 'on' : 'off'}`),
     field('state', summary.complete ? summary.state : `${summary.state} (partial run)`),
+    ...(summary.stop_reason !== null ? [field('stopped', summary.stop_reason)] : []),
     field('duration', `${formatSeconds(summary.duration_ns)} s`),
     field(
       'requests',
@@ -120,6 +126,8 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
   const lines: string[] = [];
   lines.push(tableHeader('time (ms)'));
   for (const row of timeRows) lines.push(...metricRow(row, formatMs));
+  const earlyStopping = formatEarlyStopping(summary, LABEL_WIDTH, CELL_WIDTH);
+  if (earlyStopping.length > 0) lines.push('', ...earlyStopping);
   lines.push('');
   for (const row of clientRows) lines.push(...metricRow(row, formatMs));
   const c = summary.connections;
@@ -127,6 +135,7 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
   lines.push('');
   lines.push(tableHeader('tokens'));
   for (const row of tokenRows) lines.push(...metricRow(row, formatTokens));
+  lines.push(...formatTokenSources(summary.token_counts));
 
   const notes: string[] = [];
   if (!context.streaming) notes.push('note: TTFT/TPOT/ITL need --streaming on.');
@@ -155,7 +164,9 @@ function metricRow(row: MetricRow, format: (value: number | null) => string): st
 }
 
 function formatFinishReasons(summary: ResultSummary): string[] {
-  const entries = Object.entries(summary.finish_reason_counts).sort((a, b) => b[1] - a[1]);
+  const entries = Object.entries(summary.finish_reason_counts)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1]);
   if (entries.length === 0) return ['finish reasons: none (no completed requests)'];
   const width = Math.max(...entries.map(([reason]) => reason.length), 'reason'.length);
   return [

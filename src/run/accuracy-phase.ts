@@ -16,6 +16,7 @@ import {
   type AccuracyVerdict,
 } from '../accuracy/accuracy-result.js';
 import { REPORT_FILES, writeTextAtomically } from '../report/report-files.js';
+import type { RecordBatchList } from '../record/record-batch.js';
 import { planConnections, readHostLimits } from './connection-plan.js';
 import type { RunPlan, BenchmarkIo } from './run-benchmark.js';
 import { executeRun } from './run-benchmark.js';
@@ -99,7 +100,8 @@ export async function runAccuracyPhase(
         `${settings.concurrency} in flight, scored by ${ds.scorer.id} with ${ds.extractor.id}\n`,
     );
     const started = performance.now();
-    const outcome = await executeRun({ ...plan, settings, connections, shardPlans }, io);
+    // store: null keeps this phase's records in memory (a RecordBatchList), out of the results store.
+    const outcome = await executeRun({ ...plan, settings, connections, shardPlans, store: null }, io);
     const { result, verdicts } = scoreAnswers(
       {
         datasetName: ds.name,
@@ -110,7 +112,7 @@ export async function runAccuracyPhase(
         repeats: ds.repeats,
         durationS: (performance.now() - started) / 1000,
       },
-      answersOf(outcome.records),
+      answersOf(outcome.records as RecordBatchList),
     );
     results.push(result);
     await writeTextAtomically(path.join(dir, `${ds.name}.answers.jsonl`), answersJsonl(verdicts));

@@ -19,7 +19,8 @@ export async function finishWithAccuracy(
   const reportDir = plan.reportDir!;
   const outcome = await runAccuracyPhase(plan, plan.accuracy, io);
   const section = formatAccuracyText(outcome.results);
-  io.out.write(section);
+  // With --json, stdout carries only JSON lines: the text goes to stderr, as the performance report does.
+  (plan.settings.json ? io.err : io.out).write(section);
   const textFile = path.join(reportDir, REPORT_FILES.text);
   const before = await readFile(textFile, 'utf8').catch(() => '');
   await writeTextAtomically(textFile, before + section);

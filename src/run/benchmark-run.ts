@@ -5,22 +5,28 @@
  */
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchList, type RecordBatch } from '../record/record-batch.js';
+import type { RecordSink } from '../store/store-record-sink.js';
 import type { RunState } from '../metrics/result-summary.js';
+import { errorLimitReason, type StopLimits } from '../metrics/stop-conditions.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from '../shard/shard-plan.js';
 import { ShardHandle, shardV8Options } from './shard-handle.js';
+import type { WarmupSummary } from './warmup-phase.js';
 
 export interface RunObserver {
   /** Every shard is ready: `connections` were opened before the clock, in `ms`. */
   onWarm?(connections: number, ms: number): void;
   /** The common start time, just before shards are told to start. */
   onStart?(startNs: number): void;
-  /** Totals over all shards, a few times a second. */
-  onProgress?(total: ShardProgress): void;
+  /**
+   * Totals over all shards, a few times a second; `liveTtft` is the reporting shard's TTFT counts
+   * since its last message (a delta: sum them, see run/live-view-window.ts).
+   */
+  onProgress?(total: ShardProgress, liveTtft?: number[]): void;
 }
 
 export interface RunOutcome {
-  /** Every record, still packed; iterate it (each pass unpacks one batch at a time). */
-  records: RecordBatchList;
+  /** Where every record went: the results store during a benchmark (or packed batches in memory). */
+  records: RecordSink;
   /** The common start of the schedule. */
   startNs: number;
   /** The last request's end (or when the run stopped, if later records are missing). */
@@ -33,6 +39,12 @@ export interface RunOutcome {
   endpointDown?: boolean;
   /** CPU time of this (main) process from the start until every shard had ended, ns. */
   mainCpuNs: number;
+  /** The failure is failed requests past --max-errors / --max-error-rate (error_limit_reached). */
+  errorLimit?: boolean;
+  /** Why the run ended before its schedule did (--max-duration, an error limit); null when it did not. */
+  stopReason?: string | null;
+  /** The warmup phase before the run (run/warmup-phase.ts); null or absent when there was none. */
+  warmup?: WarmupSummary | null;
 }
 
 /** Sums over the shards' summaries; CPU is undefined when a shard died without one. */
@@ -54,20 +66,23 @@ const START_DELAY_NS = 20e6;
 
 export class BenchmarkRun {
   private readonly handles: ShardHandle[] = [];
-  /**
-   * Batches as they arrived, still packed: during the run the main process holds typed arrays,
-   * not one object per request, so its garbage collector has next to nothing to trace (with record
-   * objects, the main process's GC grew with every record and competed with the shards for CPU).
-   */
-  private readonly batches = new RecordBatchList();
   private readonly progress: ShardProgress[];
   private interrupts = 0;
   private started = false;
+  /** Set when a stop condition ended the run (the first one wins). */
+  private limitFailure: string | null = null;
+  private capReason: string | null = null;
 
   constructor(
     private readonly plans: ShardPlan[],
     private readonly observer: RunObserver = {},
     private readonly warmupConnectionsPerShard = 0,
+    private readonly limits: StopLimits = {},
+    /**
+     * Batches as they arrive, still packed (no object per request in this process): the results
+     * store appends them as the run goes (store/store-record-sink.ts); by default they stay here.
+     */
+    private readonly batches: RecordSink = new RecordBatchList(),
   ) {
     this.progress = plans.map(() => ({
       issued: 0,
@@ -87,7 +102,9 @@ export class BenchmarkRun {
       },
       onProgress: (shard: number, p: ShardProgress) => {
         this.progress[shard] = p;
-        this.observer.onProgress?.(this.totals());
+        const totals = this.totals();
+        this.observer.onProgress?.(totals, p.liveTtft);
+        this.checkErrorLimits(totals);
       },
     };
     for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks, shardV8Options(plan)));
@@ -113,6 +130,7 @@ export class BenchmarkRun {
       this.started = true;
       this.observer.onStart?.(startNs);
       for (const h of this.handles) h.start(startNs);
+      this.armMaxDuration(startNs);
     } else {
       for (const h of this.handles) h.kill();
     }
@@ -133,6 +151,8 @@ export class BenchmarkRun {
       }),
     );
     const shards = await Promise.all(exits);
+    if (this.capTimer !== null) clearTimeout(this.capTimer);
+    if (this.limitFailure !== null && failure === undefined) failure = this.limitFailure;
     const cpu = process.cpuUsage(cpuAtStart);
     const records = this.batches;
     const endNs = records.latestEnd(startNs);
@@ -146,7 +166,35 @@ export class BenchmarkRun {
       failure,
       endpointDown,
       mainCpuNs: (cpu.user + cpu.system) * 1000,
+      errorLimit: this.limitFailure !== null && failure === this.limitFailure,
+      stopReason: failure === this.limitFailure && failure !== undefined ? failure : this.capReason,
     };
+  }
+
+  private capTimer: NodeJS.Timeout | null = null;
+
+  /** --max-duration: from the common start, drain included; what is still in flight ends as cancelled_at_end. */
+  private armMaxDuration(startNs: number): void {
+    const capMs = this.limits.maxDurationMs ?? 0;
+    if (!(capMs > 0)) return;
+    this.capTimer = setTimeout(
+      () => {
+        this.capTimer = null;
+        if (this.limitFailure !== null || this.interrupts > 0) return;
+        this.capReason = `the run reached --max-duration ${capMs / 1000} s; requests still in flight ended as cancelled_at_end`;
+        for (const h of this.handles) h.abort(true);
+      },
+      Math.max(0, (startNs - monotonicNs()) / 1e6 + capMs),
+    );
+  }
+
+  /** --max-errors / --max-error-rate, on every progress update: stop every shard once. */
+  private checkErrorLimits(totals: ShardProgress): void {
+    if (!this.started || this.limitFailure !== null || this.capReason !== null || this.interrupts > 0) return;
+    const reason = errorLimitReason(this.limits, totals.completed, totals.failed);
+    if (reason === null) return;
+    this.limitFailure = reason;
+    for (const h of this.handles) h.abort();
   }
 
   /** Ctrl-C: the first cancels in-flight requests and collects the records; the second kills. */

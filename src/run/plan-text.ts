@@ -5,11 +5,13 @@ import type { ConnectionPlan } from './connection-plan.js';
 
 export function formatPlan(s: BenchmarkSettings, endpoints: ResolvedEndpoint[], plan: ConnectionPlan): string {
   const load =
-    s.loadPattern === 'poisson'
-      ? `poisson at ${s.targetQps} req/s (${((s.targetQps ?? 0) / plan.shards).toFixed(3)} per shard)`
-      : s.loadPattern === 'concurrency'
-        ? `concurrency ${s.concurrency} (${Math.floor((s.concurrency ?? 0) / plan.shards)}–${Math.ceil((s.concurrency ?? 0) / plan.shards)} per shard)`
-        : `offline, ${s.numSamples} requests at once`;
+    s.loadPattern === 'poisson' || s.loadPattern === 'constant'
+      ? `${s.loadPattern === 'poisson' && s.burstiness !== 1 ? `gamma (burstiness ${s.burstiness})` : s.loadPattern} at ${s.targetQps} req/s (${((s.targetQps ?? 0) / plan.shards).toFixed(3)} per shard)${s.rampUp > 0 ? `, ramped up over ${s.rampUp / 1000} s` : ''}`
+      : s.loadPattern === 'trace'
+        ? `trace ${s.trace}${s.timeScale !== 1 ? ` at time scale ${s.timeScale}` : ''}`
+        : s.loadPattern === 'concurrency'
+          ? `concurrency ${s.concurrency} (${Math.floor((s.concurrency ?? 0) / plan.shards)}–${Math.ceil((s.concurrency ?? 0) / plan.shards)} per shard)`
+          : `offline, ${s.numSamples} requests at once`;
   const bound = Number.isFinite(s.numSamples) ? `${s.numSamples} requests` : '';
   const time = Number.isFinite(s.duration) ? `${s.duration / 1000} s` : '';
   const lines = [

@@ -120,7 +120,7 @@ export async function probe(o: ProbeOptions, out: NodeJS.WritableStream): Promis
         seed: 1,
         maxConnections: 1,
         maxConcurrentConnects: 1,
-        maxIdleMs: 4000,
+        maxIdleTimeMs: 4000,
         connectTimeoutMs: 10_000,
         requestTimeoutMs: o.timeoutMs,
         sourceIps: [],

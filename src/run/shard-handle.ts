@@ -74,8 +74,9 @@ export class ShardHandle {
     this.send({ type: 'start', startNs });
   }
 
-  abort(): void {
-    this.send({ type: 'abort' });
+  /** Cancel in-flight requests; `atEnd`: as cancelled_at_end (the run reached --max-duration). */
+  abort(atEnd = false): void {
+    this.send(atEnd ? { type: 'abort', atEnd } : { type: 'abort' });
   }
 
   kill(): void {

@@ -1,32 +1,14 @@
 /**
- * Splitting a run into shard plans. The math makes shards independent: N Poisson streams at
- * λ/N are one Poisson stream at λ; a concurrency of C is C/N slots per shard; counts split as
- * evenly as integers allow; each shard's RNG is derived from (seed, shard index).
+ * Splitting a run into shard plans: how many shards, and which rows each holds; each plan is
+ * shardPlan() of the settings (src/shard/shard-plan.ts, where the split's math is: arrivals are
+ * the run's one sequence, shard i taking every N-th, schedule/rate-arrivals.ts says why).
  */
-import { samplingParams, type BenchmarkSettings } from '../config/benchmark-settings.js';
+import type { BenchmarkSettings } from '../config/benchmark-settings.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
 import type { Sample } from '../dataset/sample.js';
-import type { ResolvedEndpoint, ShardPlan } from '../shard/shard-plan.js';
+import { shardPlan, type ResolvedEndpoint, type ShardPlan } from '../shard/shard-plan.js';
 
-/**
- * How long a --duration run waits for its in-flight requests after sending stops (--drain-timeout,
- * or by default the larger of 30 s and a tenth of the duration, at most --request-timeout).
- * 30 s lets a long answer finish (4,096 tokens at ~140 tokens/s); a tenth keeps the drain of a long
- * run a small part of it; past the request timeout every request has ended anyway. Infinity for
- * runs bounded by count only: they wait for every request (each bounded by --request-timeout).
- */
-export function drainTimeoutMs(s: BenchmarkSettings): number {
-  if (!Number.isFinite(s.duration)) return Infinity;
-  if (s.drainTimeout !== undefined) return s.drainTimeout;
-  const byDuration = Math.max(30_000, s.duration / 10);
-  return s.requestTimeout > 0 ? Math.min(s.requestTimeout, byDuration) : byDuration;
-}
-
-/** The i-th of n near-equal integer parts of total (Infinity stays Infinity). */
-export function shareOf(total: number, n: number, i: number): number {
-  if (!Number.isFinite(total)) return total;
-  return Math.floor(total / n) + (i < total % n ? 1 : 0);
-}
+export { drainTimeoutMs, shareOf } from '../shard/shard-plan.js';
 
 /** Shards from --workers, never more than there is work to split (the connection plan may add more). */
 export function shardCount(s: BenchmarkSettings): number {
@@ -46,51 +28,26 @@ export interface SplitInput {
   captureText?: boolean;
   /** Parsed `--header` values. */
   headers?: ExtraHeader[];
+  /** --trace: every send time, ns after the start (time scale applied). */
+  traceOffsetsNs?: number[];
 }
 
 export function splitIntoShards(input: SplitInput): ShardPlan[] {
-  const { settings: s, endpoints, samples } = input;
+  const { settings, endpoints, samples } = input;
   const n = input.shards;
-  const plans: ShardPlan[] = [];
   // Each shard gets only its rows (a 100k-row dataset in each of six shards was ~280 MB).
   const partitioned = samples.length >= n;
-  for (let i = 0; i < n; i++) {
-    const own = partitioned ? samples.filter((_, row) => row % n === i) : samples;
-    plans.push({
+  return Array.from({ length: n }, (_, i) =>
+    shardPlan(settings, {
       shardIndex: i,
       shardCount: n,
       endpoints,
-      apiKey: s.apiKey,
-      headers: input.headers ?? [],
-      request: {
-        apiType: s.apiType,
-        model: s.model,
-        streaming: s.streaming,
-        maxOutputTokens: s.maxOutputTokens,
-        extraBody: samplingParams(s),
-      },
-      samples: own,
+      samples: partitioned ? samples.filter((_, row) => row % n === i) : samples,
       samplesPartitioned: partitioned,
-      pattern: s.loadPattern,
-      qps: (s.targetQps ?? 0) / n,
-      concurrency: shareOf(s.concurrency ?? 0, n, i),
-      maxRequests: shareOf(s.numSamples, n, i),
-      durationNs: s.duration * 1e6,
-      seed: s.schedulerRandomSeed,
-      maxConnections: input.perShardPerEndpoint,
-      maxConcurrentConnects: s.maxConcurrentConnects,
-      maxIdleMs: s.maxIdleTime,
-      connectTimeoutMs: s.connectTimeout,
-      requestTimeoutMs: s.requestTimeout,
-      drainTimeoutMs: drainTimeoutMs(s),
-      endpointDownTimeoutMs: s.endpointDownTimeout === 0 ? Infinity : s.endpointDownTimeout,
-      sourceIps: s.sourceIps,
-      insecureTls: s.insecure,
-      caFile: s.caFile,
-      captureText: input.captureText ?? false,
-      maxEventBytes: s.maxEventBytes,
-      maxResponseBytes: s.maxResponseBytes,
-    });
-  }
-  return plans;
+      connectionsPerEndpoint: input.perShardPerEndpoint,
+      headers: input.headers,
+      captureText: input.captureText,
+      traceOffsetsNs: input.traceOffsetsNs,
+    }),
+  );
 }

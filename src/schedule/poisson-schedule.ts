@@ -1,17 +1,18 @@
 /**
- * Online Poisson arrivals at a target rate: exponential inter-arrival gaps added to an absolute
- * deadline. N shards each running λ/N make one Poisson stream at λ.
+ * Online arrivals at a target rate: the gaps of an arrival process (arrival-shape.ts: Poisson,
+ * gamma, constant, ramped, or a trace) added to an absolute deadline. Each shard issues its share of
+ * the run's one sequence (rate-arrivals.ts says why: only Poisson streams superpose).
  *
- * Timing: setTimeout only has millisecond granularity, so the wait is split: a timer sleeps
- * until ~1 ms before the deadline, then setImmediate polls the clock until it is due. The
- * scheduled time in the record is the ideal deadline, so any lateness shows up as client wait.
+ * Timing: one DeadlineWait (deadline-wait.ts: a native timerfd by default, setTimeout plus
+ * setImmediate polling without the addon) wakes the schedule at the next deadline, and every
+ * request due by then is sent in that turn. The scheduled time in the record is the ideal
+ * deadline, so any lateness shows up as schedule lag and client wait.
  */
 import { monotonicNs } from '../record/clock.js';
-import type { SeededRandom } from '../dataset/seeded-random.js';
+import type { ArrivalTimes } from './rate-arrivals.js';
+import { createDeadlineWait, type DeadlineWait } from './deadline-wait.js';
+import type { SendTimer } from './send-timer.js';
 import type { IssueTarget, Schedule, ScheduleLimits } from './schedule.js';
-
-const SPIN_WINDOW_NS = 1.5e6;
-const TIMER_EARLY_MS = 1;
 
 export class PoissonSchedule implements Schedule {
   exhausted = false;
@@ -19,19 +20,15 @@ export class PoissonSchedule implements Schedule {
   private next = 0;
   private endNs = Infinity;
   private issued = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private immediate: NodeJS.Immediate | null = null;
-  private readonly meanGapNs: number;
-  private readonly tick = () => this.onTick();
+  private readonly wait: DeadlineWait;
 
   constructor(
     private readonly target: IssueTarget,
     private readonly limits: ScheduleLimits,
-    qps: number,
-    private readonly rng: SeededRandom,
+    private readonly arrivals: ArrivalTimes,
+    timer: SendTimer = 'auto',
   ) {
-    if (!(qps > 0)) throw new RangeError('poisson schedule needs a positive rate');
-    this.meanGapNs = 1e9 / qps;
+    this.wait = createDeadlineWait(() => this.onTick(), timer);
   }
 
   start(startNs: number): void {
@@ -43,23 +40,18 @@ export class PoissonSchedule implements Schedule {
   onRequestFinished(): void {}
 
   stop(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    if (this.immediate !== null) clearImmediate(this.immediate);
-    this.timer = null;
-    this.immediate = null;
     this.finish();
   }
 
-  /** Exponential gap with the configured mean (inverse transform; 1 − u avoids log(0)). */
+  /** The gap to this shard's next arrival, ns (a trace's shard is also bounded by maxRequests). */
   private gap(): number {
-    return -Math.log(1 - this.rng.nextFloat()) * this.meanGapNs;
+    return this.arrivals.nextGapNs();
   }
 
   private onTick(): void {
-    this.timer = null;
-    this.immediate = null;
     if (this.exhausted) return;
-    const now = monotonicNs();
+    let now = monotonicNs();
+    // Everything due is sent in this turn, including what fell due while sending.
     while (this.next <= now) {
       if (this.issued >= this.limits.maxRequests || this.next > this.endNs) {
         this.finish();
@@ -68,6 +60,7 @@ export class PoissonSchedule implements Schedule {
       this.issued++;
       this.target.issue(this.next);
       this.next += this.gap();
+      if (this.next > now) now = monotonicNs();
     }
     this.arm();
   }
@@ -77,17 +70,13 @@ export class PoissonSchedule implements Schedule {
       this.finish();
       return;
     }
-    const wait = this.next - monotonicNs();
-    if (wait > SPIN_WINDOW_NS) {
-      this.timer = setTimeout(this.tick, wait / 1e6 - TIMER_EARLY_MS);
-    } else {
-      this.immediate = setImmediate(this.tick);
-    }
+    this.wait.waitUntil(this.next);
   }
 
   private finish(): void {
     if (this.exhausted) return;
     this.exhausted = true;
+    this.wait.close();
     this.onExhausted?.();
   }
 }

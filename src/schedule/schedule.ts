@@ -4,8 +4,11 @@
  * lateness never accumulates into drift.
  */
 
-/** The load patterns a run can use (offline = everything due at once). */
-export type LoadPatternName = 'offline' | 'poisson' | 'concurrency';
+/**
+ * The load patterns a run can use (offline = everything due at once; constant = fixed gaps at the
+ * target rate; trace = send times from a file; see arrival-shape.ts).
+ */
+export type LoadPatternName = 'offline' | 'poisson' | 'concurrency' | 'constant' | 'trace';
 
 export interface IssueTarget {
   /** Send one request now; `scheduledNs` is when the schedule wanted it sent. */

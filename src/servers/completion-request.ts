@@ -47,7 +47,7 @@ class InvalidRequest extends Error {
 }
 
 /** Chat: every message's content (a string, or the `text` of `{type:'text'}` parts) is prompt. */
-function chatPromptTokens(messages: unknown): number {
+export function chatPromptTokens(messages: unknown): number {
   if (!Array.isArray(messages)) {
     throw new InvalidRequest("'messages' is a required property and must be an array", 'messages');
   }
@@ -72,7 +72,7 @@ function chatPromptTokens(messages: unknown): number {
 }
 
 /** Completions: a string, a list of strings, or token ids (each id counts as one token). */
-function completionPromptTokens(prompt: unknown): number {
+export function completionPromptTokens(prompt: unknown): number {
   if (typeof prompt === 'string') return countWords(prompt);
   if (Array.isArray(prompt)) {
     let tokens = 0;

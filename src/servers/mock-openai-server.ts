@@ -2,19 +2,23 @@
  * A built-in OpenAI-compatible endpoint with configurable timing and faults, for trying the load
  * generator without a GPU and for testing how it handles timing and failures.
  *
- * Endpoints: POST /v1/chat/completions, POST /v1/completions (streaming or not), GET /v1/models.
+ * Endpoints: POST /v1/chat/completions, POST /v1/completions (streaming or not), GET /v1/models,
+ * POST /tokenize and /apply-template (vLLM's and llama.cpp's shapes: mock-tokenize.ts).
  * Token rules (see mock-tokens.ts): prompt tokens are whitespace-separated words; output token i
  * is `tok<i> `. N = max_tokens ?? max_completion_tokens ?? outputTokens (at least 1).
  * Timing, from the moment the request body is in: token k is due at ttftMs + k * itlMs; a
  * non-streamed answer at ttftMs + (N - 1) * itlMs, when the whole generation would have ended.
+ * With maxConcurrency, a request past that many waits for a slot first (batch-slots.ts).
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseCompletionRequest, MAX_OUTPUT_TOKENS, type CompletionRequest } from './completion-request.js';
 import { isGone, readBody, sendBody, sendJson } from './http-io.js';
+import { BatchSlots } from './batch-slots.js';
 import { answerTokens, type MockAnswerKey } from './mock-answers.js';
 import { startGeneration, type GenerationFault } from './mock-generation.js';
+import { TOKENIZE_PATHS, handleTokenize } from './mock-tokenize.js';
 import { NOT_OPENAI_HTML, errorBody, modelList, type CompletionApi, type OpenAiErrorType } from './openai-wire.js';
 
 export { MAX_OUTPUT_TOKENS };
@@ -46,6 +50,11 @@ export interface MockServerOptions {
   faultEvery?: number;
   /** Listen backlog. Default 4096. */
   backlog?: number;
+  /**
+   * Batch slots: at most this many generations at once; later requests wait in a FIFO queue
+   * before their TTFT starts (batch-slots.ts). Default 0 (unlimited).
+   */
+  maxConcurrency?: number;
   /** Answer mode (accuracy tests): prompts found in the key get its answer instead of tokN words. */
   answers?: MockAnswerKey;
 }
@@ -86,6 +95,7 @@ function resolveOptions(options: MockServerOptions): ResolvedOptions {
     fault: options.fault ?? 'none',
     faultEvery: options.faultEvery ?? 1,
     backlog: options.backlog ?? 4096,
+    maxConcurrency: options.maxConcurrency ?? 0,
   };
   type Name = keyof MockServerOptions;
   const integer = (name: Name, value: number, min: number, max: number): void => {
@@ -110,6 +120,7 @@ function resolveOptions(options: MockServerOptions): ResolvedOptions {
   }
   integer('faultEvery', resolved.faultEvery, 1, Number.MAX_SAFE_INTEGER);
   integer('backlog', resolved.backlog, 1, 2 ** 31 - 1);
+  integer('maxConcurrency', resolved.maxConcurrency, 0, 2 ** 31 - 1);
   return resolved;
 }
 
@@ -158,6 +169,7 @@ function withAnswer(request: CompletionRequest, answer: string): CompletionReque
 export async function startMockServer(options: MockServerOptions = {}): Promise<RunningMockServer> {
   const config = resolveOptions(options);
   const stats: MockServerStats = { requests: 0, completionRequests: 0, faultsInjected: 0 };
+  const slots = new BatchSlots(config.maxConcurrency);
   const sockets = new Set<Socket>();
   const generations = new Set<() => void>();
   let responseSeq = 0;
@@ -190,24 +202,40 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     if (isGone(res)) return;
     if (fault !== 'none') stats.faultsInjected++;
     responseSeq++;
+    const seq = responseSeq;
     const answer = options.answers?.answerFor(parsed.request.promptText) ?? null;
-    const cancel = startGeneration(res, {
-      request: answer === null ? parsed.request : withAnswer(parsed.request, answer),
-      identity: {
-        id: `${api === 'chat' ? 'chatcmpl' : 'cmpl'}-mock${responseSeq}`,
-        created: Math.floor(Date.now() / 1000),
-        model: parsed.request.model,
-      },
-      timing: { ttftMs: config.ttftMs, itlMs: config.itlMs },
-      fault: fault satisfies GenerationFault,
-      startedAtMs,
-    });
-    generations.add(cancel);
-    // 'close' comes both after a normal end and when the client goes away mid-generation.
+    const request = answer === null ? parsed.request : withAnswer(parsed.request, answer);
+    let cancel: (() => void) | null = null;
+    let left = false;
+    let endsAtMs = Infinity;
+    const { ttftMs, itlMs } = config;
+    // A queued request's clock (TTFT) starts when it gets a slot, as on a server with full batches.
+    const start = (freedAtMs: number): void => {
+      const at = Math.max(startedAtMs, freedAtMs);
+      endsAtMs = at + ttftMs + (request.outputTokens - 1) * itlMs;
+      cancel = startGeneration(res, {
+        request,
+        identity: {
+          id: `${api === 'chat' ? 'chatcmpl' : 'cmpl'}-mock${seq}`,
+          created: Math.floor(Date.now() / 1000),
+          model: parsed.request.model,
+        },
+        timing: { ttftMs, itlMs },
+        fault: fault satisfies GenerationFault,
+        startedAtMs: at,
+      });
+      generations.add(cancel);
+    };
+    // 'close' comes both after a normal end and when the client goes away mid-generation (or queued).
     res.once('close', () => {
+      left = true;
+      if (cancel === null) return;
       cancel();
       generations.delete(cancel);
+      // The slot is free from the generation's planned end (or now, when the client left early).
+      slots.release(Math.min(performance.now(), endsAtMs));
     });
+    slots.admit({ start, gone: () => left });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -233,6 +261,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     if (path === MODELS_PATH) {
       if (req.method !== 'GET') return methodNotAllowed(res, req.method, path, 'GET');
       return sendJson(res, 200, modelList());
+    }
+    if (TOKENIZE_PATHS.has(path)) {
+      if (req.method !== 'POST') return methodNotAllowed(res, req.method, path, 'POST');
+      handleTokenize(path, req, res).catch(() => res.destroy());
+      return;
     }
     sendError(res, 404, `Unknown path ${path}`);
   }
@@ -273,6 +306,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         server.close(() => resolve());
         for (const cancel of generations) cancel();
         generations.clear();
+        slots.clear();
         for (const socket of sockets) socket.destroy();
       });
       return closing;

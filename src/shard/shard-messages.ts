@@ -3,7 +3,9 @@ import type { RecordBatch } from '../record/record-batch.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 
 export type RunToShard =
-  { type: 'plan'; plan: ShardPlan; warmupConnections: number } | { type: 'start'; startNs: number } | { type: 'abort' };
+  | { type: 'plan'; plan: ShardPlan; warmupConnections: number }
+  | { type: 'start'; startNs: number }
+  | { type: 'abort'; atEnd?: boolean };
 
 export type ShardToRun =
   | { type: 'ready'; connections: number }

@@ -1,12 +1,19 @@
 /**
  * Everything one shard needs to run its slice of a benchmark, sent once from the run to the
- * shard. Plain data (structured-clone safe): it crosses a process boundary.
+ * shard. Plain data (structured-clone safe): it crosses a process boundary. shardPlan() builds it
+ * from the run's settings, for the run (run/shard-split.ts), the tests and the benches alike.
  */
+import { samplingParams, type BenchmarkSettings } from '../config/benchmark-settings.js';
+import type { EventLoopDelayStats } from '../metrics/event-loop-delay.js';
 import type { RequestOptions } from '../api/openai-request.js';
 import type { Endpoint } from '../api/endpoint.js';
 import type { ExtraHeader } from '../api/extra-headers.js';
+import type { ConversationShardPlan } from '../conversation/conversation.js';
 import type { Sample } from '../dataset/sample.js';
+import type { ShardDatasetSource } from '../dataset/shard-dataset.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
+import { shardArrivalPlan, type ArrivalPlan } from '../schedule/arrival-shape.js';
+import type { SendTimer } from '../schedule/send-timer.js';
 
 /** An endpoint with its address resolved once, before the run (so no DNS on the hot path). */
 export interface ResolvedEndpoint extends Endpoint {
@@ -31,9 +38,15 @@ export interface ShardPlan {
    */
   samples: Sample[];
   samplesPartitioned: boolean;
+  /** A large dataset the shard reads itself, keeping only its rows (`samples` is then empty; dataset/shard-dataset.ts). */
+  datasetSource?: ShardDatasetSource;
   pattern: LoadPatternName;
   /** This shard's share of the target rate (poisson). */
   qps: number;
+  /** The arrival shape (schedule/arrival-shape.ts): gaps, ramp, this shard's trace times; absent = offline or plain concurrency. */
+  arrivals?: ArrivalPlan;
+  /** How poisson sending waits for each send time (--send-timer; absent = auto). */
+  sendTimer?: SendTimer;
   /** This shard's share of the concurrency (concurrency). */
   concurrency: number;
   /** Requests this shard issues at most (Infinity = bounded by duration only). */
@@ -44,7 +57,8 @@ export interface ShardPlan {
   /** Per endpoint, for this shard. */
   maxConnections: number;
   maxConcurrentConnects: number;
-  maxIdleMs: number;
+  /** Close connections idle this long (0 = never). */
+  maxIdleTimeMs: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   /**
@@ -63,6 +77,95 @@ export interface ShardPlan {
   /** --max-event-bytes, --max-response-bytes (defaults in api/response-limits.ts when absent). */
   maxEventBytes?: number;
   maxResponseBytes?: number;
+  /** --multi-turn: run these conversations as sessions instead of `pattern` (src/conversation). */
+  conversations?: ConversationShardPlan;
+}
+
+/**
+ * How long a --duration run waits for its in-flight requests after sending stops (--drain-timeout,
+ * or by default the larger of 30 s and a tenth of the duration, at most --request-timeout).
+ * 30 s lets a long answer finish (4,096 tokens at ~140 tokens/s); a tenth keeps the drain of a long
+ * run a small part of it; past the request timeout every request has ended anyway. Infinity for
+ * runs bounded by count only: they wait for every request (each bounded by --request-timeout).
+ */
+export function drainTimeoutMs(s: BenchmarkSettings): number {
+  if (!Number.isFinite(s.duration)) return Infinity;
+  if (s.drainTimeout !== undefined) return s.drainTimeout;
+  const byDuration = Math.max(30_000, s.duration / 10);
+  return s.requestTimeout > 0 ? Math.min(s.requestTimeout, byDuration) : byDuration;
+}
+
+/** The i-th of n near-equal integer parts of total (Infinity stays Infinity). */
+export function shareOf(total: number, n: number, i: number): number {
+  if (!Number.isFinite(total)) return total;
+  return Math.floor(total / n) + (i < total % n ? 1 : 0);
+}
+
+/** Where one shard sits in the run, and what the run resolved for it besides the settings. */
+export interface ShardSlot {
+  shardIndex: number;
+  shardCount: number;
+  endpoints: ResolvedEndpoint[];
+  /** This shard's rows (see ShardPlan.samples). */
+  samples: Sample[];
+  samplesPartitioned: boolean;
+  /** Connections per endpoint for this shard (from the connection plan). */
+  connectionsPerEndpoint: number;
+  /** Parsed `--header` values. */
+  headers?: ExtraHeader[];
+  captureText?: boolean;
+  /** --trace: every send time of the run, ns after the start (time scale applied). */
+  traceOffsetsNs?: number[] | null;
+}
+
+/**
+ * The plan of shard `slot.shardIndex` of `slot.shardCount` for a run with these settings: N
+ * Poisson streams at λ/N are one Poisson stream at λ; a concurrency of C is C/N slots per shard;
+ * counts split as evenly as integers allow; each shard's RNG is derived from (seed, shard index).
+ */
+export function shardPlan(s: BenchmarkSettings, slot: ShardSlot): ShardPlan {
+  const n = slot.shardCount;
+  const i = slot.shardIndex;
+  const arrivals = shardArrivalPlan(s, slot.traceOffsetsNs ?? null, i, n) ?? undefined;
+  // A trace shard sends its times and no more (past them its arrivals end).
+  const traceCount = arrivals?.traceOffsetsNs?.length ?? Infinity;
+  return {
+    shardIndex: i,
+    shardCount: n,
+    endpoints: slot.endpoints,
+    apiKey: s.apiKey,
+    headers: slot.headers ?? [],
+    request: {
+      apiType: s.apiType,
+      model: s.model,
+      streaming: s.streaming,
+      maxOutputTokens: s.maxOutputTokens,
+      extraBody: samplingParams(s),
+    },
+    samples: slot.samples,
+    samplesPartitioned: slot.samplesPartitioned,
+    pattern: s.loadPattern,
+    qps: (s.targetQps ?? 0) / n,
+    arrivals,
+    sendTimer: s.sendTimer,
+    concurrency: shareOf(s.concurrency ?? 0, n, i),
+    maxRequests: Math.min(shareOf(s.numSamples, n, i), traceCount),
+    durationNs: s.duration * 1e6,
+    seed: s.schedulerRandomSeed,
+    maxConnections: slot.connectionsPerEndpoint,
+    maxConcurrentConnects: s.maxConcurrentConnects,
+    maxIdleTimeMs: s.maxIdleTime,
+    connectTimeoutMs: s.connectTimeout,
+    requestTimeoutMs: s.requestTimeout,
+    drainTimeoutMs: drainTimeoutMs(s),
+    endpointDownTimeoutMs: s.endpointDownTimeout === 0 ? Infinity : s.endpointDownTimeout,
+    sourceIps: s.sourceIps,
+    insecureTls: s.insecure,
+    caFile: s.caFile,
+    captureText: slot.captureText ?? false,
+    maxEventBytes: s.maxEventBytes,
+    maxResponseBytes: s.maxResponseBytes,
+  };
 }
 
 /** Progress a shard reports a few times a second. */
@@ -75,6 +178,8 @@ export interface ShardProgress {
   openConnections: number;
   /** Requests sent again because the socket refused their bytes (the server cannot have seen them); each also in its record's `retries`. */
   retries: number;
+  /** TTFT counts (run/live-view-histogram.ts buckets) of requests finished since the last message; absent when none. */
+  liveTtft?: number[];
 }
 
 /** What a shard reports when it has finished. */
@@ -100,4 +205,6 @@ export interface ShardSummary extends ShardProgress {
   staleCloses: number;
   closeRequested: number;
   reuseStoppedPools: number;
+  /** Event-loop delay over the same window as the CPU time (src/metrics/event-loop-delay.ts); null when unsampled. */
+  eventLoopDelay: EventLoopDelayStats | null;
 }

@@ -4,6 +4,7 @@
  * outlives its parent: a lost IPC channel aborts the run and exits.
  */
 import type { RunToShard, ShardToRun } from './shard-messages.js';
+import { shardPlanWithRows } from '../dataset/shard-dataset.js';
 import { ShardRunner } from './shard-runner.js';
 
 function send(msg: ShardToRun, then?: () => void): void {
@@ -18,13 +19,23 @@ process.on('message', (raw: unknown) => {
   try {
     switch (msg.type) {
       case 'plan': {
-        runner = new ShardRunner(msg.plan, {
-          records: (batch) => send({ type: 'records', batch }),
-          progress: (progress) => send({ type: 'progress', progress }),
-        });
-        runner
-          .warmup(msg.warmupConnections)
-          .then(() => send({ type: 'ready', connections: runner?.progress().openConnections ?? 0 }));
+        // A large dataset is read here, keeping only this shard's rows (dataset/shard-dataset.ts).
+        shardPlanWithRows(msg.plan)
+          .then((plan) => {
+            runner = new ShardRunner(plan, {
+              records: (batch) => send({ type: 'records', batch }),
+              progress: (progress) => send({ type: 'progress', progress }),
+            });
+            return runner.warmup(msg.warmupConnections);
+          })
+          .then(
+            () => send({ type: 'ready', connections: runner?.progress().openConnections ?? 0 }),
+            (err: unknown) => {
+              send({ type: 'fatal', message: (err as Error).message });
+              process.exitCode = 1;
+              process.disconnect?.();
+            },
+          );
         break;
       }
       case 'start': {
@@ -37,7 +48,7 @@ process.on('message', (raw: unknown) => {
         break;
       }
       case 'abort':
-        runner?.abort();
+        runner?.abort(msg.atEnd === true);
         break;
     }
   } catch (err) {

@@ -12,7 +12,6 @@ import { RequestExchange, type ExchangeContext } from '../client/request-exchang
 import { readCaFile } from '../client/tls-trust.js';
 import { BufferBudget, defaultBufferBudget } from '../api/buffer-budget.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
-import { SeededRandom } from '../dataset/seeded-random.js';
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchBuilder, type RecordBatch } from '../record/record-batch.js';
 import { scrubberFor, secretsOf } from '../record/redact-secrets.js';
@@ -20,9 +19,13 @@ import { RequestErrorCode, type RequestRecord } from '../record/request-record.j
 import { ConcurrencySchedule } from '../schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../schedule/offline-schedule.js';
 import { PoissonSchedule } from '../schedule/poisson-schedule.js';
+import { arrivalTimesFor, poissonArrivals } from '../schedule/arrival-shape.js';
 import type { IssueTarget, Schedule } from '../schedule/schedule.js';
+import { ConversationSchedule, type TurnRequest } from '../conversation/conversation-schedule.js';
 import { warmDecodePath } from './decode-warmup.js';
+import { LiveTtftCounter } from '../run/live-view-histogram.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
+import { startEventLoopDelay, type EventLoopDelayStats } from '../metrics/event-loop-delay.js';
 
 export interface ShardOutput {
   /** Finished records, packed (metrics/record-batch.ts; unpackRecords turns them back into objects). */
@@ -65,6 +68,8 @@ export class ShardRunner implements IssueTarget {
    */
   private readonly requests: (Buffer | undefined)[][] | null;
   private readonly schedule: Schedule;
+  /** --multi-turn: the schedule, which also needs every finished turn (null otherwise). */
+  private readonly conversations: ConversationSchedule | null = null;
   private readonly inFlight = new Set<RequestExchange>();
   /**
    * Requests sent and not finished, in the order they were sent — which, with one --request-timeout
@@ -83,10 +88,13 @@ export class ShardRunner implements IssueTarget {
   private drainTimer: NodeJS.Timeout | null = null;
   /** Why the shard stopped the run itself (an endpoint down too long); null when it did not. */
   private stopReason: string | null = null;
+  private stopEventLoopDelay: (() => EventLoopDelayStats | null) | null = null;
   private startNs = 0;
   private resolveDone: ((s: ShardSummary) => void) | null = null;
   private finished = false;
   private cpuAtStart: NodeJS.CpuUsage = { user: 0, system: 0 };
+  /** TTFTs since the last progress message, for the live view's last-10-s percentiles. */
+  private readonly liveTtft = new LiveTtftCounter();
 
   constructor(
     private readonly plan: ShardPlan,
@@ -102,7 +110,7 @@ export class ShardRunner implements IssueTarget {
           connector,
           maxConnections: plan.maxConnections,
           maxConcurrentConnects: plan.maxConcurrentConnects,
-          maxIdleMs: plan.maxIdleMs,
+          maxIdleMs: plan.maxIdleTimeMs,
           connectTimeoutMs: plan.connectTimeoutMs,
           endpointDownTimeoutMs: plan.endpointDownTimeoutMs ?? Infinity,
           onEndpointDown: (sinceNs) => this.onEndpointDown(e.displayUrl, sinceNs),
@@ -130,11 +138,24 @@ export class ShardRunner implements IssueTarget {
         : null;
     // Build the first requests' bytes now, before the clock starts, so the opening burst does
     // not pay for JSON serialisation (the rest are built on first use).
-    for (let seq = 0; seq < PREBUILT_REQUESTS; seq++) {
+    for (let seq = 0; seq < (plan.conversations === undefined ? PREBUILT_REQUESTS : 0); seq++) {
       if (this.requests !== null) this.requestFor(seq % plan.endpoints.length, this.rowFor(seq));
       else this.tailFor(this.rowFor(seq));
     }
     const limits = { maxRequests: plan.maxRequests, durationNs: plan.durationNs };
+    if (plan.conversations !== undefined) {
+      const c = new ConversationSchedule(
+        this,
+        limits,
+        plan.concurrency,
+        plan.conversations,
+        plan.request,
+        plan.shardIndex,
+        plan.shardCount,
+      );
+      this.schedule = this.conversations = c;
+      return;
+    }
     switch (plan.pattern) {
       case 'offline':
         this.schedule = new OfflineSchedule(
@@ -144,10 +165,19 @@ export class ShardRunner implements IssueTarget {
         );
         break;
       case 'poisson':
-        this.schedule = new PoissonSchedule(this, limits, plan.qps, SeededRandom.derive(plan.seed, plan.shardIndex));
+      case 'constant':
+      case 'trace': {
+        const arrivals = arrivalTimesFor(
+          plan.arrivals ?? poissonArrivals(plan.qps * plan.shardCount),
+          plan.seed,
+          plan.shardIndex,
+          plan.shardCount,
+        );
+        this.schedule = new PoissonSchedule(this, limits, arrivals, plan.sendTimer);
         break;
+      }
       case 'concurrency':
-        this.schedule = new ConcurrencySchedule(this, limits, plan.concurrency);
+        this.schedule = new ConcurrencySchedule(this, limits, plan.concurrency, plan.arrivals?.slotOpensNs ?? null);
         break;
     }
   }
@@ -167,6 +197,7 @@ export class ShardRunner implements IssueTarget {
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
     this.schedule.onExhausted = () => this.onSendingEnded();
     this.cpuAtStart = process.cpuUsage();
+    this.stopEventLoopDelay = startEventLoopDelay();
     for (const p of this.pools) p.startIdleEviction();
     this.startNs = startNs;
     this.startAt(startNs);
@@ -187,9 +218,11 @@ export class ShardRunner implements IssueTarget {
   }
 
   /** Stop issuing and end every in-flight request as cancelled. */
-  abort(): void {
+  abort(atEnd = false): void {
     this.schedule.stop();
-    this.cancelInFlight(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
+    if (atEnd)
+      this.cancelInFlight(RequestErrorCode.cancelledAtEnd, 'still in flight when the run reached --max-duration');
+    else this.cancelInFlight(RequestErrorCode.cancelled, 'cancelled: the run was interrupted');
     this.maybeFinish();
   }
 
@@ -263,18 +296,19 @@ export class ShardRunner implements IssueTarget {
   }
 
   // IssueTarget
-  issue(scheduledNs: number): void {
+  issue(scheduledNs: number, turn?: TurnRequest): void {
     const plan = this.plan;
     const id = this.seq * plan.shardCount + plan.shardIndex;
-    const row = this.rowFor(this.seq);
+    const row = turn === undefined ? this.rowFor(this.seq) : 0;
     this.seq++;
     const endpoint = this.nextEndpoint;
     this.nextEndpoint = endpoint + 1 === this.pools.length ? 0 : endpoint + 1;
-    const request = this.requestFor(endpoint, row);
+    const request = turn === undefined ? this.requestFor(endpoint, row) : turn.requestBytes(this.heads[endpoint]);
     const record: RequestRecord = {
       id,
       // The dataset row: this shard's rows are every shardCount-th one (see ShardPlan.samples).
-      sampleIndex: plan.samplesPartitioned ? row * plan.shardCount + plan.shardIndex : row,
+      sampleIndex:
+        turn !== undefined ? turn.sampleIndex : plan.samplesPartitioned ? row * plan.shardCount + plan.shardIndex : row,
       shard: plan.shardIndex,
       endpoint,
       sourceIp: '',
@@ -294,11 +328,13 @@ export class ShardRunner implements IssueTarget {
       error: '',
       errorMessage: '',
       finishReason: '',
-      inputTokens: 0,
+      inputTokens: -1,
       outputTokens: 0,
       cachedTokens: -1,
       retries: 0,
       tokenSource: 'none',
+      conversation: turn === undefined ? -1 : turn.session,
+      turn: turn === undefined ? 0 : turn.turn,
     };
     const ex = new RequestExchange(this.contexts[endpoint], request, record);
     this.inFlight.add(ex);
@@ -347,8 +383,11 @@ export class ShardRunner implements IssueTarget {
     this.inFlight.delete(ex);
     this.sentOrder.delete(ex);
     const r = ex.record;
-    if (r.error === '') this.completed++;
-    else this.failed++;
+    if (r.error === '') {
+      this.completed++;
+      if (r.streaming) this.liveTtft.add(r.firstToken - r.sent);
+    } else this.failed++;
+    this.conversations?.onTurnFinished(r);
     this.batch.add(r, ex.arrivals);
     if (this.batch.count >= BATCH_SIZE) this.flush();
     this.schedule.onRequestFinished();
@@ -357,7 +396,9 @@ export class ShardRunner implements IssueTarget {
 
   private flush(): void {
     if (this.batch.count > 0) this.output.records(this.batch.take());
-    this.output.progress(this.progress());
+    const progress = this.progress();
+    progress.liveTtft = this.liveTtft.take();
+    this.output.progress(progress);
   }
 
   /**
@@ -407,6 +448,7 @@ export class ShardRunner implements IssueTarget {
       peakOpenConnections: peak,
       stopReason: this.stopReason,
       ...reuse,
+      eventLoopDelay: this.stopEventLoopDelay?.() ?? null,
     });
   }
 }

@@ -1,10 +1,11 @@
 /** The byte scanner must agree with the JSON.parse path on every chunk shape we know of. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAiResponseState, StreamEventKind, useNativeJsonScan } from '../../src/api/openai-response-decoder.js';
+import { OpenAiResponseState, StreamEventKind } from '../../src/api/openai-response-decoder.js';
+import { useNativeAddon } from '../../src/native/addon.js';
 
 /** The JS byte path always; the native scanner too where the addon was built. */
-const nativeModes = useNativeJsonScan(true) ? [false, true] : [false];
+const nativeModes = useNativeAddon(true) ? [false, true] : [false];
 
 const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm' };
 const chat = (delta: unknown, finish: string | null = null, extra: object = {}) => ({
@@ -154,7 +155,7 @@ test('non-streaming bodies: the byte path agrees with the full parse', () => {
     { id: 'no choices' },
   ];
   for (const native of nativeModes) {
-    useNativeJsonScan(native);
+    useNativeAddon(native);
     for (const obj of bodies) {
       for (const text of typeof obj === 'string' ? [obj] : spellings(obj)) {
         const byParse = new OpenAiResponseState(false);
@@ -172,12 +173,12 @@ test('non-streaming bodies: the byte path agrees with the full parse', () => {
       }
     }
   }
-  useNativeJsonScan(true);
+  useNativeAddon(true);
 });
 
 test('non-streaming: choices must be a top-level array for the byte path to accept the body', () => {
   for (const native of nativeModes) {
-    useNativeJsonScan(native);
+    useNativeAddon(native);
     for (const body of [
       '{"choices":null}',
       '{"object":"error","message":"x","choices":null}',
@@ -191,5 +192,5 @@ test('non-streaming: choices must be a top-level array for the byte path to acce
       assert.equal(st.applyJsonBodyBytes(b, 0, b.length), false, body);
     }
   }
-  useNativeJsonScan(true);
+  useNativeAddon(true);
 });

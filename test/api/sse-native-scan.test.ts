@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenAiResponseState, StreamEventKind } from '../../src/api/openai-response-decoder.js';
-import { SseDecoder, useNativeSseScan } from '../../src/api/sse-decoder.js';
+import { SseDecoder } from '../../src/api/sse-decoder.js';
+import { useNativeAddon } from '../../src/native/addon.js';
 
-const available = useNativeSseScan(true);
+const available = useNativeAddon(true);
 
 interface Outcome {
   tokens: number;
@@ -25,7 +26,7 @@ interface Outcome {
 
 /** Decodes like RequestExchange does: per-event path plus (when given) the native batch path. */
 function decode(stream: Buffer, splits: number[], native: boolean): Outcome {
-  useNativeSseScan(native);
+  useNativeAddon(native);
   const state = new OpenAiResponseState(false);
   const out: Outcome = {
     tokens: 0,
@@ -220,7 +221,7 @@ test(
         assert.deepEqual(strip(native), strip(reference), `${name}: native at split ${cut}`);
       }
     }
-    useNativeSseScan(true);
+    useNativeAddon(true);
   },
 );
 
@@ -230,7 +231,7 @@ test('the native path really is taken for clean events', { skip: !available && '
   assert.equal(o.tokens, 4);
   assert.equal(o.finish, 'stop');
   assert.equal(o.completion, 22);
-  useNativeSseScan(true);
+  useNativeAddon(true);
 });
 
 test('cached prompt tokens and per-chunk token counts, on both paths', () => {
@@ -248,5 +249,5 @@ test('cached prompt tokens and per-chunk token counts, on both paths', () => {
     // Without per-chunk counts an empty-content delta is not a token, and the final usage chunk adds none.
     assert.equal(decode(Buffer.from(streams.typical), [], native).counted, 4);
   }
-  useNativeSseScan(true);
+  useNativeAddon(true);
 });

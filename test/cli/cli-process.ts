@@ -119,6 +119,8 @@ export interface RecordingServer {
   url: string;
   /** Headers of every request, in arrival order. */
   headers: IncomingHttpHeaders[];
+  /** Body of every request, in arrival order ('' for GETs). */
+  bodies: string[];
   close(): Promise<void>;
 }
 
@@ -132,11 +134,13 @@ export async function startRecordingServer(
   options: { fixedStatus?: number; echoAuthorization?: boolean } = {},
 ): Promise<RecordingServer> {
   const headers: IncomingHttpHeaders[] = [];
+  const bodies: string[] = [];
   const server: Server = createServer((req, res) => {
     headers.push(req.headers);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
       if (options.fixedStatus !== undefined) {
         res.writeHead(options.fixedStatus, { 'content-type': 'application/json' });
         // Some gateways echo what they got; with echoAuthorization this one does.
@@ -204,6 +208,7 @@ export async function startRecordingServer(
   return {
     url: `http://127.0.0.1:${port}`,
     headers,
+    bodies,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

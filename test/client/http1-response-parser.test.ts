@@ -6,13 +6,13 @@ import {
   Http1ResponseParser,
   HttpParseError,
   MAX_HEAD_BYTES,
-  useNativeHeadParse,
   type ResponseHead,
   type ResponseSink,
 } from '../../src/client/http1-response-parser.js';
+import { useNativeAddon } from '../../src/native/addon.js';
 
 /** Every case runs with the JS head parser, and with the native one where the addon was built. */
-const HEAD_MODES: { name: string; native: boolean }[] = useNativeHeadParse(true)
+const HEAD_MODES: { name: string; native: boolean }[] = useNativeAddon(true)
   ? [
       { name: 'native head', native: true },
       { name: 'JS head', native: false },
@@ -264,8 +264,8 @@ const CASES: Case[] = [
 for (const mode of HEAD_MODES)
   for (const c of CASES) {
     test(`parses (${mode.name}): ${c.name} — whole, at every split point and byte by byte`, (t) => {
-      useNativeHeadParse(mode.native);
-      t.after(() => useNativeHeadParse(true));
+      useNativeAddon(mode.native);
+      t.after(() => useNativeAddon(true));
       const bytes = Buffer.isBuffer(c.raw) ? c.raw : Buffer.from(c.raw, 'utf8');
       const expectedBody = Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body, 'utf8');
       for (const [how, pieces] of deliveries(bytes)) {
@@ -457,7 +457,7 @@ test('the head limit is on the head, not the reads: limit accepted, limit + 1 re
   // Issue 14: a 100 KB head passed when TCP delivered its end in the read that crossed the limit.
   const LIMIT = 1024;
   for (const { name, native } of HEAD_MODES) {
-    useNativeHeadParse(native);
+    useNativeAddon(native);
     for (const size of [LIMIT - 1, LIMIT, LIMIT + 1, LIMIT + 3, LIMIT + 4, 1600]) {
       const bytes = headOfSize(size, 'Content-Encoding: gzip\r\n');
       checkHeadLimit(name, LIMIT, size, [bytes], 'one read');
@@ -486,12 +486,12 @@ test('the head limit is on the head, not the reads: limit accepted, limit + 1 re
       checkHeadLimit(name, MAX_HEAD_BYTES, size, reads, '1000-byte reads');
     }
   }
-  useNativeHeadParse(true);
+  useNativeAddon(true);
 });
 
 test('Content-Encoding: lower-cased and trimmed; identity and absence are both ""', () => {
   for (const { name, native } of HEAD_MODES) {
-    useNativeHeadParse(native);
+    useNativeAddon(native);
     const enc = (line: string) =>
       feed([Buffer.from(`HTTP/1.1 200 OK\r\n${line}Content-Length: 0\r\n\r\n`)]).head!.contentEncoding;
     assert.equal(enc(''), '', name);
@@ -499,7 +499,7 @@ test('Content-Encoding: lower-cased and trimmed; identity and absence are both "
     assert.equal(enc('content-encoding:  GZip \r\n'), 'gzip', name);
     assert.equal(enc('Content-Encoding: br\r\n'), 'br', name);
   }
-  useNativeHeadParse(true);
+  useNativeAddon(true);
 });
 
 test('garbage that never contains a blank line is refused as soon as it cannot be HTTP', () => {
@@ -671,7 +671,7 @@ test(
       'HTTP/1.1 200',
     ];
     const parseOnce = (bytes: Buffer, native: boolean): string => {
-      useNativeHeadParse(native);
+      useNativeAddon(native);
       const sink = new RecordingSink();
       const parser = new Http1ResponseParser();
       parser.reset(sink, true);
@@ -693,6 +693,6 @@ test(
       const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
       assert.equal(parseOnce(bytes, true), parseOnce(bytes, false), JSON.stringify(bytes.toString('latin1')));
     }
-    useNativeHeadParse(true);
+    useNativeAddon(true);
   },
 );

@@ -127,14 +127,12 @@ test('${VAR} and ${VAR:-default} are interpolated; a missing one is exit 2 with 
 test("MLPerf Endpoints' keys we do not act on are accepted and listed with their lines, never silently", () => {
   const text = ONLINE.replace(
     '    min_duration_ms: 1500\n',
-    '    min_duration_ms: 1500\n    max_duration_ms: 0\n',
+    '    min_duration_ms: 1500\n    max_duration_ms: 4000\n',
   ).concat('timeout: 30\n');
-  const { file } = resolve(text.replace('  load_pattern:', '  warmup:\n    enabled: true\n  load_pattern:'));
-  assert.deepEqual(file.unused, [
-    'settings.runtime.max_duration_ms (line 8)',
-    'settings.warmup (line 9)',
-    'timeout (line 17)',
-  ]);
+  const { file, settings } = resolve(text.replace('  load_pattern:', '  warmup:\n    drain: true\n  load_pattern:'));
+  // max_duration_ms is used now (--max-duration), so it is not listed.
+  assert.equal(settings.maxDuration, 4000);
+  assert.deepEqual(file.unused, ['settings.warmup.drain (line 10)', 'timeout (line 17)']);
 });
 
 test('offline: online-only keys in the file are listed as not used in offline runs (MLPerf templates set them)', () => {

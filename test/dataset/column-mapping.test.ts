@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OUTPUT_CAP_COLUMNS, PROMPT_COLUMNS, sampleFromRow } from '../../src/dataset/column-mapping.js';
+import { OUTPUT_CAP_COLUMNS, PROMPT_COLUMNS, describeTally, sampleFromRow } from '../../src/dataset/column-mapping.js';
 import { badInput } from './bad-input.js';
 
 const WHERE = 'data.jsonl:7';
@@ -13,7 +13,34 @@ for (const column of PROMPT_COLUMNS) {
 
 test('the first prompt column in priority order wins', () => {
   assert.deepEqual(sampleFromRow({ question: 'q', input: 'i', prompt: 'p' }, WHERE), { prompt: 'p' });
-  assert.deepEqual(sampleFromRow({ user_prompt: 'u', question: 'q' }, WHERE), { prompt: 'q' });
+  assert.deepEqual(sampleFromRow({ user_prompt: 'u', question: 'q' }, WHERE), { prompt: 'u' });
+});
+
+test("without a mapping, prompt columns are tried in MLPerf Endpoints' order (MakeAdapterCompatible)", () => {
+  // Each candidate beats every later one; text_input (read by MLPerf Endpoints only through parser.prompt) is last.
+  const order = ['user_prompt', 'question', 'input', 'input_text', 'problem', 'query', 'text_input'];
+  assert.deepEqual(PROMPT_COLUMNS.slice(1), order);
+  for (let i = 0; i < order.length - 1; i++) {
+    const row = Object.fromEntries(order.slice(i).map((c) => [c, c]));
+    assert.equal(sampleFromRow(row, WHERE).prompt, order[i]);
+  }
+});
+
+test('the tally counts the column each row took its prompt from', () => {
+  const tally = new Map<string, number>();
+  sampleFromRow({ question: 'q', text_input: 't' }, WHERE, undefined, tally);
+  sampleFromRow({ question: 'q' }, WHERE, undefined, tally);
+  sampleFromRow({ messages: [{ role: 'user', content: 'm' }] }, WHERE, undefined, tally);
+  sampleFromRow({ article: 'a' }, WHERE, { prompt: 'article' }, tally);
+  assert.deepEqual(
+    [...tally],
+    [
+      ['question', 2],
+      ['messages', 1],
+      ['article', 1],
+    ],
+  );
+  assert.equal(describeTally(tally), "'question' (2 rows), 'messages' (1 row), 'article' (1 row)");
 });
 
 test('a null prompt column is skipped in favour of a later one', () => {
@@ -105,7 +132,8 @@ test('a row with no prompt column lists the accepted columns and the row keys', 
     badInput(
       'dataset_no_prompt_column',
       /^data\.jsonl:7: /,
-      /'prompt', 'text_input', 'input', 'question', 'user_prompt', 'messages'/,
+      /'prompt', 'user_prompt', 'question', 'input', 'input_text', 'problem', 'query', 'text_input', 'messages', 'conversations'/,
+      /parser\.prompt=COL/,
       /keys: 'text', 'id'\./,
     ),
   );

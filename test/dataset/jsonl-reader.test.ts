@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readJsonlDataset } from '../../src/dataset/jsonl-reader.js';
+import { jsonlRows } from '../../src/dataset/jsonl-reader.js';
+import { readAll } from './read-all.js';
 import { badInput } from './bad-input.js';
 import { makeTempFiles, type TempFiles } from './temp-files.js';
 
@@ -24,7 +25,7 @@ test('reads one sample per line, in order, with mixed columns', async () => {
       JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'text', text: 'c' }] }] }),
     ].join('\n') + '\n',
   );
-  assert.deepEqual(await readJsonlDataset(path), [
+  assert.deepEqual(await readAll(path, jsonlRows), [
     { prompt: 'a', maxOutputTokens: 10 },
     { prompt: 'b' },
     { prompt: 'c', messages: [{ role: 'user', content: 'c' }] },
@@ -34,7 +35,7 @@ test('reads one sample per line, in order, with mixed columns', async () => {
 test('blank lines are skipped but still counted for line numbers', async () => {
   const path = await files.write('blank.jsonl', '\n{"prompt":"a"}\n   \n\n{"prompt":"b"}\n\n{oops}\n');
   await assert.rejects(
-    readJsonlDataset(path),
+    readAll(path, jsonlRows),
     badInput(
       'dataset_invalid_json',
       new RegExp(`^${escape(path)}:7: invalid JSON \\(`),
@@ -42,18 +43,18 @@ test('blank lines are skipped but still counted for line numbers', async () => {
     ),
   );
   const good = await files.write('blank-good.jsonl', '\n{"prompt":"a"}\n \t \n{"prompt":"b"}\n\n');
-  assert.deepEqual(await readJsonlDataset(good), [{ prompt: 'a' }, { prompt: 'b' }]);
+  assert.deepEqual(await readAll(good, jsonlRows), [{ prompt: 'a' }, { prompt: 'b' }]);
 });
 
 test('CRLF line endings, a BOM and a missing final newline are handled', async () => {
   const path = await files.write('crlf.jsonl', '\uFEFF{"prompt":"a"}\r\n\r\n{"prompt":"b\\r"}\r\n{"input":"c"}');
-  assert.deepEqual(await readJsonlDataset(path), [{ prompt: 'a' }, { prompt: 'b\r' }, { prompt: 'c' }]);
+  assert.deepEqual(await readAll(path, jsonlRows), [{ prompt: 'a' }, { prompt: 'b\r' }, { prompt: 'c' }]);
 });
 
 test('long files stream across chunk boundaries', async () => {
   const rows = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ prompt: `row ${i} ${'x'.repeat(i % 50)}` }));
   const path = await files.write('long.jsonl', rows.join('\n'));
-  const samples = await readJsonlDataset(path);
+  const samples = await readAll(path, jsonlRows);
   assert.equal(samples.length, 5000);
   assert.equal(samples[4321].prompt, `row 4321 ${'x'.repeat(4321 % 50)}`);
 });
@@ -61,20 +62,20 @@ test('long files stream across chunk boundaries', async () => {
 test('invalid JSON names file:line and the parser reason', async () => {
   const path = await files.write('bad.jsonl', '{"prompt":"a"}\n{"prompt": nope}\n');
   await assert.rejects(
-    readJsonlDataset(path),
+    readAll(path, jsonlRows),
     badInput('dataset_invalid_json', new RegExp(`^${escape(path)}:2: invalid JSON \\(.+\\)\\. Each line`)),
   );
 });
 
 test('a pretty-printed JSON array hints at the .json extension', async () => {
   const path = await files.write('array.jsonl', '[\n  {"prompt": "a"}\n]\n');
-  await assert.rejects(readJsonlDataset(path), badInput('dataset_invalid_json', /:1: /, /\.json extension/));
+  await assert.rejects(readAll(path, jsonlRows), badInput('dataset_invalid_json', /:1: /, /\.json extension/));
 });
 
 test('a row without a prompt column names the line and its keys', async () => {
   const path = await files.write('nocol.jsonl', '{"prompt":"a"}\n\n{"text":"b","label":1}\n');
   await assert.rejects(
-    readJsonlDataset(path),
+    readAll(path, jsonlRows),
     badInput('dataset_no_prompt_column', new RegExp(`^${escape(path)}:3: `), /keys: 'text', 'label'/),
   );
 });
@@ -82,7 +83,7 @@ test('a row without a prompt column names the line and its keys', async () => {
 test('a non-string prompt names file:line and the column', async () => {
   const path = await files.write('nonstring.jsonl', '{"text_input":["a"]}\n');
   await assert.rejects(
-    readJsonlDataset(path),
+    readAll(path, jsonlRows),
     badInput('dataset_invalid_prompt', new RegExp(`^${escape(path)}:1: column 'text_input' must be a string`)),
   );
 });
@@ -90,18 +91,18 @@ test('a non-string prompt names file:line and the column', async () => {
 test('a missing file is dataset_not_found naming the path', async () => {
   const path = join(files.dir, 'missing.jsonl');
   await assert.rejects(
-    readJsonlDataset(path),
+    readAll(path, jsonlRows),
     badInput('dataset_not_found', new RegExp(`^${escape(path)}: dataset file not found`)),
   );
 });
 
 test('a directory is dataset_unreadable', async () => {
-  await assert.rejects(readJsonlDataset(files.dir), badInput('dataset_unreadable', /is a directory/));
+  await assert.rejects(readAll(files.dir, jsonlRows), badInput('dataset_unreadable', /is a directory/));
 });
 
 test('an empty or blank-only file is dataset_empty', async () => {
   const empty = await files.write('empty.jsonl', '');
-  await assert.rejects(readJsonlDataset(empty), badInput('dataset_empty', new RegExp(`^${escape(empty)}: `)));
+  await assert.rejects(readAll(empty, jsonlRows), badInput('dataset_empty', new RegExp(`^${escape(empty)}: `)));
   const blank = await files.write('blank-only.jsonl', '\n  \r\n\n');
-  await assert.rejects(readJsonlDataset(blank), badInput('dataset_empty'));
+  await assert.rejects(readAll(blank, jsonlRows), badInput('dataset_empty'));
 });

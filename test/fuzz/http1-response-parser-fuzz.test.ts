@@ -7,15 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  Http1ResponseParser,
-  HttpParseError,
-  useNativeHeadParse,
-  type ResponseHead,
-} from '../../src/client/http1-response-parser.js';
+import { Http1ResponseParser, HttpParseError, type ResponseHead } from '../../src/client/http1-response-parser.js';
 import { fuzzParameters, mutate, mutations, pieces, rawSplits, splitPoints } from './fuzz-settings.js';
+import { useNativeAddon } from '../../src/native/addon.js';
 
-const HEAD_MODES = useNativeHeadParse(true) ? [false, true] : [false];
+const HEAD_MODES = useNativeAddon(true) ? [false, true] : [false];
 
 interface Parse {
   status: number;
@@ -30,7 +26,7 @@ interface Parse {
 
 /** Feeds reads in order the way Http1Connection does (stops once complete), then the socket closes. */
 function parse(bytes: Buffer, cuts: number[], native: boolean): Parse {
-  useNativeHeadParse(native);
+  useNativeAddon(native);
   const out: Parse = { status: 0, head: null, heads: 0, body: '', completes: 0, consumed: 0, error: '' };
   const body: Buffer[] = [];
   const parser = new Http1ResponseParser();
@@ -62,7 +58,7 @@ function parse(bytes: Buffer, cuts: number[], native: boolean): Parse {
     if (!(err instanceof HttpParseError)) throw err;
     out.error = err.message;
   } finally {
-    useNativeHeadParse(true);
+    useNativeAddon(true);
   }
   out.body = Buffer.concat(body).toString('latin1');
   return out;

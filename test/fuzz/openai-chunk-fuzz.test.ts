@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { OpenAiResponseState, useNativeJsonScan } from '../../src/api/openai-response-decoder.js';
+import { OpenAiResponseState } from '../../src/api/openai-response-decoder.js';
 import { fuzzParameters, mutate, mutations } from './fuzz-settings.js';
 import {
   chatChoice,
@@ -20,8 +20,9 @@ import {
   streamChunkOf,
   usage,
 } from './openai-chunks.js';
+import { useNativeAddon } from '../../src/native/addon.js';
 
-const nativeModes = useNativeJsonScan(true) ? [false, true] : [false];
+const nativeModes = useNativeAddon(true) ? [false, true] : [false];
 
 /** What the measurement keeps from a state. */
 function taken(s: OpenAiResponseState) {
@@ -124,7 +125,7 @@ function compareBody(text: string): void {
   const byParse = new OpenAiResponseState(false);
   const ok = byParse.applyJsonBody(text);
   for (const native of nativeModes) {
-    useNativeJsonScan(native);
+    useNativeAddon(native);
     try {
       const byScan = new OpenAiResponseState(false);
       const buf = Buffer.from(`xx${text}yy`);
@@ -133,7 +134,7 @@ function compareBody(text: string): void {
       assert.deepEqual(taken(byScan), taken(byParse), what);
       assert.equal(byScan.errorMessage, byParse.errorMessage, what);
     } finally {
-      useNativeJsonScan(true);
+      useNativeAddon(true);
     }
   }
 }
@@ -163,11 +164,11 @@ test('JSON body scanners: mutated bodies never throw, and agree with JSON.parse 
     fc.property(jsonBody, spelling, mutations, (body, how, muts) => {
       const bytes = mutate(Buffer.from(spell(body, how)), muts);
       for (const native of nativeModes) {
-        useNativeJsonScan(native);
+        useNativeAddon(native);
         try {
           new OpenAiResponseState(false).applyJsonBodyBytes(bytes, 0, bytes.length);
         } finally {
-          useNativeJsonScan(true);
+          useNativeAddon(true);
         }
       }
       const text = sameValue(bytes, body);

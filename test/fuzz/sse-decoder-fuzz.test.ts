@@ -7,12 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createParser } from 'eventsource-parser';
-import { SseDecoder, useNativeSseScan } from '../../src/api/sse-decoder.js';
+import { SseDecoder } from '../../src/api/sse-decoder.js';
 import { OpenAiResponseState, StreamEventKind } from '../../src/api/openai-response-decoder.js';
 import { fuzzParameters, mutate, mutations, pieces, rawSplits, splitPoints } from './fuzz-settings.js';
 import { envelope, spell, spelling, streamChunk, trickyText, usage } from './openai-chunks.js';
+import { useNativeAddon } from '../../src/native/addon.js';
 
-const nativeAvailable = useNativeSseScan(true);
+const nativeAvailable = useNativeAddon(true);
 
 interface Ev {
   event: string;
@@ -133,7 +134,7 @@ interface Outcome {
 
 /** The measurement as RequestExchange makes it: SseDecoder + OpenAiResponseState, native scan on or off. */
 function measure(bytes: Buffer, cuts: number[], native: boolean): Outcome {
-  useNativeSseScan(native);
+  useNativeAddon(native);
   try {
     const state = new OpenAiResponseState(false);
     const out: Outcome = { tokens: 0, finish: '', prompt: -1, completion: -1, done: false, kinds: [] };
@@ -156,7 +157,7 @@ function measure(bytes: Buffer, cuts: number[], native: boolean): Outcome {
     out.completion = state.completionTokens;
     return out;
   } finally {
-    useNativeSseScan(true);
+    useNativeAddon(true);
   }
 }
 

@@ -142,19 +142,26 @@ test('counts, rates and every series from hand-built records', () => {
   // E2E latency: A 160 ms, B 300 ms (successes only).
   assert.equal(s.latency.min, 160 * MS);
   assert.equal(s.latency.max, 300 * MS);
-  assert.equal(s.latency.median, 230 * MS);
+  assert.equal(s.latency.median, 160 * MS); // the p50 "lower" sample, as MLPerf Endpoints' median
   assert.equal(s.latency.percentiles['50.0'], 160 * MS);
   // Token lengths of successes.
   assert.equal(s.input_sequence_lengths.avg, 15);
   assert.equal(s.output_sequence_lengths.total, 9);
-  assert.equal(s.output_sequence_lengths.median, 4.5);
+  assert.equal(s.output_sequence_lengths.median, 4);
   // Client wait: every record that was sent (A 1 ms, B/C/D 0); E was never sent.
   assert.equal(s.client_wait.max, 1 * MS);
   assert.equal(s.client_wait.min, 0);
   assert.equal(s.client_wait.total, 1 * MS);
   assert.equal(s.client_wait.avg, 0.25 * MS);
 
-  assert.deepEqual(s.finish_reason_counts, { stop: 1, length: 1 });
+  assert.deepEqual(s.finish_reason_counts, {
+    stop: 1,
+    length: 1,
+    tool_calls: 0,
+    content_filter: 0,
+    function_call: 0,
+    other: 0,
+  });
   assert.deepEqual(s.errors, {
     http_status: { count: 2, example: 'HTTP 500: first', by_status: { 500: { count: 2, example: 'HTTP 500: first' } } },
     connect_refused: { count: 1, example: 'ECONNREFUSED 127.0.0.1:9' },
@@ -181,9 +188,12 @@ test('zero duration gives zero rates, not Infinity', () => {
   assert.equal(s.tps, 0);
 });
 
-test('an empty finish reason is counted as unknown; TPOT needs two tokens', () => {
+test('an empty finish reason is in none of the six counts (as in MLPerf Endpoints); TPOT needs two tokens', () => {
   const s = summarize([streamingRecord(0, [50], { finishReason: '', outputTokens: 1 })]);
-  assert.deepEqual(s.finish_reason_counts, { unknown: 1 });
+  assert.equal(
+    Object.values(s.finish_reason_counts).reduce((a, b) => a + b, 0),
+    0,
+  );
   assert.equal(s.tpot.avg, null);
   assert.equal(s.itl.avg, null); // one chunk: no gap
   assert.equal(s.ttft.avg, 50 * MS);

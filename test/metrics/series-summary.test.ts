@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { PERCENTILE_KEYS } from '../../src/metrics/percentiles.js';
 import { summarizeSeries, summarizeSeriesInPlace } from '../../src/metrics/series-summary.js';
 
-test('values 1..10: numpy median, population std_dev, lower percentiles', () => {
+test("values 1..10: MLPerf Endpoints' median (p50 lower), sample std_dev, lower percentiles", () => {
   const s = summarizeSeries([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
   assert.equal(s.min, 1);
   assert.equal(s.max, 10);
-  assert.equal(s.median, 5.5); // mean of the two middle values
+  // p50 "lower": index floor(0.5 × 9) = 4, the 5th value — an observed sample, not 5.5.
+  assert.equal(s.median, 5);
   assert.equal(s.avg, 5.5);
   assert.equal(s.total, 55);
-  // sum((x - 5.5)^2) / 10 = 82.5 / 10 = 8.25
-  assert.equal(s.std_dev, Math.sqrt(8.25));
+  // sum((x - 5.5)^2) / (10 - 1) = 82.5 / 9
+  assert.equal(s.std_dev, Math.sqrt(82.5 / 9));
   assert.equal(s.percentiles['50.0'], 5);
   assert.equal(s.percentiles['99.9'], 9);
   assert.equal(s.percentiles['90.0'], 9);
@@ -22,13 +23,14 @@ test('odd count: median is the middle value', () => {
   const s = summarizeSeries(Float64Array.from([3, 1, 2]));
   assert.equal(s.median, 2);
   assert.equal(s.avg, 2);
-  assert.equal(s.std_dev, Math.sqrt(2 / 3));
+  assert.equal(s.std_dev, 1); // sqrt(2 / (3 - 1))
 });
 
 test('a single sample', () => {
   const s = summarizeSeries(Float64Array.of(7));
   assert.deepEqual(
     { min: s.min, max: s.max, median: s.median, avg: s.avg, std_dev: s.std_dev, total: s.total },
+    // One sample: std_dev 0, as theirs (n − 1 would divide by zero).
     { min: 7, max: 7, median: 7, avg: 7, std_dev: 0, total: 7 },
   );
   for (const key of PERCENTILE_KEYS) assert.equal(s.percentiles[key], 7);
@@ -46,7 +48,17 @@ test('empty series: same keys, every number null', () => {
   for (const key of PERCENTILE_KEYS) assert.equal(s.percentiles[key], null);
   // The keys survive JSON, so consumers see the shape.
   const json = JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(json).sort(), ['avg', 'max', 'median', 'min', 'percentiles', 'std_dev', 'total']);
+  assert.deepEqual(Object.keys(json).sort(), [
+    'avg',
+    'histogram',
+    'max',
+    'median',
+    'min',
+    'percentiles',
+    'std_dev',
+    'total',
+  ]);
+  assert.deepEqual(s.histogram, { buckets: [], counts: [] });
 });
 
 test('summarizeSeries leaves its input alone; the in-place variant sorts it', () => {

@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { ResultsStore } from '../../src/store/results-store.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -99,6 +100,21 @@ async function filesUnder(dir: string, prefix = ''): Promise<Map<string, string>
   return out;
 }
 
+/** Every value of every row of the results database's tables, as one text. */
+async function storedTexts(file: string): Promise<string> {
+  const store = await ResultsStore.open(file);
+  try {
+    const parts: string[] = [];
+    for (const table of ['runs', 'requests']) {
+      const r = await store.connection.runAndReadAll(`SELECT * FROM ${table}`);
+      parts.push(JSON.stringify(r.getRowsJson()));
+    }
+    return parts.join('\n');
+  } finally {
+    store.close();
+  }
+}
+
 /** Each secret, and every 8-character piece of it, found in any output: "secret piece in file". */
 function leaks(outputs: Map<string, string>, secrets: string[]): string[] {
   const found: string[] = [];
@@ -165,6 +181,8 @@ async function runAndSearch(pad: (n: number) => number, samples: number, cases: 
                 '1',
                 '--report-dir',
                 dir,
+                '--results-db',
+                `${dir}.duckdb`,
                 ...c.args(url),
               ],
               { env: c.env, timeoutMs: 60_000 },
@@ -186,6 +204,12 @@ async function runAndSearch(pad: (n: number) => number, samples: number, cases: 
           assert.ok(outputs.has('records.jsonl') && outputs.has(REPORT_FILES.summary), `${c.name}: report written`);
           // The errors themselves are kept (the secret is what goes).
           assert.match(outputs.get('records.jsonl')!, /Authorization/, `${c.name}: error messages are kept`);
+          // The results database: its bytes, and every text it holds read back (DuckDB compresses strings).
+          const db = await readFile(`${dir}.duckdb`);
+          outputs.set('results db (bytes)', db.toString('latin1'));
+          const stored = await storedTexts(`${dir}.duckdb`);
+          assert.match(stored, /Authorization/, `${c.name}: the database has the error messages`);
+          outputs.set('results db (text)', stored);
           outputs.set('benchmark stdout', bench.stdout);
           outputs.set('benchmark stderr', bench.stderr);
           if (probe !== null) {

@@ -33,7 +33,7 @@ function runLimitedCli(limits: string[], args: string[]): Promise<CliResult> {
   );
 }
 
-/** 400 non-streaming requests: records.jsonl ~250 KB, the summary files ~7 KB. */
+/** 400 non-streaming requests: records.jsonl ~250 KB, report.html ~70 KB, the summary files ~9 KB: a 128 KiB limit falls in records.jsonl. */
 const benchmarkArgs = (url: string, dir: string) => [
   'benchmark',
   'offline',
@@ -59,7 +59,11 @@ async function assertSummaryKeptRecordsLost(r: CliResult, dir: string, errno: Re
   assert.match(r.stderr, errno);
   assert.doesNotMatch(r.stderr, /internal error|at .*\.ts:\d+/, 'no stack trace');
   const names = (await readdir(dir)).sort();
-  assert.deepEqual(names, ['config.yaml', 'performance', 'report.txt'], 'no partial records.jsonl, no temp file');
+  assert.deepEqual(
+    names,
+    ['config.yaml', 'performance', 'report.html', 'report.txt', 'summary.csv'],
+    'no partial records.jsonl, no temp file',
+  );
   assert.deepEqual(await readdir(path.join(dir, 'performance')), ['result_summary.json'], 'no temp file');
   const summary = JSON.parse(await readFile(path.join(dir, REPORT_FILES.summary), 'utf8')) as {
     n_samples_completed: number;
@@ -79,7 +83,7 @@ test(
     const tmp = await makeTempDir();
     try {
       const dir = path.join(tmp.dir, 'r');
-      const r = await runLimitedCli(['--fsize=65536'], benchmarkArgs(server.url, dir));
+      const r = await runLimitedCli(['--fsize=131072'], benchmarkArgs(server.url, dir));
       await assertSummaryKeptRecordsLost(r, dir, /EFBIG/);
     } finally {
       await server.close();
@@ -97,7 +101,7 @@ function unmount(dir: string): void {
 }
 
 test(
-  'a full disk (a 64 KiB tmpfs): summary printed and kept, exit 4 naming the file',
+  'a full disk (a 128 KiB tmpfs): summary printed and kept, exit 4 naming the file',
   {
     skip: !isRoot && 'needs root to mount a tmpfs',
     timeout: 90_000,
@@ -107,7 +111,7 @@ test(
     const tmp = await makeTempDir();
     const mnt = path.join(tmp.dir, 'mnt');
     await mkdir(mnt);
-    if (!mountTmpfs(mnt, 'size=64k')) {
+    if (!mountTmpfs(mnt, 'size=128k')) {
       t.skip('mount is not permitted here');
       await server.close();
       await tmp.cleanup();

@@ -138,7 +138,7 @@ test('a non-empty --report-dir is refused (exit 2) unless --overwrite, which rep
     assert.equal(await readFile(path.join(dir, 'notes.txt'), 'utf8'), 'mine', 'files that are not ours are kept');
     assert.deepEqual(
       (await readdir(dir)).sort(),
-      ['config.yaml', 'notes.txt', 'performance', 'records.jsonl', 'report.txt'],
+      ['config.yaml', 'notes.txt', 'performance', 'records.jsonl', 'report.html', 'report.txt', 'summary.csv'],
       'no temporary file left',
     );
     assert.deepEqual(await readdir(path.join(dir, 'performance')), ['result_summary.json'], 'no temporary file left');

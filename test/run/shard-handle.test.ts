@@ -30,7 +30,7 @@ function plan(over: Partial<ShardPlan>): ShardPlan {
     seed: 1,
     maxConnections: 28_232,
     maxConcurrentConnects: 128,
-    maxIdleMs: 4000,
+    maxIdleTimeMs: 4000,
     connectTimeoutMs: 30_000,
     requestTimeoutMs: 600_000,
     sourceIps: [],

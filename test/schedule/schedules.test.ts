@@ -4,7 +4,9 @@ import { SeededRandom } from '../../src/dataset/seeded-random.js';
 import { monotonicNs } from '../../src/record/clock.js';
 import { ConcurrencySchedule } from '../../src/schedule/concurrency-schedule.js';
 import { OfflineSchedule } from '../../src/schedule/offline-schedule.js';
+import { ExponentialGaps } from '../../src/schedule/interarrival-gaps.js';
 import { PoissonSchedule } from '../../src/schedule/poisson-schedule.js';
+import { RateArrivals } from '../../src/schedule/rate-arrivals.js';
 import type { Schedule } from '../../src/schedule/schedule.js';
 
 function waitExhausted(s: Schedule, timeoutMs: number): Promise<void> {
@@ -37,8 +39,7 @@ test('poisson: mean rate, absolute deadlines, count and duration limits', async 
   const s = new PoissonSchedule(
     { issue: (t) => (scheduled.push(t), issuedAt.push(monotonicNs())) },
     { maxRequests: Infinity, durationNs },
-    qps,
-    SeededRandom.derive(7, 0),
+    new RateArrivals(new ExponentialGaps(SeededRandom.derive(7, 0)), qps, 0, 1),
   );
   const start = monotonicNs() + 5e6;
   s.start(start);
@@ -71,8 +72,7 @@ test('poisson stops at maxRequests', async () => {
   const s = new PoissonSchedule(
     { issue: () => n++ },
     { maxRequests: 40, durationNs: Infinity },
-    5000,
-    new SeededRandom(1),
+    new RateArrivals(new ExponentialGaps(new SeededRandom(1)), 5000, 0, 1),
   );
   s.start(monotonicNs());
   await waitExhausted(s, 5000);

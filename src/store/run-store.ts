@@ -1,0 +1,229 @@
+/**
+ * One benchmark run's side of the results store, for run/run-benchmark.ts: opens the database and
+ * adds the run before any load, takes the shards' batches while it goes (StoreRecordSink), and at
+ * the end computes the summary from what was stored and writes records.jsonl and summary.csv.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchmarkSettings } from '../config/benchmark-settings.js';
+import { BadInputError } from '../errors.js';
+import type { ResultSummaryInput } from '../metrics/result-summary.js';
+import { buildResultSummary } from '../metrics/result-summary.js';
+import { RecordBatchList, unpackRecords } from '../record/record-batch.js';
+import { recordToJsonLine, writeRecordsJsonl } from '../report/records-jsonl.js';
+import type { TokenizerCounts } from '../metrics/token-counts.js';
+import { REPORT_FILES, writeAtomically, writeTextAtomically } from '../report/report-files.js';
+import { ResultsStore, type RunMeta, type StoredRunState } from './results-store.js';
+import { StoreRecordSink } from './store-record-sink.js';
+import { readStoredBatches } from './stored-records.js';
+import { summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+import { formatSummaryCsv } from './summary-csv.js';
+
+/** A DuckDB error's first line: "IO Error: Could not write file …: File too large". */
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0];
+}
+
+/** `--records auto` writes records.jsonl up to this many records (~1 s of writing). */
+export const AUTO_RECORDS_MAX = 100_000;
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The commit llm-loadgen runs from, when it runs from a git checkout (null otherwise). */
+export function toolGitSha(): string | null {
+  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 2000 });
+  return r.status === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? r.stdout.trim() : null;
+}
+
+/** `k=v` strings (validated by the option's schema) as a map; a later key wins. */
+export function parseLabels(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** 8 hex digits: short to type, 4 billion to choose from (checked free in the database). */
+async function newRunId(store: ResultsStore): Promise<string> {
+  for (;;) {
+    const id = randomBytes(4).toString('hex');
+    if (await store.idIsFree(id)) return id;
+  }
+}
+
+export interface RunStoreOptions {
+  settings: BenchmarkSettings;
+  reportDir: string;
+  endpointNames: string[];
+  /** config.yaml's text (secret-free). */
+  configYaml: string;
+  shards: number;
+  /** Notices (the fallback database). */
+  err: NodeJS.WritableStream;
+}
+
+export class RunStore {
+  private started: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly store: ResultsStore,
+    readonly seq: number,
+    readonly meta: RunMeta,
+    readonly sink: StoreRecordSink,
+    private readonly recordsMode: 'auto' | 'jsonl' | 'none',
+  ) {}
+
+  get id(): string {
+    return this.meta.id;
+  }
+
+  static async open(o: RunStoreOptions): Promise<RunStore> {
+    const s = o.settings;
+    let store: ResultsStore;
+    try {
+      store = await ResultsStore.open(s.resultsDb);
+    } catch (err) {
+      // Another llm-loadgen holds the shared file (DuckDB: one writer per file): this run gets its own.
+      if (!(err instanceof BadInputError) || !/lock/i.test(err.message)) throw err;
+      const own = path.join(o.reportDir, REPORT_FILES.database);
+      o.err.write(`note: ${s.resultsDb} is in use by another llm-loadgen; this run is stored in ${own}\n`);
+      store = await ResultsStore.open(own);
+    }
+    const meta: RunMeta = {
+      id: await newRunId(store),
+      name: s.name ?? null,
+      labels: parseLabels(s.labels),
+      startedAt: new Date(),
+      reportDir: path.resolve(o.reportDir),
+      endpoints: o.endpointNames,
+      model: s.model,
+      mode: s.mode,
+      loadPattern: s.mode === 'offline' ? 'offline' : s.loadPattern,
+      streaming: s.streaming,
+      targetQps: s.mode === 'online' && s.loadPattern === 'poisson' ? (s.targetQps ?? null) : null,
+      shards: o.shards,
+      configYaml: o.configYaml,
+      toolVersion: toolVersion(),
+      gitSha: toolGitSha(),
+      host: os.hostname(),
+    };
+    const seq = await store.createRun(meta);
+    const sink = await StoreRecordSink.create(await store.connect(), seq);
+    return new RunStore(store, seq, meta, sink, s.records);
+  }
+
+  /** The schedule's start: stored at once, so a run killed from here on can be summarized. */
+  markStarted(startNs: number): void {
+    this.started = this.store.markStarted(this.seq, startNs).catch(() => undefined);
+  }
+
+  /**
+   * Why the results database could not take the run (a full disk, a file-size limit), in words;
+   * null when it has every record. The summary and report files are then made from memory.
+   */
+  storeError: string | null = null;
+  /** The records when the store failed: those it committed, read back, and those it did not. */
+  private fallback: RecordBatchList | null = null;
+
+  /** Closes the sink (everything appended and committed), then the summary from the store. */
+  async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
+    this.sink.close();
+    await this.started;
+    if (this.sink.error === null) return summarizeStoredRun(this.store.connection, this.seq, input);
+    this.storeError = firstLine(this.sink.error);
+    const records = new RecordBatchList();
+    try {
+      for await (const b of readStoredBatches(this.store.connection, this.seq, true)) records.push(b);
+    } catch {
+      // Nothing readable: the unstored records are all there is.
+    }
+    for (const b of this.sink.unstored.batchList()) records.push(b);
+    this.fallback = records;
+    return buildResultSummary({ ...input, records });
+  }
+
+  async finish(state: Exclude<StoredRunState, 'running'>, endNs: number, summary: StoredResultSummary): Promise<void> {
+    try {
+      await this.store.finishRun(this.seq, { state, endNs, summary });
+    } catch (err) {
+      this.storeError ??= firstLine(err);
+    }
+  }
+
+  /**
+   * Every record with its chunk times, packed, for report.html's charts (which iterate twice): read
+   * back from the store, or the records in memory when the store failed. Held only while the page is made.
+   */
+  async chartRecords(): Promise<RecordBatchList> {
+    if (this.fallback !== null) return this.fallback;
+    const records = new RecordBatchList();
+    for await (const b of readStoredBatches(this.store.connection, this.seq, true)) records.push(b);
+    return records;
+  }
+
+  /** records.jsonl: from the store, or from memory when the store failed. */
+  writeRecordsJsonl(
+    file: string,
+    startNs: number,
+    endpointNames: readonly string[],
+    tokens?: TokenizerCounts,
+  ): Promise<void> {
+    if (this.fallback !== null) return writeRecordsJsonl(file, this.fallback, startNs, endpointNames, tokens);
+    return writeStoredRecordsJsonl(this.store, this.seq, file, startNs, endpointNames, tokens);
+  }
+
+  /** Whether records.jsonl is written for a run of `count` records. */
+  wantsRecordsJsonl(count: number): boolean {
+    return this.recordsMode === 'jsonl' || (this.recordsMode === 'auto' && count <= AUTO_RECORDS_MAX);
+  }
+
+  close(): void {
+    try {
+      this.store.close();
+    } catch {
+      // A database that failed to write may fail to close too: the error was reported.
+    }
+  }
+}
+
+/** records.jsonl of a stored run, streamed out of the database batch by batch (atomic). */
+export async function writeStoredRecordsJsonl(
+  store: ResultsStore,
+  seq: number,
+  file: string,
+  startNs: number,
+  endpointNames: readonly string[],
+  tokens?: TokenizerCounts,
+): Promise<void> {
+  await writeAtomically(file, async (temp) => {
+    const { createWriteStream } = await import('node:fs');
+    const out = createWriteStream(temp, { encoding: 'utf8' });
+    const failed = new Promise<never>((_, reject) => out.once('error', reject));
+    failed.catch(() => undefined);
+    for await (const batch of readStoredBatches(store.connection, seq, true)) {
+      let text = '';
+      for (const r of unpackRecords(batch)) text += recordToJsonLine(r, startNs, endpointNames, tokens) + '\n';
+      if (!out.write(text)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+    }
+    await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
+  });
+}
+
+/** summary.csv of one run. */
+export function writeSummaryCsv(dir: string, meta: RunMeta, summary: StoredResultSummary): Promise<void> {
+  return writeTextAtomically(path.join(dir, REPORT_FILES.summaryCsv), formatSummaryCsv([[meta, summary]]));
+}

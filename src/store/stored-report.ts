@@ -1,0 +1,84 @@
+/**
+ * `llm-loadgen report RUN`: every report file of a stored run written again from the database —
+ * the summary recomputed from the stored records (a run that never finished, killed mid-run, gets
+ * state `incomplete` and the summary of what was stored), report.txt, summary.csv, config.yaml,
+ * and records.jsonl when asked. The HTML report (helper "html") takes its data from
+ * storedRunData().
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunMode, RunState } from '../metrics/result-summary.js';
+import { REPORT_FILES, summaryJson, writeTextAtomically } from '../report/report-files.js';
+import { formatReportText } from '../report/report-text.js';
+import type { LoadPatternName } from '../schedule/schedule.js';
+import type { ResultsStore, StoredRun } from './results-store.js';
+import { writeStoredRecordsJsonl, writeSummaryCsv } from './run-store.js';
+import { itlMethodNote, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+
+export interface StoredRunData {
+  run: StoredRun;
+  summary: StoredResultSummary;
+  /** report.txt's text. */
+  text: string;
+}
+
+/** The run's summary recomputed from its stored records; a run still `running` in the table is `incomplete`. */
+export async function storedRunData(store: ResultsStore, run: StoredRun): Promise<StoredRunData> {
+  const killed = run.state === 'running';
+  const state: RunState = run.state === 'running' ? 'incomplete' : run.state;
+  const latest = await store.latestRecordEnd(run.seq);
+  const startNs = run.startNs ?? latest ?? 0;
+  const endNs = killed || run.endNs === null ? Math.max(startNs, latest ?? startNs) : run.endNs;
+  const loadPattern = run.loadPattern === null ? undefined : (run.loadPattern as LoadPatternName);
+  const summary = await summarizeStoredRun(store.connection, run.seq, {
+    state,
+    startNs,
+    endNs,
+    mode: run.mode as RunMode,
+    loadPattern,
+    offeredQps: run.targetQps ?? undefined,
+    portExhaustionEvents: run.portExhaustionEvents ?? undefined,
+    clientCpuNs: run.clientCpuNs ?? undefined,
+    shards: run.shards,
+  });
+  if (killed) {
+    await store.finishRun(run.seq, { state: 'incomplete', endNs, summary });
+    run = { ...run, state: 'incomplete', endNs, summary };
+  }
+  const note = itlMethodNote(summary);
+  const text =
+    formatReportText(summary, {
+      model: run.model,
+      endpoints: run.endpoints,
+      mode: run.mode,
+      loadPattern: run.loadPattern ?? '',
+      streaming: run.streaming,
+      reportDir: run.reportDir ?? undefined,
+    }) + (note !== null ? `${note}\n` : '');
+  return { run, summary, text };
+}
+
+/** Writes the run's report files into `dir` (default: its own report directory); returns the names written. */
+export async function writeStoredReport(
+  store: ResultsStore,
+  data: StoredRunData,
+  dir: string,
+  withRecords: boolean,
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const { run, summary, text } = data;
+  const written: string[] = [];
+  const write = async (name: string, f: (file: string) => Promise<void>) => {
+    await f(path.join(dir, name));
+    written.push(name);
+  };
+  await write(REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary)));
+  await write(REPORT_FILES.text, (file) => writeTextAtomically(file, text));
+  await write(REPORT_FILES.summaryCsv, () => writeSummaryCsv(dir, run, summary));
+  if (run.configYaml !== '') await write(REPORT_FILES.config, (file) => writeTextAtomically(file, run.configYaml));
+  if (withRecords && run.startNs !== null) {
+    const startNs = run.startNs;
+    await write(REPORT_FILES.records, (file) => writeStoredRecordsJsonl(store, run.seq, file, startNs, run.endpoints));
+  }
+  return written;
+}

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildResultSummary, type ResultSummaryInput } from '../../src/metrics/result-summary.js';
+import { computePercentiles } from '../../src/metrics/percentiles.js';
+import { unpackRecords } from '../../src/record/record-batch.js';
+import { readStoredBatches } from '../../src/store/stored-records.js';
+import { ITL_RELATIVE_ERROR, storedItl } from '../../src/store/store-itl.js';
+import { summarizeStoredRun } from '../../src/store/store-summary.js';
+import { START_NS, makeRecords, storeWith } from './store-fixture.js';
+
+const INPUT: Omit<ResultSummaryInput, 'records'> = {
+  state: 'complete',
+  startNs: START_NS,
+  endNs: START_NS + 1.2e10,
+  mode: 'online',
+  loadPattern: 'poisson',
+  offeredQps: 400,
+  shards: 2,
+};
+
+test('records come back from the store field for field (NaN times, failures, repeated chunk times)', async () => {
+  const records = makeRecords(5000, 7);
+  const { store, seq, cleanup } = await storeWith(records);
+  try {
+    const back = [];
+    for await (const b of readStoredBatches(store.connection, seq, true)) back.push(...unpackRecords(b));
+    assert.equal(back.length, records.length);
+    back.sort((a, b) => a.id - b.id);
+    for (let i = 0; i < records.length; i++) assert.deepEqual(back[i], records[i], `record ${i}`);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('the summary from the store equals the in-memory summary of the same records', async () => {
+  const records = makeRecords(20_000, 3);
+  const { store, seq, cleanup } = await storeWith(records);
+  try {
+    const memory = buildResultSummary({ ...INPUT, records });
+    const stored = await summarizeStoredRun(store.connection, seq, INPUT);
+    assert.equal(stored.itl_method?.exact, true);
+    delete stored.itl_method;
+    assert.deepEqual(stored, memory);
+    assert.ok(memory.itl.avg !== null && memory.ttft.avg !== null, 'the series are not empty');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('past the exact limit ITL percentiles come from the histogram, each within 0.1 % (or 1 ns)', async () => {
+  const records = makeRecords(4000, 11);
+  const { store, seq, cleanup } = await storeWith(records);
+  try {
+    const gaps: number[] = [];
+    for (const r of records) {
+      if (r.error !== '' || !r.streaming) continue;
+      for (let c = 1; c < r.chunkTimes.length; c++) gaps.push(r.chunkTimes[c] - r.chunkTimes[c - 1]);
+    }
+    const exact = computePercentiles(Float64Array.from(gaps));
+    const itl = await storedItl(store.connection, seq, 100);
+    assert.equal(itl.histogram, true);
+    assert.equal(itl.count, gaps.length);
+    assert.ok(ITL_RELATIVE_ERROR <= 0.001);
+    for (const [key, want] of Object.entries(exact)) {
+      const got = itl.series.percentiles[key as keyof typeof exact]!;
+      assert.ok(Math.abs(got - want) <= Math.max(1, want * ITL_RELATIVE_ERROR), `p${key}: ${got} vs ${want}`);
+    }
+    assert.equal(itl.series.min, Math.min(...gaps));
+    assert.equal(itl.series.max, Math.max(...gaps));
+  } finally {
+    await cleanup();
+  }
+});
