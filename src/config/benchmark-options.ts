@@ -888,7 +888,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'settings.distributed.shard',
     flag: '--shard <i/N>',
     kind: 'string',
-    help: "this host runs part i of a run split over N hosts (0-based): rate λ/N, concurrency C/N, rows i, i+N, …, its own seeds; every host must run the same --workers. Read from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with --shards) or SLURM_PROCID/SLURM_NTASKS when not given (docs/multi-host.md)",
+    help: 'this host runs part i of a run split over N hosts (0-based): rate λ/N, concurrency C/N, rows i, i+N, …, its own seeds; every host must run the same --workers. Read from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with --shards) or SLURM_PROCID/SLURM_NTASKS when not given (docs/multi-host.md)',
     defaultText: 'one host',
     schema: z.string().min(1).optional(),
   }),
@@ -910,7 +910,7 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'settings.distributed.start_barrier',
     flag: '--start-barrier <dir>',
     kind: 'string',
-    help: "a directory every host sees (a shared volume): each host writes ready-<i>, host 0 then writes the start time 3 s ahead, and all start at it; fails after 10 minutes naming the hosts that never came",
+    help: 'a directory every host sees (a shared volume): each host writes ready-<i>, host 0 then writes the start time 3 s ahead, and all start at it; fails after 10 minutes naming the hosts that never came',
     schema: z.string().min(1).optional(),
   }),
 
