@@ -8,6 +8,7 @@ import { demoCommand } from './demo-command.js';
 import { probeCommand } from './probe-command.js';
 import { serveCommand } from './serve-command.js';
 import { sweepCommand } from './sweep-command.js';
+import { mergeCommand } from './merge-command.js';
 import { compareCommand } from './compare-command.js';
 import { exportCommand } from './export-command.js';
 import { reportCommand } from './report-command.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(infoCommand());
   // Commands on stored runs (issue 10).
   program.addCommand(runsCommand());
+  program.addCommand(mergeCommand());
   program.addCommand(reportCommand());
   program.addCommand(exportCommand());
   program.addCommand(compareCommand());

@@ -883,6 +883,37 @@ export const BENCHMARK_OPTIONS = {
     schema: z.enum(SEND_TIMERS).default('auto'),
   }),
 
+  // ── multi-host (issue 12) ──
+  shard: option({
+    yaml: 'settings.distributed.shard',
+    flag: '--shard <i/N>',
+    kind: 'string',
+    help: 'this host runs part i of a run split over N hosts (0-based): rate λ/N, concurrency C/N, rows i, i+N, …, its own seeds; every host must run the same --workers. Read from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with --shards) or SLURM_PROCID/SLURM_NTASKS when not given (docs/multi-host.md)',
+    defaultText: 'one host',
+    schema: z.string().min(1).optional(),
+  }),
+  shards: option({
+    yaml: 'settings.distributed.shards',
+    flag: '--shards <n>',
+    kind: 'int',
+    help: 'how many hosts the run is split over, when the index comes from JOB_COMPLETION_INDEX (the Job’s completions)',
+    schema: positiveInt.optional(),
+  }),
+  startAt: option({
+    yaml: 'settings.distributed.start_at',
+    flag: '--start-at <time>',
+    kind: 'string',
+    help: 'start the clock at this wall-clock instant (ISO 8601 with a zone, or @epoch-seconds), after warmup: every host of a run is told the same one',
+    schema: z.string().min(1).optional(),
+  }),
+  startBarrier: option({
+    yaml: 'settings.distributed.start_barrier',
+    flag: '--start-barrier <dir>',
+    kind: 'string',
+    help: 'a directory every host sees (a shared volume): each host writes ready-<i>, host 0 then writes the start time 3 s ahead, and all start at it; fails after 10 minutes naming the hosts that never came',
+    schema: z.string().min(1).optional(),
+  }),
+
   // ── accuracy (issue 11) ──
   testMode: option({
     yaml: 'settings.accuracy.mode',

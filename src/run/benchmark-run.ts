@@ -3,6 +3,7 @@
  * records as they stream in, and stop them — at the planned end, on Ctrl-C, or when one dies.
  * The main process does no HTTP; it only coordinates.
  */
+import type { HostStartSummary } from '../distributed/host-start.js';
 import { monotonicNs } from '../record/clock.js';
 import { RecordBatchList, type RecordBatch } from '../record/record-batch.js';
 import type { RecordSink } from '../store/store-record-sink.js';
@@ -15,6 +16,11 @@ import type { WarmupSummary } from './warmup-phase.js';
 export interface RunObserver {
   /** Every shard is ready: `connections` were opened before the clock, in `ms`. */
   onWarm?(connections: number, ms: number): void;
+  /**
+   * After warmup, before the clock starts: a multi-host run waits here for its common start time
+   * (--start-at, --start-barrier). A rejection fails the run.
+   */
+  beforeStart?(): Promise<void>;
   /** The common start time, just before shards are told to start. */
   onStart?(startNs: number): void;
   /**
@@ -45,6 +51,8 @@ export interface RunOutcome {
   stopReason?: string | null;
   /** The warmup phase before the run (run/warmup-phase.ts); null or absent when there was none. */
   warmup?: WarmupSummary | null;
+  /** A host of a multi-host run: which one, and how it started (distributed/host-start.ts). */
+  host?: HostStartSummary;
 }
 
 /** Sums over the shards' summaries; CPU is undefined when a shard died without one. */
@@ -107,7 +115,8 @@ export class BenchmarkRun {
         this.checkErrorLimits(totals);
       },
     };
-    for (const plan of this.plans) this.handles.push(new ShardHandle(plan.shardIndex, callbacks, shardV8Options(plan)));
+    // Handles are numbered 0…n−1 here: a host of a multi-host run holds shards h, h + H, … (shard-split.ts).
+    this.plans.forEach((plan, i) => this.handles.push(new ShardHandle(i, callbacks, shardV8Options(plan))));
     let failure: string | undefined;
     let endpointDown = false;
     try {
@@ -123,6 +132,13 @@ export class BenchmarkRun {
       // Shards killed by a Ctrl-C during warmup are an interruption, not a failure.
       if (this.interrupts === 0) failure = (err as Error).message;
       for (const h of this.handles) h.kill();
+    }
+    if (failure === undefined && this.interrupts === 0 && this.observer.beforeStart !== undefined) {
+      try {
+        await this.observer.beforeStart();
+      } catch (err) {
+        failure = (err as Error).message;
+      }
     }
     const startNs = monotonicNs() + START_DELAY_NS;
     const cpuAtStart = process.cpuUsage();

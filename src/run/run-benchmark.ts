@@ -63,6 +63,14 @@ import { runRepeats } from './run-repeats.js';
 import { runWarmup, warmupSettings } from './warmup-phase.js';
 import { withWorkload } from './workload-summary.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
+import {
+  hostPart,
+  hostShareSettings,
+  hostStartSummary,
+  waitForHostStart,
+  type HostPart,
+  type HostStartSummary,
+} from '../distributed/host-start.js';
 import { loadAccuracyDatasets, type AccuracyDataset } from '../accuracy/accuracy-datasets.js';
 import { finishWithAccuracy } from './accuracy-report.js';
 
@@ -88,6 +96,8 @@ export interface BenchmarkResult {
 /** Everything decided before the first request. */
 export interface RunPlan {
   settings: BenchmarkSettings;
+  /** --shard i/N and the agreed start (host null: a one-host run). */
+  part: HostPart;
   endpoints: ResolvedEndpoint[];
   endpointNames: string[];
   connections: ConnectionPlan;
@@ -188,8 +198,9 @@ export async function planRun(
       caFile: settings.caFile,
     });
   }
+  const part = hostPart(settings);
   const connections = planConnections(
-    settings,
+    hostShareSettings(settings, part.host),
     endpoints,
     readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
   );
@@ -201,6 +212,7 @@ export async function planRun(
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
     traceOffsetsNs: trace === null ? undefined : traceOffsetsNs(trace, settings.timeScale, settings.numSamples),
+    host: part.host ?? undefined,
   });
   const shardPlans = withShardSource(split, dataset.shardSource);
   if (synthetic !== null) applyOutputFields(shardPlans, synthetic, settings.forceOutputLength);
@@ -242,6 +254,7 @@ export async function planRun(
     promptCounting,
     synthetic,
     store,
+    part,
   };
 }
 
@@ -265,6 +278,9 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
     liveViewMode(settings),
     io,
   );
+  let toldStartMs: number | null = null;
+  let startWallNs = 0;
+  let hostStart: HostStartSummary | undefined;
   const run = new BenchmarkRun(
     plan.shardPlans,
     {
@@ -272,7 +288,12 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
         progress.warm();
         if (opened > 0) progress.notice(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },
+      beforeStart: async () => {
+        toldStartMs = await waitForHostStart(plan.part);
+      },
       onStart: (startNs) => {
+        startWallNs = (performance.timeOrigin + performance.now()) * 1e6 + (startNs - monotonicNs());
+        hostStart = hostStartSummary(plan.part, toldStartMs, startWallNs, startNs);
         plan.store?.markStarted(startNs);
         progress.start();
       },
@@ -320,7 +341,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
       notices,
       (r) => (warmupRun = r),
     );
-    return { ...(await run.run()), warmup };
+    return { ...(await run.run()), warmup, host: hostStart };
   } finally {
     progress.stop();
     if (onSigint !== null) {
@@ -359,6 +380,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     tokens: { tokenizer: tokenizerCounts, synthetic: plan.synthetic?.lengths },
   });
   const summary = withWorkload(measured, outcome.warmup ?? null, plan.skippedRows);
+  if (outcome.host !== undefined) Object.assign(summary, { host: outcome.host });
   await store.finish(outcome.state, outcome.endNs, summary);
   const itlNote = itlMethodNote(summary);
   if (settings.multiTurn) summary.conversations = summarizeConversations(await store.chartRecords(), plan.shardPlans);
@@ -384,7 +406,9 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
 
   // Small files first: a disk that fills up on records.jsonl still keeps the summary.
   // Large runs take a while to write out (~1 µs per token chunk): say so rather than go quiet.
-  const jsonl = store.wantsRecordsJsonl(outcome.records.count);
+  // A host of a multi-host run writes its records for `merge` whatever their number (unless --records none).
+  const jsonl =
+    store.wantsRecordsJsonl(outcome.records.count) || (plan.part.host !== null && settings.records !== 'none');
   if (jsonl && outcome.records.count >= 100_000) notices.write(`writing ${outcome.records.count} records…\n`);
   const files: [name: string, write: (file: string) => Promise<void>][] = [
     [REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary))],

@@ -30,15 +30,23 @@ export interface SplitInput {
   headers?: ExtraHeader[];
   /** --trace: every send time, ns after the start (time scale applied). */
   traceOffsetsNs?: number[];
+  /** --shard i/N: this host's part of a run over N hosts (absent: the whole run). */
+  host?: { index: number; count: number };
 }
 
 export function splitIntoShards(input: SplitInput): ShardPlan[] {
   const { settings, endpoints, samples } = input;
-  const n = input.shards;
+  // Host h of H runs its n shards as shards h, h + H, …, h + (n − 1)·H of a run of H·n: rows,
+  // arrivals, seeds and record ids then split exactly as one host with H·n shards would split
+  // them, so the merge of the hosts is that run (every host must have the same n: --workers).
+  const hosts = input.host?.count ?? 1;
+  const host = input.host?.index ?? 0;
+  const n = input.shards * hosts;
   // Each shard gets only its rows (a 100k-row dataset in each of six shards was ~280 MB).
   const partitioned = samples.length >= n;
-  return Array.from({ length: n }, (_, i) =>
-    shardPlan(settings, {
+  return Array.from({ length: input.shards }, (_, local) => {
+    const i = host + hosts * local;
+    return shardPlan(settings, {
       shardIndex: i,
       shardCount: n,
       endpoints,
@@ -48,6 +56,6 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       headers: input.headers,
       captureText: input.captureText,
       traceOffsetsNs: input.traceOffsetsNs,
-    }),
-  );
+    });
+  });
 }

@@ -1,0 +1,44 @@
+/** `llm-loadgen merge DIR…`: the hosts of a multi-host run become one run (distributed/merge-runs.ts). */
+import { Command } from 'commander';
+import path from 'node:path';
+import { mergeRuns, formatHostTable } from '../distributed/merge-runs.js';
+import { BadInputError, ErrorCode, ExitCode } from '../errors.js';
+import { writeRecordsJsonl } from '../report/records-jsonl.js';
+import { REPORT_FILES, createReportDir, summaryJson, writeTextAtomically } from '../report/report-files.js';
+import { formatReportText } from '../report/report-text.js';
+
+export function mergeCommand(): Command {
+  return new Command('merge')
+    .description(
+      'merge the report directories of the hosts of one run (--shard i/N) into one run: the summary of the union of their records, and a table of the hosts',
+    )
+    .argument('<dirs...>', "the hosts' report directories")
+    .option('--report-dir <dir>', 'where the merged report goes (new or empty)')
+    .option('--overwrite', 'reuse a non-empty --report-dir')
+    .action(async (dirs: string[], flags: { reportDir?: string; overwrite?: boolean }) => {
+      if (dirs.length === 0)
+        throw new BadInputError(ErrorCode.invalidFlag, 'merge: give the hosts’ report directories');
+      const merged = await mergeRuns(dirs);
+      const reportDir = await createReportDir(flags.reportDir, flags.overwrite === true);
+      const text =
+        formatReportText(merged.summary, {
+          model: '',
+          endpoints: merged.endpoints,
+          mode: 'online',
+          loadPattern: `merged from ${dirs.length} hosts`,
+          streaming: merged.records.some((r) => r.streaming),
+          reportDir,
+        }) + formatHostTable(merged.summary.hosts);
+      process.stdout.write(text);
+      await writeTextAtomically(path.join(reportDir, REPORT_FILES.summary), summaryJson(merged.summary));
+      await writeTextAtomically(path.join(reportDir, REPORT_FILES.text), text);
+      await writeRecordsJsonl(
+        path.join(reportDir, REPORT_FILES.records),
+        merged.records,
+        merged.startNs,
+        merged.endpoints,
+      );
+      process.stderr.write(`merged report written to ${reportDir}/\n`);
+      process.exitCode = ExitCode.ok;
+    });
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseShardSpec, resolveHostShard } from '../../src/distributed/host-shard.js';
+
+test('--shard i/N', () => {
+  assert.deepEqual(parseShardSpec('0/4'), { index: 0, count: 4 });
+  assert.deepEqual(parseShardSpec(' 3 / 4 '), { index: 3, count: 4 });
+  assert.throws(() => parseShardSpec('4/4'), /below N/);
+  assert.throws(() => parseShardSpec('1-4'), /not i\/N/);
+  assert.throws(() => parseShardSpec('0/0'), /at least 1/);
+});
+
+test('the flag, then Kubernetes, then Slurm; a single host is null', () => {
+  assert.deepEqual(resolveHostShard('1/2', undefined, { JOB_COMPLETION_INDEX: '0' }), {
+    index: 1,
+    count: 2,
+    source: '--shard',
+  });
+  assert.deepEqual(resolveHostShard(undefined, 3, { JOB_COMPLETION_INDEX: '2' }), {
+    index: 2,
+    count: 3,
+    source: 'JOB_COMPLETION_INDEX',
+  });
+  assert.deepEqual(resolveHostShard(undefined, undefined, { SLURM_PROCID: '1', SLURM_NTASKS: '2' }), {
+    index: 1,
+    count: 2,
+    source: 'SLURM_PROCID',
+  });
+  // One Slurm task is a single-host run.
+  assert.equal(resolveHostShard(undefined, undefined, { SLURM_PROCID: '0', SLURM_NTASKS: '1' }), null);
+  assert.equal(resolveHostShard(undefined, undefined, {}), null);
+});
+
+test('contradictions say what to do', () => {
+  assert.throws(() => resolveHostShard(undefined, undefined, { JOB_COMPLETION_INDEX: '0' }), /add --shards N/);
+  assert.throws(() => resolveHostShard(undefined, 2, { JOB_COMPLETION_INDEX: '2' }), /not below --shards 2/);
+  assert.throws(() => resolveHostShard('0/2', 3, {}), /--shards says 3/);
+  assert.throws(() => resolveHostShard(undefined, 4, {}), /needs this host's index/);
+  assert.throws(() => resolveHostShard(undefined, 3, { SLURM_PROCID: '0', SLURM_NTASKS: '2' }), /srun --ntasks N/);
+});
