@@ -140,9 +140,18 @@ export class RunStore {
   private fallback: RecordBatchList | null = null;
 
   /** Closes the sink (everything appended and committed), then the summary from the store. */
+  /** Ends the appends (the last batches are committed); idempotent. Everything that reads the run's records waits for it. */
+  finishWriting(): Promise<void> {
+    this.writingDone ??= (async () => {
+      this.sink.close();
+      await this.started;
+    })();
+    return this.writingDone;
+  }
+  private writingDone: Promise<void> | null = null;
+
   async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
-    this.sink.close();
-    await this.started;
+    await this.finishWriting();
     if (this.sink.error === null) return summarizeStoredRun(this.store.connection, this.seq, input);
     this.storeError = firstLine(this.sink.error);
     const records = new RecordBatchList();
@@ -169,6 +178,7 @@ export class RunStore {
    * back from the store, or the records in memory when the store failed. Held only while the page is made.
    */
   async chartRecords(): Promise<RecordBatchList> {
+    await this.finishWriting();
     if (this.fallback !== null) return this.fallback;
     const records = new RecordBatchList();
     for await (const b of readStoredBatches(this.store.connection, this.seq, true)) records.push(b);
