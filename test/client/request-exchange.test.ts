@@ -555,18 +555,20 @@ test('(f) the server reads a request on a kept-alive connection and closes it un
   });
   try {
     const { records, summary } = await runShard(plan(server.port, { maxRequests: 4 }));
+    // The first stale close right after an answer stops reuse (it cost a request): the rest go
+    // out on new connections (before, reuse went on and the 4th request was lost the same way).
     assert.deepEqual(
       records.map((r) => r.error),
-      ['', 'connection_reset', '', 'connection_reset'],
+      ['', 'connection_reset', '', ''],
     );
     assert.deepEqual(
       records.map((r) => r.reused),
-      [false, true, false, true],
+      [false, true, false, false],
     );
     assert.equal(server.requests(), 4, 'each request was sent once');
-    assert.equal(server.connections(), 2);
+    assert.equal(server.connections(), 3);
     assert.equal(summary.retries, 0);
-    assert.equal(summary.staleCloses, 2);
+    assert.equal(summary.staleCloses, 1);
   } finally {
     await server.close();
   }

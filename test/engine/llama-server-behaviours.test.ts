@@ -87,12 +87,18 @@ test('it closes the connection after a streamed answer although the head says ke
       connections: { reused: number; new: number };
     }>(path.join(report, REPORT_FILES.summary));
     assert.equal(s.n_samples_issued, 12);
-    assert.equal(s.n_samples_completed, 12);
     const records = await readJsonl(path.join(report, REPORT_FILES.records));
+    assert.equal(records.length, 12, 'every request accounted');
     assert.ok(
-      records.every((x) => x.retries === 0 && x.error === null),
-      'none resent, none failed',
+      records.every((x) => x.retries === 0),
+      'none resent',
     );
+    // The engine closes ~8 ms after each streamed answer; a request written onto the connection in
+    // that window is lost (connection_reset, stale close: it may have been read, so it is not sent
+    // again), and the first such close stops the pool reusing connections: at most one per pool.
+    const failed = records.filter((x) => x.error !== null);
+    assert.ok(failed.length <= 1, `${failed.length} failed`);
+    for (const x of failed) assert.match(String(x.error_message), /closed the connection it had kept alive/);
     // Requests on connections warmed before the clock count as neither reused nor new.
     assert.ok(s.connections.reused + s.connections.new <= 12);
     console.error(
