@@ -59,6 +59,10 @@ test(`${CONVERSATIONS} conversations of ${TURNS} turns at concurrency 2: per-tur
         '--multi-turn',
         '--concurrency',
         '2',
+        // A user's pause between turns; also past the ~8 ms after which the engine closes the
+        // connection of each streamed answer, so the next turn never races that close.
+        '--think-time',
+        '50ms',
         '--max-output-tokens',
         '8',
         '--workers',
