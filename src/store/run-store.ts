@@ -180,6 +180,15 @@ export class RunStore {
   async chartRecords(): Promise<RecordBatchList> {
     await this.finishWriting();
     if (this.fallback !== null) return this.fallback;
+    // Read back once: the prompt counts, the conversation summary and report.html all walk them.
+    // Not kept when the appends failed: summarize() then makes the fallback (stored + unstored).
+    if (this.sink.error !== null) return this.readBack();
+    this.readOnce ??= this.readBack();
+    return this.readOnce;
+  }
+  private readOnce: Promise<RecordBatchList> | null = null;
+
+  private async readBack(): Promise<RecordBatchList> {
     const records = new RecordBatchList();
     for await (const b of readStoredBatches(this.store.connection, this.seq, true)) records.push(b);
     return records;
