@@ -13,13 +13,15 @@ import { REPORT_FILES } from '../../src/report/report-files.js';
 import { assertExit, readJson, readJsonl, runCli, withTemp } from '../cli/cli-process.js';
 import { useLlamaServer } from '../fixtures/llama-server.js';
 
-/** Two slots of 2,048 tokens: a 1,126-token prompt and 256 generated tokens fit one. */
-const engine = useLlamaServer({ parallel: 2, context: 4096 });
+/** Four slots of 2,048 tokens: a 1,126-token prompt and 256 generated tokens fit one. */
+const engine = useLlamaServer({ parallel: 4, context: 8192 });
 
 const INPUT = 1024;
 const OUTPUT = 256;
 const RANGE = 0.1;
-const REQUESTS = 4;
+const REQUESTS = 6;
+/** Fewer than the requests: the later ones go where an answer just ended (llama-server closes those). */
+const CONCURRENCY = 3;
 const SHORTEST = Math.ceil(INPUT * (1 - RANGE));
 const LONGEST = Math.floor(INPUT * (1 + RANGE));
 
@@ -59,7 +61,7 @@ for (const [api, prefix] of [
           '--force-output-length',
           'ignore_eos',
           '--concurrency',
-          '2',
+          String(CONCURRENCY),
           '--num-samples',
           String(REQUESTS),
           '--workers',
