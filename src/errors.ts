@@ -386,6 +386,16 @@ const REGISTRY = {
       '`llm-loadgen runs` lists the stored runs: give an id (or a unique prefix of one), a report directory, or `latest`',
   },
 
+  // --- multi-host runs (issue 12) ---
+  hostsDisagree: {
+    code: 'hosts_disagree',
+    exit: ExitCode.badInput,
+    meaning:
+      'the hosts of a multi-host run were not given the same run (N of --shard i/N, --workers, seeds, dataset, load pattern, rate or concurrency): at a start barrier host 0 refuses to start, and `merge` refuses to merge; the message names what differs on which host',
+    action:
+      'give every host the same options (one config file for all), then run again; `--workers` too when the machines differ',
+  },
+
   // --- the run (exit 4) ---
   runFailed: {
     code: 'run_failed',

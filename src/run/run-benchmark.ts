@@ -66,6 +66,7 @@ import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 import {
   hostPart,
   hostShareSettings,
+  hostRunIdentity,
   hostStartSummary,
   waitForHostStart,
   type HostPart,
@@ -204,6 +205,7 @@ export async function planRun(
     endpoints,
     readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
   );
+  hostRunIdentity(part, settings, connections.shards, dataset, endpoints);
   const split = splitIntoShards({
     settings,
     endpoints,
@@ -476,7 +478,11 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     io.err.write(formatError(writeError) + '\n');
     exitCode = writeError.exitCode;
   } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
-  else if (outcome.state === 'failed') {
+  else if (plan.part.observed.refusal !== null) {
+    // The hosts were given different runs (start barrier): bad input, exit 2 on every host.
+    io.err.write(formatError(plan.part.observed.refusal) + '\n');
+    exitCode = plan.part.observed.refusal.exitCode;
+  } else if (outcome.state === 'failed') {
     const err = new RunFailedError(
       outcome.endpointDown === true
         ? ErrorCode.endpointDown
