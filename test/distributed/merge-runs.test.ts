@@ -194,8 +194,23 @@ describe('merge of the hosts of one run', () => {
       warned.summary!.warnings.some((w) => /the hosts' clocks disagree by (2[5-9]\d|3[0-4]\d) ± \d+ ms/.test(w)),
       warned.summary!.warnings.join('\n'),
     );
+    // A host that started 120 ms after the agreed start by its own clock.
+    const late = JSON.parse(original) as typeof s & { host: { start_lateness_ms: number } };
+    late.host.start_lateness_ms = 120;
+    await writeFile(file, JSON.stringify(late));
+    const lateMerge = await merge([dirs[0], 'host-1-other'], 'merged-late');
+    assert.equal(lateMerge.r.code, 0, describeResult(lateMerge.r));
+    assert.ok(
+      lateMerge.summary!.warnings.some((w) =>
+        /host 1 \(120 ms\) started more than 50 ms from the agreed start/.test(w),
+      ),
+      lateMerge.summary!.warnings.join('\n'),
+    );
     const fine = await merge(dirs, 'merged-fine');
-    assert.ok(!fine.summary!.warnings.some((w) => /clocks disagree/.test(w)), fine.summary!.warnings.join('\n'));
+    assert.ok(
+      !fine.summary!.warnings.some((w) => /clocks disagree|from the agreed start/.test(w)),
+      fine.summary!.warnings.join('\n'),
+    );
   });
 
   test('at a start barrier, hosts given different --workers never start: every host exits 2 saying so', async () => {
