@@ -1,7 +1,8 @@
 /** `llm-loadgen merge DIR|DB…`: the hosts of a multi-host run become one run (distributed/merge-runs.ts). */
 import { Command } from 'commander';
 import path from 'node:path';
-import { mergeRuns, formatHostTable } from '../distributed/merge-runs.js';
+import { formatHostTable, hostTableHtml, mergeRuns } from '../distributed/merge-runs.js';
+import { runReportHtml } from '../report/html/report-html.js';
 import { BadInputError, ErrorCode, ExitCode } from '../errors.js';
 import { writeRecordsJsonl } from '../report/records-jsonl.js';
 import { REPORT_FILES, createReportDir, summaryJson, writeTextAtomically } from '../report/report-files.js';
@@ -32,18 +33,35 @@ export function mergeCommand(): Command {
         );
       const merged = await mergeRuns(dirs, { runIds: flags.run });
       const reportDir = await createReportDir(flags.reportDir, flags.overwrite === true);
-      const text =
-        formatReportText(merged.summary, {
-          model: merged.fingerprint?.model ?? '',
-          endpoints: merged.endpoints,
-          mode: merged.summary.mode,
-          loadPattern: `${merged.fingerprint?.load_pattern ?? 'run'} merged from ${merged.summary.hosts.length} hosts`,
-          streaming: merged.records.some((r) => r.streaming),
-          reportDir,
-        }) + formatHostTable(merged.summary.hosts);
+      const context = {
+        model: merged.fingerprint?.model ?? '',
+        endpoints: merged.endpoints,
+        mode: merged.summary.mode,
+        loadPattern: `${merged.fingerprint?.load_pattern ?? 'run'} merged from ${merged.summary.hosts.length} hosts`,
+        streaming: merged.records.some((r) => r.streaming),
+        reportDir,
+        startedAt: new Date(merged.summary.test_started_at / 1e6).toISOString(),
+      };
+      const text = formatReportText(merged.summary, context) + formatHostTable(merged.summary.hosts);
       process.stdout.write(text);
       await writeTextAtomically(path.join(reportDir, REPORT_FILES.summary), summaryJson(merged.summary));
       await writeTextAtomically(path.join(reportDir, REPORT_FILES.text), text);
+      // report.html: the run page of the union, with the host table above the latency table.
+      const page = runReportHtml({
+        summary: merged.summary,
+        context,
+        records: merged.records,
+        startNs: merged.startNs,
+        endNs: merged.startNs + merged.summary.duration_ns,
+        seed: merged.fingerprint?.scheduler_seed ?? 0,
+        configYaml: '',
+        shards: merged.summary.client_health.shards.length || undefined,
+      });
+      const latency = page.indexOf('<h2>Latency</h2>');
+      await writeTextAtomically(
+        path.join(reportDir, REPORT_FILES.html),
+        latency < 0 ? page : page.slice(0, latency) + hostTableHtml(merged.summary.hosts) + page.slice(latency),
+      );
       await writeRecordsJsonl(
         path.join(reportDir, REPORT_FILES.records),
         merged.records,

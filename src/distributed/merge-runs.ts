@@ -16,6 +16,7 @@ import { BadInputError, ErrorCode } from '../errors.js';
 import type { ClientHealth, ShardHealthInput } from '../metrics/client-health.js';
 import { buildResultSummary, type ResultSummary } from '../metrics/result-summary.js';
 import type { RequestErrorCode, RequestRecord, TokenCountSource } from '../record/request-record.js';
+import { escapeHtml } from '../report/html/html-escape.js';
 import { REPORT_FILES } from '../report/report-files.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 import type { HostStartSummary } from './host-start.js';
@@ -437,4 +438,55 @@ export function formatHostTable(hosts: readonly MergedHost[]): string {
     for (const w of h.warnings) lines.push(`  host ${h.index} warning: ${w}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The per-host table for report.html (inserted above the latency table). */
+export function hostTableHtml(hosts: readonly MergedHost[]): string {
+  const cell = (v: string) => `<td>${escapeHtml(v)}</td>`;
+  const fixed = (v: number | null, d: number) => (v === null ? '—' : v.toFixed(d));
+  const head = [
+    'host',
+    'hostname',
+    'source addresses',
+    'requests',
+    'failed',
+    'errors',
+    'req/s',
+    'start late (ms)',
+    'clock (ms)',
+    'busiest shard CPU',
+    'event-loop delay p99 (ms)',
+    'schedule lag p99 (ms)',
+    'client wait p99 (ms)',
+    'warnings',
+  ];
+  const rows = hosts.map(
+    (h) =>
+      '<tr>' +
+      [
+        String(h.index),
+        h.hostname ?? '—',
+        h.source_addresses.join(', ') || '—',
+        String(h.requests),
+        String(h.failed),
+        Object.entries(h.errors)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ') || '—',
+        h.qps.toFixed(2),
+        fixed(h.start_lateness_ms, 1),
+        fixed(h.clock_offset_ms, 1),
+        h.shard_cpu_share_max === null ? '—' : `${(h.shard_cpu_share_max * 100).toFixed(0)} %`,
+        msOf(h.event_loop_delay_p99_ns),
+        msOf(h.schedule_lag_p99_ns),
+        msOf(h.client_wait_p99_ns),
+        h.warnings.join(' ') || '—',
+      ]
+        .map(cell)
+        .join('') +
+      '</tr>',
+  );
+  return (
+    `<h2>Hosts</h2><table class="hosts"><thead><tr>${head.map((x) => `<th>${escapeHtml(x)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.join('')}</tbody></table>`
+  );
 }

@@ -150,6 +150,13 @@ describe('merge of the hosts of one run', () => {
     const text = await readFile(path.join(at('merged-dbs'), REPORT_FILES.text), 'utf8');
     assert.match(text, /Hosts\n {2}host {2}hostname .*cpu max {2}loop p99 ms {2}lag p99 ms {2}wait p99 ms/);
     assert.match(text, /\n {5}1 {2}\S+ +127\.0\.0\.1 +20 +0 /);
+    // report.html: the union's run page with the host table in it.
+    const html = await readFile(path.join(at('merged-dbs'), REPORT_FILES.html), 'utf8');
+    assert.match(
+      html,
+      /<h2>Hosts<\/h2><table class="hosts">.*<th>busiest shard CPU<\/th>.*<th>client wait p99 \(ms\)<\/th>/s,
+    );
+    assert.match(html, /<tr><td>1<\/td><td>[^<]+<\/td><td>127\.0\.0\.1<\/td><td>20<\/td><td>0<\/td>/);
   });
 
   test('--run picks a run in each database; an id in none of them is exit 2', async () => {

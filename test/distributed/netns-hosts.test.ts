@@ -182,5 +182,8 @@ describe('hosts as network namespaces', { skip: unavailable ?? false }, () => {
     const text = await readFile(path.join(merged, REPORT_FILES.text), 'utf8');
     for (let i = 0; i < HOSTS; i++)
       assert.match(text, new RegExp(`\\n {5}${i} {2}\\S+ +${hostAddress(i).replaceAll('.', '\\.')} +10 `));
+    const html = await readFile(path.join(merged, REPORT_FILES.html), 'utf8');
+    for (let i = 0; i < HOSTS; i++)
+      assert.ok(html.includes(`<td>${hostAddress(i)}</td>`), `report.html shows ${hostAddress(i)}`);
   });
 });
