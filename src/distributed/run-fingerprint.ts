@@ -17,7 +17,7 @@ export interface RunFingerprint {
   shards_per_host: number;
   scheduler_seed: number;
   dataloader_seed: number;
-  /** The dataset's file name (or `synthetic`), its rows, and a hash of the rows this host read. */
+  /** The dataset's file name (or `synthetic`), its rows, and a hash of (up to 1024 of) the rows this host read, in order. */
   dataset: string;
   dataset_rows: number;
   dataset_sha256: string | null;
@@ -39,11 +39,19 @@ export interface RunFingerprint {
 /** Fields whose difference is only worth a warning; every other field must match. */
 const WARN_ONLY: ReadonlySet<keyof RunFingerprint> = new Set<keyof RunFingerprint>(['tool_version', 'endpoints']);
 
-/** sha256 of the rows as read (first 16 hex digits); null when the shards read the rows themselves. */
+/**
+ * Rows hashed for the dataset's identity: evenly spaced over the file, so another file or another
+ * version of it shows, at a fixed cost (hashing all of 100k 1 KB rows took 1.3 s on the test host).
+ */
+const HASHED_ROWS = 1024;
+
+/** sha256 (first 16 hex digits) of up to HASHED_ROWS rows as read; null when the shards read the rows themselves. */
 function datasetHash(dataset: Pick<LoadedDataset, 'samples'>): string | null {
-  if (dataset.samples.length === 0) return null;
+  const rows = dataset.samples;
+  if (rows.length === 0) return null;
   const h = createHash('sha256');
-  for (const s of dataset.samples) h.update(JSON.stringify(s)).update('\n');
+  const step = Math.max(1, rows.length / HASHED_ROWS);
+  for (let i = 0; i < rows.length; i += step) h.update(JSON.stringify(rows[Math.floor(i)])).update('\n');
   return h.digest('hex').slice(0, 16);
 }
 
