@@ -2,13 +2,15 @@
  * `llm-loadgen merge` of two hosts (--shard 0/2 and 1/2, started by a barrier) is one run: from
  * their report directories or from their results databases the summary is the same, its counts
  * are a one-host run's of the same seed and load, and its percentiles are those of the union of
- * the hosts' records. Hosts given different runs are refused (at the barrier and by the merge);
- * hosts whose clocks disagree are warned about.
+ * the hosts' records. Hosts given different runs are refused by the merge (at the barrier:
+ * host-config-check.test.ts); hosts whose clocks disagree, or that started late, are warned about.
  */
 import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { mergeRuns } from '../../src/distributed/merge-runs.js';
+import { LoadgenError } from '../../src/errors.js';
 import { PERCENTILE_KEYS, percentileOfSorted } from '../../src/metrics/percentiles.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 import { startMockServer, type RunningMockServer } from '../../src/servers/mock-openai-server.js';
@@ -59,6 +61,7 @@ describe('merge of the hosts of one run', () => {
   let server: RunningMockServer;
   let tmp: TempDir;
   let single: Summary;
+  let runIds: string[];
   const dirs = [0, 1].map((i) => `host-${i}`);
   const dbs = [0, 1].map((i) => `host-${i}.duckdb`);
   const at = (p: string) => path.join(tmp.dir, p);
@@ -95,6 +98,8 @@ describe('merge of the hosts of one run', () => {
       ),
     );
     for (const r of runs) assert.equal(r.code, 0, describeResult(r));
+    // "report written to …; run 6d6b8a50 in …/host-0.duckdb"
+    runIds = runs.map((r) => /; run (\S+) in /.exec(r.stderr)![1]);
   });
   after(async () => {
     await server.close();
@@ -160,12 +165,7 @@ describe('merge of the hosts of one run', () => {
   });
 
   test('--run picks a run in each database; an id in none of them is exit 2', async () => {
-    const idOf = async (db: string) => {
-      const listed = await runCli(['runs', '--results-db', at(db), '--json'], { timeoutMs: 30_000 });
-      assert.equal(listed.code, 0, describeResult(listed));
-      return (JSON.parse(listed.stdout.trim().split('\n')[0]) as { id: string }).id;
-    };
-    const [id0, id1] = [await idOf(dbs[0]), await idOf(dbs[1])];
+    const [id0, id1] = runIds;
     const picked = await merge(dbs, 'merged-run', ['--run', id0, '--run', id1]);
     assert.equal(picked.r.code, 0, describeResult(picked.r));
     assert.equal(picked.summary!.n_samples_issued, 40);
@@ -184,51 +184,40 @@ describe('merge of the hosts of one run', () => {
     s.host.fingerprint.shards_per_host = 3;
     s.host.fingerprint.scheduler_seed = 8;
     await writeFile(file, JSON.stringify(s));
-    const refused = await merge([dirs[0], 'host-1-other'], 'merged-refused');
-    assert.equal(refused.r.code, 2, describeResult(refused.r));
-    assert.match(refused.r.stderr, /hosts_disagree|not given the same run/);
-    assert.match(refused.r.stderr, /shards per host \(--workers\) differs \(host 0: 1; host 1: 3\)/);
-    assert.match(refused.r.stderr, /--scheduler-random-seed differs \(host 0: 7; host 1: 8\)/);
+    // In process (the CLI exits 2 for this BadInputError): each merge here is ~1 s, not a process start.
+    const pair = [at(dirs[0]), at('host-1-other')];
+    await assert.rejects(mergeRuns(pair), (err: LoadgenError) => {
+      assert.equal(err.code, 'hosts_disagree');
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /not given the same run/);
+      assert.match(err.message, /shards per host \(--workers\) differs \(host 0: 1; host 1: 3\)/);
+      assert.match(err.message, /--scheduler-random-seed differs \(host 0: 7; host 1: 8\)/);
+      return true;
+    });
 
     // The same host with its clock 300 ms off the barrier volume's: merged, with a warning.
     const skewed = JSON.parse(original) as typeof s;
     assert.equal(typeof skewed.host.clock_offset_ms, 'number', 'the barrier measured the clock');
     skewed.host.clock_offset_ms = (skewed.host.clock_offset_ms ?? 0) - 300;
     await writeFile(file, JSON.stringify(skewed));
-    const warned = await merge([dirs[0], 'host-1-other'], 'merged-skewed');
-    assert.equal(warned.r.code, 0, describeResult(warned.r));
+    const warned = await mergeRuns(pair);
     assert.ok(
-      warned.summary!.warnings.some((w) => /the hosts' clocks disagree by (2[5-9]\d|3[0-4]\d) ± \d+ ms/.test(w)),
-      warned.summary!.warnings.join('\n'),
+      warned.summary.warnings.some((w) => /the hosts' clocks disagree by (2[5-9]\d|3[0-4]\d) ± \d+ ms/.test(w)),
+      warned.summary.warnings.join('\n'),
     );
     // A host that started 120 ms after the agreed start by its own clock.
     const late = JSON.parse(original) as typeof s & { host: { start_lateness_ms: number } };
     late.host.start_lateness_ms = 120;
     await writeFile(file, JSON.stringify(late));
-    const lateMerge = await merge([dirs[0], 'host-1-other'], 'merged-late');
-    assert.equal(lateMerge.r.code, 0, describeResult(lateMerge.r));
+    const lateMerge = await mergeRuns(pair);
     assert.ok(
-      lateMerge.summary!.warnings.some((w) =>
-        /host 1 \(120 ms\) started more than 50 ms from the agreed start/.test(w),
-      ),
-      lateMerge.summary!.warnings.join('\n'),
+      lateMerge.summary.warnings.some((w) => /host 1 \(120 ms\) started more than 50 ms from the agreed start/.test(w)),
+      lateMerge.summary.warnings.join('\n'),
     );
-    const fine = await merge(dirs, 'merged-fine');
+    const fine = await mergeRuns(dirs.map(at));
     assert.ok(
-      !fine.summary!.warnings.some((w) => /clocks disagree|from the agreed start/.test(w)),
-      fine.summary!.warnings.join('\n'),
+      !fine.summary.warnings.some((w) => /clocks disagree|from the agreed start/.test(w)),
+      fine.summary.warnings.join('\n'),
     );
-  });
-
-  test('at a start barrier, hosts given different --workers never start: every host exits 2 saying so', async () => {
-    const runs = await Promise.all(
-      [0, 1].map((i) =>
-        benchmark(['--workers', String(i + 1), '--shard', `${i}/2`, '--start-barrier', at('barrier-bad')], `bad-${i}`),
-      ),
-    );
-    for (const r of runs) {
-      assert.equal(r.code, 2, describeResult(r));
-      assert.match(r.stderr, /shards per host \(--workers\) differs \(host 0: 1; host 1: 2\)/);
-    }
   });
 });
