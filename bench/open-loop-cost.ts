@@ -110,7 +110,8 @@ export function costRun(root: string, url: string, load: string, seconds: number
     const p99 = (x: Series) => (x.avg === null ? NaN : x.percentiles['99.0'] / 1e6);
     return {
       issued: s.n_samples_issued,
-      cpuMsPerS: shard.cpu_share * 1000,
+      // Per second of the sending window (an idle run's summary spans only its one request).
+      cpuMsPerS: cpuNs / 1e6 / seconds,
       cpuUsPerRequest: s.n_samples_issued > 0 ? cpuNs / s.n_samples_issued / 1000 : NaN,
       achieved: s.client_health.achieved_rate ?? s.qps,
       lagP99Ms: p99(s.schedule_lag),
