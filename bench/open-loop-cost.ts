@@ -41,7 +41,10 @@ export interface CostRun {
   /** Shard CPU ms per second of the run. */
   cpuMsPerS: number;
   cpuUsPerRequest: number;
+  /** Open loop: issued ÷ (last send − start), the client's issue rate. */
   achieved: number;
+  /** Open loop: issued ÷ (last scheduled send − start), the schedule's own rate. */
+  scheduled: number;
   lagP99Ms: number;
   waitP99Ms: number;
   loopDelayP99Ms: number;
@@ -103,6 +106,7 @@ export function costRun(root: string, url: string, load: string, seconds: number
       client_health: {
         shards: { cpu_share: number; event_loop_delay_p99_ns: number | null }[];
         achieved_rate: number | null;
+        scheduled_rate: number | null;
       };
     };
     const shard = s.client_health.shards[0];
@@ -114,6 +118,7 @@ export function costRun(root: string, url: string, load: string, seconds: number
       cpuMsPerS: cpuNs / 1e6 / seconds,
       cpuUsPerRequest: s.n_samples_issued > 0 ? cpuNs / s.n_samples_issued / 1000 : NaN,
       achieved: s.client_health.achieved_rate ?? s.qps,
+      scheduled: s.client_health.scheduled_rate ?? NaN,
       lagP99Ms: p99(s.schedule_lag),
       waitP99Ms: p99(s.client_queue_wait),
       loopDelayP99Ms: (shard.event_loop_delay_p99_ns ?? NaN) / 1e6,
@@ -154,6 +159,7 @@ export function floorRun(url: string, rate: number, seconds: number): CostRun {
     cpuMsPerS: (f.cpu_us_per_request * f.requests) / f.seconds / 1000,
     cpuUsPerRequest: f.cpu_us_per_request,
     achieved: f.requests / f.seconds,
+    scheduled: NaN,
     lagP99Ms: NaN,
     waitP99Ms: NaN,
     loopDelayP99Ms: NaN,
