@@ -87,6 +87,31 @@ export function spawnCli(
   return { child, finished };
 }
 
+/**
+ * A command line written as one text: cli`benchmark online --endpoints ${url} --num-samples 10`.
+ * The literal text splits at whitespace; each `${value}` is one argument, whole (a path or JSON
+ * with spaces stays one), or joins the word it touches (`--x=${v}`).
+ */
+export function cli(strings: TemplateStringsArray, ...values: (string | number)[]): string[] {
+  const out: string[] = [];
+  let open = false; // the last argument may still grow (no whitespace since it began)
+  strings.forEach((text, i) => {
+    for (const [j, word] of text.split(/\s+/).entries()) {
+      if (j > 0) open = false;
+      if (word === '') continue;
+      if (open) out[out.length - 1] += word;
+      else out.push(word);
+      open = true;
+    }
+    if (i < values.length) {
+      if (open) out[out.length - 1] += String(values[i]);
+      else out.push(String(values[i]));
+      open = true;
+    }
+  });
+  return out;
+}
+
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return spawnCli(args, options).finished;
 }
