@@ -1,12 +1,13 @@
 /**
  * The result summary computed from a run's stored records: buildResultSummary (metrics/) over the
- * records read back (chunk times left out), with ITL from SQL (store-itl.ts). For the same records
+ * records read back once (chunk times left out), with ITL from the chunk times streamed past
+ * (store-itl.ts). For the same records
  * the numbers are those of the in-memory summary (test/store/store-summary.test.ts holds them
  * equal); past ITL_EXACT_MAX gaps the ITL percentiles are the histogram's, and the summary says so.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { buildResultSummary, type ResultSummary, type ResultSummaryInput } from '../metrics/result-summary.js';
-import { RecordBatchList } from '../record/record-batch.js';
+import { StoredRecordList } from './stored-record-list.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
 
@@ -15,15 +16,27 @@ export type StoredResultSummary = ResultSummary & {
   itl_method?: { exact: boolean; values: number; exact_limit: number; relative_error: number | null };
 };
 
+/** A run's stored records without their chunk times (~140 bytes each), for the summary and the charts. */
+export async function readStoredRecords(connection: DuckDBConnection, seq: number): Promise<StoredRecordList> {
+  const records = new StoredRecordList();
+  for await (const batch of readStoredBatches(connection, seq, false)) records.push(batch);
+  return records;
+}
+
+/**
+ * The summary of run `seq`. `records` (read back by readStoredRecords when not given) get the ITL
+ * chart distribution on the way, for report.html.
+ */
 export async function summarizeStoredRun(
   connection: DuckDBConnection,
   seq: number,
   input: Omit<ResultSummaryInput, 'records'>,
+  records?: StoredRecordList,
 ): Promise<StoredResultSummary> {
-  const records = new RecordBatchList();
-  for await (const batch of readStoredBatches(connection, seq, false)) records.push(batch);
+  records ??= await readStoredRecords(connection, seq);
   const summary: StoredResultSummary = buildResultSummary({ ...input, records });
   const itl = await storedItl(connection, seq);
+  records.itlDistribution = itl.chart;
   summary.itl = itl.series;
   summary.itl_method = {
     exact: !itl.histogram,
