@@ -60,6 +60,7 @@ await store.markStarted(seq, start);
 const sink = await StoreRecordSink.create(await store.connect(), seq);
 const builder = new RecordBatchBuilder();
 let t = performance.now();
+const fillCpu = process.cpuUsage();
 for (let id = 0; id < N; id++) {
   const s = start + id * 1e4;
   const arrivals: number[] = [];
@@ -99,9 +100,14 @@ for (let id = 0; id < N; id++) {
   if ((id + 1) % FLUSH_EVERY === 0) sink.flush();
 }
 sink.push(builder.take());
-console.log(
-  `append ${N} records (${CHUNKS} chunk times each): ${((performance.now() - t) / 1000).toFixed(2)} s, rss ${rss()}`,
-);
+{
+  const c = process.cpuUsage(fillCpu);
+  console.log(
+    `make + append ${N} records (${CHUNKS} chunk times each, committed every ${FLUSH_EVERY}): ` +
+      `${((performance.now() - t) / 1000).toFixed(2)} s wall, ${((c.user + c.system) / N).toFixed(2)} µs CPU per record ` +
+      `(${sink.flushes} commits, longest ${sink.longestFlushMs.toFixed(0)} ms), rss ${rss()}`,
+  );
+}
 const endNs = start + N * 1e4 + 1e7;
 const context = {
   model: 'm',

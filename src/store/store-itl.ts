@@ -76,7 +76,8 @@ export async function storedItl(
         for (let j = off + 1; j < end; j++) values[at++] = child[j] - child[j - 1];
       }
     });
-    const gaps = values.subarray(0, at);
+    if (at !== count) throw new Error(`read back ${at} of run ${seq}'s ${count} stored token gaps`);
+    const gaps = values;
     const series = summarizeSeriesInPlace(gaps);
     return { series, count, histogram: false, chart: distributionOfValues('itl', gaps) };
   }

@@ -5,7 +5,7 @@
  * the numbers are those of the in-memory summary (test/store/store-summary.test.ts holds them
  * equal); past ITL_EXACT_MAX gaps the ITL percentiles are the histogram's, and the summary says so.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { INTEGER, type DuckDBConnection } from '@duckdb/node-api';
 import { buildResultSummary, type ResultSummary, type ResultSummaryInput } from '../metrics/result-summary.js';
 import { StoredRecordList } from './stored-record-list.js';
 import { readStoredBatches } from './stored-records.js';
@@ -20,6 +20,10 @@ export type StoredResultSummary = ResultSummary & {
 export async function readStoredRecords(connection: DuckDBConnection, seq: number): Promise<StoredRecordList> {
   const records = new StoredRecordList();
   for await (const batch of readStoredBatches(connection, seq, false)) records.push(batch);
+  // A stream DuckDB cut short (seen past its memory limit: 16k of 300k records, no error) must not become a summary.
+  const stored = await connection.runAndReadAll('SELECT count(*) FROM requests WHERE run = $1', [seq], [INTEGER]);
+  const want = Number(stored.getRows()[0][0]);
+  if (records.count !== want) throw new Error(`read back ${records.count} of run ${seq}'s ${want} stored records`);
   return records;
 }
 
