@@ -6,10 +6,13 @@
  * equal); past ITL_EXACT_MAX gaps the ITL percentiles are the histogram's, and the summary says so.
  */
 import { INTEGER, type DuckDBConnection } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
 import { buildResultSummary, type ResultSummary, type ResultSummaryInput } from '../metrics/result-summary.js';
 import { StoredRecordList } from './stored-record-list.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
+
+const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
 
 /** The summary plus how its ITL was computed (an extra key of result_summary.json). */
 export type StoredResultSummary = ResultSummary & {
@@ -38,6 +41,9 @@ export async function summarizeStoredRun(
   records?: StoredRecordList,
 ): Promise<StoredResultSummary> {
   records ??= await readStoredRecords(connection, seq);
+  if (records.maxGaps === null && input.slos?.some((x) => x.kind === 'request' && x.metric === 'itl-max')) {
+    records.maxGaps = await storedMaxGaps(connection, seq, records.count);
+  }
   const summary: StoredResultSummary = buildResultSummary({ ...input, records });
   const itl = await storedItl(connection, seq);
   records.itlDistribution = itl.chart;
@@ -59,4 +65,26 @@ export function itlMethodNote(summary: StoredResultSummary): string | null {
     `note: ITL percentiles from a log-linear histogram (${m.values} gaps > ${m.exact_limit} summarized exactly): ` +
     `each within ${((m.relative_error ?? 0) * 100).toFixed(2)} % (or 1 ns) of the exact value; min, max, avg exact.`
   );
+}
+
+/** Every record's largest token gap, NaN when it has fewer than two chunk times (record order, as read back). */
+async function storedMaxGaps(connection: DuckDBConnection, seq: number, count: number): Promise<Float64Array> {
+  const out = new Float64Array(count).fill(NaN);
+  const result = await connection.stream(
+    `SELECT coalesce(list_max(list_transform(range(1, len(chunk_times)), i -> chunk_times[i + 1] - chunk_times[i])), 'NaN'::DOUBLE)
+     FROM requests WHERE run = $1`,
+    [seq],
+    [INTEGER],
+  );
+  let at = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, 0), n * 8);
+    out.set(new Float64Array(bytes.buffer, bytes.byteOffset, n), at);
+    at += n;
+  }
+  if (at !== count) throw new Error(`read back ${at} of run ${seq}'s ${count} records' token gaps`);
+  return out;
 }

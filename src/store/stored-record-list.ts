@@ -22,6 +22,12 @@ export class StoredRecordList implements Iterable<RequestRecord> {
   count = 0;
   /** report.html's ITL histogram, from the ITL pass over the stored chunk times (null: none computed). */
   itlDistribution: MetricDistribution | null = null;
+  /**
+   * Each record's largest token gap (NaN: fewer than two chunk times), in record order, when an
+   * itl-max SLO needs it: the record's chunkTimes are then [0, that gap], so the goodput check
+   * (every gap ≤ limit) sees the same answer as with all of them. null: chunkTimes stay empty.
+   */
+  maxGaps: Float64Array | null = null;
 
   push(batch: RecordBatch): void {
     this.batches.push(batch);
@@ -33,7 +39,7 @@ export class StoredRecordList implements Iterable<RequestRecord> {
   }
 
   [Symbol.iterator](): Iterator<RequestRecord> {
-    return new RecordCursor(this.batches);
+    return new RecordCursor(this.batches, this.maxGaps);
   }
 }
 
@@ -72,8 +78,13 @@ class RecordCursor implements Iterator<RequestRecord> {
   private readonly result: IteratorResult<RequestRecord> = { done: false, value: this.r };
   private batch = 0;
   private k = 0;
+  private at = 0;
+  private readonly gap = new Float64Array(2);
 
-  constructor(private readonly batches: readonly RecordBatch[]) {}
+  constructor(
+    private readonly batches: readonly RecordBatch[],
+    private readonly maxGaps: Float64Array | null,
+  ) {}
 
   next(): IteratorResult<RequestRecord> {
     let b = this.batches[this.batch];
@@ -115,6 +126,11 @@ class RecordCursor implements Iterator<RequestRecord> {
     r.tokenSource = TOKEN_SOURCES[(flags >>> 2) & 3];
     r.conversation = ints[i + I.conversation];
     r.turn = ints[i + I.turn];
+    if (this.maxGaps !== null) {
+      const g = this.maxGaps[this.at++];
+      this.gap[1] = g;
+      r.chunkTimes = g === g ? this.gap : NO_CHUNKS;
+    }
     return this.result;
   }
 }

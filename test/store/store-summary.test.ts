@@ -129,3 +129,20 @@ test("report.html's chart data from the stored records (ITL from the store's pas
     await cleanup();
   }
 });
+
+test('goodput with an itl-max SLO from the store equals the in-memory one (the stored records have no chunk times)', async () => {
+  const records = makeRecords(3000, 13);
+  const { store, seq, cleanup } = await storeWith(records);
+  try {
+    const input = {
+      ...INPUT,
+      slos: [{ kind: 'request' as const, text: 'itl-max:1.5ms', metric: 'itl-max' as const, limitNs: 1.5e6 }],
+    };
+    const memory = buildResultSummary({ ...input, records });
+    const stored = await summarizeStoredRun(store.connection, seq, input);
+    assert.ok(memory.goodput !== null && memory.goodput.n_good < memory.n_samples_completed, 'the SLO fails some');
+    assert.deepEqual(stored.goodput, memory.goodput);
+  } finally {
+    await cleanup();
+  }
+});
