@@ -84,6 +84,8 @@ export interface BenchmarkIo {
   err: NodeJS.WriteStream;
   /** Install Ctrl-C handling (the CLI does; tests may not). */
   handleSignals: boolean;
+  /** A sweep step: a failed run SLO is the sweep's verdict on the step (exit 99 kept, no error line). */
+  sloFailureIsVerdict?: boolean;
 }
 
 export interface BenchmarkResult {
@@ -496,7 +498,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     exitCode = err.exitCode;
   } else if (summary.slo !== null && !summary.slo.passed) {
     const err = sloFailure(summary.slo);
-    io.err.write(formatError(err) + '\n');
+    if (io.sloFailureIsVerdict !== true) io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   }
   if (settings.json) io.out.write(jsonLine(reportEvent(summary, reportDir, exitCode)));
