@@ -278,6 +278,17 @@ describe('serve --answers, --mode both, report and compare (processes)', () => {
     assert.equal(verdict(a), 'different beyond noise');
     assert.equal(verdict(g), 'different beyond noise');
 
+    // --html: the compare page, with the accuracy table (its rendering in a browser: test/report/html-browser.test.ts).
+    const page = path.join(tmp.dir, 'compare.html');
+    const html = await runCli(['compare', ...runIds, '--results-db', db, '--html', page]);
+    assert.equal(html.code, 0, describeResult(html));
+    const text2 = await readFile(page, 'utf8');
+    assert.match(
+      text2,
+      /<tr data-dataset="gpqa"><td class="text">gpqa<\/td><td>75\.0 %<\/td><td>50\.0 %<\/td><td class="changed">-25\.0 pts, beyond noise<\/td>/,
+    );
+    assert.match(text2, /id="plot-compare-cdf-latency"/);
+
     const json = await runCli(['compare', ...runIds, '--results-db', db, '--json']);
     assert.equal(json.code, 0, describeResult(json));
     const data = JSON.parse(json.stdout) as {
