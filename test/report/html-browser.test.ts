@@ -312,6 +312,8 @@ test(
           loadPattern: 'concurrency',
           concurrency: 2,
           numSamples: 40,
+          // 16 tokens: the perf phase stays short; every mock answer (8 words) fits.
+          maxOutputTokens: 16,
           streaming: 'on',
           workers: 1,
           testMode: 'both',
