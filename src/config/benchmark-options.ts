@@ -122,6 +122,25 @@ export function headerForYaml(raw: string): string {
   return `${name}: \${${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}}`;
 }
 
+/**
+ * `--extra-body` as config.yaml writes it: a string under a secret-looking key (isSecretHeader's
+ * rule) becomes `${KEY_PATH}`, so the file still runs with the value in the environment.
+ */
+export function extraBodyForYaml(body: unknown, path: readonly string[] = [], underSecret = false): unknown {
+  if (typeof body === 'string')
+    return underSecret
+      ? `\${${path
+          .join('_')
+          .toUpperCase()
+          .replace(/[^A-Z0-9]/g, '_')}}`
+      : body;
+  if (body === null || typeof body !== 'object') return body;
+  if (Array.isArray(body)) return body.map((v, i) => extraBodyForYaml(v, [...path, String(i)], underSecret));
+  return Object.fromEntries(
+    Object.entries(body).map(([k, v]) => [k, extraBodyForYaml(v, [...path, k], underSecret || isSecretHeader(k))]),
+  );
+}
+
 /** Body fields --extra-body may not set: the request's identity, framing and the per-row output cap. */
 export const EXTRA_BODY_RESERVED = ['model', 'messages', 'prompt', 'stream', 'stream_options', 'max_tokens'] as const;
 
@@ -624,8 +643,9 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'model_params.extra_body',
     flag: '--extra-body <json>',
     kind: 'string',
-    help: 'a JSON object merged into every request body (e.g. \'{"ignore_eos": true}\'); the named options (--temperature, …) win over its keys, and it cannot set model, messages, prompt, stream, stream_options or max_tokens (use --model, the dataset, --streaming, --max-output-tokens). Its values are sent as given: put credentials in --header, which is redacted',
+    help: 'a JSON object merged into every request body (e.g. \'{"ignore_eos": true}\'); the named options (--temperature, …) win over its keys, and it cannot set model, messages, prompt, stream, stream_options or max_tokens (use --model, the dataset, --streaming, --max-output-tokens). String values under a key containing key, token, secret, password, auth, session or credential are redacted like the API key (config.yaml writes them as ${VARIABLE})',
     defaultText: 'none',
+    toYaml: (body: Record<string, unknown> | undefined) => (body === undefined ? body : extraBodyForYaml(body)),
     schema: z
       .union([z.string(), z.record(z.string(), z.unknown())])
       .transform((v, ctx) => {

@@ -56,15 +56,37 @@ export interface SecretHolder {
   endpoints: readonly { basicAuthorization?: string }[];
   /** `--header` pairs; values of secret-looking names are secrets (isSecret decides). */
   headers?: readonly (readonly [string, string])[];
+  /** The body fields every request carries (`--extra-body`): string values under secret-looking keys are secrets. */
+  request?: { extraBody?: Record<string, unknown> };
 }
 
-export function secretsOf(holder: SecretHolder, isSecretHeader: (name: string) => boolean): string[] {
-  const headerValues = (holder.headers ?? []).filter(([name]) => isSecretHeader(name)).map(([, value]) => value);
+export function secretsOf(holder: SecretHolder, isSecretName: (name: string) => boolean): string[] {
+  const headerValues = (holder.headers ?? []).filter(([name]) => isSecretName(name)).map(([, value]) => value);
   return collectSecrets(
     holder.apiKey,
     holder.endpoints.map((e) => e.basicAuthorization),
-    headerValues,
+    [...headerValues, ...secretBodyValues(holder.request?.extraBody, isSecretName)],
   );
+}
+
+/**
+ * The string values of a request body that sit under a secret-looking key, at any depth (a
+ * gateway that takes `{"metadata": {"user_token": "…"}}`); under such a key, every string below
+ * it counts. Numbers and booleans are not secrets (`max_tokens` is a count).
+ */
+export function secretBodyValues(
+  body: unknown,
+  isSecretName: (name: string) => boolean,
+  underSecret = false,
+): string[] {
+  if (typeof body === 'string') return underSecret ? [body] : [];
+  if (body === null || typeof body !== 'object') return [];
+  const out: string[] = [];
+  for (const [key, value] of Array.isArray(body) ? body.entries() : Object.entries(body)) {
+    const secret = underSecret || (typeof key === 'string' && isSecretName(key));
+    out.push(...secretBodyValues(value, isSecretName, secret));
+  }
+  return out;
 }
 
 /**

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { parseEndpoints } from '../api/endpoint.js';
-import { parseExtraHeaders, secretHeaderValues, type ExtraHeader } from '../api/extra-headers.js';
+import { isSecretHeader, parseExtraHeaders, secretHeaderValues, type ExtraHeader } from '../api/extra-headers.js';
 import { bindNoPortAvailable } from '../client/bound-socket.js';
 import {
   performanceDataset,
@@ -29,7 +29,7 @@ import type { ResultSummary } from '../metrics/result-summary.js';
 import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
 import { sloFailure } from '../metrics/slo-text.js';
 import { monotonicNs } from '../record/clock.js';
-import { collectSecrets, redact } from '../record/redact-secrets.js';
+import { collectSecrets, redact, secretBodyValues } from '../record/redact-secrets.js';
 import {
   REPORT_FILES,
   createReportDir,
@@ -223,7 +223,7 @@ export async function planRun(
   const secrets = collectSecrets(
     settings.apiKey,
     endpoints.map((e) => e.basicAuthorization),
-    secretHeaderValues(headers),
+    [...secretHeaderValues(headers), ...secretBodyValues(settings.extraBody, isSecretHeader)],
   );
   const endpointNames = endpoints.map((e) => e.displayUrl);
   let reportDir: string | null = null;

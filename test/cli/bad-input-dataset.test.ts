@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startMockServer } from '../../src/servers/mock-openai-server.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
-import { closedPort, describeResult, makeTempDir, readJson, runCli } from './cli-process.js';
+import { closedPort, describeResult, makeTempDir, readJson, runCli, cli } from './cli-process.js';
 import { runInProcess } from './in-process-runner.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 
@@ -140,18 +140,7 @@ test(
         }),
       );
       const results = await runInProcess(
-        files.map((file) => [
-          'benchmark',
-          'offline',
-          '--endpoints',
-          url,
-          '--model',
-          'm',
-          '--workers',
-          '1',
-          '--dataset',
-          file,
-        ]),
+        files.map((file) => cli`benchmark offline --endpoints ${url} --model m --workers 1 --dataset ${file}`),
       );
       const failures: string[] = [];
       BAD.forEach((c, i) => {
@@ -206,20 +195,10 @@ test(
           await writeFile(file, c.content, 'utf8');
           const dir = path.join(tmp.dir, `report-${c.file}`);
           const r = await runCli(
-            [
-              'benchmark',
-              'offline',
-              '--endpoints',
-              mock.url,
-              '--model',
-              'm',
-              '--workers',
-              '1',
-              '--dataset',
-              file,
-              '--report-dir',
-              dir,
-            ],
+            cli`
+              benchmark offline --endpoints ${mock.url} --model m --workers 1 --dataset ${file} --report-dir
+              ${dir}
+            `,
             { timeoutMs: 60_000 },
           );
           assert.equal(r.code, 0, `${c.name}: ${describeResult(r)}`);

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closedPort, describeResult, runCli, type CliResult } from './cli-process.js';
+import { closedPort, describeResult, runCli, type CliResult, cli } from './cli-process.js';
 import { runInProcess } from './in-process-runner.js';
 
 interface FlagHelp {
@@ -65,7 +65,7 @@ interface Command {
 async function commands(): Promise<Record<string, Command>> {
   const url = `http://127.0.0.1:${await closedPort()}`;
   const bench = (mode: string) => (flag: string) => {
-    const base = ['benchmark', mode, '--endpoints', url, '--model', 'm'];
+    const base = cli`benchmark ${mode} --endpoints ${url} --model m`;
     if (mode === 'offline') return [...base, '--num-samples', '2'];
     if (flag === '--target-qps') return [...base, '--num-samples', '2'];
     if (flag === '--concurrency') return [...base, '--num-samples', '2'];
@@ -159,11 +159,11 @@ test(
 test('unknown flags and flags without their value exit 2 naming the flag', { timeout: 60_000 }, async () => {
   const url = `http://127.0.0.1:${await closedPort()}`;
   const cases: { args: string[]; flag: string }[] = [
-    { args: ['benchmark', 'online', '--endpoints', url, '--model', 'm', '--concurency', '2'], flag: '--concurency' },
-    { args: ['benchmark', 'offline', '--endpoints', url, '--model', 'm', '-x'], flag: '-x' },
+    { args: cli`benchmark online --endpoints ${url} --model m --concurency 2`, flag: '--concurency' },
+    { args: cli`benchmark offline --endpoints ${url} --model m -x`, flag: '-x' },
     { args: ['probe', '--endpoints', url, '--model', 'm', '--request', '2'], flag: '--request' },
     { args: ['serve', '--prot', '1'], flag: '--prot' },
-    { args: ['benchmark', 'online', '--endpoints', url, '--model', 'm', '--concurrency'], flag: '--concurrency' },
+    { args: cli`benchmark online --endpoints ${url} --model m --concurrency`, flag: '--concurrency' },
     { args: ['benchmark', 'online', '--endpoints', url, '--model'], flag: '--model' },
   ];
   const results = await runInProcess(cases.map((c) => c.args));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startMockServer } from '../../src/servers/mock-openai-server.js';
-import { CLI_MAIN, PROJECT_ROOT, describeResult, makeTempDir, type CliResult } from './cli-process.js';
+import { CLI_MAIN, PROJECT_ROOT, describeResult, makeTempDir, type CliResult, cli } from './cli-process.js';
 
 const canMount =
   process.platform === 'linux' &&
@@ -65,22 +65,14 @@ async function readOnlyReportDir(sub: string | null): Promise<void> {
   const tmp = await makeTempDir();
   try {
     const dir = sub === null ? tmp.dir : path.join(tmp.dir, sub);
-    const r = await runCliOnTmpfs(tmp.dir, 'ro', [
-      'benchmark',
-      'online',
-      '--endpoints',
-      mock.url,
-      '--model',
-      'm',
-      '--concurrency',
-      '1',
-      '--num-samples',
-      '2',
-      '--workers',
-      '1',
-      '--report-dir',
-      dir,
-    ]);
+    const r = await runCliOnTmpfs(
+      tmp.dir,
+      'ro',
+      cli`
+      benchmark online --endpoints ${mock.url} --model m --concurrency 1 --num-samples 2 --workers 1 --report-dir
+      ${dir}
+    `,
+    );
     assert.equal(r.code, 2, describeResult(r));
     assert.match(r.stderr, /--report-dir/, describeResult(r));
     assert.ok(r.stderr.includes(dir), `names ${dir}: ${describeResult(r)}`);
@@ -123,22 +115,14 @@ test(
     try {
       const report = path.join(tmp.dir, 'r');
       // ~680 bytes per record: 60 requests cannot fit in 16 KiB with the other files.
-      const r = await runCliOnTmpfs(tmp.dir, 'size=16k', [
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '4',
-        '--num-samples',
-        '60',
-        '--workers',
-        '1',
-        '--report-dir',
-        report,
-      ]);
+      const r = await runCliOnTmpfs(
+        tmp.dir,
+        'size=16k',
+        cli`
+        benchmark online --endpoints ${mock.url} --model m --concurrency 4 --num-samples 60 --workers 1
+        --report-dir ${report}
+      `,
+      );
       assert.equal(mock.stats().completionRequests, 60, 'the run itself went through');
       assert.equal(r.code, 4, describeResult(r));
       assert.ok(r.stderr.includes(report), `names ${report}: ${describeResult(r)}`);

@@ -21,6 +21,7 @@ import {
   assertExit,
   withMock,
   withTemp,
+  cli,
 } from './cli-process.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 
@@ -60,24 +61,10 @@ async function reportTexts(dir: string): Promise<Map<string, string>> {
 test('online concurrency run: exit 0 and a complete, consistent report', { timeout: 60_000 }, async () => {
   await withMock({ ttftMs: 20, itlMs: 2, outputTokens: 8 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '4',
-        '--max-output-tokens',
-        '8',
-        '--num-samples',
-        '40',
-        '--workers',
-        '2',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --concurrency 4 --max-output-tokens 8 --num-samples 40
+        --workers 2 --report-dir ${dir}
+      `);
       assertExit(r, 0);
       const s = await summaryOf(dir);
       assert.equal(s.state, 'complete');
@@ -129,22 +116,10 @@ test('online concurrency run: exit 0 and a complete, consistent report', { timeo
 test('offline run: non-streaming by default, every request completed, no TTFT', { timeout: 60_000 }, async () => {
   await withMock({ ttftMs: 20, itlMs: 2, outputTokens: 8 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'offline',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--num-samples',
-        '30',
-        '--max-output-tokens',
-        '8',
-        '--workers',
-        '2',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark offline --endpoints ${mock.url} --model m --num-samples 30 --max-output-tokens 8 --workers 2
+        --report-dir ${dir}
+      `);
       assertExit(r, 0);
       const s = await summaryOf(dir);
       assert.equal(s.state, 'complete');
@@ -171,22 +146,10 @@ test('offline run: non-streaming by default, every request completed, no TTFT', 
 test('poisson run: --target-qps 50 --duration 2s issues about 100 requests', { timeout: 60_000 }, async () => {
   await withMock({ ttftMs: 5, itlMs: 1, outputTokens: 4 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--target-qps',
-        '50',
-        '--duration',
-        '2s',
-        '--workers',
-        '2',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --target-qps 50 --duration 2s --workers 2 --report-dir
+        ${dir}
+      `);
       assertExit(r, 0);
       const s = await summaryOf(dir);
       assert.equal(s.state, 'complete');
@@ -276,40 +239,14 @@ test(
       try {
         const url = echo400.url.replace('http://', `http://user:${PASSWORD}@`);
         const [bench, bench2, probe] = await Promise.all([
-          runCli([
-            'benchmark',
-            'online',
-            '--endpoints',
-            echo400.url,
-            '--model',
-            'm',
-            '--concurrency',
-            '1',
-            '--num-samples',
-            '2',
-            '--workers',
-            '1',
-            '--report-dir',
-            path.join(dir, 'key'),
-            '--api-key',
-            KEY,
-          ]),
-          runCli([
-            'benchmark',
-            'online',
-            '--endpoints',
-            url,
-            '--model',
-            'm',
-            '--concurrency',
-            '1',
-            '--num-samples',
-            '2',
-            '--workers',
-            '1',
-            '--report-dir',
-            path.join(dir, 'basic'),
-          ]),
+          runCli(cli`
+            benchmark online --endpoints ${echo400.url} --model m --concurrency 1 --num-samples 2 --workers 1
+            --report-dir ${path.join(dir, 'key')} --api-key ${KEY}
+          `),
+          runCli(cli`
+            benchmark online --endpoints ${url} --model m --concurrency 1 --num-samples 2 --workers 1 --report-dir
+            ${path.join(dir, 'basic')}
+          `),
           runCli(['probe', '--endpoints', echo400.url, '--model', 'm', '--requests', '1'], {
             env: { OPENAI_API_KEY: KEY },
           }),
@@ -343,32 +280,14 @@ test(
     // Failures before the run must not leak them either.
     const port = await closedPort();
     const failures = await Promise.all([
-      runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        `http://user:${PASSWORD}@127.0.0.1:${port}`,
-        '--model',
-        'm',
-        '--concurrency',
-        '1',
-        '--num-samples',
-        '1',
-        '--api-key',
-        KEY,
-      ]),
-      runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        `http://user:${PASSWORD}@127.0.0.1:notaport`,
-        '--model',
-        'm',
-        '--concurrency',
-        '1',
-        '--num-samples',
-        '1',
-      ]),
+      runCli(cli`
+        benchmark online --endpoints ${`http://user:${PASSWORD}@127.0.0.1:${port}`} --model m --concurrency 1
+        --num-samples 1 --api-key ${KEY}
+      `),
+      runCli(cli`
+        benchmark online --endpoints ${`http://user:${PASSWORD}@127.0.0.1:notaport`} --model m --concurrency 1
+        --num-samples 1
+      `),
     ]);
     assertExit(failures[0], 3);
     assertExit(failures[1], 2);
@@ -397,7 +316,7 @@ test(
         const noPrompt = path.join(dir, 'no-prompt.jsonl');
         await writeFile(noPrompt, '{"question": "a"}\n{"answer": "b"}\n');
 
-        const base = ['benchmark', 'offline', '--endpoints', mock.url, '--model', 'm', '--workers', '1'];
+        const base = cli`benchmark offline --endpoints ${mock.url} --model m --workers 1`;
         const [ok, bad, missing] = await Promise.all([
           runCli([...base, '--dataset', good, '--report-dir', path.join(dir, 'good')]),
           runCli([...base, '--dataset', badJson, '--report-dir', path.join(dir, 'bad')]),
@@ -440,7 +359,7 @@ test('exit codes: bad input 2, --help 0', { timeout: 60_000 }, async () => {
     { args: [...online, '--model', 'm', '--load-pattern', 'concurrency'], code: 2, stderr: /--concurrency/ },
     { args: [...online, '--model', 'm', '--concurrency', '2', '--duration', 'soon'], code: 2, stderr: /--duration/ },
     {
-      args: ['benchmark', 'offline', '--endpoints', url, '--model', 'm', '--concurrency', '2'],
+      args: cli`benchmark offline --endpoints ${url} --model m --concurrency 2`,
       code: 2,
       stderr: /--concurrency/,
     },
@@ -467,22 +386,10 @@ test('exit code 3: an unreachable endpoint is one clear error before any load', 
   const port = await closedPort();
   await withTemp(async ({ dir }) => {
     const report = path.join(dir, 'r');
-    const r = await runCli([
-      'benchmark',
-      'online',
-      '--endpoints',
-      `http://127.0.0.1:${port}`,
-      '--model',
-      'm',
-      '--concurrency',
-      '2',
-      '--num-samples',
-      '4',
-      '--workers',
-      '1',
-      '--report-dir',
-      report,
-    ]);
+    const r = await runCli(cli`
+      benchmark online --endpoints ${`http://127.0.0.1:${port}`} --model m --concurrency 2 --num-samples 4
+      --workers 1 --report-dir ${report}
+    `);
     assertExit(r, 3);
     assert.match(r.stderr, /cannot connect/);
     assert.ok(r.stderr.includes(String(port)), 'the message names the endpoint');
@@ -498,20 +405,7 @@ test(
       withTemp(async ({ dir }) => {
         const file = path.join(dir, 'a-file');
         await writeFile(file, 'not a directory\n');
-        const base = [
-          'benchmark',
-          'online',
-          '--endpoints',
-          mock.url,
-          '--model',
-          'm',
-          '--concurrency',
-          '1',
-          '--num-samples',
-          '1',
-          '--workers',
-          '1',
-        ];
+        const base = cli`benchmark online --endpoints ${mock.url} --model m --concurrency 1 --num-samples 1 --workers 1`;
         const results = await Promise.all([
           runCli([...base, '--report-dir', file]),
           runCli([...base, '--report-dir', path.join(file, 'sub')]),
@@ -530,22 +424,10 @@ test(
 test('exit code 4: every request failing still writes the report, with the errors', { timeout: 60_000 }, async () => {
   await withMock({ fault: 'status-500' }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '2',
-        '--num-samples',
-        '10',
-        '--workers',
-        '1',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --concurrency 2 --num-samples 10 --workers 1
+        --report-dir ${dir}
+      `);
       assertExit(r, 4);
       assert.match(r.stderr, /all_requests_failed/);
       const s = await summaryOf(dir);
@@ -570,22 +452,10 @@ test('failed requests are records: resets and malformed SSE are counted, exit 0'
       faults.map(({ fault, code }) =>
         withMock({ ttftMs: 2, itlMs: 1, outputTokens: 6, fault, faultEvery: 3 }, async (mock) => {
           const report = path.join(dir, fault);
-          const r = await runCli([
-            'benchmark',
-            'online',
-            '--endpoints',
-            mock.url,
-            '--model',
-            'm',
-            '--concurrency',
-            '3',
-            '--num-samples',
-            '30',
-            '--workers',
-            '1',
-            '--report-dir',
-            report,
-          ]);
+          const r = await runCli(cli`
+            benchmark online --endpoints ${mock.url} --model m --concurrency 3 --num-samples 30 --workers 1
+            --report-dir ${report}
+          `);
           assertExit(r, 0);
           const s = await summaryOf(report);
           assertAccounting(s);
@@ -618,22 +488,10 @@ test(
     await withMock({ ttftMs: 10, itlMs: 50, outputTokens: 200 }, (mock) =>
       withTemp(async ({ dir }) => {
         const { child, finished } = spawnCli(
-          [
-            'benchmark',
-            'online',
-            '--endpoints',
-            mock.url,
-            '--model',
-            'm',
-            '--concurrency',
-            '4',
-            '--duration',
-            '60s',
-            '--workers',
-            '2',
-            '--report-dir',
-            dir,
-          ],
+          cli`
+            benchmark online --endpoints ${mock.url} --model m --concurrency 4 --duration 60s --workers 2
+            --report-dir ${dir}
+          `,
           { timeoutMs: 30_000 },
         );
         let early: CliResult | null = null;

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ import {
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_MAIN = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
+/** tsx by path: the CLI runs in a temp cwd, where `--import tsx` would not resolve. */
+export const TSX_LOADER = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 export interface CliResult {
   code: number | null;
@@ -32,6 +35,12 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Kill the process after this long (the test then fails on a null exit code). Default 30 s. */
   timeoutMs?: number;
+  /**
+   * The CLI's working directory. Default: a fresh temp dir per call, removed when it exits, so a
+   * test's default `results/llm-loadgen.duckdb` and `reports/` are its own — not the checkout's,
+   * and not shared with tests running beside it (they fell back to per-run databases as "busy").
+   */
+  cwd?: string;
 }
 
 function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -51,8 +60,9 @@ export function spawnCli(
   args: string[],
   options: CliOptions = {},
 ): { child: ChildProcess; finished: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], {
-    cwd: PROJECT_ROOT,
+  const ownCwd = options.cwd === undefined ? mkdtempSync(path.join(tmpdir(), 'llm-loadgen-cwd-')) : null;
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI_MAIN, ...args], {
+    cwd: options.cwd ?? ownCwd!,
     env: cliEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,14 +75,41 @@ export function spawnCli(
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
+      if (ownCwd !== null) rmSync(ownCwd, { recursive: true, force: true });
       reject(err);
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      if (ownCwd !== null) rmSync(ownCwd, { recursive: true, force: true });
       resolve({ code, signal, stdout, stderr });
     });
   });
   return { child, finished };
+}
+
+/**
+ * A command line written as one text: cli`benchmark online --endpoints ${url} --num-samples 10`.
+ * The literal text splits at whitespace; each `${value}` is one argument, whole (a path or JSON
+ * with spaces stays one), or joins the word it touches (`--x=${v}`).
+ */
+export function cli(strings: TemplateStringsArray, ...values: (string | number)[]): string[] {
+  const out: string[] = [];
+  let open = false; // the last argument may still grow (no whitespace since it began)
+  strings.forEach((text, i) => {
+    for (const [j, word] of text.split(/\s+/).entries()) {
+      if (j > 0) open = false;
+      if (word === '') continue;
+      if (open) out[out.length - 1] += word;
+      else out.push(word);
+      open = true;
+    }
+    if (i < values.length) {
+      if (open) out[out.length - 1] += String(values[i]);
+      else out.push(String(values[i]));
+      open = true;
+    }
+  });
+  return out;
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {

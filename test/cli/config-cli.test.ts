@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
-import { closedPort, describeResult, readJson, runCli, assertExit, withMock, withTemp } from './cli-process.js';
+import { closedPort, describeResult, readJson, runCli, assertExit, withMock, withTemp, cli } from './cli-process.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 
 /** A fast mock: the config tests are about the files, not the timing. */
@@ -51,24 +51,10 @@ test(
           const file = path.join(dir, name);
           await writeFile(file, text);
           const reportDir = path.join(dir, `report-${name}`);
-          const r = await runCli([
-            'benchmark',
-            'from-config',
-            '-c',
-            file,
-            '--endpoints',
-            mock.url,
-            '--num-samples',
-            '20',
-            '--max-output-tokens',
-            '4',
-            '--workers',
-            '1',
-            '--max-connections',
-            '64',
-            '--report-dir',
-            reportDir,
-          ]);
+          const r = await runCli(cli`
+            benchmark from-config -c ${file} --endpoints ${mock.url} --num-samples 20 --max-output-tokens 4
+            --workers 1 --max-connections 64 --report-dir ${reportDir}
+          `);
           assertExit(r, 0);
           // max_duration_ms (0 in every template: no limit) is --max-duration now, so it is not listed;
           // the offline template's min_duration_ms still is.
@@ -98,21 +84,14 @@ test(
           assert.match(again.stderr, /the file exists/);
           const reportDir = path.join(dir, `report-${kind}`);
           const r = await runCli(
-            [
-              'benchmark',
-              'from-config',
-              '-c',
-              file,
-              '--num-samples',
-              '10',
-              '--max-output-tokens',
-              '4',
-              '--workers',
-              '1',
-              // report_dir is null in the template; the flag keeps the report in the temp dir.
-              '--report-dir',
-              reportDir,
-            ],
+            cli`
+              benchmark from-config -c ${file} --num-samples 10 --max-output-tokens 4 --workers 1
+              ${
+                // report_dir is null in the template; the flag keeps the report in the temp dir.
+                '--report-dir'
+              }
+              ${reportDir}
+            `,
             { env: { MODEL_NAME: 'm', ENDPOINT_URL: mock.url } },
           );
           assertExit(r, 0);
@@ -141,28 +120,11 @@ test(
         await writeFile(dataset, ['{"q":"one two"}', '{"q":"three"}', '{"q":"four"}'].join('\n') + '\n');
         const first = path.join(dir, 'first');
         const r1 = await runCli(
-          [
-            'benchmark',
-            'online',
-            '--endpoints',
-            mock.url,
-            '--model',
-            'm',
-            '--target-concurrency',
-            '2',
-            '--num-samples',
-            '6',
-            '--num-workers',
-            '1',
-            '--dataset',
-            `perf:${dataset},parser.prompt=q,samples=2`,
-            '--seed',
-            '5',
-            '--max-output-tokens',
-            '3',
-            '--report-dir',
-            first,
-          ],
+          cli`
+            benchmark online --endpoints ${mock.url} --model m --target-concurrency 2 --num-samples 6
+            --num-workers 1 --dataset ${`perf:${dataset},parser.prompt=q,samples=2`} --seed 5 --max-output-tokens
+            3 --report-dir ${first}
+          `,
           { env: { OPENAI_API_KEY: 'sk-round-trip-secret' } },
         );
         assertExit(r1, 0);
@@ -170,7 +132,7 @@ test(
         assert.ok(!config1.includes('sk-round-trip-secret'), config1);
         const second = path.join(dir, 'second');
         const r2 = await runCli(
-          ['benchmark', 'from-config', '-c', path.join(first, 'config.yaml'), '--report-dir', second],
+          cli`benchmark from-config -c ${path.join(first, 'config.yaml')} --report-dir ${second}`,
           {
             env: { OPENAI_API_KEY: 'sk-round-trip-secret' },
           },
@@ -277,19 +239,10 @@ test('info prints version, Node, OS, CPUs, port range, open-files limit and the 
 
 test('--dry-run needs no live endpoint: it plans against a closed port and says the endpoint was not checked', async () => {
   const port = await closedPort();
-  const r = await runCli([
-    'benchmark',
-    'online',
-    '--endpoints',
-    `http://127.0.0.1:${port}`,
-    '--model',
-    'm',
-    '--target-concurrency',
-    '3',
-    '--duration',
-    '1000',
-    '--dry-run',
-  ]);
+  const r = await runCli(cli`
+    benchmark online --endpoints ${`http://127.0.0.1:${port}`} --model m --target-concurrency 3 --duration 1000
+    --dry-run
+  `);
   assertExit(r, 0);
   assert.match(r.stdout, /concurrency 3/);
   assert.match(r.stdout, /; 1 s\n/, 'a bare --duration 1000 is 1,000 ms');
@@ -395,7 +348,7 @@ test(
 );
 
 test('--dataset: a missing acc: file and a second performance dataset exit 2 saying why', async () => {
-  const common = ['benchmark', 'offline', '--endpoints', 'http://127.0.0.1:1', '--model', 'm', '--dry-run'];
+  const common = cli`benchmark offline --endpoints http://127.0.0.1:1 --model m --dry-run`;
   const acc = await runCli([...common, '--dataset', 'acc:eval.jsonl']);
   assertExit(acc, 2);
   assert.match(acc.stderr, /eval\.jsonl/);

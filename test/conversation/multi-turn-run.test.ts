@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, readJsonl, runCli, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withTemp, cli } from '../cli/cli-process.js';
 
 interface Seen {
   session: string;
@@ -315,17 +315,7 @@ test('--num-conversations repeats conversations as new sessions; --multi-turn ne
         `a repeat has its own session id: ${sessions.join(', ')}`,
       );
       const dataset = path.join(tmp.dir, 'sharegpt.json');
-      const base = [
-        'benchmark',
-        'online',
-        '--endpoints',
-        server.url,
-        '--model',
-        'm',
-        '--dataset',
-        dataset,
-        '--multi-turn',
-      ];
+      const base = cli`benchmark online --endpoints ${server.url} --model m --dataset ${dataset} --multi-turn`;
       const noConcurrency = await runCli([...base, '--target-qps', '5', '--report-dir', path.join(tmp.dir, 'r2')]);
       assertExit(noConcurrency, 2);
       assert.match(noConcurrency.stderr, /--multi-turn: needs --concurrency N/);

@@ -18,6 +18,7 @@ import {
   runCli,
   startRecordingServer,
   withTemp,
+  cli,
 } from '../cli/cli-process.js';
 
 type Summary = ResultSummary & WorkloadSummary;
@@ -33,33 +34,12 @@ test(
     try {
       await withTemp(async ({ dir }) => {
         const report = path.join(dir, 'r');
-        const r = await runCli([
-          'benchmark',
-          'online',
-          '--endpoints',
-          server.url,
-          '--model',
-          'm',
-          '--concurrency',
-          '2',
-          '--num-samples',
-          '5',
-          '--workers',
-          '2',
-          '--warmup-requests',
-          '3',
-          '--warmup-salt',
-          '--stop',
-          'END',
-          '--stop',
-          '\n\n',
-          '--extra-body',
-          '{"ignore_eos": true, "temperature": 1, "chat_template_kwargs": {"enable_thinking": false}}',
-          '--temperature',
-          '0',
-          '--report-dir',
-          report,
-        ]);
+        const r = await runCli(cli`
+          benchmark online --endpoints ${server.url} --model m --concurrency 2 --num-samples 5 --workers 2
+          --warmup-requests 3 --warmup-salt --stop END --stop ${'\n\n'} --extra-body
+          ${'{"ignore_eos": true, "temperature": 1, "chat_template_kwargs": {"enable_thinking": false}}'}
+          --temperature 0 --report-dir ${report}
+        `);
         assertExit(r, 0);
         assert.match(r.stderr, /warmup: 3 requests \(0 failed\) in [\d.]+ s; not in the figures below/);
         const bodies = server.bodies.filter((b) => b !== '').map((b) => JSON.parse(b) as Body);
@@ -108,17 +88,9 @@ test(
       ['[1]', /--extra-body: must be a JSON object/],
       ['{oops', /--extra-body: not valid JSON/],
     ] as const) {
-      const r = await runCli([
-        'benchmark',
-        'offline',
-        '--endpoints',
-        'http://127.0.0.1:9',
-        '--model',
-        'm',
-        '--extra-body',
-        body,
-        '--dry-run',
-      ]);
+      const r = await runCli(
+        cli`benchmark offline --endpoints http://127.0.0.1:9 --model m --extra-body ${body} --dry-run`,
+      );
       assertExit(r, 2);
       assert.match(r.stderr, pattern);
     }

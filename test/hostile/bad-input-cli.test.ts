@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ResultsStore } from '../../src/store/results-store.js';
 import {
   CLI_MAIN,
-  PROJECT_ROOT,
+  TSX_LOADER,
   describeResult,
   makeTempDir,
   runCli,
@@ -173,6 +174,10 @@ test(
       delete env.NODE_TEST_CONTEXT;
       delete env.OPENAI_API_KEY;
       const reportDir = path.join(dir.dir, 'report');
+      // The results database is made before the limit applies (a new DuckDB file is 256 KiB at
+      // once): this case is the report files, on a disk that fills during the run.
+      const db = path.join(dir.dir, 'results.duckdb');
+      (await ResultsStore.open(db)).close();
       // 400 records are ~250 KB of records.jsonl: past the limit
       const child = spawn(
         'prlimit',
@@ -181,7 +186,7 @@ test(
           '--',
           process.execPath,
           '--import',
-          'tsx',
+          TSX_LOADER,
           CLI_MAIN,
           'benchmark',
           'online',
@@ -197,8 +202,10 @@ test(
           '1',
           '--report-dir',
           reportDir,
+          '--results-db',
+          db,
         ],
-        { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: dir.dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
       let stderr = '';

@@ -5,7 +5,7 @@ import { assessClientHealth, type ClientHealthInput } from '../../src/metrics/cl
 import { buildResultSummary } from '../../src/metrics/result-summary.js';
 import { formatReportText } from '../../src/report/report-text.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { streamedRecord } from './record-fixture.js';
 
@@ -102,22 +102,10 @@ test('the summary carries client_health and a loud CLIENT HEALTH warning in repo
 test('a real run reports each shard’s CPU and event-loop delay', async () => {
   await withMock({ ttftMs: 10, itlMs: 1, outputTokens: 4 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '2',
-        '--num-samples',
-        '20',
-        '--workers',
-        '2',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --concurrency 2 --num-samples 20 --workers 2
+        --report-dir ${dir}
+      `);
       assertExit(r, 0);
       const s = await readJson<ResultSummary>(path.join(dir, REPORT_FILES.summary));
       assert.equal(s.client_health.shards.length, 2);

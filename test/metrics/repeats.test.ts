@@ -6,7 +6,7 @@ import path from 'node:path';
 import { repeatStat, studentT975, type RepeatsSummary } from '../../src/metrics/repeat-stats.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 
 test('Student t 97.5 % quantiles: the table, and the expansion past 30 df', () => {
   assert.equal(studentT975(1), 12.706205);
@@ -34,26 +34,10 @@ test('mean ± t × s / √n across repeats; fewer than two values give no interv
 test('--repeats 3: three reports in repeat-<i>/, the combined mean and CI in repeats_summary.json and repeats.txt', async () => {
   await withMock({ ttftMs: 5, itlMs: 1, outputTokens: 3 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '2',
-        '--num-samples',
-        '10',
-        '--max-output-tokens',
-        '3',
-        '--workers',
-        '1',
-        '--repeats',
-        '3',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --concurrency 2 --num-samples 10 --max-output-tokens 3
+        --workers 1 --repeats 3 --report-dir ${dir}
+      `);
       assertExit(r, 0);
       const summaries: ResultSummary[] = [];
       for (let i = 1; i <= 3; i++) {

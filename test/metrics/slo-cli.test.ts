@@ -4,28 +4,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 
-const args = (url: string, dir: string, slo: string) => [
-  'benchmark',
-  'online',
-  '--endpoints',
-  url,
-  '--model',
-  'm',
-  '--concurrency',
-  '4',
-  '--num-samples',
-  '20',
-  '--max-output-tokens',
-  '4',
-  '--workers',
-  '1',
-  '--slo',
-  slo,
-  '--report-dir',
-  dir,
-];
+const args = (url: string, dir: string, slo: string) => cli`
+  benchmark online --endpoints ${url} --model m --concurrency 4 --num-samples 20 --max-output-tokens 4 --workers 1
+  --slo ${slo} --report-dir ${dir}
+`;
 
 test('--slo: goodput in the summary and report; a failed run SLO exits 99 (slo_failed) after the report', async () => {
   await withMock({ ttftMs: 20, itlMs: 2, outputTokens: 4 }, async (mock) => {
@@ -52,16 +36,7 @@ test('--slo: goodput in the summary and report; a failed run SLO exits 99 (slo_f
 });
 
 test('a bad --slo exits 2 naming the flag', async () => {
-  const r = await runCli([
-    'benchmark',
-    'online',
-    '--endpoints',
-    'http://127.0.0.1:9',
-    '--model',
-    'm',
-    '--slo',
-    'p98(ttft)<1s',
-  ]);
+  const r = await runCli(cli`benchmark online --endpoints http://127.0.0.1:9 --model m --slo p98(ttft)<1s`);
   assertExit(r, 2);
   assert.match(r.stderr, /--slo/);
   assert.match(r.stderr, /not on the percentile grid/);

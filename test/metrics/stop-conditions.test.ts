@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { errorLimitReason } from '../../src/metrics/stop-conditions.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 
 test('--max-errors stops at N failures; --max-error-rate above F once max(20, 1/F) have finished', () => {
   assert.equal(errorLimitReason({ maxErrors: 10 }, 100, 9), null);
@@ -22,18 +22,8 @@ test('--max-errors stops at N failures; --max-error-rate above F once max(20, 1/
   assert.equal(errorLimitReason({}, 0, 1000), null);
 });
 
-const base = (url: string, dir: string) => [
-  'benchmark',
-  'online',
-  '--endpoints',
-  url,
-  '--model',
-  'm',
-  '--workers',
-  '1',
-  '--report-dir',
-  dir,
-];
+const base = (url: string, dir: string) =>
+  cli`benchmark online --endpoints ${url} --model m --workers 1 --report-dir ${dir}`;
 
 test('--max-errors ends the run early: exit 4 error_limit_reached, the reason in the report', async () => {
   await withMock({ ttftMs: 2, itlMs: 1, outputTokens: 2, fault: 'status-500', faultEvery: 2 }, (mock) =>

@@ -22,12 +22,14 @@ const ENV_KEY = 'sk-ENVLEAK-R5t7Y9u1I3o5P7a9';
 const USER = 'zqxuser';
 const PASSWORD = 'pw-SECRET-K4j6H8g0F2d4';
 const HEADER_KEY = 'xk-HEADERLEAK-L1k3J5h7G9f1';
+const BODY_KEY = 'bk-BODYLEAK-W2e4R6t8Y0u2';
+const BODY_TOKEN = 'bt-NESTEDLEAK-S3d5F7g9H1j3';
 const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
 
 interface EchoServer {
   url: string;
   requests: number;
-  /** Every completion request's headers, as JSON. */
+  /** Every completion request's headers, as JSON, then its body. */
   headers: string[];
   close(): Promise<void>;
 }
@@ -50,7 +52,7 @@ async function startEchoServer(pad: (n: number) => number): Promise<EchoServer> 
         return;
       }
       const i = n++;
-      headers.push(JSON.stringify(req.headers));
+      headers.push(JSON.stringify(req.headers) + Buffer.concat(chunks).toString('utf8'));
       const auth = req.headers.authorization ?? '';
       const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
       const echo =
@@ -134,7 +136,7 @@ function leaks(outputs: Map<string, string>, secrets: string[]): string[] {
   return found;
 }
 
-const SECRETS = [API_KEY, ENV_KEY, PASSWORD, basic, `${USER}:${PASSWORD}`, HEADER_KEY];
+const SECRETS = [API_KEY, ENV_KEY, PASSWORD, basic, `${USER}:${PASSWORD}`, HEADER_KEY, BODY_KEY, BODY_TOKEN];
 
 interface Case {
   name: string;
@@ -250,3 +252,15 @@ test("--header 'X-Api-Key: …' secrets appear in no output", { timeout: 180_000
   ]);
   assert.deepEqual(found, [], found.join('\n'));
 });
+
+test(
+  '--extra-body values under secret-looking keys appear in no output (config.yaml writes ${VARIABLE})',
+  { timeout: 180_000 },
+  async () => {
+    const body = JSON.stringify({ api_key: BODY_KEY, metadata: { user_token: BODY_TOKEN, team: 'bench' } });
+    const found = await runAndSearch((n) => 110 + ((n * 7) % 100), 40, [
+      { name: '--extra-body', args: () => ['--extra-body', body], probe: false, sent: `"user_token":"${BODY_TOKEN}"` },
+    ]);
+    assert.deepEqual(found, [], found.join('\n'));
+  },
+);

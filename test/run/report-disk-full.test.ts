@@ -9,17 +9,21 @@ import { mkdir, readFile, readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startMockServer } from '../../src/servers/mock-openai-server.js';
-import { CLI_MAIN, PROJECT_ROOT, describeResult, makeTempDir, type CliResult } from '../cli/cli-process.js';
+import { CLI_MAIN, TSX_LOADER, describeResult, makeTempDir, type CliResult, cli } from '../cli/cli-process.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
+import { ResultsStore } from '../../src/store/results-store.js';
 
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
 const isRoot = process.getuid?.() === 0;
 
-/** The CLI under `prlimit` (extra limits for the child alone), killed after 60 s. */
-function runLimitedCli(limits: string[], args: string[]): Promise<CliResult> {
+/**
+ * The CLI under `prlimit` (extra limits for the child alone), killed after 60 s, in `cwd`. Its
+ * results database must exist before (a new DuckDB file is 256 KiB at once): `makeResultsDb`.
+ */
+function runLimitedCli(limits: string[], args: string[], cwd: string): Promise<CliResult> {
   const command = limits.length > 0 ? 'prlimit' : process.execPath;
-  const argv = [...(limits.length > 0 ? [...limits, process.execPath] : []), '--import', 'tsx', CLI_MAIN, ...args];
-  const child = spawn(command, argv, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...(limits.length > 0 ? [...limits, process.execPath] : []), '--import', TSX_LOADER, CLI_MAIN, ...args];
+  const child = spawn(command, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -34,20 +38,14 @@ function runLimitedCli(limits: string[], args: string[]): Promise<CliResult> {
 }
 
 /** 400 non-streaming requests: records.jsonl ~250 KB, report.html ~70 KB, the summary files ~9 KB: a 128 KiB limit falls in records.jsonl. */
-const benchmarkArgs = (url: string, dir: string) => [
-  'benchmark',
-  'offline',
-  '--endpoints',
-  url,
-  '--model',
-  'm',
-  '--num-samples',
-  '400',
-  '--workers',
-  '1',
-  '--report-dir',
-  dir,
-];
+const benchmarkArgs = (url: string, dir: string) =>
+  cli`benchmark offline --endpoints ${url} --model m --num-samples 400 --workers 1 --report-dir ${dir}`;
+
+/** The default results database made in `cwd` before a limited run (these cases are the report files). */
+async function makeResultsDb(cwd: string): Promise<void> {
+  await mkdir(path.join(cwd, 'results'), { recursive: true });
+  (await ResultsStore.open(path.join(cwd, 'results', 'llm-loadgen.duckdb'))).close();
+}
 
 async function assertSummaryKeptRecordsLost(r: CliResult, dir: string, errno: RegExp): Promise<void> {
   assert.equal(r.code, 4, describeResult(r));
@@ -83,7 +81,8 @@ test(
     const tmp = await makeTempDir();
     try {
       const dir = path.join(tmp.dir, 'r');
-      const r = await runLimitedCli(['--fsize=131072'], benchmarkArgs(server.url, dir));
+      await makeResultsDb(tmp.dir);
+      const r = await runLimitedCli(['--fsize=131072'], benchmarkArgs(server.url, dir), tmp.dir);
       await assertSummaryKeptRecordsLost(r, dir, /EFBIG/);
     } finally {
       await server.close();
@@ -119,7 +118,8 @@ test(
     }
     try {
       const dir = path.join(mnt, 'r');
-      const r = await runLimitedCli([], benchmarkArgs(server.url, dir));
+      await makeResultsDb(tmp.dir);
+      const r = await runLimitedCli([], benchmarkArgs(server.url, dir), tmp.dir);
       await assertSummaryKeptRecordsLost(r, dir, /no space left on device, ENOSPC/);
     } finally {
       unmount(mnt);
@@ -149,7 +149,7 @@ test(
     }
     try {
       for (const dir of [mnt, path.join(mnt, 'sub')]) {
-        const r = await runLimitedCli([], benchmarkArgs(server.url, dir));
+        const r = await runLimitedCli([], benchmarkArgs(server.url, dir), tmp.dir);
         assert.equal(r.code, 2, describeResult(r));
         assert.match(
           r.stderr,

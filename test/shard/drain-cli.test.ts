@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { describeResult, makeTempDir, readJsonl, runCli } from '../cli/cli-process.js';
+import { describeResult, makeTempDir, readJsonl, runCli, cli } from '../cli/cli-process.js';
 
 test('a hung server: --duration 1s --drain-timeout 1s ends in time, "draining: â€¦", all cancelled_at_end', async () => {
   const sockets = new Set<net.Socket>();
@@ -31,24 +31,10 @@ test('a hung server: --duration 1s --drain-timeout 1s ends in time, "draining: â
   try {
     const t0 = performance.now();
     const result = await runCli(
-      [
-        'benchmark',
-        'online',
-        '--endpoints',
-        `http://127.0.0.1:${port}`,
-        '--model',
-        'm',
-        '--concurrency',
-        '3',
-        '--duration',
-        '1s',
-        '--drain-timeout',
-        '1s',
-        '--workers',
-        '1',
-        '--report-dir',
-        dir.dir,
-      ],
+      cli`
+        benchmark online --endpoints ${`http://127.0.0.1:${port}`} --model m --concurrency 3 --duration 1s
+        --drain-timeout 1s --workers 1 --report-dir ${dir.dir}
+      `,
       { timeoutMs: 30_000 },
     );
     const elapsed = performance.now() - t0;
