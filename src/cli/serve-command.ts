@@ -70,6 +70,12 @@ function parseServeFlags(raw: RawServeFlags): ServeOptions {
   const fault = MOCK_FAULTS.find((kind) => kind === raw.fault);
   if (fault === undefined) throw badFlag('--fault', `one of ${MOCK_FAULTS.join(', ')}`, raw.fault);
   if (raw.host.trim() === '') throw badFlag('--host', 'a host name or address', raw.host);
+  // Checked with or without --answers: a bad value is an error, not silently unused.
+  const answerDefaults = {
+    fraction: parseFraction(raw.answerFraction, '--answer-fraction'),
+    seed: integerFlag('--answer-seed', raw.answerSeed, 0, Number.MAX_SAFE_INTEGER),
+    style: raw.answerStyle === undefined ? undefined : parseAnswerStyle(raw.answerStyle, '--answer-style'),
+  };
   return {
     host: raw.host,
     port: integerFlag('--port', raw.port, 0, 65535),
@@ -79,13 +85,7 @@ function parseServeFlags(raw: RawServeFlags): ServeOptions {
     fault,
     faultEvery: integerFlag('--fault-every', raw.faultEvery, 1, Number.MAX_SAFE_INTEGER),
     maxConcurrency: integerFlag('--max-concurrency', raw.maxConcurrency, 0, 2 ** 31 - 1),
-    answerFiles: raw.answers.map((spec) =>
-      parseAnswerFileSpec(spec, {
-        fraction: parseFraction(raw.answerFraction, '--answer-fraction'),
-        seed: integerFlag('--answer-seed', raw.answerSeed, 0, Number.MAX_SAFE_INTEGER),
-        style: raw.answerStyle === undefined ? undefined : parseAnswerStyle(raw.answerStyle, '--answer-style'),
-      }),
-    ),
+    answerFiles: raw.answers.map((spec) => parseAnswerFileSpec(spec, answerDefaults)),
   };
 }
 

@@ -19,6 +19,9 @@ test('serve: bad --answers specs and answer flags are exit 2, naming the flag', 
       [['--answers', `${file},style=letters`], /style must be one of abcd, math, plain, got "letters"/],
       [['--answers', file, '--answer-fraction', '.'], /--answer-fraction must be a fraction from 0 to 1, got "\."/],
       [['--answers', file, '--answer-seed', '-1'], /--answer-seed must be an integer/],
+      // Without --answers too: a bad value is not silently unused (the server would start).
+      [['--answer-seed', '-1'], /--answer-seed must be an integer/],
+      [['--answer-fraction', '2'], /--answer-fraction must be a fraction/],
       [['--answers', path.join(tmp.dir, 'missing.jsonl')], /missing\.jsonl/],
       // Row 2 has no ground truth: file:line, as for a benchmark's accuracy dataset.
       [['--answers', file], /rows\.jsonl:2: no ground truth in column 'ground_truth'/],
