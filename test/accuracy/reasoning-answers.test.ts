@@ -154,6 +154,17 @@ describe('reasoning_content is kept apart from the answer; truncated answers are
         c.closeSync();
         instance.closeSync();
       }
+      // --mode acc: `report` re-renders the accuracy section alone, and no performance files.
+      const out = path.join(tmp.dir, `re-${streaming}`);
+      const re = await runCli(['report', 'latest', '--results-db', db, '--output', out]);
+      assertExit(re, 0);
+      assert.match(re.stdout, /^\nAccuracy \(every issued answer counts[\s\S]*mc: 50\.0 %/);
+      assert.doesNotMatch(re.stdout, /TTFT/);
+      await assert.rejects(readFile(path.join(out, 'result_summary.json')), { code: 'ENOENT' });
+      assert.equal(
+        await readFile(path.join(out, 'accuracy', 'mc.answers.jsonl'), 'utf8'),
+        await readFile(path.join(report, 'accuracy', 'mc.answers.jsonl'), 'utf8'),
+      );
     });
   }
 });
