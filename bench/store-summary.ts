@@ -1,24 +1,26 @@
 /**
  * Time from the last record to the summary and report files, for a run of N stored records (the
  * done-when of issue 10: within 2 s for 1M). N synthetic streamed records (`--chunks` token
- * arrivals each) are appended through the run's own sink (timed: the store's append rate), then
- * the summary is computed from the store and result_summary.json, report.txt and summary.csv are
- * written, as a run's end does. Also prints the main process's RSS after each phase.
+ * arrivals each) are appended through the run's own sink (committed every `--flush-every`
+ * records, as the 250 ms timer does at ~80k records/s), then the end of a run is done as
+ * run-benchmark.ts does it: the records read back once, the summary (ITL from the chunk times),
+ * result_summary.json, report.txt, summary.csv and report.html written, the runs row updated.
+ * Prints wall and CPU time (this process, all threads) and RSS after each phase, and the load.
  *
- *   node --import tsx bench/store-summary.ts [--records 1000000] [--chunks 16]
+ *   node --import tsx bench/store-summary.ts [--records 1000000] [--chunks 16] [--flush-every 20000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RecordBatchBuilder } from '../src/record/record-batch.js';
 import { summaryJson, writeTextAtomically } from '../src/report/report-files.js';
 import { formatReportText } from '../src/report/report-text.js';
+import { versionInfo } from '../src/metrics/version-info.js';
 import { ResultsStore } from '../src/store/results-store.js';
 import { writeSummaryCsv } from '../src/store/run-store.js';
 import { StoreRecordSink } from '../src/store/store-record-sink.js';
-import { summarizeStoredRun } from '../src/store/store-summary.js';
-import { storedItl } from '../src/store/store-itl.js';
-import { readStoredBatches } from '../src/store/stored-records.js';
+import { readStoredRecords, summarizeStoredRun } from '../src/store/store-summary.js';
+import { writeRunReportHtml } from '../src/report/html/report-html.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,6 +28,8 @@ function arg(name: string, fallback: string): string {
 }
 const N = Number(arg('records', '1000000'));
 const CHUNKS = Number(arg('chunks', '16'));
+const FLUSH_EVERY = Number(arg('flush-every', '20000'));
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const rss = () => `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'store-summary-'));
@@ -49,11 +53,14 @@ const meta = {
   host: 'bench',
 };
 const seq = await store.createRun(meta);
+// As RunStore.open does at the run's start (the summary's git sha: a spawn).
+versionInfo();
 const start = 1e12;
 await store.markStarted(seq, start);
 const sink = await StoreRecordSink.create(await store.connect(), seq);
 const builder = new RecordBatchBuilder();
 let t = performance.now();
+const fillCpu = process.cpuUsage();
 for (let id = 0; id < N; id++) {
   const s = start + id * 1e4;
   const arrivals: number[] = [];
@@ -89,51 +96,72 @@ for (let id = 0; id < N; id++) {
     },
     arrivals,
   );
-  if (builder.count === 4096) {
-    sink.push(builder.take());
-    sink.flush();
-  }
+  if (builder.count === 4096) sink.push(builder.take());
+  if ((id + 1) % FLUSH_EVERY === 0) sink.flush();
 }
 sink.push(builder.take());
-console.log(
-  `append ${N} records (${CHUNKS} chunk times each): ${((performance.now() - t) / 1000).toFixed(2)} s, rss ${rss()}`,
-);
-t = performance.now();
-// As a run's end: the last batches appended and committed, then the summary from the store.
-sink.close();
-const summary = await summarizeStoredRun(store.connection, seq, {
-  state: 'complete',
-  startNs: start,
-  endNs: start + N * 1e4 + 1e7,
-  mode: 'online',
-  loadPattern: 'concurrency',
-});
-const tSummary = performance.now() - t;
-// The two parts of it: records read back, and ITL in SQL.
-let t2 = performance.now();
-let back = 0;
-for await (const b of readStoredBatches(store.connection, seq, false)) back += b.count;
-const tRead = performance.now() - t2;
-t2 = performance.now();
-await storedItl(store.connection, seq);
-const tItl = performance.now() - t2;
-console.log(`  of which: ${back} records read back ${(tRead / 1000).toFixed(2)} s, ITL ${(tItl / 1000).toFixed(2)} s`);
-const text = formatReportText(summary, {
+{
+  const c = process.cpuUsage(fillCpu);
+  console.log(
+    `make + append ${N} records (${CHUNKS} chunk times each, committed every ${FLUSH_EVERY}): ` +
+      `${((performance.now() - t) / 1000).toFixed(2)} s wall, ${((c.user + c.system) / N).toFixed(2)} µs CPU per record ` +
+      `(${sink.flushes} commits, longest ${sink.longestFlushMs.toFixed(0)} ms), rss ${rss()}`,
+  );
+}
+const endNs = start + N * 1e4 + 1e7;
+const context = {
   model: 'm',
   endpoints: meta.endpoints,
-  mode: 'online',
+  mode: 'online' as const,
   loadPattern: 'concurrency',
   streaming: true,
   reportDir: dir,
-});
+};
+console.log(`load average before the end: ${load()}`);
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+t = t0;
+let cpuAt = cpu0;
+const lap = (what: string) => {
+  const now = performance.now();
+  const c = process.cpuUsage(cpuAt);
+  cpuAt = process.cpuUsage();
+  console.log(
+    `  ${what}: ${(now - t).toFixed(0)} ms wall, ${((c.user + c.system) / 1000).toFixed(0)} ms CPU, rss ${rss()}`,
+  );
+  t = now;
+};
+// As a run's end: the last batches appended and committed, then everything from the store.
+sink.close();
+lap('last commit');
+const records = await readStoredRecords(store.connection, seq);
+lap(`${records.count} records read back (no chunk times)`);
+const summary = await summarizeStoredRun(
+  store.connection,
+  seq,
+  { state: 'complete', startNs: start, endNs, mode: 'online', loadPattern: 'concurrency' },
+  records,
+);
+lap(`summary (ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`);
+await store.finishRun(seq, { state: 'complete', endNs, summary });
 await writeTextAtomically(path.join(dir, 'result_summary.json'), summaryJson(summary));
-await writeTextAtomically(path.join(dir, 'report.txt'), text);
+await writeTextAtomically(path.join(dir, 'report.txt'), formatReportText(summary, context));
 await writeSummaryCsv(dir, meta, summary);
-await store.finishRun(seq, { state: 'complete', endNs: start + N * 1e4, summary });
-const total = performance.now() - t;
+lap('runs row, result_summary.json, report.txt, summary.csv');
+await writeRunReportHtml(path.join(dir, 'report.html'), {
+  summary,
+  context,
+  records,
+  startNs: start,
+  endNs,
+  seed: 1,
+  configYaml: '',
+});
+lap('report.html');
+const cpu = process.cpuUsage(cpu0);
 console.log(
-  `last record → summary ${(tSummary / 1000).toFixed(2)} s, → summary + report files ${(total / 1000).toFixed(2)} s ` +
-    `(ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps), rss ${rss()}`,
+  `last record → summary + report files: ${((performance.now() - t0) / 1000).toFixed(2)} s wall, ` +
+    `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU; rss ${rss()}; load average after: ${load()}`,
 );
 store.close();
 rmSync(dir, { recursive: true, force: true });

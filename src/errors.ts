@@ -17,7 +17,7 @@ export const ExitCode = {
   unreachable: 3,
   /** The run started but failed (e.g. every request failed, a shard died, the report could not be written). */
   runFailed: 4,
-  /** The run completed and its report is written, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed: k6's code for failed thresholds. */
+  /** The run completed and its report is written, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed: k6's code for failed thresholds. A sweep: a step failed one (--find-max-goodput: no rate passed). */
   sloFailed: 99,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
@@ -34,7 +34,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
   [ExitCode.runFailed]:
     'the run failed: a shard died, an endpoint was down longer than `--endpoint-down-timeout`, every request failed, errors passed `--max-errors`/`--max-error-rate`, or the report could not be written (the summary is printed first); probe: some request failed',
   [ExitCode.sloFailed]:
-    "the run completed and wrote its report, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed (the same code as k6 for failed thresholds)",
+    "the run completed and wrote its report, but a run SLO (`--slo 'p99(ttft)<=500ms'`) failed (the same code as k6 for failed thresholds); a sweep: a step failed a percentile SLO (with `--find-max-goodput`: no rate tried passed)",
   [ExitCode.interrupted]: 'interrupted with Ctrl-C after writing a partial report',
 };
 
@@ -384,6 +384,16 @@ const REGISTRY = {
     meaning: 'no stored run (or more than one) matches the RUN given to `report`, `export` or `compare`',
     action:
       '`llm-loadgen runs` lists the stored runs: give an id (or a unique prefix of one), a report directory, or `latest`',
+  },
+
+  // --- multi-host runs (issue 12) ---
+  hostsDisagree: {
+    code: 'hosts_disagree',
+    exit: ExitCode.badInput,
+    meaning:
+      'the hosts of a multi-host run were not given the same run (N of --shard i/N, --workers, seeds, dataset, load pattern, rate or concurrency): at a start barrier host 0 refuses to start, and `merge` refuses to merge; the message names what differs on which host',
+    action:
+      'give every host the same options (one config file for all), then run again; `--workers` too when the machines differ',
   },
 
   // --- the run (exit 4) ---

@@ -1,7 +1,8 @@
 /**
  * `llm-loadgen sweep`: guidellm's sweep (synchronous, throughput, N rates between), or with
  * --find-max-goodput a bisection for the highest rate whose step passes its SLOs. Every benchmark
- * flag applies to each step (--duration is per step); the sweep sets the load of each.
+ * flag applies to each step (--duration is per step); the sweep sets the load of each. SLOs are
+ * the run's --slo, parsed and evaluated once, in metrics/slo.ts, for every step as for a run.
  * `benchmark online --concurrency 1,4,16` / `--target-qps 5,10,20` sweeps the values given
  * (runValueSweep, called by the benchmark command).
  */
@@ -12,7 +13,6 @@ import type { BenchmarkIo } from '../run/run-benchmark.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import { guidellmScheme, maxGoodputScheme, valuesScheme, type RatePattern } from '../sweep/sweep-schemes.js';
 import { sweptValues } from '../sweep/sweep-values.js';
-import { parseStepSlo, stepJudge, type StepJudge, type StepSlo } from '../sweep/step-verdict.js';
 import { addBenchmarkFlags, readBenchmarkFlags } from './benchmark-flags.js';
 
 /** Bisection ends when the bracket is within 4 % (6 rate steps from a 30× bracket; the answer must be within 10 %). */
@@ -21,14 +21,6 @@ const BISECT_MAX_STEPS = 8;
 
 function ratePattern(input: BenchmarkSettingsInput): RatePattern {
   return input.loadPattern === 'poisson' ? 'poisson' : input.loadPattern === 'constant' ? 'constant' : 'constant';
-}
-
-function parseSlos(raw: readonly string[]): StepSlo[] {
-  return raw.map((text) => {
-    const slo = parseStepSlo(text);
-    if (typeof slo === 'string') throw new BadInputError(ErrorCode.invalidFlag, `--step-slo: ${slo}`);
-    return slo;
-  });
 }
 
 /** The list of a swept --concurrency or --target-qps in the input, or null when it is one run. */
@@ -44,7 +36,6 @@ export async function runValueSweep(
   input: BenchmarkSettingsInput,
   sweep: { kind: 'concurrency' | 'rate'; values: number[] },
   io: BenchmarkIo,
-  judge: StepJudge | null = null,
 ): Promise<number> {
   const parsed = parseSettings(input);
   const pattern: RatePattern = parsed.loadPattern === 'constant' ? 'constant' : 'poisson';
@@ -52,7 +43,6 @@ export async function runValueSweep(
     input,
     valuesScheme(sweep.kind, sweep.values, pattern),
     {
-      judge,
       maxErrorRate: parsed.sweepMaxErrorRate,
       maxSloMissRate: parsed.sweepMaxSloMissRate,
     },
@@ -61,25 +51,19 @@ export async function runValueSweep(
   return result.exitCode;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 export function sweepCommand(): Command {
   const cmd = addBenchmarkFlags(
     new Command('sweep')
       .description(
-        "guidellm's sweep: a synchronous step, a throughput step, then --sweep-rates rates between them (constant gaps unless --load-pattern poisson); --find-max-goodput bisects for the highest rate that passes --step-slo",
+        "guidellm's sweep: a synchronous step, a throughput step, then --sweep-rates rates between them (constant gaps unless --load-pattern poisson); --find-max-goodput bisects for the highest rate whose step passes every percentile --slo. Each step is a run with --slo: per-request SLOs (ttft:200ms) give its goodput columns, percentile SLOs (p99(ttft)<=500ms) its pass/fail. Exit 0; 99 when a step failed a percentile SLO (--find-max-goodput: when no rate passed); a failed step's own code (3, 4); 130 interrupted",
       )
-      .option('--find-max-goodput', 'bisect over rate for the highest rate whose step passes every --step-slo')
       .option(
-        '--step-slo <slo>',
-        'a percentile SLO a step must pass, STAT(METRIC)<=LIMIT, e.g. p99(ttft)<=500ms (ttft, tpot, itl, e2e; pNN or avg); repeatable',
-        collect,
+        '--find-max-goodput',
+        "bisect over rate for the highest rate whose step passes every percentile --slo (e.g. --slo 'p99(ttft)<=500ms')",
       ),
     'online',
   );
-  return cmd.action(async (flags: { findMaxGoodput?: boolean; stepSlo?: string[] }, self: Command) => {
+  return cmd.action(async (flags: { findMaxGoodput?: boolean }, self: Command) => {
     const { input: given } = readBenchmarkFlags(self);
     const input = { ...given, mode: 'online' } as BenchmarkSettingsInput;
     for (const [key, flag] of [
@@ -94,14 +78,13 @@ export function sweepCommand(): Command {
     }
     if (input.loadPattern === 'concurrency' || input.loadPattern === 'trace')
       throw new BadInputError(ErrorCode.invalidFlag, '--load-pattern: a sweep steps over rates: poisson or constant');
-    const slos = parseSlos(flags.stepSlo ?? []);
-    if (flags.findMaxGoodput === true && slos.length === 0)
+    // Validate once (exit 2 naming the flag, --slo included) with a load in place, before any step runs.
+    const parsed = parseSettings({ ...input, loadPattern: 'constant', targetQps: 1 } as BenchmarkSettingsInput);
+    if (flags.findMaxGoodput === true && !parsed.slo.some((s) => s.kind === 'run'))
       throw new BadInputError(
         ErrorCode.invalidFlag,
-        '--find-max-goodput needs at least one --step-slo, e.g. --step-slo "p99(ttft)<=500ms"',
+        "--find-max-goodput needs a percentile SLO in --slo to decide each step, e.g. --slo 'p99(ttft)<=500ms' (per-request SLOs such as ttft:200ms give goodput, not a pass/fail)",
       );
-    // Validate once (exit 2 naming the flag) with a load in place, before any step runs.
-    const parsed = parseSettings({ ...input, loadPattern: 'constant', targetQps: 1 } as BenchmarkSettingsInput);
     const pattern = ratePattern(input);
     const scheme =
       flags.findMaxGoodput === true
@@ -119,7 +102,6 @@ export function sweepCommand(): Command {
       withEnvKey,
       scheme,
       {
-        judge: slos.length > 0 ? stepJudge(slos) : null,
         maxErrorRate: flags.findMaxGoodput === true ? undefined : parsed.sweepMaxErrorRate,
         maxSloMissRate: parsed.sweepMaxSloMissRate,
       },

@@ -3,11 +3,15 @@
  * the time a start barrier on a shared volume hands out (`--start-barrier DIR`: each host writes
  * `ready-<i>`; when all N are there, host 0 writes `start` with a time a few seconds ahead; every
  * host reads it). Each host then starts its clock at that wall-clock instant, and records how late
- * it actually was: hosts whose clocks disagree start apart, and the merge says so.
+ * it actually was, and (at a barrier) how far its clock is from the shared volume's: the merge
+ * warns when hosts started apart or their clocks disagree. Each ready file carries the host's run
+ * fingerprint; host 0 refuses to start hosts that were given different runs.
  */
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BadInputError, ErrorCode } from '../errors.js';
 import type { HostShard } from './host-shard.js';
+import { compareFingerprints, type RunFingerprint } from './run-fingerprint.js';
 
 /** How far ahead host 0 sets the start once every host is ready: time to read the file and arm. */
 export const BARRIER_LEAD_MS = 3000;
@@ -38,27 +42,122 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What a host learns at the barrier: the start, and its clock against the shared volume's. */
+export interface BarrierStart {
+  /** The agreed start, wall-clock ms. */
+  atMs: number;
+  /**
+   * The volume's clock minus this host's, ms: the mtime the file system gave this host's ready
+   * file against this host's clock when it wrote it (on NFS the server sets mtimes, so hosts whose
+   * clocks disagree measure different offsets; a local file system's coarse clock is ~4 ms behind).
+   */
+  clockOffsetMs: number;
+  /** Half the time the write took: the offset is right to within this. */
+  clockErrorMs: number;
+}
+
 /**
- * The start time from a barrier directory (wall-clock ms). Every host calls it; it resolves when
- * host 0 has written the start. Throws after `timeoutMs` naming the hosts not ready.
+ * Writes the ready file (atomically) and reads the mtime the file system stamped on it: the write
+ * and its flush (an NFS client sends the data, and the server stamps the time, at the flush) sit
+ * between two readings of this host's clock, so the offset is right to within half that window.
  */
-export async function barrierStartMs(dir: string, host: HostShard, timeoutMs: number): Promise<number> {
+async function writeReadyFile(
+  file: string,
+  text: string,
+  now: () => number,
+): Promise<{ clockOffsetMs: number; clockErrorMs: number }> {
+  const temp = `${file}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w');
+  let before: number;
+  let after: number;
+  let mtimeMs: number;
+  try {
+    before = now();
+    await handle.write(text);
+    await handle.datasync();
+    after = now();
+    mtimeMs = (await handle.stat()).mtimeMs;
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  return { clockOffsetMs: mtimeMs - (before + after) / 2, clockErrorMs: (after - before) / 2 };
+}
+
+/** What a host writes to its ready file: when it was ready and what run it was given. */
+interface ReadyFile {
+  ready_at: string;
+  fingerprint?: RunFingerprint;
+}
+
+/** The `start` file's first word when host 0 refused to start the run. */
+const REFUSED = 'refused:';
+
+function refusal(dir: string, why: string): BadInputError {
+  return new BadInputError(
+    ErrorCode.hostsDisagree,
+    `start barrier ${dir}: the hosts were not given the same run: ${why}. Give every host the same options (one config file), then start them again with a fresh barrier directory.`,
+  );
+}
+
+async function readReady(dir: string, index: number): Promise<ReadyFile | null> {
+  const text = await readFile(path.join(dir, `ready-${index}`), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as ReadyFile;
+  } catch {
+    // An older llm-loadgen wrote only the time.
+    return { ready_at: text.trim() };
+  }
+}
+
+/**
+ * The start time from a barrier directory. Every host calls it; it resolves when host 0 has
+ * written the start. Host 0 first compares the hosts' fingerprints and refuses (every host then
+ * throws hosts_disagree naming what differs). Throws after `timeoutMs` naming the hosts not ready.
+ * `now` is the host's wall clock (ms), given by the tests to play a host whose clock is off.
+ */
+export async function barrierStartMs(
+  dir: string,
+  host: HostShard,
+  timeoutMs: number,
+  fingerprint?: RunFingerprint,
+  now: () => number = wallNowMs,
+): Promise<BarrierStart> {
   await mkdir(dir, { recursive: true });
-  await writeAtomic(path.join(dir, `ready-${host.index}`), `${new Date(wallNowMs()).toISOString()}\n`);
+  const readyFile = path.join(dir, `ready-${host.index}`);
+  const ready: ReadyFile = { ready_at: new Date(now()).toISOString(), fingerprint };
+  const clock = await writeReadyFile(readyFile, `${JSON.stringify(ready)}\n`, now);
   const startFile = path.join(dir, 'start');
   const deadline = wallNowMs() + timeoutMs;
   for (;;) {
     const text = await readFile(startFile, 'utf8').catch(() => null);
-    if (text !== null) return parseStartAt(text.trim());
+    if (text !== null) {
+      if (text.startsWith(REFUSED)) throw refusal(dir, text.slice(REFUSED.length).trim());
+      return { atMs: parseStartAt(text.trim()), ...clock };
+    }
     const names = await readdir(dir);
-    const ready = new Set(names.filter((n) => /^ready-\d+$/.test(n)).map((n) => Number(n.slice(6))));
-    if (host.index === 0 && ready.size >= host.count) {
+    const readyHosts = new Set(names.filter((n) => /^ready-\d+$/.test(n)).map((n) => Number(n.slice(6))));
+    if (host.index === 0 && readyHosts.size >= host.count) {
+      const hosts = await Promise.all(
+        Array.from({ length: host.count }, async (_, index) => ({
+          index,
+          fingerprint: (await readReady(dir, index))?.fingerprint,
+        })),
+      );
+      const differences = compareFingerprints(hosts);
+      if (differences.refuse.length > 0) {
+        const why = differences.refuse.join('; ');
+        await writeAtomic(startFile, `${REFUSED} ${why}\n`);
+        throw refusal(dir, why);
+      }
+      for (const w of differences.warn) process.stderr.write(`warning: start barrier: ${w}\n`);
       const at = new Date(wallNowMs() + BARRIER_LEAD_MS).toISOString();
       await writeAtomic(startFile, `${at}\n`);
-      return parseStartAt(at);
+      return { atMs: parseStartAt(at), ...clock };
     }
     if (wallNowMs() > deadline) {
-      const missing = Array.from({ length: host.count }, (_, i) => i).filter((i) => !ready.has(i));
+      const missing = Array.from({ length: host.count }, (_, i) => i).filter((i) => !readyHosts.has(i));
       throw new Error(
         `start barrier ${dir}: after ${Math.round(timeoutMs / 1000)} s, host(s) ${missing.join(', ')} of ${host.count} are not ready` +
           (missing.length === 0 ? ' (waiting for host 0 to write the start)' : ''),

@@ -5,6 +5,7 @@
  * "Lower" always reports a value that was actually measured, never an interpolation, and the
  * key grid matches MLPerf Endpoints' `result_summary.json` so its tooling can read ours.
  */
+import { sortFloat64InPlace } from './float64-sort.js';
 
 /** The percentile grid, as the exact strings used for JSON keys. */
 export const PERCENTILE_KEYS = [
@@ -51,6 +52,7 @@ export function percentilesOfSorted(sorted: Float64Array): Percentiles {
  * left untouched. Throws on an empty input (there is no observed sample to report).
  */
 export function computePercentiles(values: Float64Array): Percentiles {
-  // TypedArray sort without a comparator is numeric (unlike Array.prototype.sort).
-  return percentilesOfSorted(values.slice().sort());
+  // The radix sort (float64-sort.ts): the built-in one took 338 ms of a 1M-record summary's
+  // two calls (steady-state client wait, early latency); same order, so the same values.
+  return percentilesOfSorted(sortFloat64InPlace(values.slice()));
 }

@@ -66,6 +66,7 @@ import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 import {
   hostPart,
   hostShareSettings,
+  hostRunIdentity,
   hostStartSummary,
   waitForHostStart,
   type HostPart,
@@ -84,6 +85,8 @@ export interface BenchmarkIo {
   err: NodeJS.WriteStream;
   /** Install Ctrl-C handling (the CLI does; tests may not). */
   handleSignals: boolean;
+  /** A sweep step: a failed run SLO is the sweep's verdict on the step (exit 99 kept, no error line). */
+  sloFailureIsVerdict?: boolean;
 }
 
 export interface BenchmarkResult {
@@ -207,6 +210,7 @@ export async function planRun(
     endpoints,
     readHostLimits(settings.sourceIps.length > 0 && bindNoPortAvailable()),
   );
+  hostRunIdentity(part, settings, connections.shards, dataset, endpoints);
   const split = splitIntoShards({
     settings,
     endpoints,
@@ -480,7 +484,11 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     io.err.write(formatError(writeError) + '\n');
     exitCode = writeError.exitCode;
   } else if (outcome.state === 'interrupted') exitCode = ExitCode.interrupted;
-  else if (outcome.state === 'failed') {
+  else if (plan.part.observed.refusal !== null) {
+    // The hosts were given different runs (start barrier): bad input, exit 2 on every host.
+    io.err.write(formatError(plan.part.observed.refusal) + '\n');
+    exitCode = plan.part.observed.refusal.exitCode;
+  } else if (outcome.state === 'failed') {
     const err = new RunFailedError(
       outcome.endpointDown === true
         ? ErrorCode.endpointDown
@@ -500,7 +508,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     exitCode = err.exitCode;
   } else if (summary.slo !== null && !summary.slo.passed) {
     const err = sloFailure(summary.slo);
-    io.err.write(formatError(err) + '\n');
+    if (io.sloFailureIsVerdict !== true) io.err.write(formatError(err) + '\n');
     exitCode = err.exitCode;
   }
   if (settings.json) io.out.write(jsonLine(reportEvent(summary, reportDir, exitCode)));

@@ -13,6 +13,7 @@ import type { BenchmarkSettings } from '../config/benchmark-settings.js';
 import { BadInputError } from '../errors.js';
 import type { ResultSummaryInput } from '../metrics/result-summary.js';
 import { buildResultSummary } from '../metrics/result-summary.js';
+import { versionInfo } from '../metrics/version-info.js';
 import { RecordBatchList, unpackRecords } from '../record/record-batch.js';
 import { recordToJsonLine, writeRecordsJsonl } from '../report/records-jsonl.js';
 import type { TokenizerCounts } from '../metrics/token-counts.js';
@@ -20,7 +21,8 @@ import { REPORT_FILES, writeAtomically, writeTextAtomically } from '../report/re
 import { ResultsStore, type RunMeta, type StoredRunState } from './results-store.js';
 import { StoreRecordSink } from './store-record-sink.js';
 import { readStoredBatches } from './stored-records.js';
-import { summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+import { StoredRecordList } from './stored-record-list.js';
+import { readStoredRecords, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
 import { formatSummaryCsv } from './summary-csv.js';
 
 /** A DuckDB error's first line: "IO Error: Could not write file …: File too large". */
@@ -122,6 +124,8 @@ export class RunStore {
       host: os.hostname(),
     };
     const seq = await store.createRun(meta);
+    // The summary's version and git sha, read now (a git spawn: up to 1 s on a loaded host) rather than after the last response.
+    versionInfo();
     const sink = await StoreRecordSink.create(await store.connect(), seq);
     return new RunStore(store, seq, meta, sink, s.records);
   }
@@ -152,7 +156,9 @@ export class RunStore {
 
   async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
     await this.finishWriting();
-    if (this.sink.error === null) return summarizeStoredRun(this.store.connection, this.seq, input);
+    if (this.sink.error === null) {
+      return summarizeStoredRun(this.store.connection, this.seq, input, await this.storedRecords());
+    }
     this.storeError = firstLine(this.sink.error);
     const records = new RecordBatchList();
     try {
@@ -174,25 +180,23 @@ export class RunStore {
   }
 
   /**
-   * Every record with its chunk times, packed, for report.html's charts (which iterate twice): read
-   * back from the store, or the records in memory when the store failed. Held only while the page is made.
+   * The records for the prompt counts, the conversation summary and report.html's charts: read
+   * back from the store once, without chunk times (the summary adds report.html's ITL chart to
+   * them: stored-record-list.ts), or the records in memory when the store failed.
    */
-  async chartRecords(): Promise<RecordBatchList> {
+  async chartRecords(): Promise<RecordBatchList | StoredRecordList> {
     await this.finishWriting();
     if (this.fallback !== null) return this.fallback;
-    // Read back once: the prompt counts, the conversation summary and report.html all walk them.
     // Not kept when the appends failed: summarize() then makes the fallback (stored + unstored).
-    if (this.sink.error !== null) return this.readBack();
-    this.readOnce ??= this.readBack();
+    if (this.sink.error !== null) return readStoredRecords(this.store.connection, this.seq);
+    return this.storedRecords();
+  }
+
+  private storedRecords(): Promise<StoredRecordList> {
+    this.readOnce ??= readStoredRecords(this.store.connection, this.seq);
     return this.readOnce;
   }
-  private readOnce: Promise<RecordBatchList> | null = null;
-
-  private async readBack(): Promise<RecordBatchList> {
-    const records = new RecordBatchList();
-    for await (const b of readStoredBatches(this.store.connection, this.seq, true)) records.push(b);
-    return records;
-  }
+  private readOnce: Promise<StoredRecordList> | null = null;
 
   /** records.jsonl: from the store, or from memory when the store failed. */
   writeRecordsJsonl(

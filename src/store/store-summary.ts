@@ -1,29 +1,52 @@
 /**
  * The result summary computed from a run's stored records: buildResultSummary (metrics/) over the
- * records read back (chunk times left out), with ITL from SQL (store-itl.ts). For the same records
+ * records read back once (chunk times left out), with ITL from the chunk times streamed past
+ * (store-itl.ts). For the same records
  * the numbers are those of the in-memory summary (test/store/store-summary.test.ts holds them
  * equal); past ITL_EXACT_MAX gaps the ITL percentiles are the histogram's, and the summary says so.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { INTEGER, type DuckDBConnection } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
 import { buildResultSummary, type ResultSummary, type ResultSummaryInput } from '../metrics/result-summary.js';
-import { RecordBatchList } from '../record/record-batch.js';
+import { StoredRecordList } from './stored-record-list.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
+
+const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
 
 /** The summary plus how its ITL was computed (an extra key of result_summary.json). */
 export type StoredResultSummary = ResultSummary & {
   itl_method?: { exact: boolean; values: number; exact_limit: number; relative_error: number | null };
 };
 
+/** A run's stored records without their chunk times (~140 bytes each), for the summary and the charts. */
+export async function readStoredRecords(connection: DuckDBConnection, seq: number): Promise<StoredRecordList> {
+  const records = new StoredRecordList();
+  for await (const batch of readStoredBatches(connection, seq, false)) records.push(batch);
+  // A stream DuckDB cut short (seen past its memory limit: 16k of 300k records, no error) must not become a summary.
+  const stored = await connection.runAndReadAll('SELECT count(*) FROM requests WHERE run = $1', [seq], [INTEGER]);
+  const want = Number(stored.getRows()[0][0]);
+  if (records.count !== want) throw new Error(`read back ${records.count} of run ${seq}'s ${want} stored records`);
+  return records;
+}
+
+/**
+ * The summary of run `seq`. `records` (read back by readStoredRecords when not given) get the ITL
+ * chart distribution on the way, for report.html.
+ */
 export async function summarizeStoredRun(
   connection: DuckDBConnection,
   seq: number,
   input: Omit<ResultSummaryInput, 'records'>,
+  records?: StoredRecordList,
 ): Promise<StoredResultSummary> {
-  const records = new RecordBatchList();
-  for await (const batch of readStoredBatches(connection, seq, false)) records.push(batch);
+  records ??= await readStoredRecords(connection, seq);
+  if (records.maxGaps === null && input.slos?.some((x) => x.kind === 'request' && x.metric === 'itl-max')) {
+    records.maxGaps = await storedMaxGaps(connection, seq, records.count);
+  }
   const summary: StoredResultSummary = buildResultSummary({ ...input, records });
   const itl = await storedItl(connection, seq);
+  records.itlDistribution = itl.chart;
   summary.itl = itl.series;
   summary.itl_method = {
     exact: !itl.histogram,
@@ -42,4 +65,26 @@ export function itlMethodNote(summary: StoredResultSummary): string | null {
     `note: ITL percentiles from a log-linear histogram (${m.values} gaps > ${m.exact_limit} summarized exactly): ` +
     `each within ${((m.relative_error ?? 0) * 100).toFixed(2)} % (or 1 ns) of the exact value; min, max, avg exact.`
   );
+}
+
+/** Every record's largest token gap, NaN when it has fewer than two chunk times (record order, as read back). */
+async function storedMaxGaps(connection: DuckDBConnection, seq: number, count: number): Promise<Float64Array> {
+  const out = new Float64Array(count).fill(NaN);
+  const result = await connection.stream(
+    `SELECT coalesce(list_max(list_transform(range(1, len(chunk_times)), i -> chunk_times[i + 1] - chunk_times[i])), 'NaN'::DOUBLE)
+     FROM requests WHERE run = $1`,
+    [seq],
+    [INTEGER],
+  );
+  let at = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, 0), n * 8);
+    out.set(new Float64Array(bytes.buffer, bytes.byteOffset, n), at);
+    at += n;
+  }
+  if (at !== count) throw new Error(`read back ${at} of run ${seq}'s ${count} records' token gaps`);
+  return out;
 }

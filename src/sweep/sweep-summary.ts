@@ -4,8 +4,8 @@
  */
 import type { ResultSummary } from '../metrics/result-summary.js';
 import type { SeriesSummary } from '../metrics/series-summary.js';
+import type { SloCheck } from '../metrics/slo.js';
 import { formatMs } from '../report/format-units.js';
-import type { StepVerdict } from './step-verdict.js';
 
 export type SweepStepKind = 'concurrency' | 'rate' | 'synchronous' | 'throughput';
 
@@ -34,12 +34,16 @@ export interface SweepStepRow {
   e2e: StepPercentiles;
   /** Failed ÷ issued. */
   error_rate: number;
-  /** Requests meeting every per-request SLO per second (null without per-request SLOs). */
+  /** Requests meeting every per-request --slo (ttft:200ms, …) per second; null without one. */
   goodput: number | null;
+  /** Their output tokens per second; null without a per-request SLO. */
+  goodput_tokens_per_s: number | null;
+  /** Share of issued requests that missed a per-request SLO (or failed); null without one. */
   slo_miss_rate: number | null;
-  /** The step's SLOs held (null: none given). */
+  /** Every percentile --slo (p99(ttft)<=500ms, …) held: the step's pass/fail; null without one. */
   slo_passed: boolean | null;
-  slo_checks: StepVerdict['checks'];
+  /** The step's run SLO checks, as in its result_summary.json `slo`. */
+  slo_checks: SloCheck[];
 }
 
 export interface SweepSummary {
@@ -63,9 +67,11 @@ export function stepRow(
   reportDir: string,
   exitCode: number,
   summary: ResultSummary,
-  verdict: StepVerdict | null,
 ): SweepStepRow {
   const issued = summary.n_samples_issued;
+  // The step's own verdicts, as the metrics layer computed them for its summary (metrics/slo.ts).
+  const goodput = summary.goodput;
+  const slo = summary.slo;
   return {
     step,
     kind,
@@ -81,10 +87,11 @@ export function stepRow(
     itl: pcts(summary.itl),
     e2e: pcts(summary.latency),
     error_rate: issued > 0 ? summary.n_samples_failed / issued : 0,
-    goodput: verdict?.goodputRps ?? null,
-    slo_miss_rate: verdict?.sloMissRate ?? null,
-    slo_passed: verdict === null || verdict.checks.length === 0 ? null : verdict.passed,
-    slo_checks: verdict?.checks ?? [],
+    goodput: goodput?.request_rate ?? null,
+    goodput_tokens_per_s: goodput?.output_token_rate ?? null,
+    slo_miss_rate: goodput === null ? null : 1 - goodput.fraction,
+    slo_passed: slo === null || slo.checks.length === 0 ? null : slo.passed,
+    slo_checks: slo?.checks ?? [],
   };
 }
 
@@ -117,6 +124,8 @@ export function formatSweepTable(s: SweepSummary): string {
     'p99',
     'err %',
     'goodput',
+    'good tok/s',
+    'miss %',
     'slo',
   ];
   const rows = s.steps.map((r) => [
@@ -130,6 +139,8 @@ export function formatSweepTable(s: SweepSummary): string {
     ...p(r.e2e),
     (100 * r.error_rate).toFixed(1),
     r.goodput === null ? '-' : r.goodput.toFixed(2),
+    r.goodput_tokens_per_s === null ? '-' : r.goodput_tokens_per_s.toFixed(1),
+    r.slo_miss_rate === null ? '-' : (100 * r.slo_miss_rate).toFixed(1),
     r.slo_passed === null ? '-' : r.slo_passed ? 'pass' : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -49,6 +49,8 @@ test('the Job, its command and the merge agree', async () => {
   assert.equal(command[command.indexOf('-c') + 1], `${mounts.get('config')}/run.yaml`);
   assert.ok(command[command.indexOf('--report-dir') + 1].startsWith(`${mounts.get('results')}/`));
   assert.ok(container.resources?.requests?.cpu !== undefined, 'resource requests are set');
+  // Every host must run the same --workers (the barrier refuses hosts that do not): one per requested core.
+  assert.equal(command[command.indexOf('--workers') + 1], String(container.resources.requests.cpu));
   const config = new ConfigMap(await manifest('configmap.yaml'));
   assert.ok('run.yaml' in (config.data ?? {}));
   const merge = new Job(await manifest('merge-job.yaml'));

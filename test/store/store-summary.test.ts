@@ -5,7 +5,9 @@ import { computePercentiles } from '../../src/metrics/percentiles.js';
 import { unpackRecords } from '../../src/record/record-batch.js';
 import { readStoredBatches } from '../../src/store/stored-records.js';
 import { ITL_RELATIVE_ERROR, storedItl } from '../../src/store/store-itl.js';
-import { summarizeStoredRun } from '../../src/store/store-summary.js';
+import { readStoredRecords, summarizeStoredRun } from '../../src/store/store-summary.js';
+import { extractRunChartData } from '../../src/report/html/run-chart-data.js';
+import type { RequestRecord } from '../../src/record/request-record.js';
 import { START_NS, makeRecords, storeWith } from './store-fixture.js';
 
 const INPUT: Omit<ResultSummaryInput, 'records'> = {
@@ -67,6 +69,79 @@ test('past the exact limit ITL percentiles come from the histogram, each within 
     }
     assert.equal(itl.series.min, Math.min(...gaps));
     assert.equal(itl.series.max, Math.max(...gaps));
+  } finally {
+    await cleanup();
+  }
+});
+
+/** The stored summary of `records` against the in-memory one, field for field (ITL method aside). */
+async function assertSameSummary(records: RequestRecord[], what: string): Promise<void> {
+  const { store, seq, cleanup } = await storeWith(records);
+  try {
+    const memory = buildResultSummary({ ...INPUT, records });
+    const stored = await summarizeStoredRun(store.connection, seq, INPUT);
+    assert.equal(stored.itl_method?.exact, true, what);
+    delete stored.itl_method;
+    assert.deepEqual(stored, memory, what);
+  } finally {
+    await cleanup();
+  }
+}
+
+test('the stored summary equals the in-memory one at the edges: no records, one, all failed, none streamed, odd counts', async () => {
+  const base = makeRecords(3001, 5);
+  await assertSameSummary([], 'no records');
+  await assertSameSummary(base.slice(0, 1), 'one record');
+  await assertSameSummary(base.slice(0, 2), 'two records');
+  await assertSameSummary(
+    base.filter((r) => r.error !== ''),
+    'every request failed',
+  );
+  await assertSameSummary(
+    base.filter((r) => !r.streaming),
+    'no streaming request',
+  );
+  // Every rank formula at a count where (n − 1)·p lands on and beside integers: 101, 1001, 3001.
+  await assertSameSummary(base.slice(0, 101), '101 records');
+  await assertSameSummary(base.slice(0, 1001), '1001 records');
+  await assertSameSummary(base, '3001 records');
+  // Equal values (a server with a fixed TTFT) and several statuses among the failures.
+  const flat = base.map((r, i) => ({
+    ...r,
+    firstToken: Number.isFinite(r.firstToken) ? r.sent + 5e6 : r.firstToken,
+    status: r.error === '' ? 200 : [429, 503, 500][i % 3],
+    errorMessage: r.error === '' ? '' : `HTTP ${[429, 503, 500][i % 3]}: no ${i}`,
+  }));
+  await assertSameSummary(flat, 'equal TTFTs, three statuses');
+});
+
+test("report.html's chart data from the stored records (ITL from the store's pass) equals that of the records in memory", async () => {
+  const records = makeRecords(8000, 9);
+  const { store, seq, cleanup } = await storeWith(records);
+  try {
+    const options = { startNs: START_NS, endNs: START_NS + 1.2e10, seed: 4 };
+    const memory = extractRunChartData(records, options);
+    const stored = await readStoredRecords(store.connection, seq);
+    await summarizeStoredRun(store.connection, seq, INPUT, stored);
+    assert.ok(stored.itlDistribution !== null && stored.itlDistribution.count > 0);
+    assert.deepEqual(extractRunChartData(stored, options), memory);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('goodput with an itl-max SLO from the store equals the in-memory one (the stored records have no chunk times)', async () => {
+  const records = makeRecords(3000, 13);
+  const { store, seq, cleanup } = await storeWith(records);
+  try {
+    const input = {
+      ...INPUT,
+      slos: [{ kind: 'request' as const, text: 'itl-max:1.5ms', metric: 'itl-max' as const, limitNs: 1.5e6 }],
+    };
+    const memory = buildResultSummary({ ...input, records });
+    const stored = await summarizeStoredRun(store.connection, seq, input);
+    assert.ok(memory.goodput !== null && memory.goodput.n_good < memory.n_samples_completed, 'the SLO fails some');
+    assert.deepEqual(stored.goodput, memory.goodput);
   } finally {
     await cleanup();
   }

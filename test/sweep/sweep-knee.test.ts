@@ -86,8 +86,8 @@ test(
             '--sweep-max-concurrency',
             '128',
             '--find-max-goodput',
-            '--step-slo',
-            'p99(ttft)<=200ms',
+            '--slo',
+            'p99(ttft)<=200ms,ttft:200ms',
           ],
           { timeoutMs: 140_000 },
         );
@@ -109,8 +109,14 @@ test(
           off < 0.1,
           `max goodput ${s.max_goodput_rate} req/s vs ${CAPACITY.toFixed(1)}: ${(100 * off).toFixed(1)} % off`,
         );
-        // Every step tried is reported, each with its verdict.
-        for (const step of s.steps.slice(2)) assert.notEqual(step.slo_passed, null);
+        // Every step tried is reported, each with its verdict and goodput from the run's --slo.
+        for (const step of s.steps.slice(2)) {
+          assert.notEqual(step.slo_passed, null);
+          assert.notEqual(step.goodput, null);
+          assert.equal(step.slo_checks[0].slo, 'p99(ttft)<=200ms');
+        }
+        // Failed steps are the search, not errors.
+        assert.doesNotMatch(r.stderr, /slo_failed/);
         assert.match(r.stdout, /max goodput: \d+\.\d\d req\/s/);
       }),
     );

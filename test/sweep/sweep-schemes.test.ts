@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guidellmScheme, maxGoodputScheme, spacedRates, valuesScheme } from '../../src/sweep/sweep-schemes.js';
 import { formatSweepTable, type SweepStepRow } from '../../src/sweep/sweep-summary.js';
-import { parseStepSlo } from '../../src/sweep/step-verdict.js';
+import { sweepExitCode } from '../../src/sweep/run-sweep.js';
 
 function row(
   step: number,
@@ -28,6 +28,7 @@ function row(
     e2e: p,
     error_rate: 0,
     goodput: null,
+    goodput_tokens_per_s: null,
     slo_miss_rate: null,
     slo_passed: passed,
     slo_checks: [],
@@ -112,21 +113,21 @@ test('max goodput: a synchronous step that fails its SLOs ends the search with n
   assert.equal(s.result!(done), null);
 });
 
-test('step SLOs: percentile and avg forms; errors say what is accepted', () => {
-  assert.deepEqual(parseStepSlo('p99(ttft)<=500ms'), {
-    text: 'p99(ttft)<=500ms',
-    metric: 'ttft',
-    statistic: '99.0',
-    op: '<=',
-    limitNs: 500e6,
+test('the sweep exit code: interrupted, then a failed step, then the SLO verdict', () => {
+  const summary = (scheme: 'values' | 'max-goodput', passed: (boolean | null)[], best: number | null) => ({
+    scheme,
+    steps: passed.map((p, i) => row(i + 1, 'rate', 10 * (i + 1), 10 * (i + 1), p)),
+    stopped_early: null,
+    max_goodput_rate: best,
   });
-  assert.deepEqual(parseStepSlo('avg(e2e) < 2s'), {
-    text: 'avg(e2e) < 2s',
-    metric: 'e2e',
-    statistic: 'avg',
-    op: '<',
-    limitNs: 2e9,
-  });
-  assert.match(parseStepSlo('p42(ttft)<=1s') as string, /not a reported percentile/);
-  assert.match(parseStepSlo('ttft:200ms') as string, /STAT\(METRIC\)<=LIMIT/);
+  assert.equal(sweepExitCode(summary('values', [true, true], null), false, 0), 0);
+  assert.equal(sweepExitCode(summary('values', [null, null], null), false, 0), 0);
+  // Any step that failed a percentile SLO: 99, as a run that fails one.
+  assert.equal(sweepExitCode(summary('values', [true, false], null), false, 0), 99);
+  // --find-max-goodput: failing steps are the search; 99 only when no rate passed.
+  assert.equal(sweepExitCode(summary('max-goodput', [true, true, false, true], 30), false, 0), 0);
+  assert.equal(sweepExitCode(summary('max-goodput', [false, null], null), false, 0), 99);
+  // A step that failed as a run (4: every request failed) outranks the SLOs; Ctrl-C outranks both.
+  assert.equal(sweepExitCode(summary('values', [false], null), false, 4), 4);
+  assert.equal(sweepExitCode(summary('values', [false], null), true, 4), 130);
 });

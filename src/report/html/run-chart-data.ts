@@ -123,12 +123,12 @@ class LogBins {
     this.logMin = Math.log(lo);
     this.scale = FINE_BINS / (Math.log(hi) - this.logMin);
   }
-  add(v: number): void {
+  add(v: number, times = 1): void {
     if (!(v > 0) || v === Infinity) return;
     let b = Math.floor((Math.log(v) - this.logMin) * this.scale);
     if (b >= FINE_BINS) b = FINE_BINS - 1;
     else if (b < 0) b = 0;
-    this.counts[b]++;
+    this.counts[b] += times;
   }
   distribution(key: MetricKey): MetricDistribution {
     const positive = this.range.count - this.range.zeros > 0;
@@ -166,8 +166,42 @@ function timeBinS(durationS: number): number {
   return Math.ceil(durationS / MAX_TIME_BINS / 3600) * 3600;
 }
 
+/** One metric's distribution from its values (any order): what extractRunChartData makes of the same values. */
+export function distributionOfValues(key: MetricKey, values: Float64Array): MetricDistribution {
+  const range = new Range();
+  for (let i = 0; i < values.length; i++) range.add(values[i]);
+  const bins = new LogBins(range);
+  for (let i = 0; i < values.length; i++) bins.add(values[i]);
+  return bins.distribution(key);
+}
+
+/**
+ * One metric's distribution from a histogram of its values: `buckets` are (value, count) pairs,
+ * each value standing for its count; min, max and the zeros are the exact ones.
+ */
+export function distributionOfBuckets(
+  key: MetricKey,
+  exact: { min: number; max: number; zeros: number; count: number },
+  buckets: Iterable<readonly [value: number, count: number]>,
+): MetricDistribution {
+  const range = new Range();
+  Object.assign(range, exact);
+  const bins = new LogBins(range);
+  for (const [v, n] of buckets) bins.add(v, n);
+  return bins.distribution(key);
+}
+
+/**
+ * Records that come with their ITL distribution already computed (the results store computes it
+ * with the ITL summary, from the stored chunk times): their chunkTimes are then not read.
+ */
+export interface ChartRecords extends Iterable<ChartRecord> {
+  itlDistribution?: MetricDistribution | null;
+}
+
 /** The charts' data for one run; `records` is iterated twice (ranges, then bins and sample). */
-export function extractRunChartData(records: Iterable<ChartRecord>, options: ChartDataOptions): RunChartData {
+export function extractRunChartData(records: ChartRecords, options: ChartDataOptions): RunChartData {
+  const itlGiven = records.itlDistribution ?? null;
   const startNs = options.startNs;
   const seed = options.seed ?? 0;
   const cap = options.scatterCap ?? SCATTER_CAP;
@@ -185,7 +219,7 @@ export function extractRunChartData(records: Iterable<ChartRecord>, options: Cha
     ranges.ttft.add(ttftOf(r));
     ranges.tpot.add(tpotOf(r));
     ranges.latency.add(latencyOf(r));
-    if (r.error === '' && r.streaming) {
+    if (itlGiven === null && r.error === '' && r.streaming) {
       const c = r.chunkTimes;
       for (let j = 1; j < c.length; j++) ranges.itl.add(c[j] - c[j - 1]);
     }
@@ -227,7 +261,7 @@ export function extractRunChartData(records: Iterable<ChartRecord>, options: Cha
     bins.ttft.add(ttft);
     bins.tpot.add(tpotOf(r));
     bins.latency.add(latencyOf(r));
-    if (r.error === '' && r.streaming) {
+    if (itlGiven === null && r.error === '' && r.streaming) {
       const c = r.chunkTimes;
       for (let j = 1; j < c.length; j++) bins.itl.add(c[j] - c[j - 1]);
     }
@@ -269,6 +303,7 @@ export function extractRunChartData(records: Iterable<ChartRecord>, options: Cha
   );
   const distributions = {} as Record<MetricKey, MetricDistribution>;
   for (const key of METRICS) distributions[key] = bins[key].distribution(key);
+  if (itlGiven !== null) distributions.itl = itlGiven;
   return {
     records: n,
     distributions,
