@@ -14,12 +14,16 @@ import type { LoadPatternName } from '../schedule/schedule.js';
 import type { ResultsStore, StoredRun } from './results-store.js';
 import { writeStoredRecordsJsonl, writeSummaryCsv } from './run-store.js';
 import { itlMethodNote, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+import { readStoredAccuracy, writeStoredAccuracyFiles, type StoredAccuracy } from './accuracy-store.js';
+import { formatAccuracyText } from '../report/accuracy-text.js';
 
 export interface StoredRunData {
   run: StoredRun;
   summary: StoredResultSummary;
   /** report.txt's text. */
   text: string;
+  /** The accuracy phase's results (none when it had none). */
+  accuracy: StoredAccuracy;
 }
 
 /** The run's summary recomputed from its stored records; a run still `running` in the table is `incomplete`. */
@@ -46,7 +50,8 @@ export async function storedRunData(store: ResultsStore, run: StoredRun): Promis
     run = { ...run, state: 'incomplete', endNs, summary };
   }
   const note = itlMethodNote(summary);
-  const text =
+  const accuracy = await readStoredAccuracy(store.connection, run.seq);
+  const performanceText =
     formatReportText(summary, {
       model: run.model,
       endpoints: run.endpoints,
@@ -55,7 +60,9 @@ export async function storedRunData(store: ResultsStore, run: StoredRun): Promis
       streaming: run.streaming,
       reportDir: run.reportDir ?? undefined,
     }) + (note !== null ? `${note}\n` : '');
-  return { run, summary, text };
+  // --mode acc had no performance phase: its report.txt is the accuracy section alone.
+  const text = (accuracy.accuracyOnly ? '' : performanceText) + formatAccuracyText(accuracy.results);
+  return { run, summary, text, accuracy };
 }
 
 /** Writes the run's report files into `dir` (default: its own report directory); returns the names written. */
@@ -66,15 +73,19 @@ export async function writeStoredReport(
   withRecords: boolean,
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const { run, summary, text } = data;
+  const { run, summary, text, accuracy } = data;
   const written: string[] = [];
   const write = async (name: string, f: (file: string) => Promise<void>) => {
     await f(path.join(dir, name));
     written.push(name);
   };
-  await write(REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary)));
+  if (!accuracy.accuracyOnly) {
+    await write(REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary)));
+    await write(REPORT_FILES.summaryCsv, () => writeSummaryCsv(dir, run, summary));
+  }
   await write(REPORT_FILES.text, (file) => writeTextAtomically(file, text));
-  await write(REPORT_FILES.summaryCsv, () => writeSummaryCsv(dir, run, summary));
+  if (accuracy.results.length > 0)
+    written.push(...(await writeStoredAccuracyFiles(store.connection, run.seq, accuracy.results, dir)));
   if (run.configYaml !== '') await write(REPORT_FILES.config, (file) => writeTextAtomically(file, run.configYaml));
   if (withRecords && run.startNs !== null) {
     const startNs = run.startNs;
