@@ -157,7 +157,13 @@ export class RunStore {
   async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
     await this.finishWriting();
     if (this.sink.error === null) {
-      return summarizeStoredRun(this.store.connection, this.seq, input, await this.storedRecords());
+      // ITL on a connection of its own, streamed while the records are read back (store-summary.ts).
+      const itl = await this.store.connect();
+      try {
+        return await summarizeStoredRun(this.store.connection, this.seq, input, this.storedRecords(), itl);
+      } finally {
+        itl.closeSync();
+      }
     }
     this.storeError = firstLine(this.sink.error);
     const records = new RecordBatchList();
