@@ -135,7 +135,8 @@ const lap = (what: string) => {
 // As a run's end: the last batches appended and committed, then everything from the store.
 sink.close();
 lap('last commit');
-// As RunStore.summarize: the ITL pass on a second connection, alongside the read-back.
+// As RunStore.summarize: the ITL pass on a second connection, alongside the read-back, its size
+// counted by the sink.
 const itlConnection = await store.connect();
 const records = readStoredRecords(store.connection, seq);
 const summary = await summarizeStoredRun(
@@ -143,7 +144,7 @@ const summary = await summarizeStoredRun(
   seq,
   { state: 'complete', startNs: start, endNs, mode: 'online', loadPattern: 'concurrency' },
   records,
-  itlConnection,
+  { connection: itlConnection, gaps: sink.itlGaps },
 );
 itlConnection.closeSync();
 lap(

@@ -160,7 +160,10 @@ export class RunStore {
       // ITL on a connection of its own, streamed while the records are read back (store-summary.ts).
       const itl = await this.store.connect();
       try {
-        return await summarizeStoredRun(this.store.connection, this.seq, input, this.storedRecords(), itl);
+        return await summarizeStoredRun(this.store.connection, this.seq, input, this.storedRecords(), {
+          connection: itl,
+          gaps: this.sink.itlGaps,
+        });
       } finally {
         itl.closeSync();
       }

@@ -30,9 +30,17 @@ export async function readStoredRecords(connection: DuckDBConnection, seq: numbe
   return records;
 }
 
+/** How the ITL pass runs (both optional). */
+export interface StoredItlOptions {
+  /** A second connection on the same database: the ITL pass then runs alongside the read-back. */
+  connection?: DuckDBConnection;
+  /** The run's token gaps, counted by its sink as it appended (StoreRecordSink.itlGaps): no count query. */
+  gaps?: number;
+}
+
 /**
  * The summary of run `seq`. `records` (read back by readStoredRecords when not given) get the ITL
- * chart distribution on the way, for report.html. With `itlConnection` (a second connection on
+ * chart distribution on the way, for report.html. With `itl.connection` (a second connection on
  * the same database) the ITL pass streams the chunk times while the records are read back: the
  * two scans run on DuckDB's threads side by side with the JS that copies them out (1M records:
  * 0.9 s of read-back and 0.5 s of ITL, one after the other before).
@@ -42,9 +50,10 @@ export async function summarizeStoredRun(
   seq: number,
   input: Omit<ResultSummaryInput, 'records'>,
   records?: StoredRecordList | Promise<StoredRecordList>,
-  itlConnection?: DuckDBConnection,
+  itl: StoredItlOptions = {},
 ): Promise<StoredResultSummary> {
-  const itlEarly = itlConnection !== undefined ? storedItl(itlConnection, seq) : null;
+  const itlConnection = itl.connection;
+  const itlEarly = itlConnection !== undefined ? storedItl(itlConnection, seq, ITL_EXACT_MAX, itl.gaps) : null;
   // Awaited below; a read-back that throws first must not leave it rejected unobserved.
   itlEarly?.catch(() => undefined);
   const list = await (records ?? readStoredRecords(connection, seq));
@@ -52,14 +61,14 @@ export async function summarizeStoredRun(
     list.maxGaps = await storedMaxGaps(connection, seq, list.count);
   }
   const summary: StoredResultSummary = buildResultSummary({ ...input, records: list });
-  const itl = await (itlEarly ?? storedItl(connection, seq));
-  list.itlDistribution = itl.chart;
-  summary.itl = itl.series;
+  const series = await (itlEarly ?? storedItl(connection, seq, ITL_EXACT_MAX, itl.gaps));
+  list.itlDistribution = series.chart;
+  summary.itl = series.series;
   summary.itl_method = {
-    exact: !itl.histogram,
-    values: itl.count,
+    exact: !series.histogram,
+    values: series.count,
     exact_limit: ITL_EXACT_MAX,
-    relative_error: itl.histogram ? ITL_RELATIVE_ERROR : null,
+    relative_error: series.histogram ? ITL_RELATIVE_ERROR : null,
   };
   return summary;
 }
