@@ -3,8 +3,7 @@
  * done-when of issue 10: within 2 s for 1M). N synthetic streamed records (`--chunks` token
  * arrivals each) are appended through the run's own sink (committed every `--flush-every`
  * records, as the 250 ms timer does at ~80k records/s), then the end of a run is done as
- * run-benchmark.ts does it: the records read back once while the ITL pass streams the chunk times
- * on a second connection, the summary,
+ * run-benchmark.ts does it: the records read back once, the summary (ITL from the chunk times),
  * result_summary.json, report.txt, summary.csv and report.html written, the runs row updated.
  * Prints wall and CPU time (this process, all threads) and RSS after each phase, and the load.
  *
@@ -135,22 +134,17 @@ const lap = (what: string) => {
 // As a run's end: the last batches appended and committed, then everything from the store.
 sink.close();
 lap('last commit');
-// As RunStore.summarize: the ITL pass on a second connection, alongside the read-back, its size
-// counted by the sink.
-const itlConnection = await store.connect();
-const records = readStoredRecords(store.connection, seq);
+const records = await readStoredRecords(store.connection, seq);
+lap(`${records.count} records read back (no chunk times)`);
 const summary = await summarizeStoredRun(
   store.connection,
   seq,
   { state: 'complete', startNs: start, endNs, mode: 'online', loadPattern: 'concurrency' },
   records,
-  { connection: itlConnection, gaps: sink.itlGaps },
+  // As RunStore.summarize: the token gaps as the sink counted them (no count query).
+  sink.itlGaps,
 );
-itlConnection.closeSync();
-lap(
-  `${(await records).count} records read back (no chunk times) + summary ` +
-    `(ITL alongside, ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`,
-);
+lap(`summary (ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`);
 await store.finishRun(seq, { state: 'complete', endNs, summary });
 await writeTextAtomically(path.join(dir, 'result_summary.json'), summaryJson(summary));
 await writeTextAtomically(path.join(dir, 'report.txt'), formatReportText(summary, context));
@@ -159,7 +153,7 @@ lap('runs row, result_summary.json, report.txt, summary.csv');
 await writeRunReportHtml(path.join(dir, 'report.html'), {
   summary,
   context,
-  records: await records,
+  records,
   startNs: start,
   endNs,
   seed: 1,

@@ -157,16 +157,8 @@ export class RunStore {
   async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
     await this.finishWriting();
     if (this.sink.error === null) {
-      // ITL on a connection of its own, streamed while the records are read back (store-summary.ts).
-      const itl = await this.store.connect();
-      try {
-        return await summarizeStoredRun(this.store.connection, this.seq, input, this.storedRecords(), {
-          connection: itl,
-          gaps: this.sink.itlGaps,
-        });
-      } finally {
-        itl.closeSync();
-      }
+      const records = await this.storedRecords();
+      return summarizeStoredRun(this.store.connection, this.seq, input, records, this.sink.itlGaps);
     }
     this.storeError = firstLine(this.sink.error);
     const records = new RecordBatchList();
