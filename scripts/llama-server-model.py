@@ -11,9 +11,11 @@ import argparse
 import numpy as np
 from gguf import GGUFReader, GGUFValueType, GGUFWriter
 
-# A plain chat template so /v1/chat/completions renders a prompt (the vocab file carries none).
+# A plain chat template so /v1/chat/completions renders a prompt (the vocab file carries none). It
+# starts with the BOS text as Llama-2's does: llama-server strips it and adds BOS when it tokenizes,
+# a Hugging Face tokenizer renders it as the BOS token, so both count a chat prompt alike.
 CHAT_TEMPLATE = (
-    "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + '\\n' }}{% endfor %}"
+    "{{ bos_token }}{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + '\\n' }}{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}"
 )
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // A real inference engine for the tests (issue 8): llama.cpp's llama-server, built from the llama.cpp
 // release that the npm package node-llama-cpp ships as a git bundle, plus a tiny random-weight llama
-// GGUF with the real 32k-token SentencePiece vocabulary. Nothing here is a dependency of the project
-// and nothing built or fetched is committed: both live in a cache directory keyed by versions, so the
-// first run builds (~9 min on 2 cores) and every later run takes well under a second.
+// GGUF with the real 32k-token SentencePiece vocabulary, plus a Hugging Face tokenizer directory
+// (tokenizer.json, tokenizer_config.json with the chat template) made from that GGUF's vocabulary,
+// for --tokenizer. Nothing here is a dependency of the project and nothing built or fetched is
+// committed: all of it lives in a cache directory keyed by versions, so the first run builds (~9 min
+// on 2 cores) and every later run takes well under a second.
 //
-//   node scripts/llama-server.mjs            build if needed, print {"binary","model",...} as JSON
+//   node scripts/llama-server.mjs            build if needed, print {"binary","model","tokenizer",...}
 //   node scripts/llama-server.mjs --prepare  the same, but always exit 0: a build that is impossible
 //                                            here is said loudly and noted, so the engine tests skip
 //                                            (this is the step `npm test` runs first)
-//   node scripts/llama-server.mjs --check    never builds: print the cached paths (exit 0), or the
-//                                            noted reason it cannot be built (exit 3), or exit 1
+//   node scripts/llama-server.mjs --check    never compiles: print the cached paths (exit 0; a missing
+//                                            model or tokenizer is written, seconds), or the noted
+//                                            reason it cannot be built (exit 3), or exit 1
 //
 // Environment: LLM_LOADGEN_LLAMA_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/llm-loadgen),
 // LLM_LOADGEN_LLAMA_JOBS (cmake -j, default 2), LLM_LOADGEN_LLAMA_PYTHON (default python3).
@@ -18,14 +21,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import process from 'node:process';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ggufTokenizerDigest } from './llama-server-gguf.mjs';
 
 /** The node-llama-cpp release whose bundled llama.cpp is built. Bump it to move llama.cpp. */
 export const NODE_LLAMA_CPP_VERSION = '3.22.1';
 /** Shape of the generated model; part of the model's cache key. Context 4096 fits 4 slots of 1024. */
 export const TINY_MODEL = { layers: 2, embd: 64, heads: 4, ff: 128, context: 4096, seed: 1 };
-const MODEL_WRITER_VERSION = 1;
+/**
+ * 2: the chat template starts with {{ bos_token }}, as Llama-2's does: llama-server strips a leading
+ * BOS from the rendered prompt and adds its own, a Hugging Face tokenizer renders it, so both count
+ * the same tokens for a chat request (with version 1 the tokenizer counted one fewer).
+ */
+const MODEL_WRITER_VERSION = 2;
+/** Part of the tokenizer directory's name, with the digest of the GGUF's tokenizer metadata. */
+const TOKENIZER_WRITER_VERSION = 1;
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -156,22 +167,32 @@ function buildServer(dir) {
   return { binary, built: true };
 }
 
-function makeModel(dir) {
+function modelPath(dir) {
   const m = TINY_MODEL;
   const name = `tiny-llama-l${m.layers}-e${m.embd}-h${m.heads}-f${m.ff}-c${m.context}-s${m.seed}-w${MODEL_WRITER_VERSION}.gguf`;
-  const model = join(dir, name);
-  if (existsSync(model)) return model;
-  const src = join(dir, 'src');
+  return join(dir, name);
+}
+
+/** python3 with numpy (gguf-py needs it), or a message saying how to get it. */
+function python() {
   const python = process.env.LLM_LOADGEN_LLAMA_PYTHON || 'python3';
   const probe = spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
-      `${python} with numpy is needed to write the test model (gguf-py); install numpy (pip install numpy, or apt-get install python3-numpy) or set LLM_LOADGEN_LLAMA_PYTHON`,
+      `${python} with numpy is needed to write the test model and its tokenizer (gguf-py); install numpy (pip install numpy, or apt-get install python3-numpy) or set LLM_LOADGEN_LLAMA_PYTHON`,
     );
   }
+  return python;
+}
+
+function makeModel(dir) {
+  const m = TINY_MODEL;
+  const model = modelPath(dir);
+  if (existsSync(model)) return model;
+  const src = join(dir, 'src');
   log(`writing ${model} with gguf-py`);
   run(
-    python,
+    python(),
     [
       join(here, 'llama-server-model.py'),
       '--vocab',
@@ -197,33 +218,75 @@ function makeModel(dir) {
   return model;
 }
 
-/** Builds (once) and returns { binary, model, tag, dir, binaryBytes, modelBytes, buildSeconds }. */
-export function ensureLlamaServer({ build = true } = {}) {
-  const root = cacheRoot();
-  const found = cached(root);
-  if (found || !build) return found;
-  return withLock(root, () => {
-    const again = cached(root);
-    if (again) return again;
-    const { bundle, tag } = fetchBundle(root);
-    const dir = join(root, `llama-${tag}-nlc${NODE_LLAMA_CPP_VERSION}`);
-    mkdirSync(dir, { recursive: true });
-    cloneSource(dir, bundle);
-    const model = makeModel(dir); // seconds, and it fails early (no numpy) before a 9-minute build
-    const { binary } = buildServer(dir);
-    writeFileSync(join(root, `current-nlc${NODE_LLAMA_CPP_VERSION}.json`), JSON.stringify({ tag, dir, binary, model }));
-    return describe({ tag, dir, binary, model });
-  });
+/**
+ * The Hugging Face tokenizer directory for `model` (scripts/llama-server-tokenizer.py), named by the
+ * digest of the GGUF's tokenizer metadata: a changed vocabulary or chat template is a new directory.
+ */
+function tokenizerPath(model) {
+  const key = ggufTokenizerDigest(model).slice(0, 16);
+  return join(dirname(model), `${basename(model, '.gguf')}.tokenizer-t${TOKENIZER_WRITER_VERSION}-${key}`);
 }
 
-function cached(root) {
+function makeTokenizer(dir, model) {
+  const out = tokenizerPath(model);
+  if (existsSync(join(out, 'tokenizer.json'))) return out;
+  log(`writing ${out} (tokenizer.json from the GGUF's vocabulary) with gguf-py`);
+  const tmp = `${out}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  run(python(), [join(here, 'llama-server-tokenizer.py'), '--model', model, '--out', tmp], {
+    env: { ...process.env, PYTHONPATH: join(dir, 'src', 'gguf-py') },
+  });
+  rmSync(out, { recursive: true, force: true });
+  renameSync(tmp, out);
+  return out;
+}
+
+/**
+ * Builds (once) and returns { binary, model, tokenizer, tag, dir, binaryBytes, modelBytes, buildSeconds }.
+ * With build = false nothing is compiled (null when the binary is not there), but a missing model or
+ * tokenizer is still written: seconds, from the cached llama.cpp tree.
+ */
+export function ensureLlamaServer({ build = true } = {}) {
+  const root = cacheRoot();
+  let found = cachedBuild(root);
+  if (found === null) {
+    if (!build) return null;
+    found = withLock(root, () => cachedBuild(root) ?? buildAll(root));
+  }
+  return describe(withDerived(root, found));
+}
+
+function buildAll(root) {
+  const { bundle, tag } = fetchBundle(root);
+  const dir = join(root, `llama-${tag}-nlc${NODE_LLAMA_CPP_VERSION}`);
+  mkdirSync(dir, { recursive: true });
+  cloneSource(dir, bundle);
+  const model = makeModel(dir); // seconds, and it fails early (no numpy) before a 9-minute build
+  makeTokenizer(dir, model);
+  const { binary } = buildServer(dir);
+  writeFileSync(join(root, `current-nlc${NODE_LLAMA_CPP_VERSION}.json`), JSON.stringify({ tag, dir, binary, model }));
+  return { tag, dir, binary };
+}
+
+/** The built binary ({tag, dir, binary}), or null. The model and tokenizer are derived from `dir`. */
+function cachedBuild(root) {
   const pointer = join(root, `current-nlc${NODE_LLAMA_CPP_VERSION}.json`);
   if (!existsSync(pointer)) return null;
   const p = JSON.parse(readFileSync(pointer, 'utf8'));
-  if (!existsSync(p.binary) || !existsSync(p.model) || !p.model.includes(`-w${MODEL_WRITER_VERSION}.gguf`)) return null;
-  const m = TINY_MODEL;
-  if (!p.model.includes(`l${m.layers}-e${m.embd}-h${m.heads}-f${m.ff}-c${m.context}-s${m.seed}`)) return null;
-  return describe(p);
+  if (!existsSync(p.binary) || !existsSync(join(p.dir, 'src', 'CMakeLists.txt'))) return null;
+  return { tag: p.tag, dir: p.dir, binary: p.binary };
+}
+
+/** The build plus this script's model and tokenizer, written (under the lock) when missing. */
+function withDerived(root, p) {
+  const model = modelPath(p.dir);
+  const ready = () => existsSync(model) && existsSync(join(tokenizerPath(model), 'tokenizer.json'));
+  if (!ready()) {
+    withLock(root, () => {
+      if (!ready()) makeTokenizer(p.dir, makeModel(p.dir));
+    });
+  }
+  return { ...p, model, tokenizer: tokenizerPath(model) };
 }
 
 function describe(p) {
@@ -243,7 +306,13 @@ function unavailableNote() {
 
 function main(args) {
   if (args.includes('--check')) {
-    const found = ensureLlamaServer({ build: false });
+    let found;
+    try {
+      found = ensureLlamaServer({ build: false });
+    } catch (e) {
+      log(e instanceof Error ? e.message : String(e));
+      return 1;
+    }
     if (found) {
       process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
       return 0;

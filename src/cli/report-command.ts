@@ -25,7 +25,7 @@ export function reportCommand(): Command {
     const store = await ResultsStore.openExisting(f.resultsDb);
     try {
       const run = await store.findRun(ref);
-      const data = await storedRunData(store, run);
+      const data = await storedRunData(store, run, { keepRecords: true });
       const dir = f.output ?? data.run.reportDir ?? `reports/${run.id}`;
       process.stdout.write(data.text);
       const written = await writeStoredReport(store, data, dir, f.records === 'jsonl');

@@ -9,6 +9,15 @@ import {
   type MockFault,
   type RunningMockServer,
 } from '../servers/mock-openai-server.js';
+import { mockAnswerKeys, type AnswerSource } from '../servers/mock-answers.js';
+import {
+  loadAnswerKey,
+  parseAnswerFileSpec,
+  parseAnswerStyle,
+  parseFraction,
+  type AnswerFileSpec,
+  type LoadedAnswerKey,
+} from '../servers/mock-answer-files.js';
 
 /** As commander hands them over: strings (defaults too), validated by parseServeFlags. */
 interface RawServeFlags {
@@ -20,6 +29,10 @@ interface RawServeFlags {
   fault: string;
   faultEvery: string;
   maxConcurrency: string;
+  answers: string[];
+  answerFraction: string;
+  answerSeed: string;
+  answerStyle?: string;
 }
 
 interface ServeOptions {
@@ -31,6 +44,8 @@ interface ServeOptions {
   fault: MockFault;
   faultEvery: number;
   maxConcurrency: number;
+  /** Answer mode: one key per --answers file. */
+  answerFiles: AnswerFileSpec[];
 }
 
 function badFlag(flag: string, expected: string, value: string): BadInputError {
@@ -55,6 +70,12 @@ function parseServeFlags(raw: RawServeFlags): ServeOptions {
   const fault = MOCK_FAULTS.find((kind) => kind === raw.fault);
   if (fault === undefined) throw badFlag('--fault', `one of ${MOCK_FAULTS.join(', ')}`, raw.fault);
   if (raw.host.trim() === '') throw badFlag('--host', 'a host name or address', raw.host);
+  // Checked with or without --answers: a bad value is an error, not silently unused.
+  const answerDefaults = {
+    fraction: parseFraction(raw.answerFraction, '--answer-fraction'),
+    seed: integerFlag('--answer-seed', raw.answerSeed, 0, Number.MAX_SAFE_INTEGER),
+    style: raw.answerStyle === undefined ? undefined : parseAnswerStyle(raw.answerStyle, '--answer-style'),
+  };
   return {
     host: raw.host,
     port: integerFlag('--port', raw.port, 0, 65535),
@@ -64,13 +85,25 @@ function parseServeFlags(raw: RawServeFlags): ServeOptions {
     fault,
     faultEvery: integerFlag('--fault-every', raw.faultEvery, 1, Number.MAX_SAFE_INTEGER),
     maxConcurrency: integerFlag('--max-concurrency', raw.maxConcurrency, 0, 2 ** 31 - 1),
+    answerFiles: raw.answers.map((spec) => parseAnswerFileSpec(spec, answerDefaults)),
   };
 }
 
+/** What answer mode says on start: per file, the rows answered right, and how. */
+function describeAnswers(keys: readonly LoadedAnswerKey[]): string {
+  return keys
+    .map(
+      (k) =>
+        `answering ${k.spec.path}: ${k.right} of ${k.rows} rows right (fraction ${k.spec.fraction}, seed ${k.spec.seed}), ` +
+        `the rest wrong or unreadable, as ${k.style} answers; truth column '${k.spec.truthColumn}'\n`,
+    )
+    .join('');
+}
+
 /** Turns listen errors a user can fix into BadInputError; anything else is rethrown as is. */
-async function listen(options: ServeOptions): Promise<RunningMockServer> {
+async function listen(options: ServeOptions, answers: AnswerSource | undefined): Promise<RunningMockServer> {
   try {
-    return await startMockServer(options);
+    return await startMockServer({ ...options, answers });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const where = `${options.host}:${options.port}`;
@@ -118,9 +151,26 @@ export function serveCommand(): Command {
       'batch slots: at most n generations at once, later requests queue (FIFO) before their TTFT starts; 0 = unlimited',
       '0',
     )
+    .option(
+      '--answers <spec>',
+      'answer mode, for accuracy runs: `PATH[,truth=COL][,prompt=COL][,style=abcd|math|plain][,fraction=F][,malformed=F][,seed=N]`, repeatable. ' +
+        "A request whose prompt holds a row's prompt gets an answer right for exactly round(fraction × rows) seeded rows, " +
+        'wrong or unreadable (half each, malformed=F) for the rest; truth defaults to ground_truth, style to what the truths look like (docs/accuracy.md)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
+    .option('--answer-fraction <f>', 'fraction of each --answers file answered right, where its spec sets none', '1')
+    .option('--answer-seed <n>', 'seed choosing which rows are answered right, where the spec sets none', '0')
+    .option(
+      '--answer-style <style>',
+      'abcd (Answer: C), math (\\boxed{N}) or plain (the truth itself), where the spec sets none',
+    )
     .action(async (raw: RawServeFlags) => {
       const options = parseServeFlags(raw);
-      const server = await listen(options);
+      const keys: LoadedAnswerKey[] = [];
+      for (const spec of options.answerFiles) keys.push(await loadAnswerKey(spec));
+      const server = await listen(options, keys.length === 0 ? undefined : mockAnswerKeys(keys.map((k) => k.key)));
+      process.stdout.write(describeAnswers(keys));
       const { ttftMs, itlMs, outputTokens, maxConcurrency } = options;
       const slots = maxConcurrency === 0 ? '' : `, ${maxConcurrency} batch slots`;
       console.log(

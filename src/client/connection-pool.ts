@@ -88,6 +88,19 @@ const CLOSE_AFTER_RESPONSE_NS = 100e6;
 const CLOSES_BEFORE_NO_REUSE = 3;
 /** Once reuse has stopped, a used connection the server has not closed after this long is closed by us. */
 const RETIRE_MS = 1000;
+/**
+ * Until a pool knows that the server keeps a connection open after a chunked (streamed) answer, it
+ * reuses none: a used connection waits this long after its answer (later requests get new
+ * connections meanwhile), and the first that is still open then proves keep-alive; reuse is normal
+ * from there on. llama.cpp's server closes after every streamed answer although its head says
+ * keep-alive (its stream provider returns false after the last chunk, which cpp-httplib takes as a
+ * cancelled write and ends the connection: tools/server/server-http.cpp, process_handler_response);
+ * its FIN comes 0.04–0.3 ms after the answer on an idle machine (~8 ms seen on a loaded one), and a
+ * request written before it lands is read and dropped unanswered — 1 per pool was lost before
+ * this, none since (test/engine/llama-server-synthetic.test.ts). 20 ms: twice the loaded figure;
+ * a keep-alive server pays once per pool, with the connects of the requests in those 20 ms.
+ */
+const PROBATION_NS = 20e6;
 
 export class ConnectionPool implements ConnectionOwner {
   private readonly idle: Http1Connection[] = [];
@@ -130,6 +143,11 @@ export class ConnectionPool implements ConnectionOwner {
   private settleTimer: NodeJS.Immediate | null = null;
   /** Used connections left for the server to close once reuse has stopped. */
   private readonly retiring = new Set<Http1Connection>();
+  /** A chunked answer's connection survived PROBATION_NS idle: the server keeps connections (see there). */
+  private keepsAfterStream = false;
+  /** Used connections waiting out PROBATION_NS after a chunked answer, oldest first (one deadline each). */
+  private readonly probation = new Set<Http1Connection>();
+  private readonly probationTimer = new DeadlineTimer((now) => this.endProbation(now), true);
   readonly stats: PoolStats = {
     connectsStarted: 0,
     connectsFailed: 0,
@@ -213,6 +231,13 @@ export class ConnectionPool implements ConnectionOwner {
     }
     if (conn.requests > 0) {
       this.keptAlive++;
+      if (!this.keepsAfterStream && conn.parser.head.chunked) {
+        conn.idleSinceMs = performance.now();
+        this.probation.add(conn);
+        this.probationTimer.arm(conn.readNs + PROBATION_NS);
+        if (this.waiting > 0) this.fill();
+        return;
+      }
       if (!conn.canPeek) {
         this.settle(conn);
         return;
@@ -224,6 +249,30 @@ export class ConnectionPool implements ConnectionOwner {
       return;
     }
     this.handOn(conn);
+  }
+
+  /**
+   * Connections whose probation is over: one still open proves keep-alive, and every held one is
+   * handed on (in the order they were released). Returns the next deadline.
+   */
+  private endProbation(now: number): number {
+    for (const conn of this.probation) {
+      if (conn.readNs + PROBATION_NS > now) return conn.readNs + PROBATION_NS;
+      this.probation.delete(conn);
+      if (!conn.stillOpen()) {
+        this.dropClosedIdle(conn);
+        continue;
+      }
+      this.keepsAfterStream = true;
+      this.handOn(conn);
+      for (const held of this.probation) {
+        this.probation.delete(held);
+        if (held.stillOpen()) this.handOn(held);
+        else this.dropClosedIdle(held);
+      }
+      return Infinity;
+    }
+    return Infinity;
   }
 
   /** To the next waiter, or idle. */
@@ -284,6 +333,8 @@ export class ConnectionPool implements ConnectionOwner {
     for (const conn of [...this.pending]) conn.socket.destroy();
     for (const conn of this.idle.splice(0)) conn.destroy();
     for (const conn of [...this.retiring]) conn.destroy();
+    this.probationTimer.cancel();
+    for (const conn of [...this.probation]) conn.destroy();
     if (this.settleTimer !== null) clearImmediate(this.settleTimer);
     this.settleTimer = null;
     for (const conn of this.settleNew.splice(0).concat(this.settlePast.splice(0))) conn.destroy();
@@ -328,6 +379,12 @@ export class ConnectionPool implements ConnectionOwner {
     ) {
       this.reuse = false;
       this.stats.reuseStopped = 1;
+      this.probationTimer.cancel();
+      for (const c of this.probation) {
+        c.idleSinceMs = performance.now();
+        this.retiring.add(c);
+      }
+      this.probation.clear();
       for (const c of this.idle.splice(0)) {
         if (c.requests > 0) {
           c.idleSinceMs = performance.now();
@@ -345,6 +402,7 @@ export class ConnectionPool implements ConnectionOwner {
     }
     this.open--;
     this.retiring.delete(conn);
+    this.probation.delete(conn);
     if (this.settleTimer !== null) {
       let k = this.settleNew.indexOf(conn);
       if (k >= 0) this.settleNew.splice(k, 1);

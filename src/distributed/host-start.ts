@@ -113,11 +113,21 @@ export function hostRunIdentity(
   part.targets.endpoints = endpoints.map((e) => ({ address: e.address, port: e.port }));
 }
 
-/** The settings this host plans its connections for: its share of the concurrency, rate and count. */
+/**
+ * The settings this host plans its connections for: its share of the concurrency, rate and count.
+ * Its shard count comes from the smallest host's share, so every host runs the same number of
+ * shards (host h runs global shards h, h+H, …): `--concurrency 3` over 2 hosts with `--workers 2`
+ * gave host 0 two shards and host 1 one, a split no single host would make.
+ */
 export function hostShareSettings(s: BenchmarkSettings, host: HostShard | null): BenchmarkSettings {
   if (host === null) return s;
+  const least = (total: number) => Math.max(1, Math.floor(total / host.count));
+  let workers = s.workers;
+  if (s.loadPattern === 'concurrency' && s.concurrency !== undefined) workers = Math.min(workers, least(s.concurrency));
+  if (Number.isFinite(s.numSamples)) workers = Math.min(workers, least(s.numSamples));
   return {
     ...s,
+    workers,
     concurrency: s.concurrency === undefined ? undefined : Math.max(1, shareOf(s.concurrency, host.count, host.index)),
     targetQps: s.targetQps === undefined ? undefined : s.targetQps / host.count,
     numSamples: Math.max(1, shareOf(s.numSamples, host.count, host.index)),

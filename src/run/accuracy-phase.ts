@@ -9,25 +9,24 @@ import { mkdir } from 'node:fs/promises';
 import { bindNoPortAvailable } from '../client/bound-socket.js';
 import type { BenchmarkSettings } from '../config/benchmark-settings.js';
 import type { AccuracyDataset } from '../accuracy/accuracy-datasets.js';
-import {
-  scoreAnswers,
-  type AccuracyAnswer,
-  type AccuracyResult,
-  type AccuracyVerdict,
-} from '../accuracy/accuracy-result.js';
+import { scoreAnswers, type AccuracyAnswer, type AccuracyResult } from '../accuracy/accuracy-result.js';
 import { REPORT_FILES, writeTextAtomically } from '../report/report-files.js';
+import { accuracyResultsJson, answersJsonl } from '../accuracy/accuracy-files.js';
 import type { RecordBatchList } from '../record/record-batch.js';
 import { planConnections, readHostLimits } from './connection-plan.js';
 import type { RunPlan, BenchmarkIo } from './run-benchmark.js';
 import { executeRun } from './run-benchmark.js';
 import { splitIntoShards } from './shard-split.js';
 import type { RunState } from '../metrics/result-summary.js';
+import type { DatasetAccuracy } from '../store/accuracy-store.js';
 
 /** Requests in flight when neither --accuracy-concurrency nor a performance --concurrency says. */
 export const DEFAULT_ACCURACY_CONCURRENCY = 32;
 
 export interface AccuracyOutcome {
   results: AccuracyResult[];
+  /** Each dataset's result with its answers and verdicts (for the results database). */
+  datasets: DatasetAccuracy[];
   /** The worst state of the datasets' runs ('complete' when all completed). */
   state: RunState;
   failure?: string;
@@ -75,6 +74,7 @@ export async function runAccuracyPhase(
   const dir = path.join(reportDir, REPORT_FILES.accuracyDir);
   await mkdir(dir, { recursive: true });
   const results: AccuracyResult[] = [];
+  const scored: DatasetAccuracy[] = [];
   let state: RunState = 'complete';
   let failure: string | undefined;
   for (const ds of datasets) {
@@ -115,6 +115,7 @@ export async function runAccuracyPhase(
       answersOf(outcome.records as RecordBatchList),
     );
     results.push(result);
+    scored.push({ result, verdicts });
     await writeTextAtomically(path.join(dir, `${ds.name}.answers.jsonl`), answersJsonl(verdicts));
     if (outcome.state !== 'complete') {
       state = outcome.state;
@@ -123,31 +124,5 @@ export async function runAccuracyPhase(
     }
   }
   await writeTextAtomically(path.join(dir, REPORT_FILES.accuracyResults), accuracyResultsJson(results));
-  return { results, state, failure };
-}
-
-/** accuracy_results.json as MLPerf Endpoints writes it: the mean over datasets, then each entry. */
-export function accuracyResultsJson(results: readonly AccuracyResult[]): string {
-  const scores = results.map((r) => r.score).filter((s): s is number => s !== null);
-  const payload: Record<string, unknown> = {};
-  if (scores.length > 0) payload.average_accuracy = scores.reduce((a, b) => a + b, 0) / scores.length;
-  payload.accuracy_scores = results;
-  return JSON.stringify(payload, null, 2) + '\n';
-}
-
-/** One line per answer: the row, the repeat, what was extracted, the truth, the verdict, the answer. */
-function answersJsonl(verdicts: readonly AccuracyVerdict[]): string {
-  let out = '';
-  for (const v of [...verdicts].sort((a, b) => a.sample - b.sample || a.repeat - b.repeat))
-    out +=
-      JSON.stringify({
-        sample: v.sample,
-        repeat: v.repeat,
-        extracted: v.extracted,
-        ground_truth: v.truth,
-        score: v.score,
-        finish_reason: v.finishReason,
-        answer: v.text,
-      }) + '\n';
-  return out;
+  return { results, datasets: scored, state, failure };
 }

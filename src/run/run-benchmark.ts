@@ -138,7 +138,10 @@ export async function runBenchmark(input: BenchmarkSettingsInput, io: BenchmarkI
   if (plan.settings.testMode !== 'acc') {
     result = await writeRunReport(plan, await executeRun(plan, io), io);
     // An interrupted or failed performance phase is not followed by accuracy.
-    if (result.exitCode !== ExitCode.ok) return result;
+    if (result.exitCode !== ExitCode.ok) {
+      plan.store?.close();
+      return result;
+    }
   }
   return plan.accuracy.length > 0 ? finishWithAccuracy(plan, result, io) : result;
 }
@@ -457,7 +460,8 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
       );
     }
   }
-  store.close();
+  // The accuracy phase (accuracy-report.ts) stores its results in the run and closes the store.
+  if (plan.accuracy.length === 0) store.close();
   if (store.storeError !== null) {
     // The summary and files above were made from memory: the run is only missing from the database.
     const err = new RunFailedError(

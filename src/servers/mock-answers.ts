@@ -56,7 +56,26 @@ function answerText(style: AnswerStyle, truth: string, verdict: AnswerVerdict): 
   }
 }
 
-export class MockAnswerKey {
+/** What the mock asks for an answer: a key, or several (mockAnswerKeys). */
+export interface AnswerSource {
+  /** The answer to a request whose prompt text is `promptText`; null: answer as usual (tokN words). */
+  answerFor(promptText: string): string | null;
+}
+
+/** Several keys as one (several accuracy datasets on one mock): the first that knows the prompt answers. */
+export function mockAnswerKeys(keys: readonly AnswerSource[]): AnswerSource {
+  return {
+    answerFor(promptText: string): string | null {
+      for (const k of keys) {
+        const a = k.answerFor(promptText);
+        if (a !== null) return a;
+      }
+      return null;
+    },
+  };
+}
+
+export class MockAnswerKey implements AnswerSource {
   private readonly byPrompt = new Map<string, number>();
   readonly verdicts: readonly AnswerVerdict[];
   private readonly answers: readonly string[];

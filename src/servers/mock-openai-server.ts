@@ -16,7 +16,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parseCompletionRequest, MAX_OUTPUT_TOKENS, type CompletionRequest } from './completion-request.js';
 import { isGone, readBody, sendBody, sendJson } from './http-io.js';
 import { BatchSlots } from './batch-slots.js';
-import { answerTokens, type MockAnswerKey } from './mock-answers.js';
+import { answerTokens, type AnswerSource } from './mock-answers.js';
 import { startGeneration, type GenerationFault } from './mock-generation.js';
 import { TOKENIZE_PATHS, handleTokenize } from './mock-tokenize.js';
 import { NOT_OPENAI_HTML, errorBody, modelList, type CompletionApi, type OpenAiErrorType } from './openai-wire.js';
@@ -56,7 +56,7 @@ export interface MockServerOptions {
    */
   maxConcurrency?: number;
   /** Answer mode (accuracy tests): prompts found in the key get its answer instead of tokN words. */
-  answers?: MockAnswerKey;
+  answers?: AnswerSource;
 }
 
 export interface MockServerStats {

@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import type { ResultSummary } from '../metrics/result-summary.js';
 import type { ResultsStore, StoredRun } from './results-store.js';
 import { mannWhitneyU, type MannWhitneyResult } from './mann-whitney.js';
-import { storedRunData } from './stored-report.js';
+import { storedRunData, type StoredRunData } from './stored-report.js';
+import { compareAccuracy, formatAccuracyCompare, type AccuracyComparison } from './accuracy-compare.js';
+import { storedScoreMoments } from './accuracy-store.js';
 
 const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
 
@@ -81,6 +83,8 @@ export interface CompareData {
   tests: CompareTest[];
   test: string;
   alpha: number;
+  /** Per accuracy dataset: the scores, the change in points, whether beyond noise (accuracy-compare.ts). */
+  accuracy: AccuracyComparison[];
 }
 
 async function samples(connection: DuckDBConnection, seq: number, metric: TestedMetric): Promise<Float64Array> {
@@ -114,7 +118,7 @@ function median(sorted: Float64Array): number {
 }
 
 export async function compareRuns(store: ResultsStore, runs: StoredRun[]): Promise<CompareData> {
-  const data = [];
+  const data: StoredRunData[] = [];
   for (const run of runs) data.push(await storedRunData(store, run));
   const summaries = data.map((d) => d.summary);
   const figures: CompareFigure[] = FIGURES.map((f) => {
@@ -148,7 +152,19 @@ export async function compareRuns(store: ResultsStore, runs: StoredRun[]): Promi
       });
     }
   }
-  return { runs: data.map((d) => d.run), summaries, figures, tests, test: COMPARE_TEST, alpha: COMPARE_ALPHA };
+  const accuracy = await compareAccuracy(
+    data.map((d) => d.accuracy),
+    (i, dataset) => storedScoreMoments(store.connection, data[i].run.seq, dataset),
+  );
+  return {
+    runs: data.map((d) => d.run),
+    summaries,
+    figures,
+    tests,
+    test: COMPARE_TEST,
+    alpha: COMPARE_ALPHA,
+    accuracy,
+  };
 }
 
 function num(v: number | null, unit: string): string {
@@ -190,5 +206,12 @@ export function formatCompare(d: CompareData): string {
         (t.significant ? 'different beyond noise' : 'within noise'),
     );
   }
-  return lines.join('\n') + '\n';
+  return (
+    lines.join('\n') +
+    '\n' +
+    formatAccuracyCompare(
+      d.accuracy,
+      d.runs.map((r) => r.id),
+    )
+  );
 }

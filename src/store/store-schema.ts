@@ -9,6 +9,8 @@
  * the run's start for people writing SQL.
  */
 
+import { ACCURACY_SCHEMA_SQL } from './accuracy-store.js';
+
 /** Bumped when a table changes shape; a database with another version is refused. */
 export const SCHEMA_VERSION = 1;
 
@@ -94,4 +96,4 @@ SELECT runs.id AS run_id, r.id, r.sample_index, r.shard, r.endpoint, r.streaming
   (r."end" - runs.start_ns) / 1e6 AS end_ms,
   len(r.chunk_times) AS chunks
 FROM requests r JOIN runs ON r.run = runs.seq;
-`;
+${ACCURACY_SCHEMA_SQL}`;

@@ -2,8 +2,8 @@
  * `llm-loadgen report RUN`: every report file of a stored run written again from the database —
  * the summary recomputed from the stored records (a run that never finished, killed mid-run, gets
  * state `incomplete` and the summary of what was stored), report.txt, summary.csv, config.yaml,
- * and records.jsonl when asked. The HTML report (helper "html") takes its data from
- * storedRunData().
+ * report.html (its charts from the records read back once for the summary), and records.jsonl
+ * when asked.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,40 +13,62 @@ import { formatReportText } from '../report/report-text.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 import type { ResultsStore, StoredRun } from './results-store.js';
 import { writeStoredRecordsJsonl, writeSummaryCsv } from './run-store.js';
-import { itlMethodNote, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+import { itlMethodNote, readStoredRecords, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+import type { StoredRecordList } from './stored-record-list.js';
+import { writeRunReportHtml } from '../report/html/report-html.js';
+import { readStoredAccuracy, writeStoredAccuracyFiles, type StoredAccuracy } from './accuracy-store.js';
+import { formatAccuracyText } from '../report/accuracy-text.js';
 
 export interface StoredRunData {
   run: StoredRun;
   summary: StoredResultSummary;
   /** report.txt's text. */
   text: string;
+  /** The accuracy phase's results (none when it had none). */
+  accuracy: StoredAccuracy;
+  /** The records read back for the summary, kept for report.html when asked (`keepRecords`). */
+  records: StoredRecordList | null;
+  /** The run's window on its monotonic clock (a killed run's ends at its last stored record). */
+  startNs: number;
+  endNs: number;
 }
 
 /** The run's summary recomputed from its stored records; a run still `running` in the table is `incomplete`. */
-export async function storedRunData(store: ResultsStore, run: StoredRun): Promise<StoredRunData> {
+export async function storedRunData(
+  store: ResultsStore,
+  run: StoredRun,
+  options: { keepRecords?: boolean } = {},
+): Promise<StoredRunData> {
   const killed = run.state === 'running';
   const state: RunState = run.state === 'running' ? 'incomplete' : run.state;
   const latest = await store.latestRecordEnd(run.seq);
   const startNs = run.startNs ?? latest ?? 0;
   const endNs = killed || run.endNs === null ? Math.max(startNs, latest ?? startNs) : run.endNs;
   const loadPattern = run.loadPattern === null ? undefined : (run.loadPattern as LoadPatternName);
-  const summary = await summarizeStoredRun(store.connection, run.seq, {
-    state,
-    startNs,
-    endNs,
-    mode: run.mode as RunMode,
-    loadPattern,
-    offeredQps: run.targetQps ?? undefined,
-    portExhaustionEvents: run.portExhaustionEvents ?? undefined,
-    clientCpuNs: run.clientCpuNs ?? undefined,
-    shards: run.shards,
-  });
+  const records = await readStoredRecords(store.connection, run.seq);
+  const summary = await summarizeStoredRun(
+    store.connection,
+    run.seq,
+    {
+      state,
+      startNs,
+      endNs,
+      mode: run.mode as RunMode,
+      loadPattern,
+      offeredQps: run.targetQps ?? undefined,
+      portExhaustionEvents: run.portExhaustionEvents ?? undefined,
+      clientCpuNs: run.clientCpuNs ?? undefined,
+      shards: run.shards,
+    },
+    records,
+  );
   if (killed) {
     await store.finishRun(run.seq, { state: 'incomplete', endNs, summary });
     run = { ...run, state: 'incomplete', endNs, summary };
   }
   const note = itlMethodNote(summary);
-  const text =
+  const accuracy = await readStoredAccuracy(store.connection, run.seq);
+  const performanceText =
     formatReportText(summary, {
       model: run.model,
       endpoints: run.endpoints,
@@ -55,7 +77,9 @@ export async function storedRunData(store: ResultsStore, run: StoredRun): Promis
       streaming: run.streaming,
       reportDir: run.reportDir ?? undefined,
     }) + (note !== null ? `${note}\n` : '');
-  return { run, summary, text };
+  // --mode acc had no performance phase: its report.txt is the accuracy section alone.
+  const text = (accuracy.accuracyOnly ? '' : performanceText) + formatAccuracyText(accuracy.results);
+  return { run, summary, text, accuracy, records: options.keepRecords === true ? records : null, startNs, endNs };
 }
 
 /** Writes the run's report files into `dir` (default: its own report directory); returns the names written. */
@@ -66,16 +90,45 @@ export async function writeStoredReport(
   withRecords: boolean,
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const { run, summary, text } = data;
+  const { run, summary, text, accuracy } = data;
   const written: string[] = [];
   const write = async (name: string, f: (file: string) => Promise<void>) => {
     await f(path.join(dir, name));
     written.push(name);
   };
-  await write(REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary)));
+  if (!accuracy.accuracyOnly) {
+    await write(REPORT_FILES.summary, (file) => writeTextAtomically(file, summaryJson(summary)));
+    await write(REPORT_FILES.summaryCsv, () => writeSummaryCsv(dir, run, summary));
+  }
   await write(REPORT_FILES.text, (file) => writeTextAtomically(file, text));
-  await write(REPORT_FILES.summaryCsv, () => writeSummaryCsv(dir, run, summary));
+  if (accuracy.results.length > 0)
+    written.push(...(await writeStoredAccuracyFiles(store.connection, run.seq, accuracy.results, dir)));
   if (run.configYaml !== '') await write(REPORT_FILES.config, (file) => writeTextAtomically(file, run.configYaml));
+  if (data.records !== null && !accuracy.accuracyOnly) {
+    const records = data.records;
+    const seed = Number(summary.run_config?.scheduler_random_seed ?? 0);
+    await write(REPORT_FILES.html, (file) =>
+      writeRunReportHtml(file, {
+        summary,
+        context: {
+          model: run.model,
+          endpoints: run.endpoints,
+          mode: run.mode,
+          loadPattern: run.loadPattern ?? '',
+          streaming: run.streaming,
+          startedAt: run.startedAt.toISOString(),
+          reportDir: run.reportDir ?? undefined,
+        },
+        records,
+        startNs: data.startNs,
+        endNs: data.endNs,
+        seed: Number.isFinite(seed) ? seed : 0,
+        configYaml: run.configYaml,
+        shards: run.shards,
+        accuracy: accuracy.results,
+      }),
+    );
+  }
   if (withRecords && run.startNs !== null) {
     const startNs = run.startNs;
     await write(REPORT_FILES.records, (file) => writeStoredRecordsJsonl(store, run.seq, file, startNs, run.endpoints));

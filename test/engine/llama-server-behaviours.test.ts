@@ -93,12 +93,15 @@ test('it closes the connection after a streamed answer although the head says ke
       records.every((x) => x.retries === 0),
       'none resent',
     );
-    // The engine closes ~8 ms after each streamed answer; a request written onto the connection in
-    // that window is lost (connection_reset, stale close: it may have been read, so it is not sent
-    // again), and the first such close stops the pool reusing connections: at most one per pool.
+    // The engine closes right after each streamed answer (its stream provider returns false after
+    // the last chunk, and cpp-httplib ends the connection); a request written onto the connection
+    // before that FIN lands is read and dropped. The pool reuses no connection of a chunked answer
+    // until one has stayed open 20 ms (PROBATION_NS), and three closes stop reuse: none is lost.
     const failed = records.filter((x) => x.error !== null);
-    assert.ok(failed.length <= 1, `${failed.length} failed`);
-    for (const x of failed) assert.match(String(x.error_message), /closed the connection it had kept alive/);
+    assert.deepEqual(
+      failed.map((x) => x.error_message),
+      [],
+    );
     // Requests on connections warmed before the clock count as neither reused nor new.
     assert.ok(s.connections.reused + s.connections.new <= 12);
     console.error(

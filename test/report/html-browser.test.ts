@@ -23,6 +23,9 @@ import { extractRunChartData } from '../../src/report/html/run-chart-data.js';
 import { renderSweepPage } from '../../src/report/html/sweep-page.js';
 import { runBenchmark } from '../../src/run/run-benchmark.js';
 import { startMockServer } from '../../src/servers/mock-openai-server.js';
+import { MockAnswerKey } from '../../src/servers/mock-answers.js';
+import { compareAccuracy } from '../../src/store/accuracy-compare.js';
+import type { AccuracyResult } from '../../src/accuracy/accuracy-result.js';
 import { PROJECT_ROOT } from '../cli/cli-process.js';
 import { makeRun, summaryOf } from './html-fixtures.js';
 
@@ -275,6 +278,106 @@ test(
     assert.deepEqual(opened.problems, []);
     assertEveryChartDrew(charts, ['sweep-ttft', 'sweep-e2e']);
     await opened.page.screenshot({ path: path.join(tmp, 'sweep.png'), fullPage: true });
+    await opened.page.close();
+  },
+);
+
+test(
+  'report.html of a --mode both run and a compare page: the accuracy section renders, no console error',
+  { skip, timeout: 120_000 },
+  async () => {
+    // 12 GPQA-shaped rows (a dataset name that is markup, to check it stays text), 3 of 4 answered right.
+    const rows = Array.from({ length: 12 }, (_, i) => ({
+      question: `Which option is right in case ${i}?`,
+      ground_truth: 'ABCD'[i % 4],
+    }));
+    const file = path.join(tmp, 'acc-rows.jsonl');
+    await writeFile(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const key = new MockAnswerKey({
+      rows: rows.map((r) => ({ prompt: r.question, truth: r.ground_truth })),
+      rightFraction: 0.75,
+      seed: 1,
+      style: 'abcd',
+    });
+    const server = await startMockServer({ ttftMs: 2, itlMs: 1, outputTokens: 8, answers: key });
+    const dir = path.join(tmp, 'acc-run');
+    try {
+      const sink = new PassThrough();
+      sink.resume();
+      const result = await runBenchmark(
+        {
+          mode: 'online',
+          endpoints: [server.url],
+          model: 'mock',
+          loadPattern: 'concurrency',
+          concurrency: 2,
+          numSamples: 40,
+          // 16 tokens: the perf phase stays short; every mock answer (8 words) fits.
+          maxOutputTokens: 16,
+          streaming: 'on',
+          workers: 1,
+          testMode: 'both',
+          dataset: [
+            {
+              name: 'gpqa<b>x</b>',
+              type: 'accuracy',
+              path: file,
+              accuracy_config: { eval_method: 'pass_at_1', extractor: 'abcd_extractor' },
+            },
+          ],
+          reportDir: dir,
+          resultsDb: path.join(tmp, 'acc.duckdb'),
+        },
+        { out: sink, err: sink as unknown as NodeJS.WriteStream, handleSignals: false },
+      );
+      assert.equal(result.exitCode, 0);
+    } finally {
+      await server.close();
+    }
+    const { page, problems } = await openPage(path.join(dir, REPORT_FILES.html));
+    assert.deepEqual(problems, []);
+    const cells = await page.locator('#accuracy table.accuracy tr[data-dataset] td').allInnerTexts();
+    assert.deepEqual(cells.slice(0, 2), ['gpqa<b>x</b>', '75.0 %']);
+    assert.match(cells[2], /^\d+\.\d % – \d+\.\d % \(wilson\)$/);
+    // Of the 3 wrong, round(0.5 × 3) = 2 are unreadable.
+    assert.deepEqual(cells.slice(4), ['12 × 1 = 12', '12', '0', '2', '0', '75.0 %']);
+    // The latency charts still draw beside it.
+    const charts = await inspectCharts(page);
+    assert.ok(charts.length >= 8 && charts.every((c) => c.info !== undefined && c.info.draws >= 1));
+    await page.screenshot({ path: path.join(tmp, 'report-html-accuracy.png'), fullPage: true });
+    await page.close();
+
+    // The compare page's accuracy table, from plain data.
+    const acc = JSON.parse(await readFile(path.join(dir, 'accuracy', 'accuracy_results.json'), 'utf8')) as {
+      accuracy_scores: AccuracyResult[];
+    };
+    const base = acc.accuracy_scores[0];
+    const worse = { ...base, score: 0.25, ci95: { low: 0.089, high: 0.532, method: 'wilson' as const } };
+    const accuracy = await compareAccuracy(
+      [
+        { results: [base], accuracyOnly: false },
+        { results: [worse], accuracyOnly: false },
+      ],
+      () => Promise.reject(new Error('right/wrong scores need no moments')),
+    );
+    const a = makeRun(500, { ttftMs: 40, seconds: 5 });
+    const compare = path.join(tmp, 'compare-accuracy.html');
+    await writeFile(
+      compare,
+      renderComparePage({
+        runs: ['baseline', 'candidate'].map((label) => ({
+          label,
+          charts: extractRunChartData(a.rows, { startNs: a.startNs }),
+          summary: summaryOf(a),
+        })),
+        accuracy,
+      }),
+    );
+    const opened = await openPage(compare);
+    assert.deepEqual(opened.problems, []);
+    const row = await opened.page.locator('#accuracy table.accuracy tr[data-dataset] td').allInnerTexts();
+    assert.deepEqual(row.slice(0, 4), ['gpqa<b>x</b>', '75.0 %', '25.0 %', '-50.0 pts, beyond noise']);
+    assert.match(row[4], /^-\d+\.\d to -\d+\.\d pts \(Newcombe\)$/);
     await opened.page.close();
   },
 );

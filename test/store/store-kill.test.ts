@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 import path from 'node:path';
 import { assertExit, readJson, readJsonl, runCli, spawnCli, withMock, withTemp } from '../cli/cli-process.js';
@@ -85,6 +85,10 @@ test('kill -9 mid-run: the records up to ~1 s before the kill are stored, and re
       for (const f of [REPORT_FILES.config, REPORT_FILES.text, REPORT_FILES.summary, REPORT_FILES.summaryCsv]) {
         await access(path.join(reportDir, f));
       }
+      // The killed run never wrote report.html: report RUN does, from the stored records.
+      const html = await readFile(path.join(reportDir, REPORT_FILES.html), 'utf8');
+      assert.match(html, /incomplete/);
+      assert.ok(html.includes(String(summary.n_samples_issued)), 'the page shows the stored request count');
 
       // The run is listed with its new state and label; export and compare work on it.
       const runs = await runCli(['runs', '--results-db', db, '--label', 'case=kill'], { timeoutMs: 30_000 });
@@ -98,7 +102,6 @@ test('kill -9 mid-run: the records up to ~1 s before the kill are stored, and re
         timeoutMs: 30_000,
       });
       assertExit(exported, 0);
-      const { readFile } = await import('node:fs/promises');
       assert.equal((await readFile(csv, 'utf8')).trim().split('\n').length, stored + 1);
       const compared = await runCli(['compare', 'latest', reportDir, '--results-db', db], { timeoutMs: 30_000 });
       assertExit(compared, 0);

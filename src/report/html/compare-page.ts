@@ -5,6 +5,8 @@
  */
 import type { ResultSummary } from '../../metrics/result-summary.js';
 import { formatMs, formatRate } from '../format-units.js';
+import type { AccuracyComparison } from '../../store/accuracy-compare.js';
+import { accuracyCompareHtml } from './accuracy-section.js';
 import { cdfPlot } from './cdf-chart.js';
 import { escapeHtml } from './html-escape.js';
 import { METRIC_KEYS } from './metric-names.js';
@@ -26,6 +28,8 @@ export interface ComparePageInput {
   title?: string;
   /** Lines under the table (e.g. which differences are beyond run-to-run noise); escaped. */
   notes?: string[];
+  /** Per accuracy dataset: each run's score and the change from the first (accuracy-section.ts). */
+  accuracy?: readonly AccuracyComparison[];
 }
 
 export function comparePlots(runs: CompareRun[]): PlotSpec[] {
@@ -74,6 +78,10 @@ export function renderComparePage(input: ComparePageInput): string {
     `<h1>${escapeHtml(title)}</h1>`,
     compareTable(input.runs),
     notes,
+    accuracyCompareHtml(
+      input.accuracy ?? [],
+      input.runs.map((r) => r.label),
+    ),
     '<h2>Overlaid</h2>',
     `<div class="charts">${plots.map(figureHtml).join('')}</div>`,
     '<h2>Definitions</h2>',

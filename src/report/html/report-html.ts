@@ -3,7 +3,7 @@ import type { ResultSummary } from '../../metrics/result-summary.js';
 import { monotonicNs } from '../../record/clock.js';
 import { writeTextAtomically } from '../report-files.js';
 import { extractRunChartData, type ChartRecord } from './run-chart-data.js';
-import { renderRunPage } from './run-page.js';
+import { renderRunPage, type RunPageInput } from './run-page.js';
 import type { RunContext } from './summary-tables.js';
 
 export interface RunReportHtmlInput {
@@ -18,6 +18,7 @@ export interface RunReportHtmlInput {
   seed: number;
   configYaml: string;
   shards?: number;
+  accuracy?: RunPageInput['accuracy'];
 }
 
 export function runReportHtml(input: RunReportHtmlInput): string {
@@ -31,6 +32,7 @@ export function runReportHtml(input: RunReportHtmlInput): string {
     charts,
     configYaml: input.configYaml,
     shards: input.shards,
+    accuracy: input.accuracy,
   });
 }
 

@@ -3,6 +3,8 @@
  * over time, TTFT against time, errors, the client-health block, the config and the definitions.
  */
 import type { ResultSummary } from '../../metrics/result-summary.js';
+import type { AccuracyResult } from '../../accuracy/accuracy-result.js';
+import { accuracySectionHtml } from './accuracy-section.js';
 import { cdfPlot } from './cdf-chart.js';
 import { histogramPlot } from './histogram-chart.js';
 import { escapeHtml } from './html-escape.js';
@@ -31,6 +33,8 @@ export interface RunPageInput {
   /** Shard processes, for the CPU share. */
   shards?: number;
   title?: string;
+  /** The accuracy phase's results (accuracy-section.ts). */
+  accuracy?: readonly AccuracyResult[];
 }
 
 /** Every chart of a run page, in page order (null: nothing to draw, e.g. no TTFT without streaming). */
@@ -76,6 +80,7 @@ export function renderRunPage(input: RunPageInput): string {
     `<h1>${escapeHtml(title)}</h1>`,
     runMeta(summary, context),
     warningsList(summary.warnings),
+    accuracySectionHtml(input.accuracy ?? []),
     '<h2>Latency</h2>',
     latencyTable(summary),
     '<section id="charts">',
