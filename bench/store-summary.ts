@@ -141,6 +141,8 @@ const summary = await summarizeStoredRun(
   seq,
   { state: 'complete', startNs: start, endNs, mode: 'online', loadPattern: 'concurrency' },
   records,
+  // As RunStore.summarize: the token gaps as the sink counted them (no count query).
+  sink.itlGaps,
 );
 lap(`summary (ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`);
 await store.finishRun(seq, { state: 'complete', endNs, summary });

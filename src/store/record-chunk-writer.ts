@@ -90,6 +90,11 @@ export class RecordChunkWriter {
   private chunkTimes = new Float64Array(CHUNK_ROWS * 64);
   /** Rows appended (flushed or not) since this writer was made. */
   rows = 0;
+  /**
+   * Token gaps of the successful streamed records appended (chunk times − 1 each): the ITL
+   * series' size, so the end of the run needs no count query (142 ms of DuckDB CPU at 1M records).
+   */
+  itlGaps = 0;
 
   constructor(
     private readonly appender: DuckDBAppender,
@@ -208,6 +213,7 @@ export class RecordChunkWriter {
     const flat = this.chunkTimes;
     const entries = this.entries;
     let at = 0;
+    let gaps = 0;
     r = runStart;
     for (let k = 0; k < n; k++) {
       const first = at;
@@ -218,7 +224,11 @@ export class RecordChunkWriter {
       }
       entries[2 * k] = BigInt(first);
       entries[2 * k + 1] = BigInt(at - first);
+      // As store-itl.ts selects them: error NULL, streaming, more than one chunk time.
+      const flags = bi[(from + k) * I.Size + I.flags];
+      if (flags >>> 4 === 0 && (flags & 1) !== 0 && at - first > 1) gaps += at - first - 1;
     }
+    this.itlGaps += gaps;
     const list = this.vector(C.chunkTimes);
     duckdb.list_vector_reserve(list, total);
     duckdb.list_vector_set_size(list, total);

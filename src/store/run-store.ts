@@ -157,7 +157,8 @@ export class RunStore {
   async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
     await this.finishWriting();
     if (this.sink.error === null) {
-      return summarizeStoredRun(this.store.connection, this.seq, input, await this.storedRecords());
+      const records = await this.storedRecords();
+      return summarizeStoredRun(this.store.connection, this.seq, input, records, this.sink.itlGaps);
     }
     this.storeError = firstLine(this.sink.error);
     const records = new RecordBatchList();

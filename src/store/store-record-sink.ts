@@ -86,6 +86,11 @@ export class StoreRecordSink implements RecordSink {
     this.flushes++;
   }
 
+  /** Token gaps of the successful streamed records appended so far (meaningful while `error` is null). */
+  get itlGaps(): number {
+    return this.writer.itlGaps;
+  }
+
   /** Why appending failed (the records since are in `unstored`); null when every batch is stored. */
   get error(): Error | null {
     return this.failure;

@@ -107,7 +107,7 @@ export async function storeWith(
   records: RequestRecord[],
   id = 'r1',
   over: Partial<RunMeta> = {},
-): Promise<{ store: ResultsStore; seq: number; dir: string; cleanup: () => Promise<void> }> {
+): Promise<{ store: ResultsStore; seq: number; dir: string; itlGaps: number; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'llm-loadgen-store-'));
   const store = await ResultsStore.open(path.join(dir, 'results.duckdb'));
   const seq = await store.createRun(runMeta(id, over));
@@ -119,6 +119,7 @@ export async function storeWith(
     store,
     seq,
     dir,
+    itlGaps: sink.itlGaps,
     cleanup: async () => {
       store.close();
       await rm(dir, { recursive: true, force: true });

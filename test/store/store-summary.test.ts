@@ -74,6 +74,34 @@ test('past the exact limit ITL percentiles come from the histogram, each within 
   }
 });
 
+test("the sink counts the run's token gaps as it appends: the ITL pass needs no count query, and a wrong count is caught", async () => {
+  // Streams cut mid-way: failed, with chunk times (not in ITL, as in the summary in memory).
+  const records = makeRecords(20_000, 19).map((r, i) =>
+    r.error !== '' && i % 2 === 0
+      ? { ...r, streaming: true, chunkTimes: Float64Array.from([r.sent + 1, r.sent + 2, r.sent + 5]) }
+      : r,
+  );
+  const { store, seq, itlGaps, cleanup } = await storeWith(records);
+  try {
+    let want = 0;
+    for (const r of records)
+      if (r.error === '' && r.streaming && r.chunkTimes.length > 1) want += r.chunkTimes.length - 1;
+    assert.ok(want > 0);
+    assert.equal(itlGaps, want);
+    const counted = await storedItl(store.connection, seq);
+    assert.equal(counted.count, want);
+    assert.deepEqual(await storedItl(store.connection, seq, undefined, itlGaps), counted);
+    const memory = buildResultSummary({ ...INPUT, records });
+    const stored = await summarizeStoredRun(store.connection, seq, INPUT, undefined, itlGaps);
+    delete stored.itl_method;
+    assert.deepEqual(stored, memory);
+    await assert.rejects(storedItl(store.connection, seq, undefined, want + 1), /stored token gaps/);
+    await assert.rejects(storedItl(store.connection, seq, 100, want + 1), /stored token gaps/);
+  } finally {
+    await cleanup();
+  }
+});
+
 /** The stored summary of `records` against the in-memory one, field for field (ITL method aside). */
 async function assertSameSummary(records: RequestRecord[], what: string): Promise<void> {
   const { store, seq, cleanup } = await storeWith(records);
