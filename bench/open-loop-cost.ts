@@ -34,7 +34,7 @@ const builds = opt('builds', here)
   .split(',')
   .map((b) => path.resolve(b));
 const port = Number(opt('port', '18311'));
-const clientCore = os.availableParallelism() > 1 ? '1' : '0';
+const clientCore = process.env.CLIENT_CORES ?? (os.availableParallelism() > 1 ? '1' : '0');
 
 export interface CostRun {
   issued: number;
