@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPORT_FILES } from '../src/report/report-files.js';
 import { buildBody } from '../src/api/openai-request.js';
+import { JSON_ANSWER } from './nginx-json.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -51,23 +52,7 @@ function chatChunk(delta: Record<string, unknown>, finish: string | null, extra:
 
 /** The bodies: an OpenAI JSON answer and a 65-event stream of about 12 KB. */
 function makeContent(dir: string): { sseEvents: number } {
-  const json = {
-    id: 'chatcmpl-bench0000000000000000000000',
-    object: 'chat.completion',
-    created: 1764000000,
-    model: 'bench-model',
-    system_fingerprint: 'fp_bench',
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: 'word '.repeat(120).trim(), refusal: null },
-        logprobs: null,
-        finish_reason: 'stop',
-      },
-    ],
-    usage: { prompt_tokens: 64, completion_tokens: 120, total_tokens: 184 },
-  };
-  writeFileSync(path.join(dir, 'body.json'), JSON.stringify(json));
+  writeFileSync(path.join(dir, 'body.json'), JSON.stringify(JSON_ANSWER));
   let sse = chatChunk({ role: 'assistant', content: '' }, null);
   let events = 1;
   for (let i = 0; i < 61; i++, events++) sse += chatChunk({ content: ` word${i}` }, null);

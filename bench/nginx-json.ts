@@ -13,7 +13,8 @@ export interface NginxJson {
   stop(): void;
 }
 
-const ANSWER = {
+/** The OpenAI JSON answer every JSON target serves (client-throughput.ts's `json` target too). */
+export const JSON_ANSWER = {
   id: 'chatcmpl-bench0000000000000000000000',
   object: 'chat.completion',
   created: 1764000000,
@@ -34,7 +35,7 @@ export async function startNginxJson(port: number, core = '0'): Promise<NginxJso
   ensureDebianTools([['nginx', 'nginx-light']]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-nginx-json-'));
   chmodSync(dir, 0o755); // nginx workers run unprivileged and must read the body
-  writeFileSync(path.join(dir, 'body.json'), JSON.stringify(ANSWER));
+  writeFileSync(path.join(dir, 'body.json'), JSON.stringify(JSON_ANSWER));
   writeFileSync(
     path.join(dir, 'nginx.conf'),
     `

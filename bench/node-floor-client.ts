@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { HEAD_END, contentLength } from './content-length.js';
 
 function opt(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,24 +30,6 @@ const request = Buffer.from(
   `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
 );
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-const HEAD_END = Buffer.from('\r\n\r\n');
-const CL = Buffer.from('content-length:');
-
-/** The Content-Length value in head bytes h[0, end), case-insensitive; 0 when absent. */
-function contentLength(h: Buffer, end: number): number {
-  for (let i = 0; i + CL.length < end; i++) {
-    if (h[i] !== 10) continue; // a header starts after a line feed
-    let k = 0;
-    while (k < CL.length && (h[i + 1 + k] | 0x20) === CL[k]) k++;
-    if (k < CL.length) continue;
-    let j = i + 1 + k;
-    while (h[j] === 32) j++;
-    let n = 0;
-    while (h[j] >= 48 && h[j] <= 57) n = n * 10 + h[j++] - 48;
-    return n;
-  }
-  return 0;
-}
 
 let completed = 0;
 let stopping = false;
