@@ -21,6 +21,7 @@ import {
   waitFor,
   type CliResult,
   type TempDir,
+  cli,
 } from '../cli/cli-process.js';
 
 const GPQA_ROWS = 40;
@@ -110,28 +111,12 @@ describe('serve --answers, --mode both, report and compare (processes)', () => {
         ),
       );
       const r = await runCli(
-        [
-          'benchmark',
-          'online',
-          '--endpoints',
-          server.url,
-          '--model',
-          'm',
-          '--concurrency',
-          '4',
-          '--num-samples',
-          '20',
-          '--dataset',
-          `acc:${gpqa},eval_method=pass_at_1,ground_truth=ground_truth,extractor=abcd_extractor`,
-          '--dataset',
-          `acc:${aime},eval_method=math_equivalence,ground_truth=answer`,
-          '--mode',
-          'both',
-          '--results-db',
-          db,
-          '--report-dir',
-          report,
-        ],
+        cli`
+          benchmark online --endpoints ${server.url} --model m --concurrency 4 --num-samples 20 --dataset
+          ${`acc:${gpqa},eval_method=pass_at_1,ground_truth=ground_truth,extractor=abcd_extractor`} --dataset
+          ${`acc:${aime},eval_method=math_equivalence,ground_truth=answer`} --mode both --results-db ${db}
+          --report-dir ${report}
+        `,
         { timeoutMs: 90_000 },
       );
       assert.equal(r.code, 0, describeResult(r));

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 import { MockAnswerKey } from '../../src/servers/mock-answers.js';
 import { startMockServer, type RunningMockServer } from '../../src/servers/mock-openai-server.js';
-import { describeResult, makeTempDir, readJson, readJsonl, runCli, type TempDir } from '../cli/cli-process.js';
+import { describeResult, makeTempDir, readJson, readJsonl, runCli, type TempDir, cli } from '../cli/cli-process.js';
 
 const GPQA_TEMPLATE = '{question}\n\n(A) {choice1}\n(B) {choice2}\n(C) {choice3}\n(D) {choice4}';
 const GPQA_ROWS = 40;
@@ -129,21 +129,11 @@ describe('--mode both on GPQA- and AIME-shaped datasets', () => {
   test('--accuracy-only runs no performance phase; bad names are exit 2 before any request', async () => {
     const report = path.join(tmp.dir, 'acc-only');
     const ok = await runCli(
-      [
-        'benchmark',
-        'online',
-        '--endpoints',
-        server.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '2',
-        '--dataset',
-        `acc:${aime},eval_method=pass_at_1,ground_truth=answer,extractor=boxed_math_extractor`,
-        '--accuracy-only',
-        '--report-dir',
-        report,
-      ],
+      cli`
+        benchmark online --endpoints ${server.url} --model m --concurrency 2 --dataset
+        ${`acc:${aime},eval_method=pass_at_1,ground_truth=answer,extractor=boxed_math_extractor`} --accuracy-only
+        --report-dir ${report}
+      `,
       { timeoutMs: 60_000 },
     );
     assert.equal(ok.code, 0, describeResult(ok));
@@ -151,39 +141,19 @@ describe('--mode both on GPQA- and AIME-shaped datasets', () => {
     assert.equal(acc.accuracy_scores[0].score, 0.4);
     await assert.rejects(readJson(path.join(report, REPORT_FILES.summary)), { code: 'ENOENT' });
     const bad = await runCli(
-      [
-        'benchmark',
-        'online',
-        '--endpoints',
-        server.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '2',
-        '--dataset',
-        `acc:${aime},eval_method=pass_at_l,ground_truth=answer`,
-        '--report-dir',
-        path.join(tmp.dir, 'bad'),
-      ],
+      cli`
+        benchmark online --endpoints ${server.url} --model m --concurrency 2 --dataset
+        ${`acc:${aime},eval_method=pass_at_l,ground_truth=answer`} --report-dir ${path.join(tmp.dir, 'bad')}
+      `,
       { timeoutMs: 30_000 },
     );
     assert.equal(bad.code, 2, describeResult(bad));
     assert.match(bad.stderr, /accuracy_config_invalid|did you mean pass_at_1/);
     const noTruth = await runCli(
-      [
-        'benchmark',
-        'online',
-        '--endpoints',
-        server.url,
-        '--model',
-        'm',
-        '--concurrency',
-        '2',
-        '--dataset',
-        `acc:${aime},ground_truth=solution`,
-        '--report-dir',
-        path.join(tmp.dir, 'bad2'),
-      ],
+      cli`
+        benchmark online --endpoints ${server.url} --model m --concurrency 2 --dataset
+        ${`acc:${aime},ground_truth=solution`} --report-dir ${path.join(tmp.dir, 'bad2')}
+      `,
       { timeoutMs: 30_000 },
     );
     assert.equal(noTruth.code, 2, describeResult(noTruth));

@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { assertExit, makeTempDir, readJson, readJsonl, runCli, type TempDir } from '../cli/cli-process.js';
+import { assertExit, makeTempDir, readJson, readJsonl, runCli, type TempDir, cli } from '../cli/cli-process.js';
 
 const ROWS = Array.from({ length: 6 }, (_, i) => ({
   question: `Reasoning question ${i}?`,
@@ -102,28 +102,11 @@ describe('reasoning_content is kept apart from the answer; truncated answers are
       const report = path.join(tmp.dir, `report-${streaming}`);
       const db = path.join(tmp.dir, `results-${streaming}.duckdb`);
       const r = await runCli(
-        [
-          'benchmark',
-          'online',
-          '--endpoints',
-          url,
-          '--model',
-          'r',
-          '--api-type',
-          'chat',
-          '--streaming',
-          streaming,
-          '--concurrency',
-          '2',
-          '--dataset',
-          `acc:${file},eval_method=pass_at_1,ground_truth=ground_truth,extractor=abcd_extractor`,
-          '--mode',
-          'acc',
-          '--results-db',
-          db,
-          '--report-dir',
-          report,
-        ],
+        cli`
+          benchmark online --endpoints ${url} --model r --api-type chat --streaming ${streaming} --concurrency 2
+          --dataset ${`acc:${file},eval_method=pass_at_1,ground_truth=ground_truth,extractor=abcd_extractor`}
+          --mode acc --results-db ${db} --report-dir ${report}
+        `,
         { timeoutMs: 60_000 },
       );
       assertExit(r, 0);

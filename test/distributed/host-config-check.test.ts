@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startMockServer, type RunningMockServer } from '../../src/servers/mock-openai-server.js';
-import { describeResult, makeTempDir, runCli, type TempDir } from '../cli/cli-process.js';
+import { describeResult, makeTempDir, runCli, type TempDir, cli } from '../cli/cli-process.js';
 
 let server: RunningMockServer;
 let tmp: TempDir;
@@ -24,28 +24,11 @@ test('at a start barrier, hosts given different --workers never start: every hos
   const runs = await Promise.all(
     [0, 1].map((i) =>
       runCli(
-        [
-          'benchmark',
-          'online',
-          '--endpoints',
-          server.url,
-          '--model',
-          'm',
-          '--concurrency',
-          '4',
-          '--num-samples',
-          '40',
-          '--workers',
-          String(i + 1),
-          '--shard',
-          `${i}/2`,
-          '--start-barrier',
-          path.join(tmp.dir, 'barrier'),
-          '--report-dir',
-          path.join(tmp.dir, `host-${i}`),
-          '--results-db',
-          path.join(tmp.dir, `host-${i}.duckdb`),
-        ],
+        cli`
+          benchmark online --endpoints ${server.url} --model m --concurrency 4 --num-samples 40 --workers
+          ${String(i + 1)} --shard ${`${i}/2`} --start-barrier ${path.join(tmp.dir, 'barrier')} --report-dir
+          ${path.join(tmp.dir, `host-${i}`)} --results-db ${path.join(tmp.dir, `host-${i}.duckdb`)}
+        `,
         { timeoutMs: 60_000 },
       ),
     ),

@@ -22,6 +22,7 @@ import {
   readJson,
   runCli,
   type TempDir,
+  cli,
 } from '../cli/cli-process.js';
 
 const HOSTS = 3;
@@ -129,30 +130,14 @@ describe('hosts as network namespaces', { skip: unavailable ?? false }, () => {
     const dir = (i: number) => path.join(tmp.dir, `host-${i}`);
     const runs = await Promise.all(
       namespaces.map((ns, i) =>
-        cliIn(ns, [
-          'benchmark',
-          'online',
-          '--endpoints',
-          `http://${subnet}.1:${port}`,
-          '--model',
-          'm',
-          '--concurrency',
-          '3',
-          '--num-samples',
-          '30',
-          '--max-output-tokens',
-          '4',
-          '--workers',
-          '1',
-          '--shard',
-          `${i}/${HOSTS}`,
-          '--start-barrier',
-          path.join(tmp.dir, 'barrier'),
-          '--report-dir',
-          dir(i),
-          '--results-db',
-          `${dir(i)}.duckdb`,
-        ]),
+        cliIn(
+          ns,
+          cli`
+          benchmark online --endpoints ${`http://${subnet}.1:${port}`} --model m --concurrency 3 --num-samples 30
+          --max-output-tokens 4 --workers 1 --shard ${`${i}/${HOSTS}`} --start-barrier
+          ${path.join(tmp.dir, 'barrier')} --report-dir ${dir(i)} --results-db ${`${dir(i)}.duckdb`}
+        `,
+        ),
       ),
     );
     for (const r of runs) assert.equal(r.code, 0, describeResult({ ...r, signal: null }));

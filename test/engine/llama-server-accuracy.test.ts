@@ -14,7 +14,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { extractorByName } from '../../src/accuracy/extractors.js';
-import { assertExit, readJson, readJsonl, runCli, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withTemp, cli } from '../cli/cli-process.js';
 import { useLlamaServer } from '../fixtures/llama-server.js';
 
 const engine = useLlamaServer({ parallel: 2 });
@@ -127,32 +127,12 @@ for (const streaming of ['on', 'off'] as const) {
         const report = path.join(tmp.dir, 'report');
         const db = path.join(tmp.dir, 'results.duckdb');
         const r = await runCli(
-          [
-            'benchmark',
-            'online',
-            '--endpoints',
-            proxy.url,
-            '--model',
-            'tiny',
-            '--api-type',
-            'chat',
-            '--streaming',
-            streaming,
-            '--concurrency',
-            '2',
-            '--max-output-tokens',
-            String(OUTPUT_TOKENS),
-            '--workers',
-            '1',
-            '--dataset',
-            `acc:${file},eval_method=pass_at_1,ground_truth=ground_truth,extractor=abcd_extractor`,
-            '--mode',
-            'acc',
-            '--results-db',
-            db,
-            '--report-dir',
-            report,
-          ],
+          cli`
+            benchmark online --endpoints ${proxy.url} --model tiny --api-type chat --streaming ${streaming}
+            --concurrency 2 --max-output-tokens ${String(OUTPUT_TOKENS)} --workers 1 --dataset
+            ${`acc:${file},eval_method=pass_at_1,ground_truth=ground_truth,extractor=abcd_extractor`} --mode acc
+            --results-db ${db} --report-dir ${report}
+          `,
           { timeoutMs: 90_000 },
         );
         assertExit(r, 0);

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, readJsonl, runCli, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withTemp, cli } from '../cli/cli-process.js';
 import { useLlamaServer } from '../fixtures/llama-server.js';
 
 const engine = useLlamaServer({ parallel: 4 });
@@ -60,24 +60,10 @@ test('it closes the connection after a streamed answer although the head says ke
   await withTemp(async (tmp) => {
     const report = path.join(tmp.dir, 'report');
     const r = await runCli(
-      [
-        'benchmark',
-        'online',
-        '--endpoints',
-        server.url,
-        '--model',
-        'tiny',
-        '--concurrency',
-        '2',
-        '--num-samples',
-        '12',
-        '--max-output-tokens',
-        '8',
-        '--workers',
-        '1',
-        '--report-dir',
-        report,
-      ],
+      cli`
+        benchmark online --endpoints ${server.url} --model tiny --concurrency 2 --num-samples 12
+        --max-output-tokens 8 --workers 1 --report-dir ${report}
+      `,
       { timeoutMs: 60_000 },
     );
     assertExit(r, 0);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, readJsonl, runCli, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withTemp, cli } from '../cli/cli-process.js';
 import { useLlamaServer } from '../fixtures/llama-server.js';
 
 const engine = useLlamaServer({ parallel: 4 });
@@ -34,28 +34,11 @@ for (const api of ['chat', 'completions'] as const) {
       await withTemp(async (tmp) => {
         const report = path.join(tmp.dir, 'report');
         const r = await runCli(
-          [
-            'benchmark',
-            'online',
-            '--endpoints',
-            server.url,
-            '--model',
-            'tiny',
-            '--api-type',
-            api,
-            '--streaming',
-            streaming,
-            '--concurrency',
-            '4',
-            '--num-samples',
-            String(REQUESTS),
-            '--max-output-tokens',
-            String(OUTPUT_TOKENS),
-            '--workers',
-            '1',
-            '--report-dir',
-            report,
-          ],
+          cli`
+            benchmark online --endpoints ${server.url} --model tiny --api-type ${api} --streaming ${streaming}
+            --concurrency 4 --num-samples ${String(REQUESTS)} --max-output-tokens ${String(OUTPUT_TOKENS)}
+            --workers 1 --report-dir ${report}
+          `,
           { timeoutMs: 90_000 },
         );
         assertExit(r, 0);

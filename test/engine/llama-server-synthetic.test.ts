@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, readJsonl, runCli, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withTemp, cli } from '../cli/cli-process.js';
 import { useLlamaServer } from '../fixtures/llama-server.js';
 
 /** Four slots of 2,048 tokens: a 1,126-token prompt and 256 generated tokens fit one. */
@@ -43,32 +43,11 @@ for (const [api, prefix] of [
       const report = path.join(tmp.dir, 'report');
       const spec = `synthetic:input=${INPUT},output=${OUTPUT},range=${RANGE}${prefix > 0 ? `,prefix=${prefix}` : ''},n=${REQUESTS}`;
       const r = await runCli(
-        [
-          'benchmark',
-          'online',
-          '--endpoints',
-          server.url,
-          '--model',
-          'tiny',
-          '--api-type',
-          api,
-          '--streaming',
-          'on',
-          '--dataset',
-          spec,
-          '--tokenizer',
-          tokenizer,
-          '--force-output-length',
-          'ignore_eos',
-          '--concurrency',
-          String(CONCURRENCY),
-          '--num-samples',
-          String(REQUESTS),
-          '--workers',
-          '1',
-          '--report-dir',
-          report,
-        ],
+        cli`
+          benchmark online --endpoints ${server.url} --model tiny --api-type ${api} --streaming on --dataset
+          ${spec} --tokenizer ${tokenizer} --force-output-length ignore_eos --concurrency ${String(CONCURRENCY)}
+          --num-samples ${String(REQUESTS)} --workers 1 --report-dir ${report}
+        `,
         { timeoutMs: 110_000 },
       );
       assertExit(r, 0);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assertExit, readJsonl, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJsonl, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 import { runInProcess } from '../cli/in-process-runner.js';
 
 test('--trace (Mooncake JSONL) over 2 shards: row k is request k, sent at its time × --time-scale with its output length', async () => {
@@ -17,22 +17,10 @@ test('--trace (Mooncake JSONL) over 2 shards: row k is request k, sent at its ti
       }));
       await writeFile(trace, rows.map((r) => JSON.stringify(r)).join('\n'));
       const report = path.join(dir, 'report');
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--trace',
-        trace,
-        '--time-scale',
-        '2',
-        '--workers',
-        '2',
-        '--report-dir',
-        report,
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --trace ${trace} --time-scale 2 --workers 2
+        --report-dir ${report}
+      `);
       assertExit(r, 0);
       const records = (await readJsonl(path.join(report, 'records.jsonl'))).sort(
         (a, b) => (a.id as number) - (b.id as number),
@@ -51,26 +39,10 @@ test('--trace (Mooncake JSONL) over 2 shards: row k is request k, sent at its ti
 test('--load-pattern constant over 2 shards: the merged gaps are exactly 1/rate', async () => {
   await withMock({ ttftMs: 1, itlMs: 0 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--load-pattern',
-        'constant',
-        '--target-qps',
-        '50',
-        '--num-samples',
-        '30',
-        '--max-output-tokens',
-        '2',
-        '--workers',
-        '2',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --load-pattern constant --target-qps 50 --num-samples
+        30 --max-output-tokens 2 --workers 2 --report-dir ${dir}
+      `);
       assertExit(r, 0);
       const times = (await readJsonl(path.join(dir, 'records.jsonl')))
         .map((rec) => rec.scheduled_ns as number)
@@ -82,7 +54,7 @@ test('--load-pattern constant over 2 shards: the merged gaps are exactly 1/rate'
 });
 
 test('arrival-shape flags: bad combinations exit 2 naming the flag', async () => {
-  const base = ['benchmark', 'online', '--endpoints', 'http://127.0.0.1:1', '--model', 'm', '--dry-run'];
+  const base = cli`benchmark online --endpoints http://127.0.0.1:1 --model m --dry-run`;
   const cases: [string[], RegExp][] = [
     [['--concurrency', '4', '--burstiness', '0.5'], /--burstiness: only for load pattern poisson/],
     [['--load-pattern', 'constant'], /--target-qps: required for load pattern constant/],

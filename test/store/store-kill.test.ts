@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { access, readFile } from 'node:fs/promises';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 import path from 'node:path';
-import { assertExit, readJson, readJsonl, runCli, spawnCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, spawnCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { ResultsStore } from '../../src/store/results-store.js';
 
@@ -20,28 +20,10 @@ test('kill -9 mid-run: the records up to ~1 s before the kill are stored, and re
       const db = path.join(tmp.dir, 'results.duckdb');
       const reportDir = path.join(tmp.dir, 'run');
       const { child, finished } = spawnCli(
-        [
-          'benchmark',
-          'online',
-          '--endpoints',
-          server.url,
-          '--model',
-          'm',
-          '--load-pattern',
-          'concurrency',
-          '--concurrency',
-          '8',
-          '--duration',
-          '30s',
-          '--workers',
-          '1',
-          '--report-dir',
-          reportDir,
-          '--results-db',
-          db,
-          '--label',
-          'case=kill',
-        ],
+        cli`
+          benchmark online --endpoints ${server.url} --model m --load-pattern concurrency --concurrency 8
+          --duration 30s --workers 1 --report-dir ${reportDir} --results-db ${db} --label case=kill
+        `,
         { timeoutMs: 60_000 },
       );
       // Wait until requests flow, let the run go for a while, then note what the server had got.

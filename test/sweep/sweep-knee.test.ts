@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { assertExit, readJson, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 import type { SweepSummary } from '../../src/sweep/sweep-summary.js';
 
 const MOCK = { ttftMs: 50, itlMs: 10, outputTokens: 16, maxConcurrency: 32 };
@@ -126,26 +126,10 @@ test(
 test('a sweep stops after a step whose error rate passes --sweep-max-error-rate, keeping its row and the reason', async () => {
   await withMock({ ttftMs: 1, itlMs: 0, fault: 'status-500', faultEvery: 2 }, (mock) =>
     withTemp(async ({ dir }) => {
-      const r = await runCli([
-        'benchmark',
-        'online',
-        '--endpoints',
-        mock.url,
-        '--model',
-        'm',
-        '--num-samples',
-        '20',
-        '--max-output-tokens',
-        '2',
-        '--workers',
-        '1',
-        '--report-dir',
-        dir,
-        '--concurrency',
-        '2,4,8',
-        '--sweep-max-error-rate',
-        '0.2',
-      ]);
+      const r = await runCli(cli`
+        benchmark online --endpoints ${mock.url} --model m --num-samples 20 --max-output-tokens 2 --workers 1
+        --report-dir ${dir} --concurrency 2,4,8 --sweep-max-error-rate 0.2
+      `);
       assertExit(r, 0);
       const s = await readJson<SweepSummary>(path.join(dir, 'sweep_summary.json'));
       assert.equal(s.steps.length, 1, 'stopped after the first step');

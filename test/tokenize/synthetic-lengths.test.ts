@@ -13,7 +13,7 @@ import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 import { promptBodyOf } from '../../src/tokenize/count-prompts.js';
 import { loadLocalTokenizer, type LocalTokenizer } from '../../src/tokenize/local-tokenizer.js';
-import { assertExit, readJson, readJsonl, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 import { startPlainServer } from './plain-server.js';
 import { letterTokenizerJson, writeTokenizerDir } from './test-tokenizer.js';
 
@@ -111,7 +111,7 @@ test(
       const plain = await startPlainServer();
       try {
         await withMock({ outputTokens: 3 }, async (mock) => {
-          const base = ['benchmark', 'offline', '--model', 'm', '--workers', '1', '--dataset', spec];
+          const base = cli`benchmark offline --model m --workers 1 --dataset ${spec}`;
           const [exact, approx, forced] = await Promise.all([
             runCli([...base, '--endpoints', mock.url, '--tokenizer', dir, '--report-dir', path.join(tmp.dir, 'exact')]),
             runCli([

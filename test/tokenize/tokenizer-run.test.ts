@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
 import { REPORT_FILES } from '../../src/report/report-files.js';
-import { assertExit, readJson, readJsonl, runCli, withMock, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withMock, withTemp, cli } from '../cli/cli-process.js';
 import { startPlainServer } from './plain-server.js';
 import { PLAIN_TEMPLATE, writeTokenizerDir } from './test-tokenizer.js';
 
@@ -32,18 +32,7 @@ test(
       withTemp(async (tmp) => {
         const plain = await writeTokenizerDir(path.join(tmp.dir, 'plain'), { chatTemplate: PLAIN_TEMPLATE });
         const bos = await writeTokenizerDir(path.join(tmp.dir, 'bos'), { bos: true });
-        const base = [
-          'benchmark',
-          'offline',
-          '--endpoints',
-          mock.url,
-          '--model',
-          'm',
-          '--workers',
-          '1',
-          '--num-samples',
-          '6',
-        ];
+        const base = cli`benchmark offline --endpoints ${mock.url} --model m --workers 1 --num-samples 6`;
         const runs = {
           chatLocal: ['--tokenizer', plain],
           chatServer: ['--tokenizer', 'server'],
@@ -92,24 +81,10 @@ test(
     try {
       await withTemp(async (tmp) => {
         const dir = path.join(tmp.dir, 'r');
-        const r = await runCli([
-          'benchmark',
-          'offline',
-          '--endpoints',
-          server.url,
-          '--model',
-          'm',
-          '--workers',
-          '1',
-          '--num-samples',
-          '4',
-          '--streaming',
-          'on',
-          '--tokenizer',
-          'server',
-          '--report-dir',
-          dir,
-        ]);
+        const r = await runCli(cli`
+          benchmark offline --endpoints ${server.url} --model m --workers 1 --num-samples 4 --streaming on
+          --tokenizer server --report-dir ${dir}
+        `);
         assertExit(r, 0);
         assert.match(r.stderr, /server \/tokenize \(llama\.cpp shape/);
         const { summary, records, text } = await report(dir);
@@ -140,35 +115,17 @@ test('--tokenizer server on an endpoint without /tokenize: exit 2 before the run
   try {
     await withTemp(async (tmp) => {
       const dir = path.join(tmp.dir, 'r');
-      const r = await runCli([
-        'benchmark',
-        'offline',
-        '--endpoints',
-        server.url,
-        '--model',
-        'm',
-        '--num-samples',
-        '2',
-        '--tokenizer',
-        'server',
-        '--report-dir',
-        dir,
-      ]);
+      const r = await runCli(cli`
+        benchmark offline --endpoints ${server.url} --model m --num-samples 2 --tokenizer server --report-dir
+        ${dir}
+      `);
       assertExit(r, 2);
       assert.match(r.stderr, /--tokenizer server: .* has no \/tokenize/);
       assert.match(r.stderr, /--tokenizer PATH/);
-      const bad = await runCli([
-        'benchmark',
-        'offline',
-        '--endpoints',
-        server.url,
-        '--model',
-        'm',
-        '--tokenizer',
-        path.join(tmp.dir, 'nope'),
-        '--report-dir',
-        dir,
-      ]);
+      const bad = await runCli(cli`
+        benchmark offline --endpoints ${server.url} --model m --tokenizer ${path.join(tmp.dir, 'nope')}
+        --report-dir ${dir}
+      `);
       assertExit(bad, 2);
       assert.match(bad.stderr, /--tokenizer .*nope: no such file or directory/);
     });

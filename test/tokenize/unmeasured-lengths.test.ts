@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { REPORT_FILES } from '../../src/report/report-files.js';
 import type { ResultSummary } from '../../src/metrics/result-summary.js';
-import { assertExit, readJson, readJsonl, runCli, withTemp } from '../cli/cli-process.js';
+import { assertExit, readJson, readJsonl, runCli, withTemp, cli } from '../cli/cli-process.js';
 import { readFile } from 'node:fs/promises';
 import { startPlainServer } from './plain-server.js';
 
@@ -15,7 +15,7 @@ test('no usage from the server: ISL (and non-streamed OSL) are null with a reaso
   const server = await startPlainServer();
   try {
     await withTemp(async (tmp) => {
-      const base = ['benchmark', 'offline', '--endpoints', server.url, '--model', 'm', '--workers', '1'];
+      const base = cli`benchmark offline --endpoints ${server.url} --model m --workers 1`;
       const streamed = path.join(tmp.dir, 'streamed');
       const plain = path.join(tmp.dir, 'plain');
       const [a, b] = await Promise.all([
