@@ -5,6 +5,7 @@
 import type { BenchmarkSettings } from '../config/benchmark-settings.js';
 import { BadInputError, ErrorCode } from '../errors.js';
 import { shareOf } from '../shard/shard-plan.js';
+import { shardCount } from '../run/shard-split.js';
 import type { LoadedDataset } from '../dataset/load-dataset.js';
 import type { ResolvedEndpoint } from '../shard/shard-plan.js';
 import { toolVersion } from '../store/run-store.js';
@@ -122,12 +123,14 @@ export function hostRunIdentity(
 export function hostShareSettings(s: BenchmarkSettings, host: HostShard | null): BenchmarkSettings {
   if (host === null) return s;
   const least = (total: number) => Math.max(1, Math.floor(total / host.count));
-  let workers = s.workers;
-  if (s.loadPattern === 'concurrency' && s.concurrency !== undefined) workers = Math.min(workers, least(s.concurrency));
-  if (Number.isFinite(s.numSamples)) workers = Math.min(workers, least(s.numSamples));
+  const smallest = {
+    ...s,
+    concurrency: s.concurrency === undefined ? undefined : least(s.concurrency),
+    numSamples: Number.isFinite(s.numSamples) ? least(s.numSamples) : s.numSamples,
+  };
   return {
     ...s,
-    workers,
+    workers: shardCount(smallest),
     concurrency: s.concurrency === undefined ? undefined : Math.max(1, shareOf(s.concurrency, host.count, host.index)),
     targetQps: s.targetQps === undefined ? undefined : s.targetQps / host.count,
     numSamples: Math.max(1, shareOf(s.numSamples, host.count, host.index)),
