@@ -114,12 +114,17 @@ const datasets = z
   })
   .default([]);
 
+/** `${NAME}` for a secret's name: what config.yaml writes in its place (from-config reads it back). */
+function envReference(name: string): string {
+  return `\${${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}}`;
+}
+
 /** A secret header's value as an environment variable (`X-Api-Key: ${X_API_KEY}`), so config.yaml still runs. */
 export function headerForYaml(raw: string): string {
   const colon = raw.indexOf(':');
   const name = colon < 0 ? raw.trim() : raw.slice(0, colon).trim();
   if (!isSecretHeader(name)) return raw;
-  return `${name}: \${${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}}`;
+  return `${name}: ${envReference(name)}`;
 }
 
 /**
@@ -127,13 +132,7 @@ export function headerForYaml(raw: string): string {
  * rule) becomes `${KEY_PATH}`, so the file still runs with the value in the environment.
  */
 export function extraBodyForYaml(body: unknown, path: readonly string[] = [], underSecret = false): unknown {
-  if (typeof body === 'string')
-    return underSecret
-      ? `\${${path
-          .join('_')
-          .toUpperCase()
-          .replace(/[^A-Z0-9]/g, '_')}}`
-      : body;
+  if (typeof body === 'string') return underSecret ? envReference(path.join('_')) : body;
   if (body === null || typeof body !== 'object') return body;
   if (Array.isArray(body)) return body.map((v, i) => extraBodyForYaml(v, [...path, String(i)], underSecret));
   return Object.fromEntries(
