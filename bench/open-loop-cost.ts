@@ -8,6 +8,7 @@
  * each build in turn, alternating the order per round: an A/B with medians and B/A ratios.
  *
  *   node --import tsx bench/open-loop-cost.ts [--loads idle,200,closed] [--duration 10] [--repeats 3] [--builds .,/path/to/other/checkout]
+ *     [--variants '--main-nice 0|--main-nice 10']   (one build, each run with these flags in turn: an A/B of a flag)
  *
  * `marginal` is (CPU/s at the load − CPU/s idle) ÷ requests/s.
  *
@@ -30,9 +31,18 @@ const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const loads = opt('loads', 'idle,200,closed').split(',');
 const durationS = Number(opt('duration', '10'));
 const repeats = Number(opt('repeats', '3'));
-const builds = opt('builds', here)
+const roots = opt('builds', here)
   .split(',')
   .map((b) => path.resolve(b));
+/** --variants '--main-nice 0|--main-nice 10': one build (the first root) run with each set of extra flags. */
+const variants = opt('variants', '')
+  .split('|')
+  .filter((v) => v.trim() !== '')
+  .map((v) => v.trim().split(/\s+/));
+const builds: { root: string; extra: string[] }[] =
+  variants.length > 0
+    ? variants.map((extra) => ({ root: roots[0], extra }))
+    : roots.map((root) => ({ root, extra: [] }));
 const port = Number(opt('port', '18311'));
 const clientCore = process.env.CLIENT_CORES ?? (os.availableParallelism() > 1 ? '1' : '0');
 
@@ -185,7 +195,7 @@ async function main(): Promise<void> {
           if (load.startsWith('floor-') && b !== 0) continue; // the floor is no build's
           const r = load.startsWith('floor-')
             ? floorRun(nginx.url, Number(load.slice(6)), durationS)
-            : costRun(builds[b], nginx.url, load, durationS);
+            : costRun(builds[b].root, nginx.url, load, durationS, builds[b].extra);
           const k = key(b, load);
           runs.set(k, [...(runs.get(k) ?? []), r]);
           process.stderr.write(
@@ -198,7 +208,9 @@ async function main(): Promise<void> {
     nginx.stop();
   }
   process.stdout.write(`uptime: ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()}\n`);
-  builds.forEach((b, i) => process.stdout.write(`build ${i}: ${b}\n`));
+  builds.forEach((b, i) =>
+    process.stdout.write(`build ${i}: ${b.root}${b.extra.length > 0 ? ` ${b.extra.join(' ')}` : ''}\n`),
+  );
   process.stdout.write(
     '\n| load | build | issued | shard CPU ms/s | shard CPU µs/request | fixed ms/s (idle) | marginal µs/request | × build 0 (µs/request) |\n|---|---|---|---|---|---|---|---|\n',
   );

@@ -12,7 +12,7 @@
  * Exits 0 when every target passed, 1 otherwise. `uptime` is printed before and after: on a
  * machine other work shares, a miss can be the machine's (rerun it when the machine is quiet).
  *
- *   node --import tsx bench/open-loop-precision.ts [--rates 5000,20000] [--duration 20] [--repeats 1]
+ *   node --import tsx bench/open-loop-precision.ts [--rates 5000,20000] [--duration 20] [--repeats 1] [--client-args '--main-nice 0']
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -29,6 +29,8 @@ const rates = opt('rates', '5000,20000').split(',').map(Number);
 const durationS = Number(opt('duration', '20'));
 const repeats = Number(opt('repeats', '1'));
 const port = Number(opt('port', '18312'));
+/** Extra llm-loadgen flags for every run (an A/B of a flag: `--client-args '--main-nice 0'`). */
+const clientArgs = opt('client-args', '').split(/\s+/).filter(Boolean);
 
 const uptime = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
 
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   try {
     for (let round = 0; round < repeats; round++) {
       for (const load of round % 2 === 0 ? loads : [...loads].reverse()) {
-        const extra = load === 'closed' ? [] : ['--send-timer', 'native'];
+        const extra = [...(load === 'closed' ? [] : ['--send-timer', 'native']), ...clientArgs];
         const r = costRun(root, nginx.url, load, durationS, extra);
         runs.set(load, [...(runs.get(load) ?? []), r]);
         process.stderr.write(
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
   const lines = [
     `uptime before: ${before}`,
     `uptime after:  ${uptime()}`,
-    `${durationS} s per run, ${repeats} round(s), medians; closed loop (64 connections): ${m('closed', (r) => r.achieved).toFixed(0)} req/s, ${closedCpu.toFixed(1)} µs shard CPU per request`,
+    `${durationS} s per run, ${repeats} round(s), medians${clientArgs.length > 0 ? `, flags ${clientArgs.join(' ')}` : ''}; closed loop (64 connections): ${m('closed', (r) => r.achieved).toFixed(0)} req/s, ${closedCpu.toFixed(1)} µs shard CPU per request`,
     '',
     '| target | measured | limit | verdict |',
     '|---|---|---|---|',

@@ -901,6 +901,13 @@ export const BENCHMARK_OPTIONS = {
     modes: ['online'],
     schema: z.enum(SEND_TIMERS).default('auto'),
   }),
+  mainNice: option({
+    yaml: 'settings.client.main_nice',
+    flag: '--main-nice <n>',
+    kind: 'int',
+    help: 'during a run, the main process (results-database appends, progress) runs this many nice levels below its shards, so on a shared core its work does not delay their sends (Linux; needs CAP_SYS_NICE or ulimit -e to set it back for the next run, else skipped; 0 = off)',
+    schema: z.number().int().min(0).max(19).default(10),
+  }),
 
   // ── multi-host (issue 12) ──
   shard: option({

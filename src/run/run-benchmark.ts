@@ -61,6 +61,7 @@ import { jsonLine, reportEvent } from './live-view-json.js';
 import { LiveView, liveViewMode, noticeStream } from './live-view.js';
 import { runRepeats } from './run-repeats.js';
 import { runWarmup, warmupSettings } from './warmup-phase.js';
+import { lowerMainPriority, type MainPriority } from './main-priority.js';
 import { withWorkload } from './workload-summary.js';
 import { drainTimeoutMs, splitIntoShards } from './shard-split.js';
 import {
@@ -288,10 +289,13 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
   let toldStartMs: number | null = null;
   let startWallNs = 0;
   let hostStart: HostStartSummary | undefined;
+  let lowered: MainPriority | null = null;
   const run = new BenchmarkRun(
     plan.shardPlans,
     {
       onWarm: (opened, ms) => {
+        // The shards are forked: from here the main process's threads run below them (main-priority.ts).
+        lowered = lowerMainPriority(settings.mainNice);
         progress.warm();
         if (opened > 0) progress.notice(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },
@@ -350,6 +354,8 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
     );
     return { ...(await run.run()), warmup, host: hostStart };
   } finally {
+    // Every shard has exited: back to the original nice before anything forks the next ones.
+    (lowered as MainPriority | null)?.restore();
     progress.stop();
     if (onSigint !== null) {
       process.removeListener('SIGINT', onSigint);

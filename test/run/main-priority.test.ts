@@ -1,0 +1,150 @@
+/**
+ * --main-nice: during a run every thread of the main process runs N nice levels below the shards
+ * (which stay at the original nice), and after the run every thread is back; without the permission
+ * to go back (no CAP_SYS_NICE, RLIMIT_NICE 0) nothing is lowered. Linux only (skipped elsewhere).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { lowerMainPriority, mayRestoreNice } from '../../src/run/main-priority.js';
+import { runBenchmark } from '../../src/run/run-benchmark.js';
+import { makeTempDir } from '../cli/cli-process.js';
+
+const linux = process.platform === 'linux';
+const skip = linux ? false : 'Linux only: thread priorities are read from /proc';
+
+/** Nice of every thread of `pid` (field 19 of /proc/PID/task/TID/stat). */
+function threadNices(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+/** The shard processes among this process's children (tsx's esbuild is one too). */
+function shardPids(): number[] {
+  return readdirSync('/proc/self/task')
+    .flatMap((tid) => readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean))
+    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shard-process'))
+    .map(Number);
+}
+
+const OK_BODY = JSON.stringify({
+  id: 'x',
+  object: 'chat.completion',
+  created: 0,
+  model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+});
+
+test('mayRestoreNice: CAP_SYS_NICE, or RLIMIT_NICE down to the nice to restore', () => {
+  const limits = (soft: string) => `Limit Soft Limit Hard Limit Units\nMax nice priority         ${soft}  ${soft}\n`;
+  assert.equal(mayRestoreNice('CapEff:\t0000000000800000\n', limits('0'), 0), true); // bit 23 only
+  assert.equal(mayRestoreNice('CapEff:\t000001ffff7fffff\n', limits('0'), 0), false); // all but bit 23
+  assert.equal(mayRestoreNice('CapEff:\t0000000000000000\n', limits('20'), 0), true); // 20 − 20 = 0
+  assert.equal(mayRestoreNice('CapEff:\t0000000000000000\n', limits('19'), 0), false);
+  assert.equal(mayRestoreNice('CapEff:\t0000000000000000\n', limits('15'), 5), true);
+  assert.equal(mayRestoreNice('CapEff:\t0000000000000000\n', limits('unlimited'), 0), true);
+  assert.equal(mayRestoreNice('', '', 0), false);
+});
+
+test(
+  'a run lowers every main-process thread by --main-nice, not the shards, and restores them after',
+  { skip },
+  async () => {
+    const base = os.getPriority(process.pid);
+    if (!mayRestoreNice(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/limits', 'utf8'), base)) {
+      test.skip(
+        'this process may not raise a priority back (no CAP_SYS_NICE, RLIMIT_NICE): the no-permission test covers it',
+      );
+      return;
+    }
+    let seen: { main: number[]; shards: number[][] } | null = null;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        // This handler runs in the main process, during the run: look at every thread of it and of its shards.
+        seen ??= { main: threadNices(process.pid), shards: shardPids().map(threadNices) };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(OK_BODY);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sink = new PassThrough().resume();
+    const tmp = await makeTempDir('main-nice-');
+    try {
+      const r = await runBenchmark(
+        {
+          mode: 'offline',
+          endpoints: [url],
+          model: 'm',
+          numSamples: 4,
+          workers: 2,
+          mainNice: 7,
+          reportDir: path.join(tmp.dir, 'report'),
+          resultsDb: path.join(tmp.dir, 'r.duckdb'),
+        },
+        { out: sink, err: sink as unknown as NodeJS.WriteStream, handleSignals: false },
+      );
+      assert.equal(r.exitCode, 0);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await tmp.cleanup();
+    }
+    assert.ok(seen !== null, 'the server saw a request');
+    const { main, shards } = seen as { main: number[]; shards: number[][] };
+    assert.ok(main.length > 1, `main threads: ${main.join(',')}`);
+    assert.deepEqual(new Set(main), new Set([base + 7]), `main threads' nice during the run: ${main.join(',')}`);
+    assert.equal(shards.length, 2, 'two shard processes');
+    for (const s of shards) assert.deepEqual(new Set(s), new Set([base]), `a shard's threads: ${s.join(',')}`);
+    const after = threadNices(process.pid);
+    assert.deepEqual(new Set(after), new Set([base]), `main threads after the run: ${after.join(',')}`);
+  },
+);
+
+test('without the permission to go back, nothing is lowered', { skip }, () => {
+  // As root: drop CAP_SYS_NICE for a child (RLIMIT_NICE stays as it is, 0 here); unprivileged: this process already lacks it.
+  const script = `
+    import { lowerMainPriority } from ${JSON.stringify(new URL('../../src/run/main-priority.ts', import.meta.url).href)};
+    import os from 'node:os';
+    let why = null;
+    const r = lowerMainPriority(5, (w) => (why = w));
+    console.log(JSON.stringify({ lowered: r !== null, why, nice: os.getPriority(process.pid) }));`;
+  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script];
+  const root = process.getuid?.() === 0;
+  if (
+    !root &&
+    mayRestoreNice(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/limits', 'utf8'), 0)
+  ) {
+    test.skip('not root and allowed to raise priorities (RLIMIT_NICE): cannot make a process without the permission');
+    return;
+  }
+  const limits = spawnSync('prlimit', ['--nice', '--output', 'SOFT', '--noheadings', '--pid', String(process.pid)], {
+    encoding: 'utf8',
+  });
+  if (limits.status === 0 && limits.stdout.trim() !== '0') {
+    test.skip(`RLIMIT_NICE is ${limits.stdout.trim()} here: dropping CAP_SYS_NICE alone leaves the permission`);
+    return;
+  }
+  const out = root
+    ? execFileSync('setpriv', ['--inh-caps=-sys_nice', '--bounding-set=-sys_nice', '--', ...node], { encoding: 'utf8' })
+    : execFileSync(node[0], node.slice(1), { encoding: 'utf8' });
+  const base = os.getPriority(process.pid);
+  assert.deepEqual(JSON.parse(out.trim()), { lowered: false, why: 'no-permission-to-restore', nice: base });
+  // And with the permission (this process, when root), it is lowered and set back.
+  if (root) {
+    const r = lowerMainPriority(5);
+    assert.ok(r !== null);
+    assert.deepEqual(new Set(threadNices(process.pid)), new Set([Math.min(19, base + 5)]));
+    r.restore();
+    assert.deepEqual(new Set(threadNices(process.pid)), new Set([base]));
+  }
+});
