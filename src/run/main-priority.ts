@@ -4,10 +4,10 @@
  *
  * Why: the main process appends the shards' records to DuckDB every 250 ms (~11 µs of CPU per
  * record: ~14 ms of CPU per flush at 5,000 req/s). With both at the same nice, a shard woken for
- * its next send waits for the flush to use up its slice; `perf sched` on the client's core at
- * 5,000 req/s showed the main process running during most of the shard's waits over 0.5 ms, and
- * schedule lag p99 was 3.5 ms (1.3 ms when the shard had a core of its own): docs/PERFORMANCE.md,
- * "The main process below its shards".
+ * its next send can wait behind a flush: `perf sched` on the client's core at 5,000 req/s had the
+ * main process running for 69 ms of the shard's waits over 0.5 ms per 6 s at nice 0, 17 ms at
+ * nice 10 (bench/open-loop-sched.ts); lag p99 on the quiet machine was 3.5 ms with the main process
+ * on the shard's core, 1.3 ms off it: docs/PERFORMANCE.md, "The main process below its shards".
  *
  * How: Linux's setpriority() on a thread id changes that one thread, and a new thread or child
  * process starts with its creator's nice. So the shards are forked first (at the main's nice),
