@@ -14,6 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPORT_FILES } from '../src/report/report-files.js';
 import { loadArgs, median } from './open-loop-cost.js';
 import { startNginxJson } from './nginx-json.js';
 
@@ -44,10 +45,13 @@ interface Waits {
   otherMs: number;
   /** All the main process ran on core 1 in the trace, ms. */
   mainRunMs: number;
+  /** The whole run's shard CPU per request, µs, and lag p99, ms (its result_summary.json). */
+  cpuUsPerRequest: number;
+  lagP99Ms: number;
 }
 
 /** Parses `perf script` of sched_waking/sched_switch events for the shard's thread `shard` (its pid). */
-function shardWaits(script: string, main: number, shard: number): Waits {
+function shardWaits(script: string, main: number, shard: number): Omit<Waits, 'cpuUsPerRequest' | 'lagP99Ms'> {
   const re = /^\s*(\d+)\/(\d+)\s+\[\d+\]\s+([\d.]+):\s+sched:(\w+):\s+(.*)$/;
   let waking: number | null = null;
   let shardOn = false;
@@ -133,7 +137,18 @@ async function traceRun(url: string, extra: string[]): Promise<Waits> {
       maxBuffer: 1 << 30,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    return shardWaits(script, main, shard);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'report', REPORT_FILES.summary), 'utf8')) as {
+      n_samples_issued: number;
+      duration_ns: number;
+      schedule_lag: { percentiles: Record<string, number> };
+      client_health: { shards: { cpu_share: number }[] };
+    };
+    const cpuNs = summary.client_health.shards[0].cpu_share * summary.duration_ns;
+    return {
+      ...shardWaits(script, main, shard),
+      cpuUsPerRequest: cpuNs / summary.n_samples_issued / 1000,
+      lagP99Ms: summary.schedule_lag.percentiles['99.0'] / 1e6,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -154,7 +169,7 @@ async function main(): Promise<void> {
         runs[v].push(w);
         process.stderr.write(
           `  round ${round + 1} [${variants[v].join(' ')}]: ${w.wakeups} wakeups, wait p99 ${w.p99Ms.toFixed(3)} ms, ${w.over1Ms} over 1 ms; ` +
-            `waits > 0.5 ms: main ${w.mainMs.toFixed(1)} ms, shard ${w.shardMs.toFixed(1)} ms, other ${w.otherMs.toFixed(1)} ms; main ran ${w.mainRunMs.toFixed(0)} ms (${uptime()})\n`,
+            `waits > 0.5 ms: main ${w.mainMs.toFixed(1)} ms, shard ${w.shardMs.toFixed(1)} ms, other ${w.otherMs.toFixed(1)} ms; main ran ${w.mainRunMs.toFixed(0)} ms; run: lag p99 ${w.lagP99Ms.toFixed(3)} ms, shard ${w.cpuUsPerRequest.toFixed(1)} µs/request (${uptime()})\n`,
         );
       }
     }
@@ -163,12 +178,12 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`uptime after:  ${uptime()}\n\n`);
   process.stdout.write(
-    `| flags | rounds | shard wakeups | wait to run p99 ms | waits > 1 ms | core 1 during waits > 0.5 ms: main / shard's other threads / other, ms | main ran, ms of ${TRACE_S} s |\n|---|---|---|---|---|---|---|\n`,
+    `| flags | rounds | shard wakeups | wait to run p99 ms | waits > 1 ms | core 1 during waits > 0.5 ms: main / shard's other threads / other, ms | main ran, ms of ${TRACE_S} s | run's lag p99 ms | shard CPU µs/request |\n|---|---|---|---|---|---|---|---|---|\n`,
   );
   variants.forEach((v, i) => {
     const m = (f: (w: Waits) => number, d = 1) => median(runs[i].map(f)).toFixed(d);
     process.stdout.write(
-      `| ${v.join(' ') || '(none)'} | ${runs[i].length} | ${m((w) => w.wakeups, 0)} | ${m((w) => w.p99Ms, 3)} | ${m((w) => w.over1Ms, 0)} | ${m((w) => w.mainMs)} / ${m((w) => w.shardMs)} / ${m((w) => w.otherMs)} | ${m((w) => w.mainRunMs, 0)} |\n`,
+      `| ${v.join(' ') || '(none)'} | ${runs[i].length} | ${m((w) => w.wakeups, 0)} | ${m((w) => w.p99Ms, 3)} | ${m((w) => w.over1Ms, 0)} | ${m((w) => w.mainMs)} / ${m((w) => w.shardMs)} / ${m((w) => w.otherMs)} | ${m((w) => w.mainRunMs, 0)} | ${m((w) => w.lagP99Ms, 3)} | ${m((w) => w.cpuUsPerRequest)} |\n`,
     );
   });
 }
