@@ -20,7 +20,7 @@ import {
 import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { checkSourceIps } from '../config/source-ips.js';
 import { datasetNotes } from '../dataset/dataset-notes.js';
-import { loadDataset, type LoadedDataset } from '../dataset/load-dataset.js';
+import { loadDataset, samplesByRow, type LoadedDataset } from '../dataset/load-dataset.js';
 import { SHARD_READ_BYTES, withShardSource } from '../dataset/shard-dataset.js';
 import { attachConversations, loadConversationDataset } from '../conversation/conversation-plan.js';
 import { formatConversationReport, summarizeConversations } from '../conversation/conversation-summary.js';
@@ -215,6 +215,7 @@ export async function planRun(
     settings,
     endpoints,
     samples: dataset.samples,
+    rowOf: dataset.rowOf,
     shards: connections.shards,
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
@@ -235,7 +236,7 @@ export async function planRun(
   let store: RunStore | null = null;
   if (!settings.dryRun) {
     const counter = await openPromptCounter(tokenizer, endpoints, { model: settings.model, apiKey: settings.apiKey });
-    if (counter !== null) promptCounting = { counter, samples: dataset.samples, request: shardPlans[0].request };
+    if (counter !== null) promptCounting = { counter, samples: samplesByRow(dataset), request: shardPlans[0].request };
     // Created (or checked empty) and written to before any load: an unusable directory is exit 2 now.
     reportDir = await createReportDir(settings.reportDir, settings.overwrite);
     const configYaml = formatSettingsYaml(
