@@ -26,7 +26,7 @@ import { attachConversations, loadConversationDataset } from '../conversation/co
 import { formatConversationReport, summarizeConversations } from '../conversation/conversation-summary.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
-import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
+import { runConfigOf, serverClosedConnectionsOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
 import { sloFailure } from '../metrics/slo-text.js';
 import { monotonicNs } from '../record/clock.js';
 import { collectSecrets, redact, secretBodyValues } from '../record/redact-secrets.js';
@@ -384,6 +384,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     runConfig: runConfigOf(settingsTree(settings, { endpoints: endpointNames })),
     slos: settings.slo,
     shardHealth: shardHealthOf(outcome.shards),
+    serverClosedConnections: serverClosedConnectionsOf(outcome.shards),
     stopReason: outcome.stopReason ?? undefined,
     tokens: { tokenizer: tokenizerCounts, synthetic: plan.synthetic?.lengths },
   });
