@@ -593,7 +593,7 @@ function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInp
  */
 function connectionChurnWarning(summary: ResultSummary): string | null {
   const c = summary.connections;
-  const sent = c.reused + c.new;
+  const sent = c.reused + c.new + c.preopened;
   if (c.new < CHURN_MIN_REQUESTS || !(c.new > CHURN_SHARE * sent) || c.connect_time.median === null) return null;
   if (c.server_closed !== null && !(c.server_closed >= CHURN_SHARE * c.new)) return null;
   return (
