@@ -134,15 +134,17 @@ const lap = (what: string) => {
 // As a run's end: the last batches appended and committed, then everything from the store.
 sink.close();
 lap('last commit');
-const records = await readStoredRecords(store.connection, seq);
-lap(`${records.count} records read back (no chunk times)`);
+// As RunStore: the token gaps as the sink counted them, so ITL goes to the worker thread on the same scan.
+const records = await readStoredRecords(store.connection, seq, { itlGaps: sink.itlGaps });
+lap(`${records.count} records read back (no chunk times; ITL gaps to the worker)`);
 const summary = await summarizeStoredRun(
   store.connection,
   seq,
   { state: 'complete', startNs: start, endNs, mode: 'online', loadPattern: 'concurrency' },
   records,
-  // As RunStore.summarize: the token gaps as the sink counted them (no count query).
+  // As RunStore.summarize: the token gaps as the sink counted them (no count query), and the charts' options.
   sink.itlGaps,
+  { startNs: start, endNs, seed: 1 },
 );
 lap(`summary (ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`);
 await store.finishRun(seq, { state: 'complete', endNs, summary });

@@ -9,7 +9,8 @@
  * unmeasured (a non-streaming answer without usage).
  */
 import type { RequestRecord, TokenCountSource } from '../record/request-record.js';
-import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
+import type { SeriesSummary } from './series-summary.js';
+import { plainSeries, runPlan, type SeriesAllocator, type SeriesJob, type SeriesJobResult } from './series-jobs.js';
 
 export type InputTokenSource = 'usage' | 'tokenizer' | 'none';
 
@@ -103,6 +104,15 @@ export function inputTokensOf(
 
 /** ISL and OSL series over completed requests (those measured), with their sources. */
 export function summarizeTokenLengths(records: Iterable<RequestRecord>, input?: TokenCountInput): TokenLengths {
+  return runPlan(tokenLengthsPlan(records, input, plainSeries));
+}
+
+/** summarizeTokenLengths as a plan: the two series' sorts are jobs (series-jobs.ts). */
+export function* tokenLengthsPlan(
+  records: Iterable<RequestRecord>,
+  input: TokenCountInput | undefined,
+  alloc: SeriesAllocator,
+): Generator<SeriesJob[], TokenLengths, SeriesJobResult[]> {
   const counts = input?.tokenizer;
   const inputSources: Record<InputTokenSource, number> = { usage: 0, tokenizer: 0, none: 0 };
   const outputSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
@@ -113,8 +123,8 @@ export function summarizeTokenLengths(records: Iterable<RequestRecord>, input?: 
     outputSources[r.tokenSource]++;
     if (r.streaming && r.inputTokens < 0) noUsageStreaming++;
   }
-  const inputLengths = new Float64Array(inputSources.usage + inputSources.tokenizer);
-  const outputLengths = new Float64Array(outputSources.usage + outputSources.chunks);
+  const inputLengths = alloc(inputSources.usage + inputSources.tokenizer);
+  const outputLengths = alloc(outputSources.usage + outputSources.chunks);
   let inAt = 0;
   let outAt = 0;
   let compared = 0;
@@ -135,9 +145,13 @@ export function summarizeTokenLengths(records: Iterable<RequestRecord>, input?: 
       if (Math.abs(pct) > maxAbsPct) maxAbsPct = Math.abs(pct);
     }
   }
+  const [inputSummary, outputSummary] = (yield [
+    { kind: 'series', values: inputLengths },
+    { kind: 'series', values: outputLengths },
+  ]) as SeriesSummary[];
   return {
-    input_sequence_lengths: summarizeSeriesInPlace(inputLengths),
-    output_sequence_lengths: summarizeSeriesInPlace(outputLengths),
+    input_sequence_lengths: inputSummary,
+    output_sequence_lengths: outputSummary,
     token_counts: {
       input: {
         sources: inputSources,

@@ -48,7 +48,7 @@ const ERROR_LIST = `[${[...ERROR_INDEX.keys()]
  * 146 ms of toBatch in node --cpu-prof). Only error_message and text, NULL on almost every row,
  * are read as strings, and only on the rows that have one.
  */
-function selectList(withChunks: boolean): string {
+function selectList(withChunks: boolean, itl: boolean): string {
   return [
     ...INT_COLUMNS.map(([c]) => c),
     'streaming',
@@ -61,6 +61,8 @@ function selectList(withChunks: boolean): string {
     'error_message',
     withChunks ? 'text' : 'NULL::VARCHAR',
     ...(withChunks ? ['chunk_times'] : []),
+    // The ITL pass's rows (store-itl.ts's WHERE) on the same scan: the chunk times and whether they count.
+    ...(itl ? ['chunk_times', 'coalesce(error IS NULL AND streaming AND len(chunk_times) > 1, false)'] : []),
   ].join(', ');
 }
 
@@ -79,11 +81,17 @@ function int32s(raw: DuckDBDataChunk['chunk'], col: number, n: number): Int32Arr
 }
 
 /** `base`: '' then the run's distinct source IPs, then its distinct finish reasons (list_position's 1-based codes). */
-function toBatch(chunk: DuckDBDataChunk, withChunks: boolean, base: readonly string[], ips: number): RecordBatch {
+function toBatch(
+  chunk: DuckDBDataChunk,
+  withChunks: boolean,
+  base: readonly string[],
+  ips: number,
+  shared: boolean,
+): RecordBatch {
   const n = chunk.rowCount;
   const raw = chunk.chunk;
-  const times = new Float64Array(n * T.Size);
-  const ints = new Int32Array(n * I.Size);
+  const times = shared ? new Float64Array(new SharedArrayBuffer(n * T.Size * 8)) : new Float64Array(n * T.Size);
+  const ints = shared ? new Int32Array(new SharedArrayBuffer(n * I.Size * 4)) : new Int32Array(n * I.Size);
   const texts = new Int32Array(n).fill(-1);
   const strings: string[] = base.slice();
   const index = new Map<string, number>();
@@ -162,14 +170,27 @@ function toBatch(chunk: DuckDBDataChunk, withChunks: boolean, base: readonly str
   return { count: n, times, ints, chunkRuns, strings, texts };
 }
 
+/** Each data chunk's chunk times for the ITL pass (views into DuckDB's memory, valid during the call). */
+export type ChunkTimesConsumer = (child: Float64Array, entries: Uint32Array, rows: number, keep: Uint8Array) => void;
+
+export interface ReadStoredOptions {
+  /** The batches' typed arrays in SharedArrayBuffers (read by a worker thread in place). */
+  shared?: boolean;
+  /** Also stream the ITL rows' chunk times on the same scan (the batches still have none). */
+  itl?: ChunkTimesConsumer;
+}
+
 /**
  * Every stored record of run `seq`, batch by batch, in the order they were stored. Without
  * `withChunks` the records' chunk times are empty (the summary takes ITL from SQL: store-itl.ts).
+ * The next data chunk is asked for before this one is converted, so DuckDB's scan (on its own
+ * thread) overlaps the JS copies.
  */
 export async function* readStoredBatches(
   connection: DuckDBConnection,
   seq: number,
   withChunks: boolean,
+  options: ReadStoredOptions = {},
 ): AsyncGenerator<RecordBatch> {
   const distinct = async (column: string): Promise<string[]> => {
     const r = await connection.runAndReadAll(
@@ -181,15 +202,37 @@ export async function* readStoredBatches(
   };
   const ips = await distinct('source_ip');
   const reasons = await distinct('finish_reason');
+  const itl = options.itl;
   const result = await connection.stream(
-    `SELECT ${selectList(withChunks)} FROM requests WHERE run = $1`,
+    `SELECT ${selectList(withChunks, itl !== undefined)} FROM requests WHERE run = $1`,
     [seq, listValue(ips), listValue(reasons)],
     [INTEGER, LIST(VARCHAR), LIST(VARCHAR)],
   );
   const base = ['', ...ips, ...reasons];
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
-    yield toBatch(chunk, withChunks, base, ips.length);
+  let next = result.fetchChunk();
+  try {
+    for (;;) {
+      const chunk = await next;
+      if (chunk === null || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      if (itl !== undefined) {
+        const n = chunk.rowCount;
+        const col = chunk.columnCount - 2;
+        const list = duckdb.data_chunk_get_vector(chunk.chunk, col);
+        const size = duckdb.list_vector_get_size(list);
+        const eb = view(list, n * 16);
+        const cb = view(duckdb.list_vector_get_child(list), size * 8);
+        itl(
+          new Float64Array(cb.buffer, cb.byteOffset, size),
+          new Uint32Array(eb.buffer, eb.byteOffset, n * 4),
+          n,
+          view(duckdb.data_chunk_get_vector(chunk.chunk, col + 1), n),
+        );
+      }
+      yield toBatch(chunk, withChunks, base, ips.length, options.shared === true);
+    }
+  } finally {
+    // Left unawaited when the consumer stops early or a chunk throws: not an unhandled rejection.
+    next.catch(() => undefined);
   }
 }

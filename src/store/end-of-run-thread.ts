@@ -1,0 +1,154 @@
+/**
+ * A second core for the end of a run (issue 10: summary + report files within 2 s of the last
+ * response for 1M records). The main thread reads the run back from DuckDB and builds the summary
+ * from the records; this worker thread meanwhile takes the token gaps (ITL, ~15M values at 1M
+ * records: ~0.7 s of JS) as the same scan streams past, then report.html's chart pass (~0.4 s)
+ * over the read-back batches, which it reads in place (SharedArrayBuffer-backed typed arrays).
+ * On a worker failure the caller computes the same things on the main thread.
+ */
+import { Worker } from 'node:worker_threads';
+import type { RecordBatch } from '../record/record-batch.js';
+import type { ChartDataOptions, RunChartData } from '../report/html/run-chart-data.js';
+import { summarizeSeriesJob, type SeriesJob, type SeriesJobResult } from '../metrics/series-jobs.js';
+import { ITL_EXACT_MAX, type StoredItl } from './itl-accumulator.js';
+
+export type ToEndOfRunWorker =
+  | { kind: 'itl'; count: number; seq: number; exactMax: number }
+  | { kind: 'chunk'; child: Float64Array; entries: Uint32Array; rows: number; keep: Uint8Array }
+  | { kind: 'itl-end' }
+  | { kind: 'charts'; batches: RecordBatch[]; options: ChartDataOptions }
+  | { kind: 'jobs'; jobs: SeriesJob[] }
+  | { kind: 'exit' };
+
+type FromEndOfRunWorker =
+  | { kind: 'itl'; result: StoredItl }
+  | { kind: 'charts'; result: RunChartData }
+  | { kind: 'jobs'; result: SeriesJobResult[] }
+  | { kind: 'error'; message: string };
+
+interface Pending<T> {
+  resolve: (v: T) => void;
+  reject: (err: Error) => void;
+}
+
+function startWorker(): Worker {
+  if (import.meta.url.endsWith('.ts')) {
+    // Run from source (tests, bench/): the worker registers tsx itself (execArgv's --import is not applied to it).
+    const api = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./end-of-run-worker.ts', import.meta.url).href;
+    return new Worker(
+      `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`,
+      { eval: true },
+    );
+  }
+  return new Worker(new URL('./end-of-run-worker.js', import.meta.url));
+}
+
+export class EndOfRunThread {
+  private readonly worker: Worker;
+  private readonly waiting: {
+    itl: Pending<StoredItl>[];
+    charts: Pending<RunChartData>[];
+    jobs: Pending<SeriesJobResult[]>[];
+  } = { itl: [], charts: [], jobs: [] };
+  private failure: Error | null = null;
+
+  constructor() {
+    this.worker = startWorker();
+    // Never what keeps the process alive (a run that fails half-way still exits).
+    this.worker.unref();
+    this.worker.on('message', (m: FromEndOfRunWorker) => {
+      if (m.kind === 'error') this.fail(new Error(m.message));
+      else if (m.kind === 'itl') this.waiting.itl.shift()?.resolve(m.result);
+      else if (m.kind === 'charts') this.waiting.charts.shift()?.resolve(m.result);
+      else this.waiting.jobs.shift()?.resolve(m.result);
+    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', () => this.fail(new Error('the end-of-run worker thread exited')));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of [...this.waiting.itl, ...this.waiting.charts, ...this.waiting.jobs]) p.reject(this.failure);
+    this.waiting.itl.length = 0;
+    this.waiting.charts.length = 0;
+    this.waiting.jobs.length = 0;
+  }
+
+  private post(m: ToEndOfRunWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.failure === null) this.worker.postMessage(m, transfer);
+  }
+
+  /** The run's token gaps are about to stream past: `count` of them (the sink's count). */
+  beginItl(count: number, seq: number, exactMax = ITL_EXACT_MAX): void {
+    this.post({ kind: 'itl', count, seq, exactMax });
+  }
+
+  /** One data chunk's chunk times (views into DuckDB's memory: copied here, then moved to the worker). */
+  itlChunk(child: Float64Array, entries: Uint32Array, rows: number, keep: Uint8Array): void {
+    const m = { kind: 'chunk' as const, child: child.slice(), entries: entries.slice(), rows, keep: keep.slice() };
+    this.post(m, [m.child.buffer, m.entries.buffer, m.keep.buffer]);
+  }
+
+  endItl(): Promise<StoredItl> {
+    return this.request('itl', { kind: 'itl-end' });
+  }
+
+  /** report.html's chart data (ITL from the gaps above); `batches` must be backed by SharedArrayBuffers. */
+  charts(batches: readonly RecordBatch[], options: ChartDataOptions): Promise<RunChartData> {
+    const shared = batches.map((b) => ({ ...b, texts: new Int32Array(0) }));
+    return this.request('charts', { kind: 'charts', batches: shared, options });
+  }
+
+  /**
+   * The summary's sorts (series-jobs.ts) on both cores: the larger series alternately to the
+   * worker and to this thread, by size (each a sort of its own array; values in SharedArrayBuffers).
+   * A worker that failed before takes none. One that fails while sorting leaves its arrays half
+   * done: that is an error, not a fallback.
+   */
+  async runJobs(jobs: SeriesJob[]): Promise<SeriesJobResult[]> {
+    const there: number[] = [];
+    const here: number[] = [];
+    if (this.failure === null) {
+      let hereLoad = 0;
+      let thereLoad = 0;
+      const bySize = jobs.map((_, i) => i).sort((a, b) => jobs[b].values.length - jobs[a].values.length);
+      for (const i of bySize) {
+        if (!(jobs[i].values.buffer instanceof SharedArrayBuffer) || thereLoad > hereLoad) {
+          here.push(i);
+          hereLoad += jobs[i].values.length;
+        } else {
+          there.push(i);
+          thereLoad += jobs[i].values.length;
+        }
+      }
+    } else for (let i = 0; i < jobs.length; i++) here.push(i);
+    const results: SeriesJobResult[] = new Array<SeriesJobResult>(jobs.length);
+    const away =
+      there.length > 0 ? this.request('jobs', { kind: 'jobs', jobs: there.map((i) => jobs[i]) }) : Promise.resolve([]);
+    for (const i of here) results[i] = summarizeSeriesJob(jobs[i]);
+    const done = await away;
+    there.forEach((i, k) => (results[i] = done[k]));
+    return results;
+  }
+
+  /** No more requests: the worker ends once it has answered those made. */
+  close(): void {
+    this.post({ kind: 'exit' });
+  }
+
+  private request<K extends 'itl' | 'charts' | 'jobs'>(
+    kind: K,
+    m: ToEndOfRunWorker,
+  ): Promise<K extends 'itl' ? StoredItl : K extends 'charts' ? RunChartData : SeriesJobResult[]> {
+    type R = K extends 'itl' ? StoredItl : K extends 'charts' ? RunChartData : SeriesJobResult[];
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const p = new Promise<R>((resolve, reject) => {
+      (this.waiting[kind] as Pending<R>[]).push({ resolve, reject });
+    });
+    // A failure nobody awaited yet must not crash the process as an unhandled rejection.
+    p.catch(() => undefined);
+    this.post(m);
+    return p;
+  }
+}
