@@ -298,11 +298,9 @@ function* summaryPlan(
   const lateFrom = startNs + windowNs / 2;
   const earlyUntil = startNs + windowNs / 4;
   let lateCompletions = 0;
-  let earlyLatencyCount = 0;
-  for (const r of records) {
-    if (r.error === '' && hasLatency(r) && r.sent <= earlyUntil) earlyLatencyCount++;
-  }
-  const earlyLatency = alloc(earlyLatencyCount);
+  // Room for every latency (the early ones are among them), cut to those filled below: a pass over
+  // the records to count them first was ~90 ms of a 1M-record summary.
+  const earlyRoom = alloc(latencyCount);
   let earlyAt = 0;
   let steadyWaitAt = 0;
   let ttftAt = 0;
@@ -322,7 +320,7 @@ function* summaryPlan(
     if (Number.isFinite(r.sent) && hasConnectTime(r)) connectTime[connectAt++] = connect;
     if (r.error !== '') continue;
     if (r.end >= lateFrom && r.end <= lastScheduled) lateCompletions++;
-    if (hasLatency(r) && r.sent <= earlyUntil) earlyLatency[earlyAt++] = r.end - r.sent;
+    if (hasLatency(r) && r.sent <= earlyUntil) earlyRoom[earlyAt++] = r.end - r.sent;
     if (hasLatency(r)) latency[latencyAt++] = r.end - r.sent;
     if (!r.streaming) continue;
     if (hasTtft(r)) ttft[ttftAt++] = r.firstToken - r.sent;
@@ -331,6 +329,7 @@ function* summaryPlan(
     for (let c = 1; c < chunks.length; c++) itl[itlAt++] = chunks[c] - chunks[c - 1];
   }
 
+  const earlyLatency = earlyRoom.subarray(0, earlyAt);
   const durationNs = endNs - startNs;
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;

@@ -14,6 +14,7 @@ import type { ToEndOfRunWorker } from './end-of-run-thread.js';
 const port = parentPort!;
 let itl: ItlAccumulator | null = null;
 let itlResult: StoredItl | null = null;
+let taken = 0;
 
 port.on('message', (m: ToEndOfRunWorker) => {
   try {
@@ -23,6 +24,11 @@ port.on('message', (m: ToEndOfRunWorker) => {
         break;
       case 'chunk':
         itl!.add(m.child, m.entries, m.rows, m.keep);
+        // Every 8th: the main thread's read-back waits when this thread falls behind.
+        if (++taken === 8) {
+          port.postMessage({ kind: 'taken', chunks: taken });
+          taken = 0;
+        }
         break;
       case 'itl-end':
         itlResult = itl!.finish();

@@ -60,7 +60,11 @@ export async function readStoredRecords(
   thread?.beginItl(itlGaps!, seq);
   try {
     const read = thread === null ? {} : { shared: true, itl: thread.itlChunk.bind(thread) };
-    for await (const batch of readStoredBatches(connection, seq, false, read)) records.push(batch);
+    for await (const batch of readStoredBatches(connection, seq, false, read)) {
+      records.push(batch);
+      const ready = thread?.ready();
+      if (ready) await ready;
+    }
     // A stream DuckDB cut short (seen past its memory limit: 16k of 300k records, no error) must not become a summary.
     if (records.count !== want) throw new Error(`read back ${records.count} of run ${seq}'s ${want} stored records`);
   } catch (err) {

@@ -170,7 +170,7 @@ function toBatch(
   return { count: n, times, ints, chunkRuns, strings, texts };
 }
 
-/** Each data chunk's chunk times for the ITL pass (views into DuckDB's memory, valid during the call). */
+/** Each data chunk's chunk times for the ITL pass (copies out of DuckDB's vectors: the consumer may keep them). */
 export type ChunkTimesConsumer = (child: Float64Array, entries: Uint32Array, rows: number, keep: Uint8Array) => void;
 
 export interface ReadStoredOptions {
