@@ -334,7 +334,7 @@ function* summaryPlan(
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;
   const { version, gitSha } = versionInfo();
-  const lengthsPlan = tokenLengthsPlan(records, input.tokens, alloc);
+  const lengthsPlan = tokenLengthsPlan(records, input.tokens, alloc, completed);
   const lengthJobs = lengthsPlan.next(undefined as unknown as SeriesJobResult[]).value as SeriesJob[];
   const jobs: SeriesJob[] = [
     { kind: 'latency', values: ttft },
