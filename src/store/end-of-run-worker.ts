@@ -14,7 +14,7 @@ import type { ToEndOfRunWorker } from './end-of-run-thread.js';
 const port = parentPort!;
 let itl: ItlAccumulator | null = null;
 let itlResult: StoredItl | null = null;
-let taken = 0;
+let taken: number[] = [];
 
 port.on('message', (m: ToEndOfRunWorker) => {
   try {
@@ -24,10 +24,11 @@ port.on('message', (m: ToEndOfRunWorker) => {
         break;
       case 'chunk':
         itl!.add(m.child, m.entries, m.rows, m.keep);
-        // Every 8th: the main thread's read-back waits when this thread falls behind.
-        if (++taken === 8) {
-          port.postMessage({ kind: 'taken', chunks: taken });
-          taken = 0;
+        // The slots back, 8 at a time: the main thread reuses them, and its read-back waits when this thread falls behind.
+        taken.push(m.slot);
+        if (taken.length === 8) {
+          port.postMessage({ kind: 'taken', slots: taken });
+          taken = [];
         }
         break;
       case 'itl-end':

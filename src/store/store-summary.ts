@@ -59,7 +59,7 @@ export async function readStoredRecords(
   const thread = itlGaps !== undefined && (options.thread ?? want >= THREAD_MIN_RECORDS) ? new EndOfRunThread() : null;
   thread?.beginItl(itlGaps!, seq);
   try {
-    const read = thread === null ? {} : { shared: true, itl: thread.itlChunk.bind(thread) };
+    const read = thread === null ? {} : { shared: want, itl: thread.itlChunk.bind(thread) };
     for await (const batch of readStoredBatches(connection, seq, false, read)) {
       records.push(batch);
       const ready = thread?.ready();
