@@ -14,7 +14,7 @@ import { ITL_EXACT_MAX, type StoredItl } from './itl-accumulator.js';
 
 export type ToEndOfRunWorker =
   | { kind: 'itl'; count: number; seq: number; exactMax: number }
-  | { kind: 'chunk'; slot: number; child: Float64Array; entries: Uint32Array; rows: number; keep: Uint8Array }
+  | { kind: 'chunk'; slot: number; child: Float64Array; entries: Uint32Array; rows: number; keep: Uint8Array | null }
   | { kind: 'itl-end' }
   | { kind: 'charts'; batches: RecordBatch[]; options: ChartDataOptions }
   | { kind: 'jobs'; jobs: SeriesJob[] }
@@ -132,17 +132,18 @@ export class EndOfRunThread {
    * moved (transferred) buffers: the worker allocates little, so its GC rarely ran and the moved
    * buffers (the whole run's chunk_times, ~136 MB at 1M records) stayed in RSS until the end.
    */
-  itlChunk(child: Float64Array, entries: Uint32Array, rows: number, keep: Uint8Array): void {
+  itlChunk(child: Float64Array, entries: Uint32Array, rows: number, keep: Uint8Array | null): void {
     const id = this.freeSlots.pop() ?? this.slots.push(newSlot()) - 1;
     const slot = this.slots[id];
     if (slot.child.length < child.length)
       slot.child = sharedOf(Float64Array, Math.max(child.length, 2 * slot.child.length));
     if (slot.entries.length < entries.length) slot.entries = sharedOf(Uint32Array, entries.length);
-    if (slot.keep.length < keep.length) slot.keep = sharedOf(Uint8Array, keep.length);
+    if (keep !== null && slot.keep.length < keep.length) slot.keep = sharedOf(Uint8Array, keep.length);
     slot.child.set(child);
     slot.entries.set(entries);
-    slot.keep.set(keep);
-    this.post({ kind: 'chunk', slot: id, child: slot.child, entries: slot.entries, rows, keep: slot.keep });
+    if (keep !== null) slot.keep.set(keep);
+    const k = keep === null ? null : slot.keep;
+    this.post({ kind: 'chunk', slot: id, child: slot.child, entries: slot.entries, rows, keep: k });
     this.chunksAhead++;
   }
 
