@@ -29,10 +29,12 @@ export type StoredResultSummary = ResultSummary & {
 
 /**
  * From this many records on, the end of a run takes a worker thread (end-of-run-thread.ts): it
- * starts in ~0.1 s (~0.45 s from source, through tsx), and below this the whole end of a run
- * takes less than that on one core.
+ * starts in ~0.1 s (~0.45 s from source, through tsx), which a short end does not win back —
+ * alternating runs at load 3–4 (bench/store-summary.ts --dist), one core against two: 100k records
+ * 0.98–1.72 s against 0.92–1.84 s (medians 1.04 and 1.74: slower), 300k 2.05–2.29 s against
+ * 1.56–1.67 s, 1M 3.25–4.30 s against 2.44–3.09 s.
  */
-export const THREAD_MIN_RECORDS = 50_000;
+export const THREAD_MIN_RECORDS = 200_000;
 
 export interface ReadStoredRecordsOptions {
   /** The run's token gaps as its sink counted them: with it, ITL is taken on the read-back's scan by a worker thread. */
