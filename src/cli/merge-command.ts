@@ -54,7 +54,7 @@ export function mergeCommand(): Command {
         startNs: merged.startNs,
         endNs: merged.startNs + merged.summary.duration_ns,
         seed: merged.fingerprint?.scheduler_seed ?? 0,
-        configYaml: '',
+        configYaml: merged.configYaml,
         shards: merged.summary.client_health.shards.length || undefined,
       });
       const latency = page.indexOf('<h2>Latency</h2>');

@@ -34,16 +34,18 @@ export async function loadConversationDataset(
     : await viaDatasetReaders(path, options);
   if (options.limit !== undefined && options.limit < conversations.length)
     conversations = conversations.slice(0, options.limit);
-  // Shuffled with dataloader_random_seed, as single-turn rows are.
+  // Shuffled with dataloader_random_seed, as single-turn rows are; records name the dataset row.
+  let rowOf: Uint32Array | undefined;
   if (conversations.length > 1) {
     const all = conversations;
-    conversations = Array.from(sampleOrder(all.length, all.length, options.seed, true), (row) => all[row]);
+    rowOf = sampleOrder(all.length, all.length, options.seed, true);
+    conversations = Array.from(rowOf, (row) => all[row]);
   }
   const samples = conversations.map((c): Sample => {
     const first = c.turns[0].messages[0];
     return { prompt: typeof first.content === 'string' ? first.content : '' };
   });
-  return { conversations, samples, source: path, rows: samples.length };
+  return { conversations, samples, source: path, rows: samples.length, rowOf };
 }
 
 /** .json / .jsonl / .ndjson are read here (all three row shapes); other formats by dataset/ readers. */
@@ -101,7 +103,7 @@ export function attachConversations(
     else for (let k = 0; k < all.length; k++) rows.push((k + i) % all.length);
     plan.conversations = {
       conversations: rows.map((row) => all[row]),
-      rows,
+      rows: dataset.rowOf === undefined ? rows : rows.map((row) => dataset.rowOf![row]),
       sessions: Math.floor(sessions / n) + (i < sessions % n ? 1 : 0),
       history: settings.multiTurnHistory,
       thinkTimeMs: settings.thinkTime,

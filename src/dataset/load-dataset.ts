@@ -43,6 +43,20 @@ export interface LoadedDataset {
   rows: number;
   /** Set when the shards read their rows themselves; `samples` is then empty. */
   shardSource?: ShardDatasetSource;
+  /**
+   * The dataset row of samples[k] when they were shuffled (records' sample_index is the row, as
+   * MLPerf's sample index is, never the position in the send order); absent: samples[k] is row k.
+   */
+  rowOf?: Uint32Array;
+}
+
+/** The samples in dataset-row order (indexed by records' sampleIndex), whatever order they are sent in. */
+export function samplesByRow(dataset: Pick<LoadedDataset, 'samples' | 'rowOf'>): Sample[] {
+  const { samples, rowOf } = dataset;
+  if (rowOf === undefined) return samples;
+  const byRow = new Array<Sample>(samples.length);
+  for (let k = 0; k < samples.length; k++) byRow[rowOf[k]] = samples[k];
+  return byRow;
 }
 
 export async function loadDataset(path: string | undefined, options: LoadDatasetOptions): Promise<LoadedDataset> {
@@ -75,10 +89,11 @@ export async function loadDataset(path: string | undefined, options: LoadDataset
     return { samples: [], source: path, skipped: read.skipped, promptColumns, rows: read.rows, shardSource };
   }
   let samples = read.samples;
+  let rowOf: Uint32Array | undefined;
   if (options.shuffle === true && samples.length > 1) {
-    const order = sampleOrder(samples.length, samples.length, options.seed, true);
+    rowOf = sampleOrder(samples.length, samples.length, options.seed, true);
     const rows = samples;
-    samples = Array.from(order, (row) => rows[row]);
+    samples = Array.from(rowOf, (row) => rows[row]);
   }
-  return { samples, source: path, skipped: read.skipped, promptColumns, rows: read.rows };
+  return { samples, source: path, skipped: read.skipped, promptColumns, rows: read.rows, rowOf };
 }

@@ -50,6 +50,12 @@ export async function datasetBytes(path: string): Promise<number> {
   return total;
 }
 
+/** A shard's rows, and each one's dataset row when they were shuffled (ShardPlan.sampleRows). */
+export interface ShardSamples {
+  samples: Sample[];
+  sampleRows?: Uint32Array;
+}
+
 /**
  * This shard's rows: partitioned, rows shardIndex, shardIndex + shardCount, … of the (shuffled)
  * order; otherwise every row in that order.
@@ -59,7 +65,7 @@ export async function loadShardSamples(
   shardIndex: number,
   shardCount: number,
   partitioned: boolean,
-): Promise<Sample[]> {
+): Promise<ShardSamples> {
   const rows = source.rows;
   const order = source.shuffle && rows > 1 ? sampleOrder(rows, rows, source.seed, true) : null;
   // position of data row d in the send order
@@ -87,7 +93,12 @@ export async function loadShardSamples(
       `${source.path}: the dataset changed while the run started (${rows} rows checked, ${read.rows} read by shard ${shardIndex}). Run again with a file nothing writes to.`,
     );
   }
-  return source.salt === true ? read.samples.map(saltSample) : read.samples;
+  const samples = source.salt === true ? read.samples.map(saltSample) : read.samples;
+  if (order === null) return { samples };
+  const sampleRows = partitioned
+    ? Uint32Array.from({ length: slots }, (_, k) => order[k * shardCount + shardIndex])
+    : order;
+  return { samples, sampleRows };
 }
 
 /** The plans for a dataset the shards read: no rows in the plan, the source instead. */
@@ -104,6 +115,11 @@ export function withShardSource(plans: ShardPlan[], source: ShardDatasetSource |
 /** A plan with its rows in it: read by the shard itself when the plan names a source. */
 export async function shardPlanWithRows(plan: ShardPlan): Promise<ShardPlan> {
   if (plan.datasetSource === undefined) return plan;
-  const samples = await loadShardSamples(plan.datasetSource, plan.shardIndex, plan.shardCount, plan.samplesPartitioned);
-  return { ...plan, samples, datasetSource: undefined };
+  const { samples, sampleRows } = await loadShardSamples(
+    plan.datasetSource,
+    plan.shardIndex,
+    plan.shardCount,
+    plan.samplesPartitioned,
+  );
+  return { ...plan, samples, sampleRows, datasetSource: undefined };
 }

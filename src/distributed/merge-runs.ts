@@ -78,6 +78,8 @@ export interface MergedRun {
   startNs: number;
   /** Host 0's fingerprint: the run the hosts were given (null from hosts of an older llm-loadgen). */
   fingerprint: RunFingerprint | null;
+  /** Every host's config.yaml, each under a `# host i: SOURCE` line ('' when no host kept one). */
+  configYaml: string;
 }
 
 /** A host as read: its summary, and a way to stream its records with times relative to its start. */
@@ -86,6 +88,8 @@ interface HostInput {
   summary: HostSummary;
   host: HostStartSummary;
   endpoints: string[] | null;
+  /** Its config.yaml (report directory) or runs.config_yaml (results database); null when absent. */
+  configYaml: string | null;
   /** Calls `add` with every record, times relative to the host's start, endpoint by name. */
   read(add: (r: RequestRecord, endpoint: string) => void): Promise<void>;
 }
@@ -149,11 +153,13 @@ async function dirHost(dir: string): Promise<HostInput> {
     );
   }
   if (summary.host === undefined) throw notAHost(dir);
+  const configYaml = await readFile(path.join(dir, REPORT_FILES.config), 'utf8').catch(() => null);
   return {
     source: dir,
     summary,
     host: summary.host,
     endpoints: null,
+    configYaml,
     async read(add) {
       const records = path.join(dir, REPORT_FILES.records);
       const lines = createInterface({ input: createReadStream(records, 'utf8'), crlfDelay: Infinity });
@@ -194,6 +200,7 @@ async function dbHosts(
         summary,
         host: summary.host,
         endpoints: run.endpoints,
+        configYaml: run.configYaml,
         async read(add) {
           for await (const records of db.records(run.seq)) {
             for (const r of records) {
@@ -262,6 +269,14 @@ export async function mergeRuns(sources: readonly string[], options: MergeOption
   } finally {
     for (const db of opened) db.close();
   }
+}
+
+/** The hosts' config.yaml files, in host order, each headed by which host it is (they differ in --shard). */
+function hostConfigs(hosts: readonly HostInput[]): string {
+  if (hosts.every((h) => h.configYaml === null)) return '';
+  return hosts
+    .map((h) => `# host ${h.host.index}: ${h.source}\n${h.configYaml ?? '# (no config.yaml kept)\n'}`)
+    .join('\n');
 }
 
 async function mergeHosts(hosts: HostInput[]): Promise<MergedRun> {
@@ -378,7 +393,7 @@ async function mergeHosts(hosts: HostInput[]): Promise<MergedRun> {
   summary.hosts = rows;
   summary.warnings.push(...hostWarnings(rows, count, missing));
   for (const w of differences.warn) summary.warnings.push(`the hosts differ: ${w}`);
-  return { summary, endpoints, records, startNs: 0, fingerprint };
+  return { summary, endpoints, records, startNs: 0, fingerprint, configYaml: hostConfigs(hosts) };
 }
 
 /** Missing hosts, hosts that started apart or late, and clocks that disagree. */

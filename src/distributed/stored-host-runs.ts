@@ -21,6 +21,8 @@ export interface StoredHostRun {
   startNs: number;
   endpoints: string[];
   summary: Record<string, unknown> & { host?: HostStartSummary };
+  /** The run's config.yaml (secrets already redacted when it was stored); null when none was stored. */
+  configYaml: string | null;
 }
 
 interface RunRow {
@@ -29,6 +31,7 @@ interface RunRow {
   start_ns: number | null;
   endpoints: string[] | null;
   summary_json: string | null;
+  config_yaml: string | null;
   state: string;
 }
 
@@ -55,7 +58,7 @@ export class StoredHostDb {
 
   private async rows(): Promise<RunRow[]> {
     const r = await this.connection.runAndReadAll(
-      `SELECT seq, id, start_ns, endpoints, summary_json, state FROM runs ORDER BY started_at DESC, seq DESC`,
+      `SELECT seq, id, start_ns, endpoints, summary_json, config_yaml, state FROM runs ORDER BY started_at DESC, seq DESC`,
     );
     return r.getRowObjectsJS().map((o) => ({
       seq: Number(o.seq),
@@ -63,6 +66,7 @@ export class StoredHostDb {
       start_ns: o.start_ns === null ? null : Number(o.start_ns),
       endpoints: (o.endpoints as string[] | null) ?? null,
       summary_json: (o.summary_json as string | null) ?? null,
+      config_yaml: (o.config_yaml as string | null) ?? null,
       state: String(o.state),
     }));
   }
@@ -120,6 +124,7 @@ export class StoredHostDb {
         startNs: r.start_ns,
         endpoints: r.endpoints ?? [],
         summary,
+        configYaml: r.config_yaml,
       });
     }
     return { runs, matched };

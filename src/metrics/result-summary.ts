@@ -58,6 +58,8 @@ export interface ResultSummaryInput {
   stopReason?: string;
   /** Per shard CPU and event-loop delay, for client_health (shards that died without a summary are left out). */
   shardHealth?: readonly ShardHealthInput[];
+  /** Connections the server closed (or asked to close), summed over the shards (run-config.ts connectionClosesOf). */
+  serverClosedConnections?: number;
   /** --tokenizer's prompt counts and the synthetic workload's lengths (token-counts.ts). */
   tokens?: TokenCountInput;
 }
@@ -78,6 +80,16 @@ export interface ConnectionSummary {
   reused: number;
   /** Requests that had to open a connection of their own (connect time is theirs). */
   new: number;
+  /**
+   * Requests that were the first on a connection opened before the clock started
+   * (--warmup-connections): neither reused nor new. reused + new + preopened = requests sent.
+   */
+  preopened: number;
+  /**
+   * Kept-alive connections the server closed before they carried another request, or whose answer
+   * asked to close them (shards' pool counts); null when not known (a merged run).
+   */
+  server_closed: number | null;
   /** connected − connectStart of those requests: TCP (and TLS) connect time. */
   connect_time: SeriesSummary;
 }
@@ -233,6 +245,7 @@ function* summaryPlan(
   let steadyWaitCount = 0;
   let lagCount = 0;
   let reused = 0;
+  let sentCount = 0;
   let connectCount = 0;
   let retried = 0;
   let lastScheduled = startNs;
@@ -248,6 +261,7 @@ function* summaryPlan(
     if (Number.isFinite(r.dispatched) && Number.isFinite(r.scheduled)) lagCount++;
     if (r.retries > 0) retried++;
     if (Number.isFinite(r.sent)) {
+      sentCount++;
       if (r.reused) reused++;
       if (hasConnectTime(r)) connectCount++;
     }
@@ -380,7 +394,13 @@ function* summaryPlan(
     client_wait: clientWaitS,
     client_queue_wait: queueWaitS,
     schedule_lag: lagS,
-    connections: { reused, new: connectCount, connect_time: connectS },
+    connections: {
+      reused,
+      new: connectCount,
+      preopened: Math.max(0, sentCount - reused - connectCount),
+      server_closed: input.serverClosedConnections ?? null,
+      connect_time: connectS,
+    },
     offered_qps: input.offeredQps ?? null,
     send_window_ns: windowNs,
     drain_ns: Math.max(0, endNs - lastScheduled),
@@ -607,12 +627,14 @@ function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInp
  * Most requests opening a connection of their own: the server closes connections after answering
  * (llama-server does after every streamed response, though its headers say keep-alive), so every
  * request pays a connect. Counted apart — not TTFT, not client wait — and not the client's fault:
- * --workers or --max-connections cannot help.
+ * --workers or --max-connections cannot help. Only when the pools saw the server close them: 240
+ * ten-second streams at 50 req/s each need a connection of their own (190 of 190 new, none closed).
  */
 function connectionChurnWarning(summary: ResultSummary): string | null {
   const c = summary.connections;
-  const sent = c.reused + c.new;
+  const sent = c.reused + c.new + c.preopened;
   if (c.new < CHURN_MIN_REQUESTS || !(c.new > CHURN_SHARE * sent) || c.connect_time.median === null) return null;
+  if (c.server_closed !== null && !(c.server_closed >= CHURN_SHARE * c.new)) return null;
   return (
     `${c.new} of ${sent} requests opened a new connection (only ${c.reused} reused one; connect p50 ` +
     `${toMs(c.connect_time.median)} ms, p99 ${toMs(c.connect_time.percentiles['99.0'])} ms, counted apart from ` +

@@ -26,6 +26,13 @@ export function wallClockNsAt(monotonicInstantNs: number, nowMonotonicNs: number
   return Math.round(nowEpochMs * 1e6 - (nowMonotonicNs - monotonicInstantNs));
 }
 
+/** Connections the server closed or asked to close, over the shards that reported (undefined: none did). */
+export function serverClosedConnectionsOf(shards: readonly (ShardSummary | null)[]): number | undefined {
+  let total: number | undefined;
+  for (const s of shards) if (s !== null) total = (total ?? 0) + s.serverCloses + s.staleCloses + s.closeRequested;
+  return total;
+}
+
 /** Per shard CPU and event-loop delay from the shards' summaries (a shard that died has none). */
 export function shardHealthOf(shards: readonly (ShardSummary | null)[]): ShardHealthInput[] {
   const out: ShardHealthInput[] = [];

@@ -3,6 +3,7 @@
  * run. Plain ASCII, at most REPORT_WIDTH columns, every metric next to its definition so the
  * numbers cannot be misread.
  */
+import { connectionsLines } from './connections-text.js';
 import { formatEarlyStopping } from '../metrics/early-stopping-text.js';
 import { formatGoodput, formatSloChecks } from '../metrics/slo-text.js';
 import type { PercentileKey } from '../metrics/percentiles.js';
@@ -131,7 +132,8 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
   lines.push('');
   for (const row of clientRows) lines.push(...metricRow(row, formatMs));
   const c = summary.connections;
-  lines.push(`connections: ${c.reused} requests reused a connection, ${c.new} opened a new one`);
+  const [first, ...more] = connectionsLines(c);
+  lines.push(`connections: ${first}`, ...more.map((l) => `  ${l}`));
   lines.push('');
   lines.push(tableHeader('tokens'));
   for (const row of tokenRows) lines.push(...metricRow(row, formatTokens));

@@ -10,6 +10,7 @@ import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import { monotonicNs } from '../record/clock.js';
 import { redact } from '../record/redact-secrets.js';
 import { formatAccuracyText } from '../report/accuracy-text.js';
+import { writeAccuracyReportHtml } from '../report/html/accuracy-page.js';
 import { writeRunReportHtml } from '../report/html/report-html.js';
 import { REPORT_FILES, writeTextAtomically } from '../report/report-files.js';
 import { storeAccuracy } from '../store/accuracy-store.js';
@@ -31,6 +32,7 @@ export async function finishWithAccuracy(
   const store = plan.store;
   const accuracyOnly = plan.settings.testMode === 'acc';
   const startNs = monotonicNs();
+  const startedAt = new Date().toISOString();
   // --mode acc: the run's row gets the phase's start (else `report` takes it for one killed before its start).
   if (accuracyOnly) store?.markStarted(startNs);
   let outcome: AccuracyOutcome;
@@ -46,6 +48,19 @@ export async function finishWithAccuracy(
   const textFile = path.join(reportDir, REPORT_FILES.text);
   const before = await readFile(textFile, 'utf8').catch(() => '');
   await writeTextAtomically(textFile, before + section);
+  // --mode acc: no performance page to add the section to; the page is the accuracy section.
+  if (accuracyOnly) {
+    await writeAccuracyReportHtml(path.join(reportDir, REPORT_FILES.html), {
+      model: plan.settings.model,
+      endpoints: plan.endpointNames,
+      state: outcome.state,
+      durationS: (monotonicNs() - startNs) / 1e9,
+      startedAt,
+      reportDir,
+      accuracy: outcome.results,
+      configYaml: await readFile(path.join(reportDir, REPORT_FILES.config), 'utf8').catch(() => ''),
+    });
+  }
   let storeFailure: RunFailedError | null = null;
   if (store !== null) {
     try {

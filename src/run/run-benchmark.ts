@@ -20,13 +20,13 @@ import {
 import { formatSettingsYaml, settingsTree } from '../config/settings-yaml.js';
 import { checkSourceIps } from '../config/source-ips.js';
 import { datasetNotes } from '../dataset/dataset-notes.js';
-import { loadDataset, type LoadedDataset } from '../dataset/load-dataset.js';
+import { loadDataset, samplesByRow, type LoadedDataset } from '../dataset/load-dataset.js';
 import { SHARD_READ_BYTES, withShardSource } from '../dataset/shard-dataset.js';
 import { attachConversations, loadConversationDataset } from '../conversation/conversation-plan.js';
 import { formatConversationReport, summarizeConversations } from '../conversation/conversation-summary.js';
 import { ErrorCode, ExitCode, RunFailedError, formatError } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
-import { runConfigOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
+import { runConfigOf, serverClosedConnectionsOf, shardHealthOf, wallClockNsAt } from '../metrics/run-config.js';
 import { sloFailure } from '../metrics/slo-text.js';
 import { monotonicNs } from '../record/clock.js';
 import { collectSecrets, redact, secretBodyValues } from '../record/redact-secrets.js';
@@ -215,6 +215,7 @@ export async function planRun(
     settings,
     endpoints,
     samples: dataset.samples,
+    rowOf: dataset.rowOf,
     shards: connections.shards,
     perShardPerEndpoint: connections.perShardPerEndpoint,
     headers,
@@ -235,7 +236,7 @@ export async function planRun(
   let store: RunStore | null = null;
   if (!settings.dryRun) {
     const counter = await openPromptCounter(tokenizer, endpoints, { model: settings.model, apiKey: settings.apiKey });
-    if (counter !== null) promptCounting = { counter, samples: dataset.samples, request: shardPlans[0].request };
+    if (counter !== null) promptCounting = { counter, samples: samplesByRow(dataset), request: shardPlans[0].request };
     // Created (or checked empty) and written to before any load: an unusable directory is exit 2 now.
     reportDir = await createReportDir(settings.reportDir, settings.overwrite);
     const configYaml = formatSettingsYaml(
@@ -383,6 +384,7 @@ export async function writeRunReport(plan: RunPlan, outcome: RunOutcome, io: Ben
     runConfig: runConfigOf(settingsTree(settings, { endpoints: endpointNames })),
     slos: settings.slo,
     shardHealth: shardHealthOf(outcome.shards),
+    serverClosedConnections: serverClosedConnectionsOf(outcome.shards),
     stopReason: outcome.stopReason ?? undefined,
     tokens: { tokenizer: tokenizerCounts, synthetic: plan.synthetic?.lengths },
   });

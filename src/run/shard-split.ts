@@ -22,6 +22,8 @@ export interface SplitInput {
   settings: BenchmarkSettings;
   endpoints: ResolvedEndpoint[];
   samples: Sample[];
+  /** The dataset row of samples[k] when they were shuffled (LoadedDataset.rowOf). */
+  rowOf?: Uint32Array;
   shards: number;
   /** Connections per shard per endpoint (from the connection plan). */
   perShardPerEndpoint: number;
@@ -35,7 +37,7 @@ export interface SplitInput {
 }
 
 export function splitIntoShards(input: SplitInput): ShardPlan[] {
-  const { settings, endpoints, samples } = input;
+  const { settings, endpoints, samples, rowOf } = input;
   // Host h of H runs its n shards as shards h, h + H, …, h + (n − 1)·H of a run of H·n: rows,
   // arrivals, seeds and record ids then split exactly as one host with H·n shards would split
   // them, so the merge of the hosts is that run (every host must have the same n: --workers).
@@ -52,6 +54,7 @@ export function splitIntoShards(input: SplitInput): ShardPlan[] {
       endpoints,
       samples: partitioned ? samples.filter((_, row) => row % n === i) : samples,
       samplesPartitioned: partitioned,
+      sampleRows: rowOf === undefined ? undefined : partitioned ? rowOf.filter((_, row) => row % n === i) : rowOf,
       connectionsPerEndpoint: input.perShardPerEndpoint,
       headers: input.headers,
       captureText: input.captureText,

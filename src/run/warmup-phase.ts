@@ -61,7 +61,8 @@ export function warmupPlans(plans: readonly ShardPlan[], w: WarmupSettings): Sha
       const rows = samples;
       samples = Array.from({ length: count }, (_, k) => saltSample(rows[k % rows.length]));
     }
-    return { ...plan, ...bounds, samples, samplesPartitioned: true };
+    // Salted copies in a new order: their rows are not the plan's (warmup records are not kept).
+    return { ...plan, ...bounds, samples, samplesPartitioned: true, sampleRows: undefined };
   });
 }
 

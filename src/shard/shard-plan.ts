@@ -38,6 +38,11 @@ export interface ShardPlan {
    */
   samples: Sample[];
   samplesPartitioned: boolean;
+  /**
+   * The dataset row of each of `samples` when the run shuffled them: records' sampleIndex is
+   * sampleRows[k]. Absent: the rows are in dataset order (the index formula above is the row).
+   */
+  sampleRows?: Uint32Array;
   /** A large dataset the shard reads itself, keeping only its rows (`samples` is then empty; dataset/shard-dataset.ts). */
   datasetSource?: ShardDatasetSource;
   pattern: LoadPatternName;
@@ -109,6 +114,7 @@ export interface ShardSlot {
   /** This shard's rows (see ShardPlan.samples). */
   samples: Sample[];
   samplesPartitioned: boolean;
+  sampleRows?: Uint32Array;
   /** Connections per endpoint for this shard (from the connection plan). */
   connectionsPerEndpoint: number;
   /** Parsed `--header` values. */
@@ -144,6 +150,7 @@ export function shardPlan(s: BenchmarkSettings, slot: ShardSlot): ShardPlan {
     },
     samples: slot.samples,
     samplesPartitioned: slot.samplesPartitioned,
+    ...(slot.sampleRows !== undefined ? { sampleRows: slot.sampleRows } : {}),
     pattern: s.loadPattern,
     qps: (s.targetQps ?? 0) / n,
     arrivals,

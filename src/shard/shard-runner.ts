@@ -308,7 +308,13 @@ export class ShardRunner implements IssueTarget {
       id,
       // The dataset row: this shard's rows are every shardCount-th one (see ShardPlan.samples).
       sampleIndex:
-        turn !== undefined ? turn.sampleIndex : plan.samplesPartitioned ? row * plan.shardCount + plan.shardIndex : row,
+        turn !== undefined
+          ? turn.sampleIndex
+          : plan.sampleRows !== undefined
+            ? plan.sampleRows[row]
+            : plan.samplesPartitioned
+              ? row * plan.shardCount + plan.shardIndex
+              : row,
       shard: plan.shardIndex,
       endpoint,
       sourceIp: '',

@@ -15,6 +15,7 @@ import type { ResultsStore, StoredRun } from './results-store.js';
 import { writeStoredRecordsJsonl, writeSummaryCsv } from './run-store.js';
 import { itlMethodNote, readStoredRecords, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
 import type { StoredRecordList } from './stored-record-list.js';
+import { writeAccuracyReportHtml } from '../report/html/accuracy-page.js';
 import { writeRunReportHtml } from '../report/html/report-html.js';
 import { readStoredAccuracy, writeStoredAccuracyFiles, type StoredAccuracy } from './accuracy-store.js';
 import { formatAccuracyText } from '../report/accuracy-text.js';
@@ -104,6 +105,20 @@ export async function writeStoredReport(
   if (accuracy.results.length > 0)
     written.push(...(await writeStoredAccuracyFiles(store.connection, run.seq, accuracy.results, dir)));
   if (run.configYaml !== '') await write(REPORT_FILES.config, (file) => writeTextAtomically(file, run.configYaml));
+  if (accuracy.accuracyOnly && accuracy.results.length > 0) {
+    await write(REPORT_FILES.html, (file) =>
+      writeAccuracyReportHtml(file, {
+        model: run.model,
+        endpoints: run.endpoints,
+        state: run.state,
+        durationS: (data.endNs - data.startNs) / 1e9,
+        startedAt: run.startedAt.toISOString(),
+        reportDir: run.reportDir ?? dir,
+        accuracy: accuracy.results,
+        configYaml: run.configYaml,
+      }),
+    );
+  }
   if (data.records !== null && !accuracy.accuracyOnly) {
     const records = data.records;
     const seed = Number(summary.run_config?.scheduler_random_seed ?? 0);

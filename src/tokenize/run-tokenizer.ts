@@ -38,6 +38,7 @@ export async function openPromptCounter(
 
 export interface PromptCounting {
   counter: PromptCounter;
+  /** In dataset-row order: samples[r.sampleIndex] is the row a record was built from. */
   samples: readonly Sample[];
   /** The request options the shards built bodies with (chat or completions, extra body). */
   request: RequestOptions;

@@ -123,6 +123,11 @@ describe('reasoning_content is kept apart from the answer; truncated answers are
         ROWS.map((_, i) => [answerOf(i).content, answerOf(i).finish]),
       );
       assert.match(await readFile(path.join(report, 'report.txt'), 'utf8'), /, 2 unreadable, 2 cut at max tokens/);
+      // report.html: the accuracy page (no performance phase, so no latency tables or charts).
+      const page = await readFile(path.join(report, 'report.html'), 'utf8');
+      assert.match(page, /accuracy only \(--mode acc\)/);
+      assert.match(page, /<td class="text">mc<\/td><td class="score">50\.0 %<\/td>/);
+      assert.doesNotMatch(page, /<h2>Latency<\/h2>/);
       const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
       const c = await instance.connect();
       try {
@@ -144,6 +149,7 @@ describe('reasoning_content is kept apart from the answer; truncated answers are
       assert.match(re.stdout, /^\nAccuracy \(every issued answer counts[\s\S]*mc: 50\.0 %/);
       assert.doesNotMatch(re.stdout, /TTFT/);
       await assert.rejects(readFile(path.join(out, 'result_summary.json')), { code: 'ENOENT' });
+      assert.match(await readFile(path.join(out, 'report.html'), 'utf8'), /<td class="text">mc<\/td><td class="score">50\.0 %<\/td>/);
       assert.equal(
         await readFile(path.join(out, 'accuracy', 'mc.answers.jsonl'), 'utf8'),
         await readFile(path.join(report, 'accuracy', 'mc.answers.jsonl'), 'utf8'),

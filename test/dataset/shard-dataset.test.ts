@@ -26,6 +26,11 @@ function splitInMain<T>(rows: T[], i: number, n: number): T[] {
   return rows.length >= n ? rows.filter((_, p) => p % n === i) : rows;
 }
 
+/** The shard's rows' dataset rows, as run/shard-split.ts gives them (ShardPlan.sampleRows). */
+function rowsInMain(rowOf: Uint32Array, i: number, n: number): number[] {
+  return rowOf.length >= n ? [...rowOf].filter((_, p) => p % n === i) : [...rowOf];
+}
+
 test('each shard reads its own rows of the seeded shuffle, skipping bad rows and honouring the limit', async () => {
   const lines = Array.from({ length: 23 }, (_, i) =>
     i === 5 ? '{"prompt":' : i === 9 ? '{"x":1}' : `{"prompt":"row ${i}"}`,
@@ -49,7 +54,9 @@ test('each shard reads its own rows of the seeded shuffle, skipping bad rows and
         const partitioned = source.rows >= n;
         for (let i = 0; i < n; i++) {
           const own = await loadShardSamples(source, i, n, partitioned);
-          assert.deepEqual(own, splitInMain(inMain.samples, i, n), `${path} limit ${limit} shard ${i} of ${n}`);
+          const where = `${path} limit ${limit} shard ${i} of ${n}`;
+          assert.deepEqual(own.samples, splitInMain(inMain.samples, i, n), where);
+          assert.deepEqual([...own.sampleRows!], rowsInMain(inMain.rowOf!, i, n), `${where}: dataset rows`);
         }
       }
     }

@@ -162,6 +162,18 @@ describe('merge of the hosts of one run', () => {
       /<h2>Hosts<\/h2><table class="hosts">.*<th>busiest shard CPU<\/th>.*<th>client wait p99 \(ms\)<\/th>/s,
     );
     assert.match(html, /<tr><td>1<\/td><td>[^<]+<\/td><td>127\.0\.0\.1<\/td><td>20<\/td><td>0<\/td>/);
+    // Its config section: each host's config.yaml, headed by which host it is.
+    for (const [label, source] of [
+      ['merged-dbs', dbs],
+      ['merged-dirs', dirs],
+    ] as const) {
+      const page = await readFile(path.join(at(label), REPORT_FILES.html), 'utf8');
+      const config = /<pre class="config">([^<]*)<\/pre>/.exec(page)?.[1] ?? '';
+      for (let i = 0; i < 2; i++) {
+        assert.ok(config.includes(`# host ${i}: `) && config.includes(source[i]), `${label}: host ${i}'s config`);
+        assert.match(config, new RegExp(`shard: ${i}/2|--shard ${i}/2|${i}/2`), `${label}: host ${i}'s --shard`);
+      }
+    }
   });
 
   test('--run picks a run in each database; an id in none of them is exit 2', async () => {

@@ -340,6 +340,23 @@ test('a server that closes every connection: connect time is reported apart and 
   assert.ok(churn, s.warnings.join('\n'));
   assert.match(churn, /40 of 40 requests opened a new connection .*connect p50 50\.00 ms/);
   assert.match(churn, /the server closed connections/);
+  // The pools saw the server close them: the same warning.
+  const seen = summarize(connectEveryTime(50), { ...QUIET_CLIENT, serverClosedConnections: 39 });
+  assert.ok(seen.warnings.some((w) => /40 of 40 requests opened a new connection/.test(w)));
+  assert.equal(seen.connections.server_closed, 39);
+});
+
+test('requests that each need a connection because all were busy (long streams) are not blamed on the server', () => {
+  // 40 requests in flight at once, each on a connection of its own; the server closed none.
+  const s = summarize(connectEveryTime(50), { ...QUIET_CLIENT, serverClosedConnections: 0 });
+  assert.deepEqual([s.connections.reused, s.connections.new, s.connections.server_closed], [0, 40, 0]);
+  assert.ok(!s.warnings.some((w) => /opened a new connection/.test(w)), s.warnings.join('\n'));
+});
+
+test('requests on connections opened before the clock are counted: reused + new + preopened = sent', () => {
+  const records = connectEveryTime(50).map((r, i) => (i < 8 ? { ...r, connectStart: NaN, connected: NaN } : r));
+  const s = summarize(records, QUIET_CLIENT);
+  assert.deepEqual([s.connections.reused, s.connections.new, s.connections.preopened], [0, 32, 8]);
 });
 
 test('the client is called the bottleneck only with evidence: CPU high or schedule lag', () => {

@@ -216,7 +216,13 @@ test('connection reuse is reported: reused and new counts, connect time', () => 
   const summary = summarize([fresh, streaming({ reused: true }), streaming({ reused: true })]);
   const text = formatReportText(summary, context);
   assertPlainAndNarrow(text);
-  assert.match(text, /connections: 2 requests reused a connection, 1 opened a new one/);
+  assert.match(text, /connections: 2 requests reused a connection, 1 opened a new one\n/);
   assert.match(text, /^connect(\s+3\.00){8}$/m);
+  // A request on a connection opened before the clock, and the server's closes, when known.
+  const warm = summarize([fresh, streaming({ reused: true }), streaming({})], { serverClosedConnections: 2 });
+  assert.match(
+    formatReportText(warm, context),
+    /connections: 1 requests reused a connection, 1 opened a new one\n {2}1 more were the first on a connection opened before the clock started\n {2}the server closed 2 connections it had kept alive\n/,
+  );
   assert.match(text, /^ {2}queued(\s+0\.000){8}$/m);
 });

@@ -179,14 +179,15 @@ const REFERENCE_CLIENT = `
 import net from 'node:net';
 const [host, port, C, N] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4])];
 const now = () => Number(process.hrtime.bigint());
-let issued = 0, done = 0; const ttfts = [];
+let issued = 0, done = 0; const ttfts = [], chunks = {};
 function connection() {
   const s = net.connect({ host, port, noDelay: true });
-  let sent = 0, seen = false, text = '';
+  let sent = 0, seen = false, text = '', times = [];
   const next = () => {
     if (issued >= N) { s.end(); return; }
-    const b = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'reference-' + issued++ }] });
-    text = ''; seen = false;
+    const prompt = 'reference-' + issued++;
+    const b = JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: prompt }] });
+    text = ''; seen = false; times = chunks[prompt] = [];
     s.write('POST /v1/chat/completions HTTP/1.1\\r\\nhost: x\\r\\ncontent-type: application/json\\r\\ncontent-length: ' + Buffer.byteLength(b) + '\\r\\n\\r\\n' + b);
     sent = now();
   };
@@ -195,14 +196,24 @@ function connection() {
     const t = now();
     text += d.toString('latin1');
     if (!seen && text.includes('"content":"tok0')) { seen = true; ttfts.push(t - sent); }
-    if (text.endsWith('0\\r\\n\\r\\n')) { done++; if (done === N) { console.log(JSON.stringify(ttfts)); process.exit(0); } next(); }
+    // One arrival time per token chunk (chunks that arrive together share it), as ours records.
+    const tokens = text.split('"content":"tok').length - 1;
+    while (times.length < tokens) times.push(t);
+    if (text.endsWith('0\\r\\n\\r\\n')) { done++; if (done === N) { console.log(JSON.stringify({ ttfts, chunks })); process.exit(0); } next(); }
   });
 }
 for (let i = 0; i < C; i++) connection();
 `;
 
-/** TTFTs (ns) the reference client measured, or null when it failed. */
-async function referenceTtfts(url: string, concurrency: number, samples: number): Promise<number[] | null> {
+interface ReferenceRun {
+  /** TTFTs (ns) the reference client measured. */
+  ttfts: number[];
+  /** Per prompt, the arrival time (ns) of each token chunk. */
+  chunks: Record<string, number[]>;
+}
+
+/** What the reference client measured, or null when it failed. */
+async function referenceRun(url: string, concurrency: number, samples: number): Promise<ReferenceRun | null> {
   const { hostname, port } = new URL(url);
   const child = spawn(
     process.execPath,
@@ -217,16 +228,42 @@ async function referenceTtfts(url: string, concurrency: number, samples: number)
   await new Promise((resolve) => child.once('close', resolve));
   clearTimeout(timer);
   try {
-    return JSON.parse(out) as number[];
+    return JSON.parse(out) as ReferenceRun;
   } catch {
     return null;
   }
 }
 
-function describeReference(ttfts: number[] | null): string {
-  return ttfts === null
-    ? 'reference client failed'
-    : `reference raw-socket client on this host: TTFT median ${ms(percentile(ttfts, 50))}, p90 ${ms(percentile(ttfts, 90))}, min ${ms(Math.min(...ttfts))}`;
+/** The reference client's numbers, its inter-token gaps set against the server's writes as ours are. */
+interface Reference {
+  ttfts: number[];
+  /** Per gap: the reference client's gap minus the server's gap between the same two writes (ns). */
+  itlDiffs: number[];
+}
+
+/** Every inter-token gap: client gap minus the server's gap between the same two writes (ns). */
+function gapErrors(chunks: number[], writes: bigint[]): number[] {
+  assert.equal(chunks.length, writes.length, 'one chunk time per token chunk the server wrote');
+  const diffs: number[] = [];
+  for (let k = 1; k < chunks.length; k++) diffs.push(chunks[k] - chunks[k - 1] - Number(writes[k] - writes[k - 1]));
+  return diffs;
+}
+
+async function measureReference(server: TimedServer, concurrency: number, samples: number): Promise<Reference | null> {
+  const run = await referenceRun(server.url, concurrency, samples);
+  if (run === null) return null;
+  const itlDiffs = Object.entries(run.chunks).flatMap(([prompt, chunks]) => {
+    const t = server.timings.get(prompt);
+    assert.ok(t !== undefined, `the server saw ${prompt}`);
+    return gapErrors(chunks, t.contentWrites);
+  });
+  return { ttfts: run.ttfts, itlDiffs };
+}
+
+function describeReference(reference: Reference | null): string {
+  if (reference === null) return 'reference client failed';
+  const { ttfts, itlDiffs } = reference;
+  return `reference raw-socket client on this host: TTFT median ${ms(percentile(ttfts, 50))}, p90 ${ms(percentile(ttfts, 90))}, min ${ms(Math.min(...ttfts))}; |gap error| p50 ${ms(percentile(itlDiffs.map(Math.abs), 50))}`;
 }
 
 interface Measured {
@@ -238,8 +275,8 @@ interface Measured {
   /** Every inter-token gap of every request: the client's gap minus the server's gap between the same two writes (ns). */
   itlDiffs: number[];
   report: string;
-  /** The reference client's TTFTs against the same server, measured now (a same-host control). */
-  reference: () => Promise<number[] | null>;
+  /** The reference client's numbers against the same server, measured now (a same-host control). */
+  reference: () => Promise<Reference | null>;
   /** Appends the reference client's numbers to `report` (used only when a bound is missed). */
   explain(): Promise<string>;
 }
@@ -312,14 +349,9 @@ async function measure(
       };
     });
     assert.equal(server.timings.size, options.samples, 'one request per prompt');
-    const itlDiffs: number[] = [];
-    for (const r of records) {
-      const writes = server.timings.get(prompts[r.sample_index])!.contentWrites;
-      const chunks = r.chunk_times_ns;
-      assert.equal(chunks.length, writes.length, 'one chunk time per token chunk the server wrote');
-      for (let k = 1; k < chunks.length; k++)
-        itlDiffs.push(chunks[k] - chunks[k - 1] - Number(writes[k] - writes[k - 1]));
-    }
+    const itlDiffs = records.flatMap((r) =>
+      gapErrors(r.chunk_times_ns, server.timings.get(prompts[r.sample_index])!.contentWrites),
+    );
     const excess = (xs: number[]) => {
       const min = Math.min(...xs);
       return xs.map((x) => x - min);
@@ -350,9 +382,9 @@ async function measure(
       pairs: rows,
       itlDiffs,
       report,
-      reference: () => referenceTtfts(server.url, options.concurrency, options.samples),
+      reference: () => measureReference(server, options.concurrency, options.samples),
       explain: async () =>
-        `${report}; ${describeReference(await referenceTtfts(server.url, options.concurrency, options.samples))}`,
+        `${report}; ${describeReference(await measureReference(server, options.concurrency, options.samples))}`,
     });
   } finally {
     await server.close();
@@ -383,7 +415,7 @@ test(
         // against the same server, right now, is the control: when it misses too, our client passes
         // if its median is within 1 ms of the control's (a same-run comparison, not an absolute one).
         const reference = await m.reference();
-        const refMedian = reference === null ? NaN : percentile(reference, 50);
+        const refMedian = reference === null ? NaN : percentile(reference.ttfts, 50);
         if (reference !== null && Math.abs(refMedian - D) >= 1e6 && m.median - refMedian < 1e6) {
           t.diagnostic(
             `attempt ${attempt}: host too noisy for the absolute bound (reference median ${ms(refMedian)}); ours ${ms(m.median)} is within 1 ms of it`,
@@ -412,8 +444,20 @@ test(
         const abs = m.itlDiffs.map(Math.abs);
         const line = `attempt ${attempt}: ${m.itlDiffs.length} gaps; |client gap − server gap| p50 ${ms(percentile(abs, 50))}, p90 ${ms(percentile(abs, 90))}; signed p50 ${ms(percentile(m.itlDiffs, 50))}`;
         t.diagnostic(line);
-        ok = percentile(abs, 50) < 0.5e6;
-        if (!ok) misses.push(line);
+        const ours = percentile(abs, 50);
+        ok = ours < 0.5e6;
+        if (ok) return;
+        // Missed: a busy host delays every client's reads, not just ours. The raw-socket reference
+        // client against the same server, right now, is the control (CI once missed by 2 µs, at
+        // 0.502 ms, three times running): when it misses too, ours passes within 0.25 ms of it.
+        const reference = await m.reference();
+        const refP50 = reference === null ? NaN : percentile(reference.itlDiffs.map(Math.abs), 50);
+        if (reference !== null && refP50 >= 0.5e6 && ours - refP50 < 0.25e6) {
+          t.diagnostic(`${line}; host too noisy for the absolute bound (reference |gap error| p50 ${ms(refP50)})`);
+          ok = true;
+          return;
+        }
+        misses.push(`${line}; ${describeReference(reference)}`);
       });
       if (ok) return;
     }

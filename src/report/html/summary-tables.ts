@@ -4,6 +4,7 @@
  * CPU) that says whether the numbers measure the server or the client. Every outside string is
  * escaped here.
  */
+import { connectionsLines } from '../connections-text.js';
 import type { ResultSummary } from '../../metrics/result-summary.js';
 import type { SeriesSummary } from '../../metrics/series-summary.js';
 import { formatMs, formatRate, formatSeconds, formatTokens, NOT_AVAILABLE } from '../format-units.js';
@@ -134,9 +135,7 @@ export function clientHealthTable(summary: ResultSummary, shards?: number): stri
     formatMs,
     'ms',
   );
-  const rows: [string, string][] = [
-    ['connections', `${c.reused} requests on a reused connection, ${c.new} opened one`],
-  ];
+  const rows: [string, string][] = [['connections', connectionsLines(c).join('; ')]];
   if (summary.client_cpu_ns !== null) {
     const perRequest =
       summary.n_samples_issued > 0
