@@ -9,7 +9,8 @@
  * unmeasured (a non-streaming answer without usage).
  */
 import type { RequestRecord, TokenCountSource } from '../record/request-record.js';
-import { summarizeSeriesInPlace, type SeriesSummary } from './series-summary.js';
+import type { SeriesSummary } from './series-summary.js';
+import { plainSeries, runPlan, type SeriesAllocator, type SeriesJob, type SeriesJobResult } from './series-jobs.js';
 
 export type InputTokenSource = 'usage' | 'tokenizer' | 'none';
 
@@ -103,18 +104,41 @@ export function inputTokensOf(
 
 /** ISL and OSL series over completed requests (those measured), with their sources. */
 export function summarizeTokenLengths(records: Iterable<RequestRecord>, input?: TokenCountInput): TokenLengths {
+  return runPlan(tokenLengthsPlan(records, input, plainSeries));
+}
+
+/**
+ * summarizeTokenLengths as a plan: the two series' sorts are jobs (series-jobs.ts). `completed`:
+ * the number of successful records when the caller has counted them — then one pass over the
+ * records, into arrays of that size cut to what was filled (same values, same order), where a
+ * pass to count first cost ~100 ms of a 1M-record summary.
+ */
+export function* tokenLengthsPlan(
+  records: Iterable<RequestRecord>,
+  input: TokenCountInput | undefined,
+  alloc: SeriesAllocator,
+  completed?: number,
+): Generator<SeriesJob[], TokenLengths, SeriesJobResult[]> {
   const counts = input?.tokenizer;
   const inputSources: Record<InputTokenSource, number> = { usage: 0, tokenizer: 0, none: 0 };
   const outputSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
   let noUsageStreaming = 0;
-  for (const r of records) {
-    if (r.error !== '') continue;
-    inputSources[inputTokensOf(r, counts).source]++;
-    outputSources[r.tokenSource]++;
-    if (r.streaming && r.inputTokens < 0) noUsageStreaming++;
+  let inputRoom: Float64Array;
+  let outputRoom: Float64Array;
+  if (completed === undefined) {
+    const inSources: Record<InputTokenSource, number> = { usage: 0, tokenizer: 0, none: 0 };
+    const outSources: Record<TokenCountSource, number> = { usage: 0, chunks: 0, none: 0 };
+    for (const r of records) {
+      if (r.error !== '') continue;
+      inSources[inputTokensOf(r, counts).source]++;
+      outSources[r.tokenSource]++;
+    }
+    inputRoom = alloc(inSources.usage + inSources.tokenizer);
+    outputRoom = alloc(outSources.usage + outSources.chunks);
+  } else {
+    inputRoom = alloc(completed);
+    outputRoom = alloc(completed);
   }
-  const inputLengths = new Float64Array(inputSources.usage + inputSources.tokenizer);
-  const outputLengths = new Float64Array(outputSources.usage + outputSources.chunks);
   let inAt = 0;
   let outAt = 0;
   let compared = 0;
@@ -124,8 +148,11 @@ export function summarizeTokenLengths(records: Iterable<RequestRecord>, input?: 
   for (const r of records) {
     if (r.error !== '') continue;
     const isl = inputTokensOf(r, counts);
-    if (isl.tokens >= 0) inputLengths[inAt++] = isl.tokens;
-    if (r.tokenSource !== 'none') outputLengths[outAt++] = r.outputTokens;
+    inputSources[isl.source]++;
+    outputSources[r.tokenSource]++;
+    if (r.streaming && r.inputTokens < 0) noUsageStreaming++;
+    if (isl.tokens >= 0) inputRoom[inAt++] = isl.tokens;
+    if (r.tokenSource !== 'none') outputRoom[outAt++] = r.outputTokens;
     const counted = tokenizerCountOf(r, counts);
     if (r.inputTokens >= 0 && counted >= 0) {
       compared++;
@@ -135,9 +162,15 @@ export function summarizeTokenLengths(records: Iterable<RequestRecord>, input?: 
       if (Math.abs(pct) > maxAbsPct) maxAbsPct = Math.abs(pct);
     }
   }
+  const inputLengths = inputRoom.subarray(0, inAt);
+  const outputLengths = outputRoom.subarray(0, outAt);
+  const [inputSummary, outputSummary] = (yield [
+    { kind: 'series', values: inputLengths },
+    { kind: 'series', values: outputLengths },
+  ]) as SeriesSummary[];
   return {
-    input_sequence_lengths: summarizeSeriesInPlace(inputLengths),
-    output_sequence_lengths: summarizeSeriesInPlace(outputLengths),
+    input_sequence_lengths: inputSummary,
+    output_sequence_lengths: outputSummary,
     token_counts: {
       input: {
         sources: inputSources,

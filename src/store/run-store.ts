@@ -87,6 +87,8 @@ export class RunStore {
     readonly meta: RunMeta,
     readonly sink: StoreRecordSink,
     private readonly recordsMode: 'auto' | 'jsonl' | 'none',
+    /** report.html's scatter seed (--seed), so the charts are made beside the summary with the page's options. */
+    private readonly chartSeed: number,
   ) {}
 
   get id(): string {
@@ -127,7 +129,7 @@ export class RunStore {
     // The summary's version and git sha, read now (a git spawn: up to 1 s on a loaded host) rather than after the last response.
     versionInfo();
     const sink = await StoreRecordSink.create(await store.connect(), seq);
-    return new RunStore(store, seq, meta, sink, s.records);
+    return new RunStore(store, seq, meta, sink, s.records, s.schedulerRandomSeed);
   }
 
   /** The schedule's start: stored at once, so a run killed from here on can be summarized. */
@@ -158,7 +160,11 @@ export class RunStore {
     await this.finishWriting();
     if (this.sink.error === null) {
       const records = await this.storedRecords();
-      return summarizeStoredRun(this.store.connection, this.seq, input, records, this.sink.itlGaps);
+      return summarizeStoredRun(this.store.connection, this.seq, input, records, this.sink.itlGaps, {
+        startNs: input.startNs,
+        endNs: input.endNs,
+        seed: this.chartSeed,
+      });
     }
     this.storeError = firstLine(this.sink.error);
     const records = new RecordBatchList();
@@ -194,7 +200,8 @@ export class RunStore {
   }
 
   private storedRecords(): Promise<StoredRecordList> {
-    this.readOnce ??= readStoredRecords(this.store.connection, this.seq);
+    // With the sink's gap count: ITL on the same scan, in a worker thread (store-summary.ts).
+    this.readOnce ??= readStoredRecords(this.store.connection, this.seq, { itlGaps: this.sink.itlGaps });
     return this.readOnce;
   }
   private readOnce: Promise<StoredRecordList> | null = null;

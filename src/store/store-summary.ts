@@ -7,8 +7,16 @@
  */
 import { INTEGER, type DuckDBConnection } from '@duckdb/node-api';
 import { createRequire } from 'node:module';
-import { buildResultSummary, type ResultSummary, type ResultSummaryInput } from '../metrics/result-summary.js';
+import {
+  buildResultSummary,
+  buildResultSummaryAsync,
+  type ResultSummary,
+  type ResultSummaryInput,
+} from '../metrics/result-summary.js';
+import { sharedSeries } from '../metrics/series-jobs.js';
 import { StoredRecordList } from './stored-record-list.js';
+import type { ChartDataOptions } from '../report/html/run-chart-data.js';
+import { EndOfRunThread } from './end-of-run-thread.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
 
@@ -19,25 +27,71 @@ export type StoredResultSummary = ResultSummary & {
   itl_method?: { exact: boolean; values: number; exact_limit: number; relative_error: number | null };
 };
 
-/** A run's stored records without their chunk times (~140 bytes each), for the summary and the charts. */
-export async function readStoredRecords(connection: DuckDBConnection, seq: number): Promise<StoredRecordList> {
-  const records = new StoredRecordList();
-  for await (const batch of readStoredBatches(connection, seq, false)) records.push(batch);
-  // A stream DuckDB cut short (seen past its memory limit: 16k of 300k records, no error) must not become a summary.
+/**
+ * From this many records on, the end of a run takes a worker thread (end-of-run-thread.ts): it
+ * starts in ~0.1 s (~0.45 s from source, through tsx), which a short end does not win back —
+ * alternating runs at load 3–4 (bench/store-summary.ts --dist), one core against two: 100k records
+ * 0.98–1.72 s against 0.92–1.84 s (medians 1.04 and 1.74: slower), 300k 2.05–2.29 s against
+ * 1.56–1.67 s, 1M 3.25–4.30 s against 2.44–3.09 s.
+ */
+export const THREAD_MIN_RECORDS = 200_000;
+
+export interface ReadStoredRecordsOptions {
+  /** The run's token gaps as its sink counted them: with it, ITL is taken on the read-back's scan by a worker thread. */
+  itlGaps?: number;
+  /** Use the worker thread (with itlGaps): by default from THREAD_MIN_RECORDS records on. */
+  thread?: boolean;
+}
+
+/**
+ * A run's stored records without their chunk times (~140 bytes each), for the summary and the
+ * charts. With `itlGaps` (and enough records) the same scan streams the chunk times to a worker
+ * thread for ITL (records.itl), and the batches are shared memory, so that thread also makes
+ * report.html's charts from them (StoredRecordList.startCharts) and takes half the summary's sorts.
+ */
+export async function readStoredRecords(
+  connection: DuckDBConnection,
+  seq: number,
+  options: ReadStoredRecordsOptions = {},
+): Promise<StoredRecordList> {
   const stored = await connection.runAndReadAll('SELECT count(*) FROM requests WHERE run = $1', [seq], [INTEGER]);
   const want = Number(stored.getRows()[0][0]);
-  if (records.count !== want) throw new Error(`read back ${records.count} of run ${seq}'s ${want} stored records`);
+  const records = new StoredRecordList();
+  const { itlGaps } = options;
+  const thread = itlGaps !== undefined && (options.thread ?? want >= THREAD_MIN_RECORDS) ? new EndOfRunThread() : null;
+  thread?.beginItl(itlGaps!, seq);
+  try {
+    // ITL on the same scan: against a second scan after the read-back (gaps to the worker too),
+    // 2.44–3.09 s (median 2.66) against 2.31–3.52 s (2.82), five alternating runs at load 3.
+    const read = thread === null ? {} : { shared: want, itl: thread.itlChunk.bind(thread) };
+    for await (const batch of readStoredBatches(connection, seq, false, read)) {
+      records.push(batch);
+      const ready = thread?.ready();
+      if (ready) await ready;
+    }
+    // A stream DuckDB cut short (seen past its memory limit: 16k of 300k records, no error) must not become a summary.
+    if (records.count !== want) throw new Error(`read back ${records.count} of run ${seq}'s ${want} stored records`);
+  } catch (err) {
+    thread?.close();
+    throw err;
+  }
+  if (thread !== null) {
+    records.thread = thread;
+    records.itl = thread.endItl();
+  }
   return records;
 }
 
 /**
  * The summary of run `seq`. `records` (read back by readStoredRecords when not given) get the ITL
  * chart distribution on the way, for report.html. `itlGaps`: the run's token gaps as its sink
- * counted them (StoreRecordSink.itlGaps), so the ITL pass needs no count query.
+ * counted them (StoreRecordSink.itlGaps), so the ITL pass needs no count query. `charts`:
+ * report.html's chart options, so the worker thread makes them beside the summary.
  *
- * The ITL pass runs after the read-back, not beside it on a second connection: side by side they
- * were slower at the end of a 1M-record run (4.31–8.56 s against 3.21–4.26 s wall, alternating
- * runs; the two scans share DuckDB's 256 MB pool), though faster on a settled database.
+ * ITL comes from the read-back's own scan when the records were read with the gap count (a worker
+ * thread takes the gaps: the main thread builds the rest meanwhile); else from a second scan after
+ * the read-back — not beside it on a second connection: side by side they were slower at the end
+ * of a 1M-record run (4.31–8.56 s against 3.21–4.26 s wall; the scans share DuckDB's 256 MB pool).
  */
 export async function summarizeStoredRun(
   connection: DuckDBConnection,
@@ -45,13 +99,25 @@ export async function summarizeStoredRun(
   input: Omit<ResultSummaryInput, 'records'>,
   records?: StoredRecordList,
   itlGaps?: number,
+  charts?: ChartDataOptions,
 ): Promise<StoredResultSummary> {
-  records ??= await readStoredRecords(connection, seq);
+  records ??= await readStoredRecords(connection, seq, { itlGaps });
+  if (charts !== undefined) records.startCharts(charts);
   if (records.maxGaps === null && input.slos?.some((x) => x.kind === 'request' && x.metric === 'itl-max')) {
     records.maxGaps = await storedMaxGaps(connection, seq, records.count);
   }
-  const summary: StoredResultSummary = buildResultSummary({ ...input, records });
-  const itl = await storedItl(connection, seq, ITL_EXACT_MAX, itlGaps);
+  const thread = records.thread;
+  // With the worker thread: the series' sorts on both cores (the same functions: the same numbers).
+  const summary: StoredResultSummary =
+    thread === null
+      ? buildResultSummary({ ...input, records })
+      : await buildResultSummaryAsync({ ...input, records }, (jobs) => thread.runJobs(jobs), sharedSeries);
+  // Asked everything it will be: the thread ends once it has answered.
+  thread?.close();
+  // The worker's ITL, or (no worker, or it failed to run) the same computed here on a second scan.
+  const itl = await (records.itl ?? Promise.reject(new Error('no ITL pass yet'))).catch(() =>
+    storedItl(connection, seq, ITL_EXACT_MAX, itlGaps),
+  );
   records.itlDistribution = itl.chart;
   summary.itl = itl.series;
   summary.itl_method = {

@@ -11,7 +11,9 @@
  */
 import { I, T, type RecordBatch } from '../record/record-batch.js';
 import { RequestErrorCode, type RequestRecord, type TokenCountSource } from '../record/request-record.js';
-import type { MetricDistribution } from '../report/html/run-chart-data.js';
+import type { ChartDataOptions, MetricDistribution, RunChartData } from '../report/html/run-chart-data.js';
+import type { EndOfRunThread } from './end-of-run-thread.js';
+import type { StoredItl } from './itl-accumulator.js';
 
 const ERROR_CODES: (RequestErrorCode | '')[] = ['', ...Object.values(RequestErrorCode)];
 const TOKEN_SOURCES: TokenCountSource[] = ['none', 'usage', 'chunks'];
@@ -28,6 +30,26 @@ export class StoredRecordList implements Iterable<RequestRecord> {
    * (every gap ≤ limit) sees the same answer as with all of them. null: chunkTimes stay empty.
    */
   maxGaps: Float64Array | null = null;
+  /** The worker thread that took the ITL rows on the read-back's scan (readStoredRecords with a gap count), and its answer. */
+  thread: EndOfRunThread | null = null;
+  itl: Promise<StoredItl> | null = null;
+  /** report.html's chart data, computed by `thread` beside the summary, and for which options. */
+  private charts: { options: ChartDataOptions; data: Promise<RunChartData> } | null = null;
+
+  /** Asks the worker thread for the chart data (ITL from its own pass); false when there is none. */
+  startCharts(options: ChartDataOptions): boolean {
+    if (this.thread === null) return false;
+    this.charts = { options: { ...options }, data: this.thread.charts(this.batches, options) };
+    return true;
+  }
+
+  /** The chart data for `options` when the worker thread made it (null: compute it here). */
+  precomputedCharts(options: ChartDataOptions): Promise<RunChartData> | null {
+    const c = this.charts;
+    if (c === null) return null;
+    const same = (k: keyof ChartDataOptions) => c.options[k] === options[k];
+    return same('startNs') && same('endNs') && same('seed') && same('scatterCap') ? c.data : null;
+  }
 
   push(batch: RecordBatch): void {
     this.batches.push(batch);

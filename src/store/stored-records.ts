@@ -37,6 +37,13 @@ const TIME_COLUMNS: [sql: string, slot: T][] = [
   ['first_token', T.firstToken],
   ['"end"', T.end],
 ];
+// The packed layout's first INT_COLUMNS.length int slots and all T.Size time slots, in column order:
+// each group comes back as one fixed-size array column whose child is already that row layout.
+if (INT_COLUMNS.some(([, slot], i) => slot !== i) || TIME_COLUMNS.some(([, slot], i) => slot !== i)) {
+  throw new Error('stored-records: INT_COLUMNS and TIME_COLUMNS must list their slots in order');
+}
+if (TIME_COLUMNS.length !== T.Size) throw new Error('stored-records: every time slot must be read');
+
 const ERROR_LIST = `[${[...ERROR_INDEX.keys()]
   .slice(1)
   .map((c) => `'${c}'`)
@@ -48,12 +55,16 @@ const ERROR_LIST = `[${[...ERROR_INDEX.keys()]
  * 146 ms of toBatch in node --cpu-prof). Only error_message and text, NULL on almost every row,
  * are read as strings, and only on the rows that have one.
  */
-function selectList(withChunks: boolean): string {
+function selectList(withChunks: boolean, itl: boolean): string {
   return [
-    ...INT_COLUMNS.map(([c]) => c),
+    // The ints and the times each as one fixed-size array per row: the array's child vector is the
+    // packed batch's row layout (times exactly), where one vector per column took a strided copy
+    // each (~300 ms of main-thread CPU at 1M records) and 18 more vector copies per data chunk.
+    `[${INT_COLUMNS.map(([c]) => c).join(', ')}]::INTEGER[${INT_COLUMNS.length}]`,
     'streaming',
     'reused',
-    ...TIME_COLUMNS.map(([c]) => c),
+    // NULL (never reached) as NaN in SQL: no validity mask to test.
+    `[${TIME_COLUMNS.map(([c]) => `coalesce(${c}, 'NaN'::DOUBLE)`).join(', ')}]::DOUBLE[${T.Size}]`,
     // Flags: error code << 4 | token source << 2 (streaming and reused are added from their columns).
     `(coalesce(list_position(${ERROR_LIST}, error), 0) << 4) | (coalesce(list_position(['usage', 'chunks'], token_source), 0) << 2)`,
     'coalesce(list_position($2, source_ip), 0)',
@@ -61,6 +72,8 @@ function selectList(withChunks: boolean): string {
     'error_message',
     withChunks ? 'text' : 'NULL::VARCHAR',
     ...(withChunks ? ['chunk_times'] : []),
+    // The ITL pass's rows (store-itl.ts's WHERE) on the same scan: the chunk times and whether they count.
+    ...(itl ? ['chunk_times', 'coalesce(error IS NULL AND streaming AND len(chunk_times) > 1, false)'] : []),
   ].join(', ');
 }
 
@@ -79,11 +92,46 @@ function int32s(raw: DuckDBDataChunk['chunk'], col: number, n: number): Int32Arr
 }
 
 /** `base`: '' then the run's distinct source IPs, then its distinct finish reasons (list_position's 1-based codes). */
-function toBatch(chunk: DuckDBDataChunk, withChunks: boolean, base: readonly string[], ips: number): RecordBatch {
+/** Where a batch's typed arrays go: fresh arrays, or views of a shared arena (SharedBatchArena). */
+type BatchMemory = (n: number) => { times: Float64Array; ints: Int32Array };
+
+const plainMemory: BatchMemory = (n) => ({ times: new Float64Array(n * T.Size), ints: new Int32Array(n * I.Size) });
+
+/**
+ * One SharedArrayBuffer per column group for the whole read-back, each batch a view of its part: a
+ * SharedArrayBuffer per batch cost ~80 ms of main-thread CPU at 1M records (489 × 2 allocations).
+ * Past the expected count (a run still being written) batches get buffers of their own.
+ */
+function sharedArena(records: number): BatchMemory {
+  const times = new Float64Array(new SharedArrayBuffer(records * T.Size * 8));
+  const ints = new Int32Array(new SharedArrayBuffer(records * I.Size * 4));
+  let at = 0;
+  return (n) => {
+    if (at + n > records) {
+      return {
+        times: new Float64Array(new SharedArrayBuffer(n * T.Size * 8)),
+        ints: new Int32Array(new SharedArrayBuffer(n * I.Size * 4)),
+      };
+    }
+    const out = {
+      times: times.subarray(at * T.Size, (at + n) * T.Size),
+      ints: ints.subarray(at * I.Size, (at + n) * I.Size),
+    };
+    at += n;
+    return out;
+  };
+}
+
+function toBatch(
+  chunk: DuckDBDataChunk,
+  withChunks: boolean,
+  base: readonly string[],
+  ips: number,
+  memory: BatchMemory,
+): RecordBatch {
   const n = chunk.rowCount;
   const raw = chunk.chunk;
-  const times = new Float64Array(n * T.Size);
-  const ints = new Int32Array(n * I.Size);
+  const { times, ints } = memory(n);
   const texts = new Int32Array(n).fill(-1);
   const strings: string[] = base.slice();
   const index = new Map<string, number>();
@@ -97,9 +145,15 @@ function toBatch(chunk: DuckDBDataChunk, withChunks: boolean, base: readonly str
     return i;
   };
   let col = 0;
-  for (const [, slot] of INT_COLUMNS) {
-    const a = int32s(raw, col++, n);
-    for (let k = 0; k < n; k++) ints[k * I.Size + slot] = a[k];
+  const nInts = INT_COLUMNS.length;
+  {
+    const b = view(duckdb.array_vector_get_child(duckdb.data_chunk_get_vector(raw, col++)), n * nInts * 4);
+    const a = new Int32Array(b.buffer, b.byteOffset, n * nInts);
+    for (let k = 0; k < n; k++) {
+      const from = k * nInts;
+      const to = k * I.Size;
+      for (let j = 0; j < nInts; j++) ints[to + j] = a[from + j];
+    }
   }
   const flagsOf = (vecIndex: number, bit: number) => {
     const b = view(duckdb.data_chunk_get_vector(raw, vecIndex), n);
@@ -107,12 +161,9 @@ function toBatch(chunk: DuckDBDataChunk, withChunks: boolean, base: readonly str
   };
   flagsOf(col++, 1);
   flagsOf(col++, 2);
-  for (const [, slot] of TIME_COLUMNS) {
-    const v = duckdb.data_chunk_get_vector(raw, col++);
-    const b = view(v, n * 8);
-    const a = new Float64Array(b.buffer, b.byteOffset, n);
-    const mask = duckdb.vector_get_validity(v, Math.ceil(n / 64) * 8);
-    for (let k = 0; k < n; k++) times[k * T.Size + slot] = valid(mask, k) ? a[k] : NaN;
+  {
+    const b = view(duckdb.array_vector_get_child(duckdb.data_chunk_get_vector(raw, col++)), n * T.Size * 8);
+    times.set(new Float64Array(b.buffer, b.byteOffset, n * T.Size));
   }
   const flags = int32s(raw, col++, n);
   for (let k = 0; k < n; k++) ints[k * I.Size + I.flags] |= flags[k];
@@ -162,14 +213,27 @@ function toBatch(chunk: DuckDBDataChunk, withChunks: boolean, base: readonly str
   return { count: n, times, ints, chunkRuns, strings, texts };
 }
 
+/** Each data chunk's chunk times for the ITL pass (copies out of DuckDB's vectors: the consumer may keep them). */
+export type ChunkTimesConsumer = (child: Float64Array, entries: Uint32Array, rows: number, keep: Uint8Array) => void;
+
+export interface ReadStoredOptions {
+  /** The batches' typed arrays in SharedArrayBuffers (read by a worker thread in place), sized for this many records. */
+  shared?: number;
+  /** Also stream the ITL rows' chunk times on the same scan (the batches still have none). */
+  itl?: ChunkTimesConsumer;
+}
+
 /**
  * Every stored record of run `seq`, batch by batch, in the order they were stored. Without
  * `withChunks` the records' chunk times are empty (the summary takes ITL from SQL: store-itl.ts).
+ * The next data chunk is asked for before this one is converted, so DuckDB's scan (on its own
+ * thread) overlaps the JS copies.
  */
 export async function* readStoredBatches(
   connection: DuckDBConnection,
   seq: number,
   withChunks: boolean,
+  options: ReadStoredOptions = {},
 ): AsyncGenerator<RecordBatch> {
   const distinct = async (column: string): Promise<string[]> => {
     const r = await connection.runAndReadAll(
@@ -181,15 +245,38 @@ export async function* readStoredBatches(
   };
   const ips = await distinct('source_ip');
   const reasons = await distinct('finish_reason');
+  const itl = options.itl;
   const result = await connection.stream(
-    `SELECT ${selectList(withChunks)} FROM requests WHERE run = $1`,
+    `SELECT ${selectList(withChunks, itl !== undefined)} FROM requests WHERE run = $1`,
     [seq, listValue(ips), listValue(reasons)],
     [INTEGER, LIST(VARCHAR), LIST(VARCHAR)],
   );
   const base = ['', ...ips, ...reasons];
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
-    yield toBatch(chunk, withChunks, base, ips.length);
+  const memory = options.shared === undefined ? plainMemory : sharedArena(options.shared);
+  let next = result.fetchChunk();
+  try {
+    for (;;) {
+      const chunk = await next;
+      if (chunk === null || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      if (itl !== undefined) {
+        const n = chunk.rowCount;
+        const col = chunk.columnCount - 2;
+        const list = duckdb.data_chunk_get_vector(chunk.chunk, col);
+        const size = duckdb.list_vector_get_size(list);
+        const eb = view(list, n * 16);
+        const cb = view(duckdb.list_vector_get_child(list), size * 8);
+        itl(
+          new Float64Array(cb.buffer, cb.byteOffset, size),
+          new Uint32Array(eb.buffer, eb.byteOffset, n * 4),
+          n,
+          view(duckdb.data_chunk_get_vector(chunk.chunk, col + 1), n),
+        );
+      }
+      yield toBatch(chunk, withChunks, base, ips.length, memory);
+    }
+  } finally {
+    // Left unawaited when the consumer stops early or a chunk throws: not an unhandled rejection.
+    next.catch(() => undefined);
   }
 }

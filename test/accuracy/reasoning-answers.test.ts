@@ -149,7 +149,10 @@ describe('reasoning_content is kept apart from the answer; truncated answers are
       assert.match(re.stdout, /^\nAccuracy \(every issued answer counts[\s\S]*mc: 50\.0 %/);
       assert.doesNotMatch(re.stdout, /TTFT/);
       await assert.rejects(readFile(path.join(out, 'result_summary.json')), { code: 'ENOENT' });
-      assert.match(await readFile(path.join(out, 'report.html'), 'utf8'), /<td class="text">mc<\/td><td class="score">50\.0 %<\/td>/);
+      assert.match(
+        await readFile(path.join(out, 'report.html'), 'utf8'),
+        /<td class="text">mc<\/td><td class="score">50\.0 %<\/td>/,
+      );
       assert.equal(
         await readFile(path.join(out, 'accuracy', 'mc.answers.jsonl'), 'utf8'),
         await readFile(path.join(report, 'accuracy', 'mc.answers.jsonl'), 'utf8'),

@@ -63,3 +63,34 @@ test('values below 1 land in the first bucket; one repeated value in the first',
   const same = histogramOfSorted(Float64Array.from([7, 7, 7]));
   assert.equal(same.counts[0], 3);
 });
+
+test('histogramOfSorted by binary search counts as clipping each value and walking the buckets up does', () => {
+  const walk = (sorted: Float64Array, n = HISTOGRAM_BUCKETS): number[] => {
+    const edges = logSpacedEdges(sorted[0], sorted[sorted.length - 1], n);
+    const counts = new Array<number>(n).fill(0);
+    let bucket = 0;
+    for (const x of sorted) {
+      const v = Math.min(Math.max(x, edges[0]), edges[n]);
+      while (bucket < n - 1 && v >= edges[bucket + 1]) bucket++;
+      counts[bucket]++;
+    }
+    return counts;
+  };
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let t = 0; t < 2000; t++) {
+    const len = 1 + Math.floor(rnd() * 300);
+    const shapes = [
+      () => rnd(),
+      () => Math.floor(rnd() * 50),
+      () => 5,
+      () => rnd() * 1e9,
+      () => Math.exp(rnd() * 20) - 1,
+    ];
+    const a = Float64Array.from({ length: len }, shapes[t % shapes.length]).sort();
+    // Values exactly on the edges (bucket boundaries).
+    if (t % 7 === 0) a.set(logSpacedEdges(a[0], a[len - 1]).slice(1, len - 1), 1);
+    a.sort();
+    assert.deepEqual(histogramOfSorted(a).counts, walk(a), `case ${t}`);
+  }
+});

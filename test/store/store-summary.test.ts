@@ -102,15 +102,42 @@ test("the sink counts the run's token gaps as it appends: the ITL pass needs no 
   }
 });
 
+test("with the end-of-run worker thread (ITL on the read-back's scan, sorts on two threads, charts beside) the summary and report.html's data equal the in-memory ones", async () => {
+  const records = makeRecords(20_000, 23);
+  const { store, seq, itlGaps, cleanup } = await storeWith(records);
+  try {
+    const options = { startNs: START_NS, endNs: INPUT.endNs, seed: 4 };
+    const memory = buildResultSummary({ ...INPUT, records });
+    const stored = await readStoredRecords(store.connection, seq, { itlGaps, thread: true });
+    assert.ok(stored.thread !== null, 'the worker thread took the run');
+    assert.equal((await stored.itl!).count, itlGaps, "the worker's ITL, not the fallback's");
+    const summary = await summarizeStoredRun(store.connection, seq, INPUT, stored, itlGaps, options);
+    assert.equal(summary.itl_method?.exact, true);
+    delete summary.itl_method;
+    assert.deepEqual(summary, memory);
+    const charts = stored.precomputedCharts(options);
+    assert.ok(charts !== null, 'the worker made the charts');
+    assert.deepEqual(await charts, extractRunChartData(records, options));
+    assert.equal(stored.precomputedCharts({ ...options, seed: 5 }), null, 'other options: made here');
+  } finally {
+    await cleanup();
+  }
+});
+
 /** The stored summary of `records` against the in-memory one, field for field (ITL method aside). */
 async function assertSameSummary(records: RequestRecord[], what: string): Promise<void> {
-  const { store, seq, cleanup } = await storeWith(records);
+  const { store, seq, itlGaps, cleanup } = await storeWith(records);
   try {
     const memory = buildResultSummary({ ...INPUT, records });
     const stored = await summarizeStoredRun(store.connection, seq, INPUT);
     assert.equal(stored.itl_method?.exact, true, what);
     delete stored.itl_method;
     assert.deepEqual(stored, memory, what);
+    // And through the end-of-run worker thread.
+    const list = await readStoredRecords(store.connection, seq, { itlGaps, thread: true });
+    const threaded = await summarizeStoredRun(store.connection, seq, INPUT, list, itlGaps);
+    delete threaded.itl_method;
+    assert.deepEqual(threaded, memory, `${what}, worker thread`);
   } finally {
     await cleanup();
   }

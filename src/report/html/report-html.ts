@@ -2,7 +2,7 @@
 import type { ResultSummary } from '../../metrics/result-summary.js';
 import { monotonicNs } from '../../record/clock.js';
 import { writeTextAtomically } from '../report-files.js';
-import { extractRunChartData, type ChartRecord } from './run-chart-data.js';
+import { extractRunChartData, type ChartRecords, type RunChartData } from './run-chart-data.js';
 import { renderRunPage, type RunPageInput } from './run-page.js';
 import type { RunContext } from './summary-tables.js';
 
@@ -11,7 +11,7 @@ export interface RunReportHtmlInput {
   /** Without startedAt, the start is dated from startNs on this process's monotonic clock (a live run). */
   context: RunContext;
   /** Every record (iterated twice). */
-  records: Iterable<ChartRecord>;
+  records: ChartRecords;
   startNs: number;
   endNs: number;
   /** Seed of the scatter's sample. */
@@ -21,8 +21,15 @@ export interface RunReportHtmlInput {
   accuracy?: RunPageInput['accuracy'];
 }
 
-export function runReportHtml(input: RunReportHtmlInput): string {
-  const charts = extractRunChartData(input.records, { startNs: input.startNs, endNs: input.endNs, seed: input.seed });
+function chartOptions(input: RunReportHtmlInput) {
+  return { startNs: input.startNs, endNs: input.endNs, seed: input.seed };
+}
+
+/** `charts`: the chart data when already made (by the results store's worker thread) for these records and options. */
+export function runReportHtml(
+  input: RunReportHtmlInput,
+  charts: RunChartData = extractRunChartData(input.records, chartOptions(input)),
+): string {
   return renderRunPage({
     summary: input.summary,
     context: {
@@ -36,6 +43,8 @@ export function runReportHtml(input: RunReportHtmlInput): string {
   });
 }
 
-export function writeRunReportHtml(file: string, input: RunReportHtmlInput): Promise<void> {
-  return writeTextAtomically(file, runReportHtml(input));
+export async function writeRunReportHtml(file: string, input: RunReportHtmlInput): Promise<void> {
+  // Made beside the summary on a second core when the records came from the store; here when it did not or failed.
+  const made = await input.records.precomputedCharts?.(chartOptions(input))?.catch(() => null);
+  await writeTextAtomically(file, runReportHtml(input, made ?? undefined));
 }

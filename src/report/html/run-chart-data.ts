@@ -197,6 +197,8 @@ export function distributionOfBuckets(
  */
 export interface ChartRecords extends Iterable<ChartRecord> {
   itlDistribution?: MetricDistribution | null;
+  /** The chart data for `options` when already made elsewhere (a worker thread); null: make it here. */
+  precomputedCharts?(options: ChartDataOptions): Promise<RunChartData> | null;
 }
 
 /** The charts' data for one run; `records` is iterated twice (ranges, then bins and sample). */
