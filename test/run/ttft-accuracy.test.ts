@@ -303,6 +303,8 @@ async function measure(
         concurrency: options.concurrency,
         numSamples: options.samples,
         workers: 1,
+        // The timed server runs in this process: --main-nice would lower it below the shard it times.
+        mainNice: 0,
         requestTimeout: '20s',
         reportDir: path.join(dir, 'report'),
       },
