@@ -72,35 +72,21 @@ export function loadArgs(load: string, seconds: number, dir: string, conns = 64)
   return ['--target-qps', load, ...pool];
 }
 
+/** The CLI command line of one bench run of `root`'s build at `load` (one shard, no records, results in `dir`). */
+export function benchmarkArgs(root: string, url: string, load: string, seconds: number, dir: string): string[] {
+  return [
+    ...[path.join(root, 'dist', 'cli', 'main.js'), 'benchmark', 'online', '--endpoints', url, '--model', 'bench-model'],
+    ...['--max-output-tokens', '64', ...loadArgs(load, seconds, dir), '--duration', `${seconds}s`, '--workers', '1'],
+    ...['--streaming', 'off', '--records', 'none'],
+    ...['--results-db', path.join(dir, 'r.duckdb'), '--report-dir', path.join(dir, 'report')],
+  ];
+}
+
 /** One run of `root`'s build at `load`; the shard's figures from its result_summary.json. */
 export function costRun(root: string, url: string, load: string, seconds: number, extra: string[] = []): CostRun {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-cost-'));
   try {
-    const args = [
-      path.join(root, 'dist', 'cli', 'main.js'),
-      'benchmark',
-      'online',
-      '--endpoints',
-      url,
-      '--model',
-      'bench-model',
-      '--max-output-tokens',
-      '64',
-      ...loadArgs(load, seconds, dir),
-      '--duration',
-      `${seconds}s`,
-      '--workers',
-      '1',
-      '--streaming',
-      'off',
-      '--records',
-      'none',
-      '--results-db',
-      path.join(dir, 'r.duckdb'),
-      '--report-dir',
-      path.join(dir, 'report'),
-      ...extra,
-    ];
+    const args = [...benchmarkArgs(root, url, load, seconds, dir), ...extra];
     const r = spawnSync('taskset', ['-c', clientCore, process.execPath, ...args], {
       encoding: 'utf8',
       timeout: (seconds + 90) * 1000,

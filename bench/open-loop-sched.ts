@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPORT_FILES } from '../src/report/report-files.js';
-import { loadArgs, median } from './open-loop-cost.js';
+import { benchmarkArgs, median } from './open-loop-cost.js';
 import { startNginxJson } from './nginx-json.js';
 
 function opt(name: string, fallback: string): string {
@@ -106,20 +106,7 @@ function shardWaits(script: string, main: number, shard: number): Omit<Waits, 'c
 async function traceRun(url: string, extra: string[]): Promise<Waits> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmlg-sched-'));
   try {
-    const args = [
-      ...[
-        path.join(root, 'dist', 'cli', 'main.js'),
-        'benchmark',
-        'online',
-        '--endpoints',
-        url,
-        '--model',
-        'bench-model',
-      ],
-      ...['--max-output-tokens', '64', ...loadArgs(rate, 20, dir), '--duration', '20s', '--workers', '1'],
-      ...['--streaming', 'off', '--records', 'none', '--send-timer', 'native'],
-      ...['--results-db', path.join(dir, 'r.duckdb'), '--report-dir', path.join(dir, 'report'), ...extra],
-    ];
+    const args = [...benchmarkArgs(root, url, rate, 20, dir), '--send-timer', 'native', ...extra];
     // taskset execs node: the child's pid is the main process's.
     const child = spawn('taskset', ['-c', '1', process.execPath, ...args], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
