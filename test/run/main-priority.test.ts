@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import { lowerMainPriority, mayRestoreNice } from '../../src/run/main-priority.js';
 import { runBenchmark } from '../../src/run/run-benchmark.js';
 import { makeTempDir } from '../cli/cli-process.js';
+import { OK_CHAT_BODY } from '../fixtures/chat-bodies.js';
 
 const linux = process.platform === 'linux';
 const skip = linux ? false : 'Linux only: thread priorities are read from /proc';
@@ -34,15 +35,6 @@ function shardPids(): number[] {
     .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shard-process'))
     .map(Number);
 }
-
-const OK_BODY = JSON.stringify({
-  id: 'x',
-  object: 'chat.completion',
-  created: 0,
-  model: 'm',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-});
 
 test('mayRestoreNice: CAP_SYS_NICE, or RLIMIT_NICE down to the nice to restore', () => {
   const limits = (soft: string) => `Limit Soft Limit Hard Limit Units\nMax nice priority         ${soft}  ${soft}\n`;
@@ -72,7 +64,7 @@ test(
       req.on('end', () => {
         // This handler runs in the main process, during the run: look at every thread of it and of its shards.
         seen ??= { main: threadNices(process.pid), shards: shardPids().map(threadNices) };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(OK_BODY);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(OK_CHAT_BODY);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -16,6 +16,7 @@ import { runBenchmark, type BenchmarkIo } from '../../src/run/run-benchmark.js';
 import type { BenchmarkSettingsInput } from '../../src/config/benchmark-settings.js';
 import { startMockServer } from '../../src/servers/mock-openai-server.js';
 import { makeTempDir } from '../cli/cli-process.js';
+import { OK_CHAT_BODY } from '../fixtures/chat-bodies.js';
 
 /** Captures what a run prints. */
 function captureIo(): BenchmarkIo & { text(): string } {
@@ -56,15 +57,6 @@ async function startServer(
       }),
   };
 }
-
-const OK_BODY = JSON.stringify({
-  id: 'x',
-  object: 'chat.completion',
-  created: 0,
-  model: 'm',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-});
 
 function offline(url: string, reportDir: string, extra: Partial<BenchmarkSettingsInput> = {}): BenchmarkSettingsInput {
   return { mode: 'offline', endpoints: [url], model: 'm', numSamples: 4, workers: 1, reportDir, ...extra };
@@ -230,7 +222,7 @@ test('errors are kept per HTTP status with Retry-After; --header values are sent
   const server = await startServer((_headers, n): Answer => {
     if (n % 3 === 1) return { status: 429, headers: { 'retry-after': '7' }, body: '{"error":{"message":"slow down"}}' };
     if (n % 3 === 2) return { status: 503, headers: { 'Retry-After': '30' }, body: '' };
-    return { status: 200, body: OK_BODY };
+    return { status: 200, body: OK_CHAT_BODY };
   });
   const tmp = await makeTempDir();
   try {
@@ -288,7 +280,7 @@ test(
   async () => {
     // A FIFO server: one request at a time, 50 ms each (20 req/s), the rest wait their turn.
     let free = 0;
-    const server = await startServer(() => ({ status: 200, body: OK_BODY }));
+    const server = await startServer(() => ({ status: 200, body: OK_CHAT_BODY }));
     const slow = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -296,7 +288,7 @@ test(
         free = Math.max(free, now) + 50;
         setTimeout(() => {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(OK_BODY);
+          res.end(OK_CHAT_BODY);
         }, free - now);
       });
     });
