@@ -45,6 +45,8 @@ interface Waits {
   otherMs: number;
   /** All the main process ran on core 1 in the trace, ms. */
   mainRunMs: number;
+  /** The other processes that ran most inside those waits ("comm ms", largest first). */
+  otherTop: string;
   /** The whole run's shard CPU per request, µs, and lag p99, ms (its result_summary.json). */
   cpuUsPerRequest: number;
   lagP99Ms: number;
@@ -57,6 +59,8 @@ function shardWaits(script: string, main: number, shard: number): Omit<Waits, 'c
   let shardOn = false;
   let since: number | null = null;
   let during = { main: 0, shard: 0, other: 0 };
+  const duringOther = new Map<string, number>();
+  const otherByComm = new Map<string, number>();
   const blame = { main: 0, shard: 0, other: 0 };
   const delays: number[] = [];
   let mainRun = 0;
@@ -69,6 +73,7 @@ function shardWaits(script: string, main: number, shard: number): Omit<Waits, 'c
       if (Number(/ pid=(\d+)/.exec(m[5])?.[1]) === shard && waking === null && !shardOn) {
         waking = t;
         during = { main: 0, shard: 0, other: 0 };
+        duringOther.clear();
       }
     } else if (m[4] === 'sched_switch') {
       // The event's task is the one switched out: it ran from `since` to t.
@@ -80,11 +85,18 @@ function shardWaits(script: string, main: number, shard: number): Omit<Waits, 'c
       if (waking !== null && since !== null) {
         const who = pid === main ? 'main' : pid === shard ? 'shard' : 'other';
         if (pid !== 0) during[who] += t - Math.max(since, waking);
+        if (pid !== 0 && who === 'other') {
+          const comm = /prev_comm=(\S+)/.exec(m[5])?.[1] ?? '?';
+          duringOther.set(comm, (duringOther.get(comm) ?? 0) + t - Math.max(since, waking));
+        }
       }
       if (next === shard && waking !== null) {
         const d = t - waking;
         delays.push(d);
-        if (d > 0.5e-3) for (const k of ['main', 'shard', 'other'] as const) blame[k] += during[k];
+        if (d > 0.5e-3) {
+          for (const k of ['main', 'shard', 'other'] as const) blame[k] += during[k];
+          for (const [c, v] of duringOther) otherByComm.set(c, (otherByComm.get(c) ?? 0) + v);
+        }
         waking = null;
       }
       shardOn = next === shard;
@@ -92,7 +104,9 @@ function shardWaits(script: string, main: number, shard: number): Omit<Waits, 'c
     }
   }
   delays.sort((a, b) => a - b);
+  const top = [...otherByComm].sort((a, b) => b[1] - a[1]).slice(0, 5);
   return {
+    otherTop: top.map(([c, v]) => `${c} ${(v * 1e3).toFixed(1)}`).join(', '),
     wakeups: delays.length,
     p99Ms: (delays[Math.min(delays.length - 1, Math.floor(0.99 * delays.length))] ?? NaN) * 1e3,
     over1Ms: delays.filter((d) => d > 1e-3).length,
@@ -156,7 +170,7 @@ async function main(): Promise<void> {
         runs[v].push(w);
         process.stderr.write(
           `  round ${round + 1} [${variants[v].join(' ')}]: ${w.wakeups} wakeups, wait p99 ${w.p99Ms.toFixed(3)} ms, ${w.over1Ms} over 1 ms; ` +
-            `waits > 0.5 ms: main ${w.mainMs.toFixed(1)} ms, shard ${w.shardMs.toFixed(1)} ms, other ${w.otherMs.toFixed(1)} ms; main ran ${w.mainRunMs.toFixed(0)} ms; run: lag p99 ${w.lagP99Ms.toFixed(3)} ms, shard ${w.cpuUsPerRequest.toFixed(1)} µs/request (${uptime()})\n`,
+            `waits > 0.5 ms: main ${w.mainMs.toFixed(1)} ms, shard ${w.shardMs.toFixed(1)} ms, other ${w.otherMs.toFixed(1)} ms (${w.otherTop}); main ran ${w.mainRunMs.toFixed(0)} ms; run: lag p99 ${w.lagP99Ms.toFixed(3)} ms, shard ${w.cpuUsPerRequest.toFixed(1)} µs/request (${uptime()})\n`,
         );
       }
     }

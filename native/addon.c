@@ -1,7 +1,7 @@
 /*
  * The llm_loadgen_native addon: one module, registered here, holding every native fast path
  * (bound sockets and peek in bind_no_port.c, the SSE/JSON scanners in sse_scan.c, the response-head
- * parser in http_head.c, the open-loop schedule's timer in deadline_timer.c) and `slots`, the output-slot table it was compiled with (slots.h), which
+ * parser in http_head.c, the open-loop schedule's timer in deadline_timer.c, per-thread SCHED_IDLE and its starvation guard in thread_sched.c) and `slots`, the output-slot table it was compiled with (slots.h), which
  * the tests compare with src/native/slots.ts so a stale build cannot misread a slot.
  */
 #include <node_api.h>
@@ -11,6 +11,7 @@ napi_value RegisterBindNoPort(napi_env env, napi_value exports);
 napi_value RegisterSseScan(napi_env env, napi_value exports);
 napi_value RegisterHttpHead(napi_env env, napi_value exports);
 napi_value RegisterDeadlineTimer(napi_env env, napi_value exports);
+napi_value RegisterThreadSched(napi_env env, napi_value exports);
 
 static const struct {
   const char* layout;
@@ -47,6 +48,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   RegisterSseScan(env, exports);
   RegisterHttpHead(env, exports);
   RegisterDeadlineTimer(env, exports);
+  RegisterThreadSched(env, exports);
   register_slots(env, exports);
   return exports;
 }

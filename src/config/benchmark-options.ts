@@ -14,6 +14,7 @@ import { formatDurationMs, parseDurationMs, type BareUnit } from './duration.js'
 import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 import { sweepValues } from '../sweep/sweep-values.js';
+import { MAIN_SCHED_POLICIES } from '../run/main-priority.js';
 import { SEND_TIMERS } from '../schedule/send-timer.js';
 import { sloListSchema, type Slo } from '../metrics/slo-option.js';
 
@@ -907,6 +908,14 @@ export const BENCHMARK_OPTIONS = {
     kind: 'int',
     help: 'during a run, the main process (results-database appends, progress) runs this many nice levels below its shards, so on a shared core its work does not delay their sends (Linux; needs CAP_SYS_NICE or ulimit -e to set it back for the next run, else skipped; 0 = off)',
     schema: z.number().int().min(0).max(19).default(10),
+  }),
+  mainSched: option({
+    yaml: 'settings.client.main_sched',
+    flag: '--main-sched <policy>',
+    kind: 'choice',
+    choices: MAIN_SCHED_POLICIES,
+    help: 'how the main process is lowered below its shards during a run: idle = SCHED_IDLE as well as --main-nice (a shard about to send preempts it at once; a guard thread puts the main thread back to normal when it is starved of CPU, so Ctrl-C and --max-duration still act; needs the addon, else as nice; --main-nice 0 turns both off), nice = --main-nice only',
+    schema: z.enum(MAIN_SCHED_POLICIES).default('idle'),
   }),
 
   // ── multi-host (issue 12) ──

@@ -30,6 +30,16 @@ export interface NativeAddon {
   armDeadlineTimer(timer: object, delayNs: number): void;
   disarmDeadlineTimer(timer: object): void;
   closeDeadlineTimer(timer: object): void;
+  /** sched_setscheduler(tid, SCHED_IDLE): false when refused (native/thread_sched.c). */
+  setThreadIdle(tid: number): boolean;
+  /** Back to SCHED_OTHER at the thread's nice: false when refused (needs CAP_SYS_NICE or RLIMIT_NICE). */
+  setThreadNormal(tid: number): boolean;
+  /** A normal-policy thread that puts `tid` back to SCHED_OTHER once it waited > maxWaitMs for a core in a periodMs. */
+  startStarvationGuard(tid: number, periodMs: number, maxWaitMs: number): object;
+  /** The guard thread's own id (never to be idled). */
+  starvationGuardTid(guard: object): number;
+  /** Stops the guard; whether it had put its thread back. */
+  stopStarvationGuard(guard: object): boolean;
   /** The slot table the addon was compiled with (native/slots.h), layout → slot name → index. */
   readonly slots: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }

@@ -18,10 +18,30 @@
  * -e`): without it nothing is lowered, since the next shards would start as low as the main.
  * Nice orders threads within one autogroup (one session): the main and its shards share one.
  *
+ * SCHED_IDLE too (--main-sched idle, with the addon): a lower nice still lets the main process
+ * finish its slice before a woken shard runs (EEVDF's run-to-parity); a SCHED_IDLE thread is
+ * preempted at once. At 5,000 req/s with the shard on the main process's core, the main JS thread
+ * then ran inside fewer of the shard's late sends (docs/PERFORMANCE.md, "Session 7"). An idle thread
+ * gets ~0.3 % of a core its shards keep busy, and the main thread must still act on Ctrl-C and
+ * --max-duration: a guard thread (native/thread_sched.c, made before the others are idled, so it
+ * keeps the normal policy) puts the main JS thread back to SCHED_OTHER (at the lowered nice) once
+ * it waited for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS. Leaving SCHED_IDLE needs
+ * the same permission as raising the nice back, so the same check covers both.
+ *
  * Never fails a run: any error leaves the priorities as they were. A no-op off Linux.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { nativeAddon, type NativeAddon } from '../native/addon.js';
+
+/** How the main process's threads are lowered during a run (--main-sched). */
+export const MAIN_SCHED_POLICIES = ['idle', 'nice'] as const;
+export type MainSchedPolicy = (typeof MAIN_SCHED_POLICIES)[number];
+
+/** The guard checks the main JS thread every this many ms… */
+const GUARD_PERIOD_MS = 200;
+/** …and puts it back to SCHED_OTHER when it waited for a core more than this of that time. */
+const GUARD_MAX_WAIT_MS = 100;
 
 /** Linux's capability number for raising a priority (lowering nice). */
 const CAP_SYS_NICE = 23n;
@@ -30,6 +50,8 @@ const CAP_SYS_NICE = 23n;
 export interface MainPriority {
   /** The nice the threads were lowered to. */
   readonly nice: number;
+  /** Whether the threads are also under SCHED_IDLE (--main-sched idle with the addon). */
+  readonly idle: boolean;
   /** Puts every thread back to its nice before lower() (errors ignored). */
   restore(): void;
 }
@@ -56,11 +78,17 @@ function threadIds(): number[] {
 }
 
 /**
- * Lowers every thread of this process by `by` nice levels (to at most 19); null when `by` is 0 or
- * it was skipped (`onSkip` says why).
+ * Lowers every thread of this process by `by` nice levels (to at most 19), and with `policy` idle
+ * (and the addon) under SCHED_IDLE too; null when `by` is 0 (both off) or it was skipped (`onSkip`
+ * says why).
  */
-export function lowerMainPriority(by: number, onSkip: (why: SkipReason) => void = () => {}): MainPriority | null {
+export function lowerMainPriority(
+  by: number,
+  onSkip: (why: SkipReason) => void = () => {},
+  policy: MainSchedPolicy = 'nice',
+): MainPriority | null {
   if (!(by > 0)) return null;
+  const addon = policy === 'idle' ? nativeAddon() : null;
   if (process.platform !== 'linux') {
     onSkip('not-linux');
     return null;
@@ -73,24 +101,34 @@ export function lowerMainPriority(by: number, onSkip: (why: SkipReason) => void 
       return null;
     }
     const nice = Math.min(19, base + by);
+    // The guard first: made by a normal thread, it stays normal (never idled, never lowered).
+    const guard = addon?.startStarvationGuard(process.pid, GUARD_PERIOD_MS, GUARD_MAX_WAIT_MS) ?? null;
+    const guardTid = guard === null ? -1 : addon!.starvationGuardTid(guard);
+    const idle = addon === null ? null : { addon, guard: guard! };
     for (const tid of threadIds()) {
+      if (tid === guardTid) continue;
       try {
         before.set(tid, os.getPriority(tid));
         os.setPriority(tid, nice);
+        idle?.addon.setThreadIdle(tid);
       } catch {
         // A thread that ended between the listing and the call.
       }
     }
-    return { nice, restore: () => restore(before, base) };
+    return { nice, idle: idle !== null, restore: () => restore(before, base, idle) };
   } catch {
-    restore(before, 0);
+    restore(before, 0, null);
     onSkip('failed');
     return null;
   }
 }
 
-/** Every thread back to its earlier nice; threads started while lowered to `base` (the main thread's). */
-function restore(before: Map<number, number>, base: number): void {
+/**
+ * Every thread back to SCHED_OTHER (when idled) and its earlier nice; threads started while lowered
+ * to `base` (the main thread's).
+ */
+function restore(before: Map<number, number>, base: number, idle: { addon: NativeAddon; guard: object } | null): void {
+  if (idle !== null) idle.addon.stopStarvationGuard(idle.guard);
   let tids: number[];
   try {
     tids = threadIds();
@@ -99,6 +137,7 @@ function restore(before: Map<number, number>, base: number): void {
   }
   for (const tid of tids) {
     try {
+      idle?.addon.setThreadNormal(tid);
       os.setPriority(tid, before.get(tid) ?? before.get(process.pid) ?? base);
     } catch {
       // Gone, or not permitted: nothing else to do without failing the run.

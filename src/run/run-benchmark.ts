@@ -296,7 +296,7 @@ export async function executeRun(plan: RunPlan, io: BenchmarkIo): Promise<RunOut
     {
       onWarm: (opened, ms) => {
         // The shards are forked: from here the main process's threads run below them (main-priority.ts).
-        lowered = lowerMainPriority(settings.mainNice);
+        lowered = lowerMainPriority(settings.mainNice, undefined, settings.mainSched);
         progress.warm();
         if (opened > 0) progress.notice(`warmup: ${opened} connections open in ${(ms / 1000).toFixed(2)} s\n`);
       },

@@ -18,8 +18,11 @@ export interface IssueTarget {
 export interface Schedule {
   /** Begin issuing; the schedule's clock starts at `startNs` (absolute monotonic ns). */
   start(startNs: number): void;
-  /** One request ended (frees a concurrency slot). */
-  onRequestFinished(): void;
+  /**
+   * One request ended (frees a concurrency slot). `endNs`: when it ended (monotonic ns, NaN when not
+   * known): an open-loop schedule sends what is already due then instead of waiting for its timer.
+   */
+  onRequestFinished(endNs: number): void;
   /** Stop issuing (duration reached, Ctrl-C); requests already issued are not touched. */
   stop(): void;
   /** True once the schedule will issue nothing more. */

@@ -396,7 +396,7 @@ export class ShardRunner implements IssueTarget {
     this.conversations?.onTurnFinished(r);
     this.batch.add(r, ex.arrivals);
     if (this.batch.count >= BATCH_SIZE) this.flush();
-    this.schedule.onRequestFinished();
+    this.schedule.onRequestFinished(r.end);
     if (this.schedule.exhausted) this.maybeFinish();
   }
 

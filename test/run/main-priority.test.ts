@@ -4,7 +4,7 @@
  * to go back (no CAP_SYS_NICE, RLIMIT_NICE 0) nothing is lowered. Linux only (skipped elsewhere).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { lowerMainPriority, mayRestoreNice } from '../../src/run/main-priority.js';
+import { nativeAddon } from '../../src/native/addon.js';
 import { runBenchmark } from '../../src/run/run-benchmark.js';
 import { makeTempDir } from '../cli/cli-process.js';
 import { OK_CHAT_BODY } from '../fixtures/chat-bodies.js';
@@ -27,6 +28,16 @@ function threadNices(pid: number): number[] {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
   });
 }
+
+/** [nice, scheduling policy] of every thread of `pid` (fields 19 and 41 of /proc/PID/task/TID/stat; SCHED_IDLE is 5). */
+function threadSched(pid: number): [number, number][] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(f[16]), Number(f[38])];
+  });
+}
+const SCHED_IDLE = 5;
 
 /** The shard processes among this process's children (tsx's esbuild is one too). */
 function shardPids(): number[] {
@@ -59,11 +70,13 @@ test(
       return;
     }
     let seen: { main: number[]; shards: number[][] } | null = null;
+    let sched: { main: [number, number][]; shards: [number, number][] } | null = null;
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         // This handler runs in the main process, during the run: look at every thread of it and of its shards.
         seen ??= { main: threadNices(process.pid), shards: shardPids().map(threadNices) };
+        sched ??= { main: threadSched(process.pid), shards: shardPids().flatMap(threadSched) };
         res.writeHead(200, { 'content-type': 'application/json' }).end(OK_CHAT_BODY);
       });
     });
@@ -94,11 +107,74 @@ test(
     assert.ok(seen !== null, 'the server saw a request');
     const { main, shards } = seen as { main: number[]; shards: number[][] };
     assert.ok(main.length > 1, `main threads: ${main.join(',')}`);
-    assert.deepEqual(new Set(main), new Set([base + 7]), `main threads' nice during the run: ${main.join(',')}`);
+    // --main-sched idle (the default) with the addon: one guard thread stays as it was, normal.
+    const s = sched as unknown as { main: [number, number][]; shards: [number, number][] };
+    const idled = s.main.filter(([, policy]) => policy === SCHED_IDLE);
+    const guard = nativeAddon() === null ? 0 : 1;
+    assert.equal(idled.length, main.length - guard, `main threads [nice, policy]: ${JSON.stringify(s.main)}`);
+    assert.deepEqual(
+      s.main.filter(([, policy]) => policy !== SCHED_IDLE),
+      guard === 1 ? [[base, 0]] : [],
+      `the guard thread: ${JSON.stringify(s.main)}`,
+    );
+    assert.deepEqual(new Set(s.shards.map(([, p]) => p)), new Set([0]), `shard policies: ${JSON.stringify(s.shards)}`);
+    assert.deepEqual(
+      new Set(idled.map(([nice]) => nice)),
+      new Set([base + 7]),
+      `main threads' nice during the run: ${main.join(',')}`,
+    );
     assert.equal(shards.length, 2, 'two shard processes');
     for (const s of shards) assert.deepEqual(new Set(s), new Set([base]), `a shard's threads: ${s.join(',')}`);
     const after = threadNices(process.pid);
     assert.deepEqual(new Set(after), new Set([base]), `main threads after the run: ${after.join(',')}`);
+    assert.deepEqual(new Set(threadSched(process.pid).map(([, p]) => p)), new Set([0]), 'policies after the run');
+  },
+);
+
+test(
+  'under SCHED_IDLE on a core a normal process keeps busy, the guard puts the main thread back to normal',
+  { skip: !linux || nativeAddon() === null ? 'Linux with the addon only' : false },
+  () => {
+    const base = os.getPriority(process.pid);
+    if (!mayRestoreNice(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/limits', 'utf8'), base)) {
+      test.skip('this process may not leave SCHED_IDLE (no CAP_SYS_NICE, RLIMIT_NICE)');
+      return;
+    }
+    const core = String(os.availableParallelism() - 1);
+    // A normal process spinning on one core for 4 s…
+    const hog = spawn('taskset', [
+      '-c',
+      core,
+      process.execPath,
+      '-e',
+      'const e = Date.now() + 4000; while (Date.now() < e);',
+    ]);
+    try {
+      // …and on the same core, a main thread lowered to SCHED_IDLE that wants the core too (it spins 2 s of wall time).
+      const script = `
+        import { lowerMainPriority } from ${JSON.stringify(new URL('../../src/run/main-priority.ts', import.meta.url).href)};
+        import { readFileSync } from 'node:fs';
+        const policy = () => { const s = readFileSync('/proc/thread-self/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[38]); };
+        const r = lowerMainPriority(5, () => {}, 'idle');
+        const idled = policy();
+        const end = Date.now() + 2000;
+        while (Date.now() < end);
+        const during = policy();
+        r?.restore();
+        console.log(JSON.stringify({ idle: r?.idle, idled, during, after: policy() }));`;
+      const out = execFileSync(
+        'taskset',
+        ['-c', core, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+        {
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+      // Idled at first; starved by the spinner, back to SCHED_OTHER before its 2 s were over; normal after.
+      assert.deepEqual(JSON.parse(out.trim()), { idle: true, idled: SCHED_IDLE, during: 0, after: 0 });
+    } finally {
+      hog.kill();
+    }
   },
 );
 

@@ -150,3 +150,28 @@ test('offline with a window issues exactly N in the end, and is exhausted once t
   assert.equal(issued, 25);
   assert.equal(exhausted, 1);
 });
+
+test('poisson sends what is due when a request ends, before its timer fires, once each', () => {
+  const scheduled: number[] = [];
+  const gapNs = 2e6;
+  let s: PoissonSchedule | null = null;
+  // A request that ends inside issue() (a send failing at once) must not start a nested tick.
+  const target = { issue: (t: number) => (scheduled.push(t), s!.onRequestFinished(monotonicNs())) };
+  s = new PoissonSchedule(target, { maxRequests: Infinity, durationNs: 1e9 }, { nextGapNs: () => gapNs }, 'timeout');
+  const start = monotonicNs();
+  s.start(start);
+  s.onRequestFinished(start + gapNs - 1); // ended before the first send time: nothing due
+  assert.deepEqual(scheduled, []);
+  // Busy past two send times (the timer cannot fire: this turn holds the loop), then a request ends.
+  while (monotonicNs() < start + 2 * gapNs + 1e5);
+  s.onRequestFinished(monotonicNs());
+  const after = monotonicNs();
+  // Every send due by then (two at least; more if this process was held up meanwhile), each once, in order.
+  assert.ok(scheduled.length >= 2, `sent ${scheduled.length}`);
+  assert.deepEqual(
+    scheduled,
+    scheduled.map((_, i) => start + (i + 1) * gapNs),
+  );
+  assert.ok(scheduled[scheduled.length - 1] <= after);
+  s.stop();
+});
