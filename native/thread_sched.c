@@ -4,17 +4,18 @@
  * a lower nice still lets it finish its slice first (EEVDF's run-to-parity): at 5,000 req/s,
  * main-process threads at nice 10 were still inside the shard's late sends (docs/PERFORMANCE.md,
  * "Session 7"). And a starvation guard: a thread made before the others are idled, so it keeps the
- * normal policy, that checks how long the main JS thread waited for a core and puts it back to
- * SCHED_OTHER when it waited most of the time (a saturated core: the main thread must still see
- * Ctrl-C and --max-duration).
+ * normal policy, that checks how long each of the process's threads waited for a core and puts
+ * them all back to SCHED_OTHER when one waited most of the time (a saturated core: the main thread
+ * must still see Ctrl-C and --max-duration, and the appends and checkpoints must keep up).
  *
  * setThreadIdle(tid) -> bool; setThreadNormal(tid) -> bool (SCHED_OTHER, its nice unchanged);
- * startStarvationGuard(tid, periodMs, maxWaitMs) -> guard; starvationGuardTid(guard) -> its tid;
+ * startStarvationGuard(pid, periodMs, maxWaitMs) -> guard; starvationGuardTid(guard) -> its tid;
  * stopStarvationGuard(guard) -> whether it fired.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -70,7 +71,7 @@ typedef struct {
   pthread_t thread;
   pthread_mutex_t mu;
   pthread_cond_t cond;
-  int tid;       /* watched */
+  int pid;       /* watched: every thread of this process */
   int guard_tid; /* the guard's own */
   int period_ms;
   long long max_wait_ns;
@@ -80,9 +81,9 @@ typedef struct {
 } guard_t;
 
 /* run_delay: ns the thread has waited on a run queue (/proc/.../schedstat, second field). */
-static long long run_delay(int tid) {
-  char path[64], buf[128];
-  snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", tid);
+static long long run_delay(int pid, int tid) {
+  char path[80], buf[128];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", pid, tid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -94,14 +95,54 @@ static long long run_delay(int tid) {
   return (long long)delay;
 }
 
+/* Threads watched at once; a Node main process has ~15 (libuv's 4, V8's, DuckDB's). */
+#define GUARD_MAX_THREADS 512
+
+typedef struct {
+  int tid;
+  long long delay;
+} seen_t;
+
+/*
+ * The process's threads and their run delays now, into `now` (sorted by tid as listed); returns
+ * how many, or -1 when the process's task list cannot be read.
+ */
+static int list_threads(int pid, int skip, seen_t* now) {
+  char path[48];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR* dir = opendir(path);
+  if (dir == NULL) return -1;
+  int n = 0;
+  struct dirent* e;
+  while ((e = readdir(dir)) != NULL && n < GUARD_MAX_THREADS) {
+    int tid = atoi(e->d_name);
+    if (tid <= 0 || tid == skip) continue;
+    long long d = run_delay(pid, tid);
+    if (d < 0) continue; /* ended meanwhile */
+    now[n].tid = tid;
+    now[n].delay = d;
+    n++;
+  }
+  closedir(dir);
+  return n;
+}
+
+/*
+ * Fires when ANY thread of the process (the JS thread, libuv's pool running DuckDB's checkpoint,
+ * DuckDB's own) waited for a core more than max_wait_ns of one period: then every thread goes back
+ * to SCHED_OTHER (at its lowered nice), so the appends, commits and checkpoints keep up and the JS
+ * thread sees Ctrl-C. Watching only the JS thread missed a commit asleep on a starved worker thread.
+ */
 static void* guard_main(void* arg) {
   guard_t* g = (guard_t*)arg;
+  seen_t* last = calloc(GUARD_MAX_THREADS, sizeof *last);
+  seen_t* now = calloc(GUARD_MAX_THREADS, sizeof *now);
   pthread_mutex_lock(&g->mu);
   g->guard_tid = (int)syscall(SYS_gettid);
   g->started = 1;
   pthread_cond_broadcast(&g->cond);
-  long long last = run_delay(g->tid);
-  while (!g->stop) {
+  int n_last = last == NULL || now == NULL ? -1 : list_threads(g->pid, g->guard_tid, last);
+  while (!g->stop && n_last >= 0) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     long long ns = until.tv_nsec + (long long)g->period_ms * 1000000LL;
@@ -110,15 +151,34 @@ static void* guard_main(void* arg) {
     while (!g->stop && pthread_cond_timedwait(&g->cond, &g->mu, &until) != ETIMEDOUT) {
     }
     if (g->stop) break;
-    long long now = run_delay(g->tid);
-    if (now < 0) break; /* the thread is gone */
-    if (last >= 0 && now - last > g->max_wait_ns) {
-      g->fired = set_policy(g->tid, SCHED_OTHER);
+    int n_now = list_threads(g->pid, g->guard_tid, now);
+    if (n_now < 0) break;
+    int starved = 0;
+    for (int i = 0; i < n_now && !starved; i++) {
+      /* A thread new since the last look counts from 0: it cannot have waited longer than it lived. */
+      long long before = 0;
+      for (int j = 0; j < n_last; j++) {
+        if (last[j].tid == now[i].tid) {
+          before = last[j].delay;
+          break;
+        }
+      }
+      if (now[i].delay - before > g->max_wait_ns) starved = 1;
+    }
+    if (starved) {
+      int ok = 1;
+      for (int i = 0; i < n_now; i++) ok &= set_policy(now[i].tid, SCHED_OTHER);
+      g->fired = ok;
       break;
     }
+    seen_t* t = last;
     last = now;
+    now = t;
+    n_last = n_now;
   }
   pthread_mutex_unlock(&g->mu);
+  free(last);
+  free(now);
   return NULL;
 }
 
@@ -145,7 +205,7 @@ static napi_value StartStarvationGuard(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "startStarvationGuard: out of memory");
     return NULL;
   }
-  g->tid = tid;
+  g->pid = tid;
   g->period_ms = more[0] > 0 ? more[0] : 1;
   g->max_wait_ns = (long long)more[1] * 1000000LL;
   pthread_mutex_init(&g->mu, NULL);

@@ -34,11 +34,14 @@ export interface NativeAddon {
   setThreadIdle(tid: number): boolean;
   /** Back to SCHED_OTHER at the thread's nice: false when refused (needs CAP_SYS_NICE or RLIMIT_NICE). */
   setThreadNormal(tid: number): boolean;
-  /** A normal-policy thread that puts `tid` back to SCHED_OTHER once it waited > maxWaitMs for a core in a periodMs. */
-  startStarvationGuard(tid: number, periodMs: number, maxWaitMs: number): object;
+  /**
+   * A normal-policy thread that puts every thread of process `pid` back to SCHED_OTHER once any of
+   * them waited > maxWaitMs for a core in a periodMs.
+   */
+  startStarvationGuard(pid: number, periodMs: number, maxWaitMs: number): object;
   /** The guard thread's own id (never to be idled). */
   starvationGuardTid(guard: object): number;
-  /** Stops the guard; whether it had put its thread back. */
+  /** Stops the guard; whether it had put the threads back. */
   stopStarvationGuard(guard: object): boolean;
   /** The slot table the addon was compiled with (native/slots.h), layout → slot name → index. */
   readonly slots: Readonly<Record<string, Readonly<Record<string, number>>>>;

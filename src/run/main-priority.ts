@@ -24,8 +24,9 @@
  * then ran inside fewer of the shard's late sends (docs/PERFORMANCE.md, "Session 7"). An idle thread
  * gets ~0.3 % of a core its shards keep busy, and the main thread must still act on Ctrl-C and
  * --max-duration: a guard thread (native/thread_sched.c, made before the others are idled, so it
- * keeps the normal policy) puts the main JS thread back to SCHED_OTHER (at the lowered nice) once
- * it waited for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS. Leaving SCHED_IDLE needs
+ * keeps the normal policy) puts every thread back to SCHED_OTHER (at the lowered nice) once one of
+ * them — the JS thread, or a libuv thread running DuckDB's checkpoint that a commit waits for —
+ * waited for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS. Leaving SCHED_IDLE needs
  * the same permission as raising the nice back, so the same check covers both.
  *
  * Never fails a run: any error leaves the priorities as they were. A no-op off Linux.
@@ -40,7 +41,7 @@ export type MainSchedPolicy = (typeof MAIN_SCHED_POLICIES)[number];
 
 /** The guard checks the main JS thread every this many ms… */
 const GUARD_PERIOD_MS = 200;
-/** …and puts it back to SCHED_OTHER when it waited for a core more than this of that time. */
+/** …and puts them all back to SCHED_OTHER when one of them waited for a core more than this of that time. */
 const GUARD_MAX_WAIT_MS = 100;
 
 /** Linux's capability number for raising a priority (lowering nice). */

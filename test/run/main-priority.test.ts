@@ -178,6 +178,61 @@ test(
   },
 );
 
+test(
+  'the guard watches every thread: a starved worker thread, the JS thread asleep, puts them all back to normal',
+  {
+    skip:
+      !linux || nativeAddon() === null || os.availableParallelism() < 2
+        ? 'Linux, 2+ cores, with the addon only'
+        : false,
+  },
+  () => {
+    const base = os.getPriority(process.pid);
+    if (!mayRestoreNice(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/limits', 'utf8'), base)) {
+      test.skip('this process may not leave SCHED_IDLE (no CAP_SYS_NICE, RLIMIT_NICE)');
+      return;
+    }
+    const core = String(os.availableParallelism() - 1);
+    const hog = spawn('taskset', [
+      '-c',
+      core,
+      process.execPath,
+      '-e',
+      'const e = Date.now() + 4000; while (Date.now() < e);',
+    ]);
+    try {
+      // A commit asleep on a checkpoint that a starved libuv thread runs: here the JS thread sleeps
+      // (awaits, free to run on another core) while a worker thread made after the idling (so
+      // SCHED_IDLE too) pins itself to the spinner's core and wants it.
+      const script = `
+        import { lowerMainPriority } from ${JSON.stringify(new URL('../../src/run/main-priority.ts', import.meta.url).href)};
+        import { Worker } from 'node:worker_threads';
+        import { readFileSync } from 'node:fs';
+        const policy = () => { const s = readFileSync('/proc/thread-self/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[38]); };
+        const r = lowerMainPriority(5, () => {}, 'idle');
+        const body = "const { parentPort } = require('node:worker_threads'); const fs = require('node:fs');" +
+          "const policy = () => { const s = fs.readFileSync('/proc/thread-self/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[38]); };" +
+          "const idled = policy(); const tid = fs.readlinkSync('/proc/thread-self').split('/').pop();" +
+          "require('node:child_process').execFileSync('taskset', ['-p', '-c', '${core}', tid], { stdio: 'ignore' });" +
+          "const end = Date.now() + 2000; while (Date.now() < end); parentPort.postMessage({ idled, during: policy() });";
+        const w = await new Promise((resolve) => new Worker(body, { eval: true, execArgv: [] }).once('message', resolve));
+        const jsDuring = policy();
+        r?.restore();
+        console.log(JSON.stringify({ idle: r?.idle, worker: w, js: jsDuring }));
+        process.exit(0);`;
+      const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      // The worker started idle (inherited), was starved by the spinner, and the guard put it and the
+      // sleeping JS thread back to SCHED_OTHER before the worker's 2 s were over.
+      assert.deepEqual(JSON.parse(out.trim()), { idle: true, worker: { idled: SCHED_IDLE, during: 0 }, js: 0 });
+    } finally {
+      hog.kill();
+    }
+  },
+);
+
 test('without the permission to go back, nothing is lowered', { skip }, () => {
   // As root: drop CAP_SYS_NICE for a child (RLIMIT_NICE stays as it is, 0 here); unprivileged: this process already lacks it.
   const script = `
