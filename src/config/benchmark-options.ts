@@ -914,7 +914,7 @@ export const BENCHMARK_OPTIONS = {
     flag: '--main-sched <policy>',
     kind: 'choice',
     choices: MAIN_SCHED_POLICIES,
-    help: 'how the main process is lowered below its shards during a run: idle = SCHED_IDLE as well as --main-nice (a shard about to send preempts it at once; a guard thread puts the main thread back to normal when it is starved of CPU, so Ctrl-C and --max-duration still act; needs the addon, else as nice; --main-nice 0 turns both off), nice = --main-nice only',
+    help: 'how the main process is lowered below its shards during a run: idle = SCHED_IDLE as well as --main-nice (a shard about to send preempts it at once; a guard thread puts its threads back to normal when one is starved of CPU, so Ctrl-C and --max-duration still act and the appends keep up; needs the addon, else as nice; --main-nice 0 turns both off), nice = --main-nice only',
     schema: z.enum(MAIN_SCHED_POLICIES).default('idle'),
   }),
 
