@@ -7,11 +7,7 @@
  * result_summary.json, report.txt, summary.csv and report.html written, the runs row updated.
  * Prints wall and CPU time (this process, all threads) and RSS after each phase, and the load.
  *
- * `--rate R` paces the fill at R records/s and leaves the commits to the sink's own 250 ms timer,
- * as in a live run (the longest commit is then a stall a live run would see); without it the fill
- * goes flat out (~150k records/s) with a commit every `--flush-every` records.
- *
- *   node --import tsx bench/store-summary.ts [--records 1000000] [--chunks 16] [--flush-every 20000] [--rate R] [--dist]
+ *   node --import tsx bench/store-summary.ts [--records 1000000] [--chunks 16] [--flush-every 20000] [--dist]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -41,9 +37,6 @@ function arg(name: string, fallback: string): string {
 const N = Number(arg('records', '1000000'));
 const CHUNKS = Number(arg('chunks', '16'));
 const FLUSH_EVERY = Number(arg('flush-every', '20000'));
-const RATE = Number(arg('rate', '0'));
-/** Records made per turn of the event loop when paced: 10 ms worth. */
-const SLICE = RATE > 0 ? Math.max(1, Math.round(RATE / 100)) : 0;
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const rss = () => `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`;
 
@@ -72,10 +65,9 @@ const seq = await store.createRun(meta);
 versionInfo();
 const start = 1e12;
 await store.markStarted(seq, start);
-const sink = await StoreRecordSink.create(await store.connect(), seq, await store.checkpointer());
+const sink = await StoreRecordSink.create(await store.connect(), seq);
 const builder = new RecordBatchBuilder();
 let t = performance.now();
-const fillStart = t;
 const fillCpu = process.cpuUsage();
 for (let id = 0; id < N; id++) {
   const s = start + id * 1e4;
@@ -113,26 +105,15 @@ for (let id = 0; id < N; id++) {
     arrivals,
   );
   if (builder.count === 4096) sink.push(builder.take());
-  if (RATE > 0) {
-    if ((id + 1) % SLICE === 0) {
-      // Wait until this slice's time: the sink's timer commits meanwhile, as in a live run.
-      const due = fillStart + ((id + 1) / RATE) * 1000 - performance.now();
-      await new Promise((resolve) => (due > 0 ? setTimeout(resolve, due) : setImmediate(resolve)));
-    }
-  } else if ((id + 1) % FLUSH_EVERY === 0) {
-    sink.flush();
-    // A turn of the event loop, as a live run's timer gives: the sink learns there that its checkpoint has ended.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  if ((id + 1) % FLUSH_EVERY === 0) sink.flush();
 }
 sink.push(builder.take());
 {
   const c = process.cpuUsage(fillCpu);
   console.log(
-    `make + append ${N} records (${CHUNKS} chunk times each, ${RATE > 0 ? `${RATE}/s, committed every 250 ms` : `committed every ${FLUSH_EVERY}`}): ` +
+    `make + append ${N} records (${CHUNKS} chunk times each, committed every ${FLUSH_EVERY}): ` +
       `${((performance.now() - t) / 1000).toFixed(2)} s wall, ${((c.user + c.system) / N).toFixed(2)} µs CPU per record ` +
-      `(${sink.flushes} commits, longest ${sink.longestFlushMs.toFixed(0)} ms; ` +
-      `${sink.checkpoints.checkpoints} checkpoints off the main thread, longest ${sink.checkpoints.longestMs.toFixed(0)} ms), rss ${rss()}`,
+      `(${sink.flushes} commits, longest ${sink.longestFlushMs.toFixed(0)} ms), rss ${rss()}`,
   );
 }
 const endNs = start + N * 1e4 + 1e7;

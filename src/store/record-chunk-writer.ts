@@ -6,14 +6,12 @@
  * ~1 µs per value — 65 chunk times per streamed request made that the whole budget.
  */
 import { createRequire } from 'node:module';
-import { DuckDBDataChunk, type DuckDBAppender, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBDataChunk, type DuckDBAppender } from '@duckdb/node-api';
 import { I, T, type RecordBatch } from '../record/record-batch.js';
 import { RequestErrorCode, type TokenCountSource } from '../record/request-record.js';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 export const CHUNK_ROWS = 2048;
-/** Emptied held chunks kept for reuse (~0.6 MB each with 16 chunk times a row); the rest are left to the GC. */
-const SPARE_CHUNKS = 16;
 
 const ERROR_CODES: (RequestErrorCode | '')[] = ['', ...Object.values(RequestErrorCode)];
 const TOKEN_SOURCES: TokenCountSource[] = ['none', 'usage', 'chunks'];
@@ -83,10 +81,6 @@ const TIME_COLUMNS: [column: C, slot: T][] = [
 /** Appends packed batches through one appender, reusing one chunk and its scratch arrays. */
 export class RecordChunkWriter {
   private readonly chunk: DuckDBDataChunk;
-  private readonly types: DuckDBType[];
-  /** Chunks made by hold(), not appended yet, and emptied ones kept for the next hold(). */
-  private held: DuckDBDataChunk[] = [];
-  private readonly spare: DuckDBDataChunk[] = [];
   private readonly ints = new Int32Array(CHUNK_ROWS);
   private readonly doubles = new Float64Array(CHUNK_ROWS);
   private readonly bools = new Uint8Array(CHUNK_ROWS);
@@ -94,8 +88,6 @@ export class RecordChunkWriter {
   private readonly validity = new Uint32Array(CHUNK_ROWS / 32);
   private readonly entries = new BigUint64Array(CHUNK_ROWS * 2);
   private chunkTimes = new Float64Array(CHUNK_ROWS * 64);
-  /** The chunk fill() is writing (vector() reads it). */
-  private filling: DuckDBDataChunk;
   /** Rows appended (flushed or not) since this writer was made. */
   rows = 0;
   /**
@@ -111,63 +103,31 @@ export class RecordChunkWriter {
     const types = [];
     for (let c = 0; c < appender.columnCount; c++) types.push(appender.columnType(c));
     if (types.length !== C.Count) throw new Error(`requests has ${types.length} columns, expected ${C.Count}`);
-    this.types = types;
     this.chunk = DuckDBDataChunk.create(types);
-    this.filling = this.chunk;
   }
 
   /** Append every record of `batch` (in chunks of CHUNK_ROWS); nothing is committed until flush(). */
   append(batch: RecordBatch): void {
-    this.appendHeld();
     // Where each record's chunk runs start, walked once over the whole batch.
     let run = 0;
     for (let from = 0; from < batch.count; from += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, batch.count - from);
-      run = this.fill(this.chunk, batch, from, n, run);
+      run = this.fill(batch, from, n, run);
       this.appender.appendDataChunk(this.chunk);
       this.rows += n;
     }
   }
 
-  /**
-   * Makes `batch` into data chunks of its own, held until appendHeld() (or the next append). While
-   * a checkpoint runs, DuckDB's appender can wait for it in appendDataChunk (0.75–0.94 s, at the
-   * checkpoint's end, measured in a 3M-record fill): this does the copying (~2 µs a record) without
-   * touching the appender, so the appends after the checkpoint cost ~0.25 µs a record.
-   */
-  hold(batch: RecordBatch): void {
-    let run = 0;
-    for (let from = 0; from < batch.count; from += CHUNK_ROWS) {
-      const n = Math.min(CHUNK_ROWS, batch.count - from);
-      const chunk = this.spare.pop() ?? DuckDBDataChunk.create(this.types);
-      run = this.fill(chunk, batch, from, n, run);
-      this.held.push(chunk);
-      this.rows += n;
-    }
-  }
-
-  /** Appends the chunks hold() made, in order. */
-  appendHeld(): void {
-    if (this.held.length === 0) return;
-    for (const chunk of this.held) {
-      this.appender.appendDataChunk(chunk);
-      if (this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
-    }
-    this.held = [];
-  }
-
   flush(): void {
-    this.appendHeld();
     this.appender.flushSync();
   }
 
   close(): void {
-    this.appendHeld();
     this.appender.closeSync();
   }
 
   private vector(c: C): Vector {
-    return duckdb.data_chunk_get_vector(this.filling.chunk, c);
+    return duckdb.data_chunk_get_vector(this.chunk.chunk, c);
   }
 
   private copy(v: Vector, a: Int32Array | Float64Array | Uint8Array | BigUint64Array, n: number): void {
@@ -190,9 +150,8 @@ export class RecordChunkWriter {
     this.validity[row >>> 5] &= ~(1 << (row & 31));
   }
 
-  private fill(chunk: DuckDBDataChunk, b: RecordBatch, from: number, n: number, runStart: number): number {
-    this.filling = chunk;
-    duckdb.data_chunk_reset(chunk.chunk);
+  private fill(b: RecordBatch, from: number, n: number, runStart: number): number {
+    duckdb.data_chunk_reset(this.chunk.chunk);
     const { ints, times, doubles, bools } = {
       ints: this.ints,
       times: b.times,
@@ -276,7 +235,7 @@ export class RecordChunkWriter {
     if (total > 0) this.copy(duckdb.list_vector_get_child(list), flat, total);
     this.copy(list, entries, 2 * n);
     this.setValidity(list, n, true);
-    duckdb.data_chunk_set_size(chunk.chunk, n);
+    duckdb.data_chunk_set_size(this.chunk.chunk, n);
     return r;
   }
 

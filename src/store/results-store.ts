@@ -23,7 +23,6 @@ import {
 import { BadInputError, ErrorCode } from '../errors.js';
 import type { ResultSummary } from '../metrics/result-summary.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './store-schema.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** Where the database goes when --results-db is not given. */
 export const DEFAULT_RESULTS_DB = path.join('results', 'llm-loadgen.duckdb');
@@ -35,14 +34,13 @@ export const DEFAULT_RESULTS_DB = path.join('results', 'llm-loadgen.duckdb');
  */
 const MEMORY_LIMIT = '256MB';
 /**
- * WAL size at which a commit checkpoints (DuckDB's default 16 MB): a backstop only. A checkpoint
- * inside the record sink's commit ran on the main thread (0.3–0.7 s at 64 MB of WAL, quiet; 14 s
- * on a loaded host at 10M records), so the sink checkpoints at 64 MB itself, on a DuckDB worker
- * thread (wal-checkpointer.ts). Should those keep failing, this bounds the WAL. At 16 MB a
- * 300k-record fill paid 13.7–15.0 µs CPU per record, at 64 MB 9.8–11.8 µs, at 1 GB 7–8 µs
- * (bench/store-summary.ts --records 300000 --flush-every 1725, alternating).
+ * WAL size at which a commit checkpoints (DuckDB's default 16 MB). A checkpoint runs inside the
+ * sink's commit, on the main thread; at 16 MB a 300k-record fill paid 13.7–15.0 µs CPU per record
+ * with commits of up to 2.4 s, at 64 MB 9.8–11.8 µs and up to 1.8 s (bench/store-summary.ts
+ * --records 300000 --flush-every 1725, alternating). 1 GB was cheaper still (7–8 µs) but leaves
+ * that much un-checkpointed data to hold under the 256 MB pool.
  */
-const CHECKPOINT_THRESHOLD = '1GB';
+const CHECKPOINT_THRESHOLD = '64MB';
 
 /** `running` while the run goes; `incomplete` once `report` found it never finished (killed). */
 export type StoredRunState = 'running' | 'complete' | 'interrupted' | 'failed' | 'incomplete';
@@ -171,11 +169,6 @@ export class ResultsStore {
   /** A fresh connection on the same database (the record sink's). */
   connect(): Promise<DuckDBConnection> {
     return this.instance.connect();
-  }
-
-  /** The record sink's checkpoints, on a connection of their own (wal-checkpointer.ts). */
-  async checkpointer(): Promise<WalCheckpointer> {
-    return new WalCheckpointer(await this.instance.connect(), `${this.file}.wal`);
   }
 
   /** True when no run has this id yet. */

@@ -128,7 +128,7 @@ export class RunStore {
     const seq = await store.createRun(meta);
     // The summary's version and git sha, read now (a git spawn: up to 1 s on a loaded host) rather than after the last response.
     versionInfo();
-    const sink = await StoreRecordSink.create(await store.connect(), seq, await store.checkpointer());
+    const sink = await StoreRecordSink.create(await store.connect(), seq);
     return new RunStore(store, seq, meta, sink, s.records, s.schedulerRandomSeed);
   }
 

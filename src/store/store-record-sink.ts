@@ -9,7 +9,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RecordBatchList, T, type RecordBatch } from '../record/record-batch.js';
 import { RecordChunkWriter } from './record-chunk-writer.js';
-import type { WalCheckpointer } from './wal-checkpointer.js';
 
 /** Append + commit period. A commit every 250 ms cost <1 % of one core at 20k records/s. */
 export const FLUSH_MS = 250;
@@ -25,8 +24,6 @@ export interface RecordSink {
 
 export class StoreRecordSink implements RecordSink {
   private queue: RecordBatch[] = [];
-  /** Appended, not committed yet (held back while a checkpoint runs). */
-  private appended: RecordBatch[] = [];
   private latest = -Infinity;
   private timer: NodeJS.Timeout | null;
   private failure: Error | null = null;
@@ -43,22 +40,15 @@ export class StoreRecordSink implements RecordSink {
   private constructor(
     private readonly connection: DuckDBConnection,
     private readonly writer: RecordChunkWriter,
-    /** Checkpoints the WAL off the main thread (wal-checkpointer.ts); the sink does not commit while one runs. */
-    readonly checkpoints: WalCheckpointer,
   ) {
-    checkpoints.onEnd = () => this.flush();
     this.timer = setInterval(() => this.flush(), FLUSH_MS);
     this.timer.unref();
   }
 
-  /** `connection` and `checkpoints` become the sink's: it closes them in close(). */
-  static async create(
-    connection: DuckDBConnection,
-    runSeq: number,
-    checkpoints: WalCheckpointer,
-  ): Promise<StoreRecordSink> {
+  /** `connection` becomes the sink's: it closes it in close(). */
+  static async create(connection: DuckDBConnection, runSeq: number): Promise<StoreRecordSink> {
     const appender = await connection.createAppender('requests');
-    return new StoreRecordSink(connection, new RecordChunkWriter(appender, runSeq), checkpoints);
+    return new StoreRecordSink(connection, new RecordChunkWriter(appender, runSeq));
   }
 
   push(batch: RecordBatch): void {
@@ -78,40 +68,22 @@ export class StoreRecordSink implements RecordSink {
 
   /** Appends and commits what is queued. A failure (disk full) is kept for close() to throw. */
   flush(): void {
-    if (this.failure !== null || (this.queue.length === 0 && this.appended.length === 0)) return;
+    if (this.queue.length === 0 || this.failure !== null) return;
     const batches = this.queue;
     this.queue = [];
     const t0 = performance.now();
     try {
-      // While a checkpoint runs a commit would wait for it on the main thread (its whole length),
-      // and so can the appender's append: the rows are made into chunks held in memory, and the
-      // first flush after the checkpoint appends and commits them.
-      const holding = this.checkpoints.running && this.timer !== null;
-      for (const b of batches) {
-        if (holding) this.writer.hold(b);
-        else this.writer.append(b);
-        this.appended.push(b);
-      }
-      if (holding) {
-        this.record(performance.now() - t0);
-        return;
-      }
+      for (const b of batches) this.writer.append(b);
       this.writer.flush();
     } catch (err) {
       // The failed commit is rolled back whole: its batches are kept in memory with the rest.
       this.failure = err as Error;
-      for (const b of this.appended) this.unstored.push(b);
-      this.appended = [];
+      for (const b of batches) this.unstored.push(b);
       return;
     }
-    this.appended = [];
-    this.record(performance.now() - t0);
-    this.flushes++;
-    if (this.timer !== null) this.checkpoints.maybeStart();
-  }
-
-  private record(ms: number): void {
+    const ms = performance.now() - t0;
     if (ms > this.longestFlushMs) this.longestFlushMs = ms;
+    this.flushes++;
   }
 
   /** Token gaps of the successful streamed records appended so far (meaningful while `error` is null). */
@@ -128,9 +100,7 @@ export class StoreRecordSink implements RecordSink {
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    // The last commit (it waits for a checkpoint in flight: the run's end, nothing else to serve).
     this.flush();
-    this.checkpoints.close();
     try {
       if (this.failure === null) this.writer.close();
     } catch (err) {

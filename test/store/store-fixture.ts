@@ -112,7 +112,7 @@ export async function storeWith(
   const store = await ResultsStore.open(path.join(dir, 'results.duckdb'));
   const seq = await store.createRun(runMeta(id, over));
   await store.markStarted(seq, START_NS);
-  const sink = await StoreRecordSink.create(await store.connect(), seq, await store.checkpointer());
+  const sink = await StoreRecordSink.create(await store.connect(), seq);
   for (const b of batchesOf(records)) sink.push(b);
   sink.close();
   return {
