@@ -128,8 +128,8 @@ static int list_threads(int pid, int skip, seen_t* now) {
 }
 
 /*
- * Fires when ANY thread of the process (the JS thread, libuv's pool running DuckDB's checkpoint,
- * DuckDB's own) waited for a core more than max_wait_ns of one period: then every thread goes back
+ * Fires when ANY thread of the process (the JS thread, DuckDB's threads that a commit or checkpoint
+ * waits for, libuv's) waited for a core more than max_wait_ns of one period: then every thread goes back
  * to SCHED_OTHER (at its lowered nice), so the appends, commits and checkpoints keep up and the JS
  * thread sees Ctrl-C. Watching only the JS thread missed a commit asleep on a starved worker thread.
  */

@@ -25,7 +25,7 @@
  * gets ~0.3 % of a core its shards keep busy, and the main thread must still act on Ctrl-C and
  * --max-duration: a guard thread (native/thread_sched.c, made before the others are idled, so it
  * keeps the normal policy) puts every thread back to SCHED_OTHER (at the lowered nice) once one of
- * them — the JS thread, or a libuv thread running DuckDB's checkpoint that a commit waits for —
+ * them — the JS thread, or one of DuckDB's threads that a commit or checkpoint waits for —
  * waited for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS. Leaving SCHED_IDLE needs
  * the same permission as raising the nice back, so the same check covers both.
  *

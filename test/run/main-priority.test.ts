@@ -201,7 +201,7 @@ test(
       'const e = Date.now() + 4000; while (Date.now() < e);',
     ]);
     try {
-      // A commit asleep on a checkpoint that a starved libuv thread runs: here the JS thread sleeps
+      // A commit asleep on a checkpoint that starved DuckDB threads run: here the JS thread sleeps
       // (awaits, free to run on another core) while a worker thread made after the idling (so
       // SCHED_IDLE too) pins itself to the spinner's core and wants it.
       const script = `
