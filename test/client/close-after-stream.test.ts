@@ -21,7 +21,7 @@ const CLOSE_AFTER_MS = 3;
 const CLOSING_SERVER = `
 const net = require('node:net');
 const answer = ${JSON.stringify(sseAnswer())};
-let dropped = 0, requests = 0;
+let dropped = 0, requests = 0, latestFinMs = 0;
 const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   let buf = Buffer.alloc(0), closing = false;
   socket.setNoDelay(true);
@@ -41,15 +41,28 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       if (closing) { dropped++; continue; }
       closing = true;
       socket.write(answer);
-      setTimeout(() => socket.end(), ${CLOSE_AFTER_MS});
+      const wrote = performance.now();
+      setTimeout(() => {
+        latestFinMs = Math.max(latestFinMs, performance.now() - wrote);
+        socket.end();
+      }, ${CLOSE_AFTER_MS});
     }
   });
 });
 server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));
-process.on('message', () => process.send({ requests, dropped }));
+process.on('message', () => process.send({ requests, dropped, latestFinMs }));
 `;
 
-test(`a server that FINs ${CLOSE_AFTER_MS} ms after each streamed answer and drops what came meanwhile: none is lost`, async () => {
+/** The pool's probation (connection-pool.ts PROBATION_NS): a FIN later than this is a server that keeps its connections. */
+const PROBATION_MS = 20;
+
+interface ClosingRun {
+  records: Awaited<ReturnType<typeof runShard>>['records'];
+  summary: Awaited<ReturnType<typeof runShard>>['summary'];
+  seen: { requests: number; dropped: number; latestFinMs: number };
+}
+
+async function againstClosingServer(): Promise<ClosingRun> {
   const child = spawn(process.execPath, ['-e', CLOSING_SERVER], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -68,18 +81,38 @@ test(`a server that FINs ${CLOSE_AFTER_MS} ms after each streamed answer and dro
         maxConcurrentConnects: 4,
       }),
     );
-    const seen = await new Promise<{ requests: number; dropped: number }>((resolve) => {
-      child.once('message', (m) => resolve(m as { requests: number; dropped: number }));
+    const seen = await new Promise<ClosingRun['seen']>((resolve) => {
+      child.once('message', (m) => resolve(m as ClosingRun['seen']));
       child.send('counts');
     });
-    assert.deepEqual(failures(records), []);
-    assert.equal(seen.dropped, 0, 'no request was written onto a connection the server was about to close');
-    assert.equal(seen.requests, 20);
-    assert.equal(summary.retries, 0);
-    assert.equal(summary.reuseStoppedPools, 1, 'the pool learned that the server closes after every answer');
+    return { records, summary, seen };
   } finally {
     child.kill();
   }
+}
+
+test(`a server that FINs ${CLOSE_AFTER_MS} ms after each streamed answer and drops what came meanwhile: none is lost`, async (t) => {
+  // A loaded machine can hold the server's 3 ms timer past the probation (CI: a request dropped with
+  // the JS fallbacks): that server kept a connection open 20 ms, which is what keep-alive means to the
+  // pool. Such a run is not this case: tried again, up to 3 times.
+  let run = await againstClosingServer();
+  for (let i = 1; i < 3 && run.seen.latestFinMs >= PROBATION_MS; i++) run = await againstClosingServer();
+  const { records, summary, seen } = run;
+  if (seen.latestFinMs >= PROBATION_MS) {
+    t.skip(
+      `SKIPPED: in 3 tries the server's FIN came up to ${seen.latestFinMs.toFixed(1)} ms late (machine load), past the 20 ms probation`,
+    );
+    return;
+  }
+  assert.deepEqual(failures(records), []);
+  assert.equal(
+    seen.dropped,
+    0,
+    `no request was written onto a connection the server was about to close (FINs up to ${seen.latestFinMs.toFixed(1)} ms after the answer)`,
+  );
+  assert.equal(seen.requests, 20);
+  assert.equal(summary.retries, 0);
+  assert.equal(summary.reuseStoppedPools, 1, 'the pool learned that the server closes after every answer');
 });
 
 test('a chunked server that keeps its connections: they are reused once one has stayed open 20 ms', async () => {

@@ -40,9 +40,14 @@ test('the api and client tests pass with the native addon disabled (JS fallbacks
     .split('\n')
     .filter((l) => /^# (tests|pass|fail|skipped)/.test(l))
     .join(', ');
-  const failures = out
-    .split('\n')
-    .filter((l) => l.startsWith('not ok'))
+  // Each failing test with its TAP block (the error, where, how long), so a CI failure says why.
+  const lines = out.split('\n');
+  const failures = lines
+    .flatMap((l, i) => {
+      if (!/^\s*not ok/.test(l)) return [];
+      const end = lines.findIndex((m, j) => j > i && /^\s*\.\.\.$/.test(m));
+      return lines.slice(i, end < 0 ? i + 40 : Math.min(end + 1, i + 40));
+    })
     .join('\n');
   assert.equal(code, 0, `with LLM_LOADGEN_NO_ADDON=1: ${summary}\n${failures}\n${out.slice(-3000)}`);
   assert.match(summary, /# pass [1-9]/, summary);
