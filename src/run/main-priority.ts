@@ -39,7 +39,7 @@ import { nativeAddon, type NativeAddon } from '../native/addon.js';
 export const MAIN_SCHED_POLICIES = ['idle', 'nice'] as const;
 export type MainSchedPolicy = (typeof MAIN_SCHED_POLICIES)[number];
 
-/** The guard checks the main JS thread every this many ms… */
+/** The guard reads every main-process thread's run-queue time every this many ms… */
 const GUARD_PERIOD_MS = 200;
 /** …and puts them all back to SCHED_OTHER when one of them waited for a core more than this of that time. */
 const GUARD_MAX_WAIT_MS = 100;
