@@ -378,6 +378,14 @@ const REGISTRY = {
     action:
       'wait for the other run to end, or give this run its own `--results-db PATH`; a file from another llm-loadgen version needs a new path',
   },
+  resultsDbCorrupt: {
+    code: 'results_db_corrupt',
+    exit: ExitCode.badInput,
+    meaning:
+      'the results database file is damaged: DuckDB found a block whose checksum does not match (a crash or a kill while it was writing a checkpoint, or the disk); `runs`, `report`, `export` and `compare` cannot read it',
+    action:
+      'move the file aside (`mv FILE FILE.corrupt`) and run again: a new one is made; a benchmark run meanwhile stores itself in a database of its own in its report directory, and report directories are unaffected',
+  },
   runNotFound: {
     code: 'run_not_found',
     exit: ExitCode.badInput,

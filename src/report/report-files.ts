@@ -32,7 +32,7 @@ export const REPORT_FILES = {
   repeatsText: 'repeats.txt',
   /** One row per run (or sweep step), for spreadsheets (store/summary-csv.ts). */
   summaryCsv: 'summary.csv',
-  /** The run's own results database, only when the shared one was in use by another run. */
+  /** The run's own results database, only when the shared one was in use by another run or damaged. */
   database: 'llm-loadgen.duckdb',
 } as const;
 

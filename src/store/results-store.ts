@@ -103,6 +103,28 @@ function unusable(file: string, why: string, cause?: unknown): BadInputError {
   );
 }
 
+/**
+ * DuckDB's words for a file whose bytes it cannot trust: a block whose checksum does not match
+ * ("Corrupt database file: computed checksum … in block at location …"), metadata cut short.
+ * Seen here once in ~75 kills landing inside a checkpoint (test/store/store-kill-checkpoint.test.ts).
+ */
+const CORRUPT = /corrupt|MetadataReader/i;
+
+/** True when `err` says the database file itself is damaged (not locked, not another version). */
+export function isCorruptDatabase(err: unknown): boolean {
+  return err instanceof BadInputError && err.code === ErrorCode.resultsDbCorrupt;
+}
+
+function corrupt(file: string, err: unknown): BadInputError {
+  return new BadInputError(
+    ErrorCode.resultsDbCorrupt,
+    `--results-db ${file} is damaged and cannot be read (${firstLine(err)}). Its runs are lost to the ` +
+      `commands on stored runs; each run's files in its report directory are not. Move it aside ` +
+      `(mv ${file} ${file}.corrupt) and run again: a new database is made.`,
+    { cause: err },
+  );
+}
+
 /** A DuckDB error's first line, without its stack: "IO Error: Could not set lock on file …". */
 function firstLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0];
@@ -132,6 +154,7 @@ export class ResultsStore {
         checkpoint_threshold: CHECKPOINT_THRESHOLD,
       });
     } catch (err) {
+      if (CORRUPT.test(firstLine(err))) throw corrupt(file, err);
       throw unusable(file, `cannot open it (${firstLine(err)})`, err);
     }
     const connection = await instance.connect();
@@ -148,6 +171,7 @@ export class ResultsStore {
       connection.closeSync();
       instance.closeSync();
       if (err instanceof BadInputError) throw err;
+      if (CORRUPT.test(firstLine(err))) throw corrupt(file, err);
       throw unusable(file, `cannot set up its tables (${firstLine(err)})`, err);
     }
     return new ResultsStore(file, instance, connection);

@@ -18,7 +18,7 @@ import { RecordBatchList, unpackRecords } from '../record/record-batch.js';
 import { recordToJsonLine, writeRecordsJsonl } from '../report/records-jsonl.js';
 import type { TokenizerCounts } from '../metrics/token-counts.js';
 import { REPORT_FILES, writeAtomically, writeTextAtomically } from '../report/report-files.js';
-import { ResultsStore, type RunMeta, type StoredRunState } from './results-store.js';
+import { ResultsStore, isCorruptDatabase, type RunMeta, type StoredRunState } from './results-store.js';
 import { StoreRecordSink } from './store-record-sink.js';
 import { readStoredBatches } from './stored-records.js';
 import { StoredRecordList } from './stored-record-list.js';
@@ -101,10 +101,16 @@ export class RunStore {
     try {
       store = await ResultsStore.open(s.resultsDb);
     } catch (err) {
-      // Another llm-loadgen holds the shared file (DuckDB: one writer per file): this run gets its own.
-      if (!(err instanceof BadInputError) || !/lock/i.test(err.message)) throw err;
+      // Another llm-loadgen holds the shared file (DuckDB: one writer per file), or the file is
+      // damaged: this run gets its own, and says so (a damaged file must not cost the run too).
+      const damaged = isCorruptDatabase(err);
+      if (!damaged && (!(err instanceof BadInputError) || !/lock/i.test(err.message))) throw err;
       const own = path.join(o.reportDir, REPORT_FILES.database);
-      o.err.write(`note: ${s.resultsDb} is in use by another llm-loadgen; this run is stored in ${own}\n`);
+      o.err.write(
+        damaged
+          ? `warning: ${(err as Error).message}\nThis run is stored in ${own}.\n`
+          : `note: ${s.resultsDb} is in use by another llm-loadgen; this run is stored in ${own}\n`,
+      );
       store = await ResultsStore.open(own);
     }
     const meta: RunMeta = {
