@@ -98,7 +98,10 @@ export interface RunFilter {
 function unusable(file: string, why: string, cause?: unknown): BadInputError {
   return new BadInputError(
     ErrorCode.resultsDbUnusable,
-    `--results-db ${file}: ${why}. Wait for the other llm-loadgen using it to end, or pass --results-db with another path.`,
+    `--results-db ${file}: ${why}. ` +
+      (/lock/i.test(why)
+        ? 'Wait for the other llm-loadgen using it to end, or pass --results-db with another path.'
+        : 'Pass --results-db with another path.'),
     { cause },
   );
 }
