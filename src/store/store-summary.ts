@@ -19,6 +19,9 @@ import type { ChartDataOptions } from '../report/html/run-chart-data.js';
 import { EndOfRunThread } from './end-of-run-thread.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
+import { MAX_GAP_SQL } from './stored-columns.js';
+import { BOUNDED_MIN_RECORDS } from './bounded-summary.js';
+import { evaluateSlos } from '../metrics/slo.js';
 
 const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
 
@@ -35,6 +38,21 @@ export type StoredResultSummary = ResultSummary & {
  * 1.56–1.67 s, 1M 3.25–4.30 s against 2.44–3.09 s.
  */
 export const THREAD_MIN_RECORDS = 200_000;
+
+/**
+ * Whether the end of a run of `count` stored records is bounded (bounded-summary.ts): from
+ * `boundedMin` records on (BOUNDED_MIN_RECORDS; lower in tests), unless a tokenizer counted the
+ * prompts (ISL then needs each record's count) or `needsRecords` (multi-turn's conversation
+ * summary walks the records).
+ */
+export function takesBoundedEnd(
+  count: number,
+  input: Pick<ResultSummaryInput, 'tokens'>,
+  options: { boundedMin?: number; needsRecords?: boolean } = {},
+): boolean {
+  if (options.needsRecords === true || input.tokens?.tokenizer !== undefined) return false;
+  return count >= (options.boundedMin ?? BOUNDED_MIN_RECORDS);
+}
 
 export interface ReadStoredRecordsOptions {
   /** The run's token gaps as its sink counted them: with it, ITL is taken on the read-back's scan by a worker thread. */
@@ -120,6 +138,8 @@ export async function summarizeStoredRun(
   );
   records.itlDistribution = itl.chart;
   summary.itl = itl.series;
+  // The run SLOs again now that ITL is there (the records read back have no chunk times: p99(itl) saw none).
+  if (input.slos?.some((x) => x.kind === 'run')) summary.slo = evaluateSlos(summary, input.slos);
   summary.itl_method = {
     exact: !itl.histogram,
     values: itl.count,
@@ -142,12 +162,7 @@ export function itlMethodNote(summary: StoredResultSummary): string | null {
 /** Every record's largest token gap, NaN when it has fewer than two chunk times (record order, as read back). */
 async function storedMaxGaps(connection: DuckDBConnection, seq: number, count: number): Promise<Float64Array> {
   const out = new Float64Array(count).fill(NaN);
-  const result = await connection.stream(
-    `SELECT coalesce(list_max(list_transform(range(1, len(chunk_times)), i -> chunk_times[i + 1] - chunk_times[i])), 'NaN'::DOUBLE)
-     FROM requests WHERE run = $1`,
-    [seq],
-    [INTEGER],
-  );
+  const result = await connection.stream(`SELECT ${MAX_GAP_SQL} FROM requests WHERE run = $1`, [seq], [INTEGER]);
   let at = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
