@@ -31,7 +31,13 @@ import {
   type SummarySeries,
   type SummarySeriesName,
 } from '../metrics/result-summary.js';
-import { summarizeSeriesJob, type SeriesJobResult } from '../metrics/series-jobs.js';
+import {
+  plainSeries,
+  sharedSeries,
+  summarizeSeriesJob,
+  type SeriesJobKind,
+  type SeriesJobResult,
+} from '../metrics/series-jobs.js';
 import type { LatencySeriesSummary, SeriesSummary } from '../metrics/series-summary.js';
 import { GoodputCounter } from '../metrics/slo.js';
 import { tokenLengthsOf } from '../metrics/token-counts.js';
@@ -47,7 +53,9 @@ import {
 } from '../report/html/run-chart-data.js';
 import { readDoubles, streamRecordFields } from './stored-columns.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
-import type { StoredResultSummary } from './store-summary.js';
+import { THREAD_MIN_RECORDS, type StoredResultSummary } from './store-summary.js';
+import { EndOfRunThread } from './end-of-run-thread.js';
+import type { TokenCountInput } from '../metrics/token-counts.js';
 
 /**
  * From this many stored records on, the end of a run is bounded. Below it the records are read
@@ -55,6 +63,20 @@ import type { StoredResultSummary } from './store-summary.js';
  * held 2.6 GB. See docs/PERFORMANCE.md, session 8.
  */
 export const BOUNDED_MIN_RECORDS = 3_000_000;
+
+/**
+ * Whether the end of a run of `count` stored records is bounded: from `boundedMin` records on
+ * (BOUNDED_MIN_RECORDS; lower in tests), unless a tokenizer counted the prompts (ISL then needs
+ * each record's count) or `needsRecords` (multi-turn's conversation summary walks the records).
+ */
+export function takesBoundedEnd(
+  count: number,
+  tokens: TokenCountInput | undefined,
+  options: { boundedMin?: number; needsRecords?: boolean } = {},
+): boolean {
+  if (options.needsRecords === true || tokens?.tokenizer !== undefined) return false;
+  return count >= (options.boundedMin ?? BOUNDED_MIN_RECORDS);
+}
 
 const OK = 'error IS NULL';
 const CONNECT = 'CASE WHEN isfinite(connect_start) AND isfinite(connected) THEN connected - connect_start ELSE 0 END';
@@ -65,7 +87,12 @@ const LATENCY = `${OK} AND isfinite("end") AND isfinite(sent)`;
  * Each series as buildResultSummary fills it (result-summary.ts, pass 2): the value and which
  * records have one. `$2` is the start (steady wait) or the first quarter's end (early latency).
  */
-const SERIES_SQL: Record<SummarySeriesName, { expr: string; where: string } | null> = {
+interface ColumnSql {
+  expr: string;
+  where: string;
+}
+
+const SERIES_SQL: Record<SummarySeriesName, ColumnSql | null> = {
   ttft: { expr: 'first_token - sent', where: `${OK} AND streaming AND isfinite(first_token) AND isfinite(sent)` },
   tpot: {
     expr: '("end" - first_token) / (output_tokens - 1)',
@@ -85,11 +112,15 @@ const SERIES_SQL: Record<SummarySeriesName, { expr: string; where: string } | nu
   earlyLatency: { expr: '"end" - sent', where: `${LATENCY} AND sent <= $2` },
 };
 /** ISL without a tokenizer (the bounded end is not taken with one): usage's prompt tokens; OSL: usage's or the chunks'. */
-const ISL_SQL = { expr: 'input_tokens', where: `${OK} AND input_tokens >= 0` };
-const OSL_SQL = { expr: 'output_tokens', where: `${OK} AND token_source IN ('usage', 'chunks')` };
+const ISL_SQL: ColumnSql = { expr: 'input_tokens', where: `${OK} AND input_tokens >= 0` };
+const OSL_SQL: ColumnSql = { expr: 'output_tokens', where: `${OK} AND token_source IN ('usage', 'chunks')` };
 
 /** The chart distributions that come with the series (ITL's from the ITL pass). */
-const CHART_OF: Partial<Record<SummarySeriesName, MetricKey>> = { ttft: 'ttft', tpot: 'tpot', latency: 'latency' };
+const CHART_OF: Partial<Record<SummarySeriesName | 'isl' | 'osl', MetricKey>> = {
+  ttft: 'ttft',
+  tpot: 'tpot',
+  latency: 'latency',
+};
 
 /**
  * A run whose end was bounded, in place of its records for report.html (writeRunReportHtml takes
@@ -145,30 +176,53 @@ export async function summarizeStoredRunBounded(
   seq: number,
   input: SummaryContext,
   itlGaps?: number,
+  options: { thread?: boolean } = {},
 ): Promise<BoundedSummary> {
   if (input.tokens?.tokenizer !== undefined) throw new Error('the bounded end takes no tokenizer counts');
   const { counts, maxEnd, islUsage, noUsageStreaming } = await storedSummaryCounts(connection, seq, input.startNs);
   const { earlyUntil } = summaryWindow(input.startNs, counts.lastScheduled);
-  // One array for every series in turn: each is summarized before the next overwrites it.
-  const room = new Float64Array(counts.issued);
   const distributions = {} as Record<MetricKey, MetricDistribution>;
-  const done = {} as Record<SummarySeriesName, SeriesJobResult>;
-  const column = (sql: { expr: string; where: string }, params: number[] = []) =>
-    readDoubles(connection, seq, sql.expr, sql.where, room, params);
+  const done = {} as Record<SummarySeriesName | 'isl' | 'osl', SeriesJobResult>;
+  const columns: { name: SummarySeriesName | 'isl' | 'osl'; kind: SeriesJobKind; sql: ColumnSql; params: number[] }[] =
+    [];
   for (const [name, kind] of SUMMARY_SERIES) {
     const sql = SERIES_SQL[name];
-    if (sql === null) continue;
     const params = name === 'steadyWait' ? [input.startNs] : name === 'earlyLatency' ? [earlyUntil] : [];
-    const values = await column(sql, params);
-    done[name] = summarizeSeriesJob({ kind, values });
-    const chart = CHART_OF[name];
-    // The values sorted: the chart's bins count them in any order.
-    if (chart !== undefined) distributions[chart] = distributionOfValues(chart, values);
+    if (sql !== null) columns.push({ name, kind, sql, params });
+  }
+  columns.push({ name: 'isl', kind: 'series', sql: ISL_SQL, params: [] });
+  columns.push({ name: 'osl', kind: 'series', sql: OSL_SQL, params: [] });
+  // Alone: one array for every series in turn, each summarized before the next overwrites it. With
+  // the worker thread: two (shared memory), the thread summarizing one while this one reads the next.
+  const thread = (options.thread ?? counts.issued >= THREAD_MIN_RECORDS) ? new EndOfRunThread() : null;
+  const rooms = thread === null ? [plainSeries(counts.issued)] : [0, 1].map(() => sharedSeries(counts.issued));
+  const busy: Promise<void>[] = rooms.map(() => Promise.resolve());
+  try {
+    for (const [i, c] of columns.entries()) {
+      const r = i % rooms.length;
+      await busy[r];
+      const values = await readDoubles(connection, seq, c.sql.expr, c.sql.where, rooms[r], c.params);
+      const finish = (result: SeriesJobResult) => {
+        done[c.name] = result;
+        const chart = CHART_OF[c.name];
+        // The values sorted: the chart's bins count them in any order.
+        if (chart !== undefined) distributions[chart] = distributionOfValues(chart, values);
+      };
+      if (thread === null) finish(summarizeSeriesJob({ kind: c.kind, values }));
+      else {
+        busy[r] = thread.runJobs([{ kind: c.kind, values }]).then(([result]) => finish(result));
+        // Awaited above or below; an error before then must not be an unhandled rejection.
+        busy[r].catch(() => undefined);
+      }
+    }
+    await Promise.all(busy);
+  } finally {
+    thread?.close();
   }
   const steadyWait = done.steadyWait as Percentiles;
   const earlyLatency = done.earlyLatency as Percentiles;
-  const isl = summarizeSeriesJob({ kind: 'series', values: await column(ISL_SQL) }) as SeriesSummary;
-  const osl = summarizeSeriesJob({ kind: 'series', values: await column(OSL_SQL) }) as SeriesSummary;
+  const isl = done.isl as SeriesSummary;
+  const osl = done.osl as SeriesSummary;
   const itl = await storedItl(connection, seq, ITL_EXACT_MAX, itlGaps);
   distributions.itl = itl.chart;
   const lengths = tokenLengthsOf(

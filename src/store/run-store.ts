@@ -22,8 +22,8 @@ import { ResultsStore, type RunMeta, type StoredRunState } from './results-store
 import { StoreRecordSink } from './store-record-sink.js';
 import { readStoredBatches } from './stored-records.js';
 import { StoredRecordList } from './stored-record-list.js';
-import { readStoredRecords, summarizeStoredRun, takesBoundedEnd, type StoredResultSummary } from './store-summary.js';
-import { summarizeStoredRunBounded, type BoundedStoredRun } from './bounded-summary.js';
+import { readStoredRecords, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+import { summarizeStoredRunBounded, takesBoundedEnd, type BoundedStoredRun } from './bounded-summary.js';
 import { formatSummaryCsv } from './summary-csv.js';
 
 /** A DuckDB error's first line: "IO Error: Could not write file …: File too large". */
@@ -164,7 +164,7 @@ export class RunStore {
     if (this.sink.error === null) {
       // A long run's end without its records in memory (bounded-summary.ts), unless they were read back already.
       const bounded = { needsRecords: this.needsRecords };
-      if (this.readOnce === null && takesBoundedEnd(this.sink.count, input, bounded)) {
+      if (this.readOnce === null && takesBoundedEnd(this.sink.count, input.tokens, bounded)) {
         const end = await summarizeStoredRunBounded(this.store.connection, this.seq, input, this.sink.itlGaps);
         this.bounded = end.run;
         return end.summary;

@@ -20,7 +20,6 @@ import { EndOfRunThread } from './end-of-run-thread.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
 import { MAX_GAP_SQL } from './stored-columns.js';
-import { BOUNDED_MIN_RECORDS } from './bounded-summary.js';
 import { evaluateSlos } from '../metrics/slo.js';
 
 const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
@@ -38,21 +37,6 @@ export type StoredResultSummary = ResultSummary & {
  * 1.56–1.67 s, 1M 3.25–4.30 s against 2.44–3.09 s.
  */
 export const THREAD_MIN_RECORDS = 200_000;
-
-/**
- * Whether the end of a run of `count` stored records is bounded (bounded-summary.ts): from
- * `boundedMin` records on (BOUNDED_MIN_RECORDS; lower in tests), unless a tokenizer counted the
- * prompts (ISL then needs each record's count) or `needsRecords` (multi-turn's conversation
- * summary walks the records).
- */
-export function takesBoundedEnd(
-  count: number,
-  input: Pick<ResultSummaryInput, 'tokens'>,
-  options: { boundedMin?: number; needsRecords?: boolean } = {},
-): boolean {
-  if (options.needsRecords === true || input.tokens?.tokenizer !== undefined) return false;
-  return count >= (options.boundedMin ?? BOUNDED_MIN_RECORDS);
-}
 
 export interface ReadStoredRecordsOptions {
   /** The run's token gaps as its sink counted them: with it, ITL is taken on the read-back's scan by a worker thread. */

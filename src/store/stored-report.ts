@@ -13,15 +13,9 @@ import { formatReportText } from '../report/report-text.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 import type { ResultsStore, StoredRun } from './results-store.js';
 import { writeStoredRecordsJsonl, writeSummaryCsv } from './run-store.js';
-import {
-  itlMethodNote,
-  readStoredRecords,
-  summarizeStoredRun,
-  takesBoundedEnd,
-  type StoredResultSummary,
-} from './store-summary.js';
+import { itlMethodNote, readStoredRecords, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
 import type { StoredRecordList } from './stored-record-list.js';
-import { summarizeStoredRunBounded, type BoundedStoredRun } from './bounded-summary.js';
+import { summarizeStoredRunBounded, takesBoundedEnd, type BoundedStoredRun } from './bounded-summary.js';
 import { writeAccuracyReportHtml } from '../report/html/accuracy-page.js';
 import { writeRunReportHtml } from '../report/html/report-html.js';
 import { readStoredAccuracy, writeStoredAccuracyFiles, type StoredAccuracy } from './accuracy-store.js';
@@ -67,7 +61,7 @@ export async function storedRunData(
   // A long run the way its own end went: without its records in memory (bounded-summary.ts).
   let records: StoredRecordList | BoundedStoredRun;
   let summary: StoredResultSummary;
-  if (takesBoundedEnd(await store.recordCount(run.seq), input, options)) {
+  if (takesBoundedEnd(await store.recordCount(run.seq), input.tokens, options)) {
     ({ summary, run: records } = await summarizeStoredRunBounded(store.connection, run.seq, input));
   } else {
     records = await readStoredRecords(store.connection, run.seq);

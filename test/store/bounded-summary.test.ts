@@ -6,8 +6,8 @@ import { buildResultSummary, type SummaryContext } from '../../src/metrics/resul
 import { parseSlo, type Slo } from '../../src/metrics/slo.js';
 import { RequestErrorCode, type RequestRecord } from '../../src/record/request-record.js';
 import { extractRunChartData } from '../../src/report/html/run-chart-data.js';
-import { BoundedStoredRun, summarizeStoredRunBounded } from '../../src/store/bounded-summary.js';
-import { summarizeStoredRun, takesBoundedEnd } from '../../src/store/store-summary.js';
+import { BoundedStoredRun, summarizeStoredRunBounded, takesBoundedEnd } from '../../src/store/bounded-summary.js';
+import { summarizeStoredRun } from '../../src/store/store-summary.js';
 import { storedRunData, writeStoredReport } from '../../src/store/stored-report.js';
 import { START_NS, makeRecords, seeded, storeWith } from './store-fixture.js';
 
@@ -72,9 +72,16 @@ test('the bounded end (threshold forced low) gives the in-memory summary and rep
       },
     ];
     for (const [i, input] of inputs.entries()) {
-      const bounded = await summarizeStoredRunBounded(store.connection, seq, input, itlGaps);
+      // Alone, and with the worker thread summarizing one series while the next is read.
+      const bounded = await summarizeStoredRunBounded(store.connection, seq, input, itlGaps, { thread: false });
+      const threaded = await summarizeStoredRunBounded(store.connection, seq, input, itlGaps, { thread: true });
       const stored = await summarizeStoredRun(store.connection, seq, input, undefined, itlGaps);
       assertSameSummary(bounded.summary, stored, `input ${i}: bounded against the records read back`);
+      assertSameSummary(threaded.summary, stored, `input ${i}: bounded with the thread against the records read back`);
+      assert.deepEqual(
+        await threaded.run.precomputedCharts({ startNs: START_NS, seed: 2 }),
+        extractRunChartData(records, { startNs: START_NS, seed: 2 }),
+      );
       const { itl_method, ...summary } = bounded.summary;
       assert.equal(itl_method?.exact, true);
       assertSameSummary(
@@ -130,9 +137,9 @@ test('`llm-loadgen report` takes the bounded end from its threshold on, with the
 });
 
 test('the threshold: bounded from boundedMin records on, never with tokenizer counts or when the records are needed', () => {
-  assert.equal(takesBoundedEnd(999, {}, { boundedMin: 1000 }), false);
-  assert.equal(takesBoundedEnd(1000, {}, { boundedMin: 1000 }), true);
-  assert.equal(takesBoundedEnd(1000, {}, { boundedMin: 1000, needsRecords: true }), false);
+  assert.equal(takesBoundedEnd(999, undefined, { boundedMin: 1000 }), false);
+  assert.equal(takesBoundedEnd(1000, undefined, { boundedMin: 1000 }), true);
+  assert.equal(takesBoundedEnd(1000, undefined, { boundedMin: 1000, needsRecords: true }), false);
   const tokenizer = { counts: new Int32Array(1), tokenizer: 't' };
-  assert.equal(takesBoundedEnd(1000, { tokens: { tokenizer } }, { boundedMin: 1000 }), false);
+  assert.equal(takesBoundedEnd(1000, { tokenizer }, { boundedMin: 1000 }), false);
 });
