@@ -76,41 +76,49 @@ export async function streamRecordFields(
   const r = placeholderRecord();
   const gap = new Float64Array(2);
   let count = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    const raw = chunk.chunk;
-    const col = (i: number, bytes: number) => duckdb.vector_get_data(duckdb.data_chunk_get_vector(raw, i), n * bytes);
-    const f64 = (i: number) => {
-      const b = col(i, 8);
-      return new Float64Array(b.buffer, b.byteOffset, n);
-    };
-    const i32 = (i: number) => {
-      const b = col(i, 4);
-      return new Int32Array(b.buffer, b.byteOffset, n);
-    };
-    const [dispatched, sent, firstToken, end] = [f64(0), f64(1), f64(2), f64(3)];
-    const error = i32(4);
-    const streaming = col(5, 1);
-    const outputTokens = i32(6);
-    const maxGap = withMaxGap ? f64(7) : null;
-    for (let k = 0; k < n; k++) {
-      r.dispatched = dispatched[k];
-      r.sent = sent[k];
-      r.firstToken = firstToken[k];
-      r.end = end[k];
-      r.error = ERROR_CODES[error[k]];
-      r.streaming = streaming[k] !== 0;
-      r.outputTokens = outputTokens[k];
-      if (maxGap !== null) {
-        const g = maxGap[k];
-        gap[1] = g;
-        r.chunkTimes = g === g ? gap : NO_CHUNKS;
+  // The next data chunk asked for before this one is visited: DuckDB's scan overlaps the JS.
+  let next = result.fetchChunk();
+  try {
+    for (;;) {
+      const chunk = await next;
+      if (chunk === null || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      const n = chunk.rowCount;
+      const raw = chunk.chunk;
+      const col = (i: number, bytes: number) => duckdb.vector_get_data(duckdb.data_chunk_get_vector(raw, i), n * bytes);
+      const f64 = (i: number) => {
+        const b = col(i, 8);
+        return new Float64Array(b.buffer, b.byteOffset, n);
+      };
+      const i32 = (i: number) => {
+        const b = col(i, 4);
+        return new Int32Array(b.buffer, b.byteOffset, n);
+      };
+      const [dispatched, sent, firstToken, end] = [f64(0), f64(1), f64(2), f64(3)];
+      const error = i32(4);
+      const streaming = col(5, 1);
+      const outputTokens = i32(6);
+      const maxGap = withMaxGap ? f64(7) : null;
+      for (let k = 0; k < n; k++) {
+        r.dispatched = dispatched[k];
+        r.sent = sent[k];
+        r.firstToken = firstToken[k];
+        r.end = end[k];
+        r.error = ERROR_CODES[error[k]];
+        r.streaming = streaming[k] !== 0;
+        r.outputTokens = outputTokens[k];
+        if (maxGap !== null) {
+          const g = maxGap[k];
+          gap[1] = g;
+          r.chunkTimes = g === g ? gap : NO_CHUNKS;
+        }
+        visit(r);
       }
-      visit(r);
+      count += n;
     }
-    count += n;
+  } finally {
+    // Left unawaited when a chunk throws: not an unhandled rejection.
+    next.catch(() => undefined);
   }
   return count;
 }
