@@ -58,9 +58,10 @@ import { EndOfRunThread } from './end-of-run-thread.js';
 import type { TokenCountInput } from '../metrics/token-counts.js';
 
 /**
- * From this many stored records on, the end of a run is bounded. Below it the records are read
- * back (the 1M end is held to 2 s, and the bounded end is slower there); at 10M the read-back
- * held 2.6 GB. See docs/PERFORMANCE.md, session 8.
+ * From this many stored records on, the end of a run is bounded. The bench's ends (bench/store-summary.ts
+ * --dist, load 1.7–3.6, docs/PERFORMANCE.md session 8), read back against bounded: 1M 2.3–2.8 s
+ * against 3.6 s (the 1M end, held to 2 s, stays read back), 2M 4.0–4.1 s against 4.3–4.8 s, 3M
+ * 10.2–16.6 s against 6.3–8.6 s; max RSS 1.2 GB against 0.6 GB at 3M, 2.7 GB against 0.8 GB at 10M.
  */
 export const BOUNDED_MIN_RECORDS = 3_000_000;
 
