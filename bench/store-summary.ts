@@ -7,7 +7,10 @@
  * result_summary.json, report.txt, summary.csv and report.html written, the runs row updated.
  * Prints wall and CPU time (this process, all threads) and RSS after each phase, and the load.
  *
- *   node --import tsx bench/store-summary.ts [--records 1000000] [--chunks 16] [--flush-every 20000] [--dist]
+ * From BOUNDED_MIN_RECORDS records on (or --bounded-min N) the end is the bounded one, as RunStore
+ * takes it (store/bounded-summary.ts): no read-back, the summary and report.html from the database.
+ *
+ *   node --import tsx bench/store-summary.ts [--records 1000000] [--chunks 16] [--flush-every 20000] [--bounded-min N] [--dist]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +30,8 @@ const { StoreRecordSink } =
   await load_<typeof import('../src/store/store-record-sink.js')>('store/store-record-sink.js');
 const { readStoredRecords, summarizeStoredRun } =
   await load_<typeof import('../src/store/store-summary.js')>('store/store-summary.js');
+const { summarizeStoredRunBounded, takesBoundedEnd } =
+  await load_<typeof import('../src/store/bounded-summary.js')>('store/bounded-summary.js');
 const { writeRunReportHtml } =
   await load_<typeof import('../src/report/html/report-html.js')>('report/html/report-html.js');
 
@@ -37,6 +42,7 @@ function arg(name: string, fallback: string): string {
 const N = Number(arg('records', '1000000'));
 const CHUNKS = Number(arg('chunks', '16'));
 const FLUSH_EVERY = Number(arg('flush-every', '20000'));
+const BOUNDED_MIN = process.argv.includes('--bounded-min') ? Number(arg('bounded-min', '0')) : undefined;
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const rss = () => `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`;
 
@@ -142,19 +148,37 @@ const lap = (what: string) => {
 // As a run's end: the last batches appended and committed, then everything from the store.
 sink.close();
 lap('last commit');
-// As RunStore: the token gaps as the sink counted them, so ITL goes to the worker thread on the same scan.
-const records = await readStoredRecords(store.connection, seq, { itlGaps: sink.itlGaps });
-lap(`${records.count} records read back (no chunk times; ITL gaps to the worker)`);
-const summary = await summarizeStoredRun(
-  store.connection,
-  seq,
-  { state: 'complete', startNs: start, endNs, mode: 'online', loadPattern: 'concurrency' },
-  records,
-  // As RunStore.summarize: the token gaps as the sink counted them (no count query), and the charts' options.
-  sink.itlGaps,
-  { startNs: start, endNs, seed: 1 },
-);
-lap(`summary (ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`);
+const input = {
+  state: 'complete' as const,
+  startNs: start,
+  endNs,
+  mode: 'online' as const,
+  loadPattern: 'concurrency' as const,
+};
+let records;
+let summary;
+if (takesBoundedEnd(sink.count, undefined, { boundedMin: BOUNDED_MIN })) {
+  // As RunStore.summarize from BOUNDED_MIN_RECORDS on: nothing read back.
+  const end = await summarizeStoredRunBounded(store.connection, seq, input, sink.itlGaps);
+  summary = end.summary;
+  records = end.run;
+  lap(`bounded summary (ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`);
+} else {
+  // As RunStore: the token gaps as the sink counted them, so ITL goes to the worker thread on the same scan.
+  const list = await readStoredRecords(store.connection, seq, { itlGaps: sink.itlGaps });
+  records = list;
+  lap(`${list.count} records read back (no chunk times; ITL gaps to the worker)`);
+  summary = await summarizeStoredRun(
+    store.connection,
+    seq,
+    input,
+    list,
+    // As RunStore.summarize: the token gaps as the sink counted them (no count query), and the charts' options.
+    sink.itlGaps,
+    { startNs: start, endNs, seed: 1 },
+  );
+  lap(`summary (ITL ${summary.itl_method?.exact ? 'exact' : 'histogram'}, ${summary.itl_method?.values} gaps)`);
+}
 await store.finishRun(seq, { state: 'complete', endNs, summary });
 await writeTextAtomically(path.join(dir, 'result_summary.json'), summaryJson(summary));
 await writeTextAtomically(path.join(dir, 'report.txt'), formatReportText(summary, context));

@@ -14,8 +14,8 @@ export function emptyFinishReasonCounts(): FinishReasonCounts {
   return { stop: 0, length: 0, tool_calls: 0, content_filter: 0, function_call: 0, other: 0 };
 }
 
-/** Counts one completion's finish_reason ('' = none given). */
-export function countFinishReason(counts: FinishReasonCounts, reason: string): void {
+/** Counts one completion's finish_reason ('' = none given); `n` completions with it (a GROUP BY's count). */
+export function countFinishReason(counts: FinishReasonCounts, reason: string, n = 1): void {
   if (reason === '') return;
-  counts[(KNOWN.has(reason) ? reason : 'other') as FinishReason]++;
+  counts[(KNOWN.has(reason) ? reason : 'other') as FinishReason] += n;
 }

@@ -25,7 +25,13 @@ import {
 } from './series-jobs.js';
 import { computeGoodput, evaluateSlos, type GoodputSummary, type Slo, type SloEvaluation } from './slo.js';
 import { versionInfo } from './version-info.js';
-import { tokenLengthsPlan, tokenCountWarnings, type TokenCountsSummary, type TokenCountInput } from './token-counts.js';
+import {
+  tokenLengthsPlan,
+  tokenCountWarnings,
+  type TokenCountsSummary,
+  type TokenCountInput,
+  type TokenLengths,
+} from './token-counts.js';
 
 /** `incomplete`: rebuilt by `llm-loadgen report` from a run that never finished (killed). */
 export type RunState = 'complete' | 'interrupted' | 'failed' | 'incomplete';
@@ -218,12 +224,92 @@ export function buildResultSummaryAsync(
   return runPlanAsync(summaryPlan(input, alloc), run);
 }
 
+/** The summary's input without its records: what assembleResultSummary takes beside the counts and series. */
+export type SummaryContext = Omit<ResultSummaryInput, 'records'>;
+
+/**
+ * What the summary counts over the records (no arrays): from the records' passes here, or from SQL
+ * aggregates over the stored records (store/bounded-summary.ts), the same filters either way.
+ */
+export interface SummaryCounts {
+  issued: number;
+  completed: number;
+  /** Output tokens of completed requests. */
+  outputTokenSum: number;
+  /** Completed requests that report cached tokens (and their prompt tokens), and the sums of both. */
+  cachedReporting: number;
+  cachedSum: number;
+  cachedInputSum: number;
+  finishReasonCounts: FinishReasonCounts;
+  /** Keyed in the order each code first occurs among the records. */
+  errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>>;
+  tokenCountSources: Record<TokenCountSource, number>;
+  /** Requests sent (finite `sent`), of which on a reused connection, and with a connect time of their own. */
+  sent: number;
+  reused: number;
+  connects: number;
+  retried: number;
+  /** The latest scheduled and sent times, the start when none is later. */
+  lastScheduled: number;
+  lastSent: number;
+  /** Completed streaming requests whose output tokens were counted as chunks. */
+  chunkCountedStreaming: number;
+  /** Completions that ended in the second half of the send window (summaryWindow's lateFrom..lastScheduled). */
+  lateCompletions: number;
+}
+
+/** The windows the overload warning looks at, from the start and the last scheduled send. */
+export function summaryWindow(
+  startNs: number,
+  lastScheduled: number,
+): { windowNs: number; lateFrom: number; earlyUntil: number } {
+  const windowNs = lastScheduled - startNs;
+  return { windowNs, lateFrom: startNs + windowNs / 2, earlyUntil: startNs + windowNs / 4 };
+}
+
+/**
+ * The per-request series the summary sorts, each with its job kind (series-jobs.ts), in the order
+ * of buildResultSummary's jobs. Who fills them (the records here, a column of the results
+ * database in store/bounded-summary.ts) fills the same values; the same job makes the same numbers.
+ */
+export const SUMMARY_SERIES = [
+  ['ttft', 'latency'],
+  ['tpot', 'latency'],
+  ['itl', 'series'],
+  ['latency', 'latency'],
+  ['clientWait', 'series'],
+  ['queueWait', 'series'],
+  ['lag', 'series'],
+  ['connectTime', 'series'],
+  ['steadyWait', 'percentiles'],
+  ['earlyLatency', 'percentiles'],
+] as const satisfies readonly (readonly [string, SeriesJob['kind']])[];
+
+export type SummarySeriesName = (typeof SUMMARY_SERIES)[number][0];
+
+/** The summarized series (steady wait and early latency: the only figures the warnings take from them). */
+export interface SummarySeries {
+  ttft: LatencySeriesSummary;
+  tpot: LatencySeriesSummary;
+  itl: SeriesSummary;
+  latency: LatencySeriesSummary;
+  clientWait: SeriesSummary;
+  queueWait: SeriesSummary;
+  lag: SeriesSummary;
+  connectTime: SeriesSummary;
+  /** Queue wait p99 of requests scheduled after the start, not retried (null: none). */
+  steadyWaitP99: number | null;
+  /** Median latency of successful requests sent in the window's first quarter (null: none). */
+  earlyLatencyMedian: number | null;
+  lengths: TokenLengths;
+}
+
 /** The summary as a plan: the record passes, one batch of sort jobs (series-jobs.ts) yielded, then the rest. */
 function* summaryPlan(
   input: ResultSummaryInput,
   alloc: SeriesAllocator,
 ): Generator<SeriesJob[], ResultSummary, SeriesJobResult[]> {
-  const { records, state, startNs, endNs, mode } = input;
+  const { records, startNs } = input;
   let n = 0;
 
   // Pass 1: sizes of every series, plus the counters that need no arrays.
@@ -308,9 +394,7 @@ function* summaryPlan(
   let connectAt = 0;
   // Overload: completions near the end of the send window against arrivals, and the latency of
   // the first quarter's requests (before any queue could build) as the baseline for the drain.
-  const windowNs = lastScheduled - startNs;
-  const lateFrom = startNs + windowNs / 2;
-  const earlyUntil = startNs + windowNs / 4;
+  const { lateFrom, earlyUntil } = summaryWindow(startNs, lastScheduled);
   let lateCompletions = 0;
   // Room for every latency (the early ones are among them), cut to those filled below: a pass over
   // the records to count them first was ~90 ms of a 1M-record summary.
@@ -344,31 +428,85 @@ function* summaryPlan(
   }
 
   const earlyLatency = earlyRoom.subarray(0, earlyAt);
+  const filled: Record<SummarySeriesName, Float64Array> = {
+    ttft,
+    tpot,
+    itl,
+    latency,
+    clientWait,
+    queueWait,
+    lag,
+    connectTime,
+    steadyWait,
+    earlyLatency,
+  };
+  const lengthsPlan = tokenLengthsPlan(records, input.tokens, alloc, completed);
+  const lengthJobs = lengthsPlan.next(undefined as unknown as SeriesJobResult[]).value as SeriesJob[];
+  const jobs: SeriesJob[] = [...SUMMARY_SERIES.map(([name, kind]) => ({ kind, values: filled[name] })), ...lengthJobs];
+  const done = yield jobs;
+  const lengthsDone = lengthsPlan.next(done.slice(SUMMARY_SERIES.length));
+  if (!lengthsDone.done) throw new Error('token lengths: one batch of jobs expected');
+  const [ttftS, tpotS, itlS, latencyS, clientWaitS, queueWaitS, lagS, connectS] = done as SeriesSummary[];
+  const [steadyWaitPercentiles, earlyLatencyPercentiles] = done.slice(8, 10) as Percentiles[];
+  const counts: SummaryCounts = {
+    issued: n,
+    completed,
+    outputTokenSum,
+    cachedReporting,
+    cachedSum,
+    cachedInputSum,
+    finishReasonCounts,
+    errors,
+    tokenCountSources,
+    sent: sentCount,
+    reused,
+    connects: connectCount,
+    retried,
+    lastScheduled,
+    lastSent,
+    chunkCountedStreaming,
+    lateCompletions,
+  };
+  const series: SummarySeries = {
+    ttft: ttftS as LatencySeriesSummary,
+    tpot: tpotS as LatencySeriesSummary,
+    itl: itlS,
+    latency: latencyS as LatencySeriesSummary,
+    clientWait: clientWaitS,
+    queueWait: queueWaitS,
+    lag: lagS,
+    connectTime: connectS,
+    steadyWaitP99: steadyWait.length > 0 ? steadyWaitPercentiles['99.0'] : null,
+    earlyLatencyMedian: earlyLatency.length > 0 ? earlyLatencyPercentiles['50.0'] : null,
+    lengths: lengthsDone.value,
+  };
+  return assembleResultSummary(
+    input,
+    counts,
+    series,
+    computeGoodput(records, input.slos ?? [], input.endNs - input.startNs),
+  );
+}
+
+/**
+ * The summary from its counts and summarized series: every figure, the client's health and the
+ * warnings. Shared by the summary over records in memory and the results store's bounded end,
+ * so both say the same of the same counts and series.
+ */
+export function assembleResultSummary(
+  input: SummaryContext,
+  counts: SummaryCounts,
+  series: SummarySeries,
+  goodput: GoodputSummary | null,
+): ResultSummary {
+  const { state, startNs, endNs, mode } = input;
+  const { issued: n, completed, lastScheduled, lastSent } = counts;
+  const { windowNs, lateFrom } = summaryWindow(startNs, lastScheduled);
   const durationNs = endNs - startNs;
   const durationS = durationNs / NS_PER_S;
   const failed = n - completed;
   const { version, gitSha } = versionInfo();
-  const lengthsPlan = tokenLengthsPlan(records, input.tokens, alloc, completed);
-  const lengthJobs = lengthsPlan.next(undefined as unknown as SeriesJobResult[]).value as SeriesJob[];
-  const jobs: SeriesJob[] = [
-    { kind: 'latency', values: ttft },
-    { kind: 'latency', values: tpot },
-    { kind: 'series', values: itl },
-    { kind: 'latency', values: latency },
-    { kind: 'series', values: clientWait },
-    { kind: 'series', values: queueWait },
-    { kind: 'series', values: lag },
-    { kind: 'series', values: connectTime },
-    { kind: 'percentiles', values: steadyWait },
-    { kind: 'percentiles', values: earlyLatency },
-    ...lengthJobs,
-  ];
-  const done = yield jobs;
-  const [ttftS, tpotS, itlS, latencyS, clientWaitS, queueWaitS, lagS, connectS] = done as SeriesSummary[];
-  const [steadyWaitPercentiles, earlyLatencyPercentiles] = done.slice(8, 10) as Percentiles[];
-  const lengthsDone = lengthsPlan.next(done.slice(10));
-  if (!lengthsDone.done) throw new Error('token lengths: one batch of jobs expected');
-  const lengths = lengthsDone.value;
+  const lengths = series.lengths;
   const summary: ResultSummary = {
     version,
     git_sha: gitSha,
@@ -383,34 +521,35 @@ function* summaryPlan(
     duration_ns: durationNs,
     legacy_loadgen_window_duration_ns: null,
     qps: durationS > 0 ? completed / durationS : 0,
-    tps: durationS > 0 ? outputTokenSum / durationS : 0,
-    ttft: ttftS as LatencySeriesSummary,
-    tpot: tpotS as LatencySeriesSummary,
-    itl: itlS,
-    latency: latencyS as LatencySeriesSummary,
+    tps: durationS > 0 ? counts.outputTokenSum / durationS : 0,
+    ttft: series.ttft,
+    tpot: series.tpot,
+    itl: series.itl,
+    latency: series.latency,
     input_sequence_lengths: lengths.input_sequence_lengths,
     output_sequence_lengths: lengths.output_sequence_lengths,
     token_counts: lengths.token_counts,
-    client_wait: clientWaitS,
-    client_queue_wait: queueWaitS,
-    schedule_lag: lagS,
+    client_wait: series.clientWait,
+    client_queue_wait: series.queueWait,
+    schedule_lag: series.lag,
     connections: {
-      reused,
-      new: connectCount,
-      preopened: Math.max(0, sentCount - reused - connectCount),
+      reused: counts.reused,
+      new: counts.connects,
+      preopened: Math.max(0, counts.sent - counts.reused - counts.connects),
       server_closed: input.serverClosedConnections ?? null,
-      connect_time: connectS,
+      connect_time: series.connectTime,
     },
     offered_qps: input.offeredQps ?? null,
     send_window_ns: windowNs,
     drain_ns: Math.max(0, endNs - lastScheduled),
-    finish_reason_counts: finishReasonCounts,
-    errors,
-    token_count_sources: tokenCountSources,
+    finish_reason_counts: counts.finishReasonCounts,
+    errors: counts.errors,
+    token_count_sources: counts.tokenCountSources,
     port_exhaustion_events: input.portExhaustionEvents ?? 0,
     client_cpu_ns: input.clientCpuNs ?? null,
-    cached_prompt_fraction: cachedReporting > 0 && cachedInputSum > 0 ? cachedSum / cachedInputSum : null,
-    goodput: computeGoodput(records, input.slos ?? [], durationNs),
+    cached_prompt_fraction:
+      counts.cachedReporting > 0 && counts.cachedInputSum > 0 ? counts.cachedSum / counts.cachedInputSum : null,
+    goodput,
     slo: null,
     stop_reason: input.stopReason ?? null,
     client_health: assessClientHealth({
@@ -430,8 +569,7 @@ function* summaryPlan(
   // send one after another: their wait is the definition of a burst, not a bottleneck. The
   // bottleneck warning looks at the requests scheduled after the opening (all are still in
   // client_wait, as measured).
-  const steadyWaitP99 = steadyWait.length > 0 ? steadyWaitPercentiles['99.0'] : null;
-  const earlyLatencyMedian = earlyLatency.length > 0 ? earlyLatencyPercentiles['50.0'] : null;
+  const steadyWaitP99 = series.steadyWaitP99;
   const pattern = input.loadPattern ?? (mode === 'offline' ? 'offline' : null);
   const queueWaitP99 = summary.client_queue_wait.avg !== null ? summary.client_queue_wait.percentiles['99.0'] : null;
   summary.client_health = assessClientHealth({
@@ -447,11 +585,11 @@ function* summaryPlan(
     targetRate: input.offeredQps ?? null,
   });
   summary.warnings = collectWarnings(summary, input, {
-    chunkCountedStreaming,
+    chunkCountedStreaming: counts.chunkCountedStreaming,
     steadyWaitP99,
-    retried,
-    lateCompletionRate: windowNs > 0 ? lateCompletions / ((lastScheduled - lateFrom) / NS_PER_S) : null,
-    earlyLatencyMedian,
+    retried: counts.retried,
+    lateCompletionRate: windowNs > 0 ? counts.lateCompletions / ((lastScheduled - lateFrom) / NS_PER_S) : null,
+    earlyLatencyMedian: series.earlyLatencyMedian,
   });
   summary.warnings.push(...tokenCountWarnings(lengths.token_counts));
   return summary;
@@ -486,7 +624,7 @@ function hasTpot(r: RequestRecord): boolean {
   return r.outputTokens >= 2 && Number.isFinite(r.end) && Number.isFinite(r.firstToken);
 }
 
-function collectWarnings(summary: ResultSummary, input: ResultSummaryInput, w: WarningInputs): string[] {
+function collectWarnings(summary: ResultSummary, input: SummaryContext, w: WarningInputs): string[] {
   const warnings: string[] = [];
   if (summary.state !== 'complete') {
     warnings.push(`run ${summary.state} before its planned end: numbers cover a partial run.`);
@@ -561,7 +699,7 @@ function overloadWarning(summary: ResultSummary, w: WarningInputs): string | nul
  * connections — means the client set the pace: its event loop (CPU, schedule lag) or its connection
  * limit. Offline runs queue on purpose (every request is due at t = 0), so they are exempt.
  */
-function clientBottleneckWarning(summary: ResultSummary, input: ResultSummaryInput, w: WarningInputs): string | null {
+function clientBottleneckWarning(summary: ResultSummary, input: SummaryContext, w: WarningInputs): string | null {
   const pattern = input.loadPattern ?? (input.mode === 'offline' ? 'offline' : null);
   if (pattern === 'offline') return null;
   const wait = summary.client_queue_wait;

@@ -99,52 +99,80 @@ export function computeGoodput(
   slos: readonly Slo[],
   durationNs: number,
 ): GoodputSummary | null {
-  const request = slos.filter((s): s is RequestSlo => s.kind === 'request');
-  if (request.length === 0) return null;
-  let limitTtft = Infinity;
-  let limitTpot = Infinity;
-  let limitItl = Infinity;
-  let limitE2e = Infinity;
-  for (const s of request) {
-    if (s.metric === 'ttft') limitTtft = Math.min(limitTtft, s.limitNs);
-    else if (s.metric === 'tpot') limitTpot = Math.min(limitTpot, s.limitNs);
-    else if (s.metric === 'itl-max') limitItl = Math.min(limitItl, s.limitNs);
-    else limitE2e = Math.min(limitE2e, s.limitNs);
+  const counter = GoodputCounter.of(slos);
+  if (counter === null) return null;
+  for (const r of records) counter.add(r);
+  return counter.result(durationNs);
+}
+
+/**
+ * computeGoodput one record at a time, for records that stream past (the results store's bounded
+ * end: store/bounded-summary.ts). `add` reads the record's fields and keeps none of them.
+ */
+export class GoodputCounter {
+  private limitTtft = Infinity;
+  private limitTpot = Infinity;
+  private limitItl = Infinity;
+  private limitE2e = Infinity;
+  private issued = 0;
+  private good = 0;
+  private goodTokens = 0;
+
+  private constructor(private readonly request: readonly RequestSlo[]) {
+    for (const s of request) {
+      if (s.metric === 'ttft') this.limitTtft = Math.min(this.limitTtft, s.limitNs);
+      else if (s.metric === 'tpot') this.limitTpot = Math.min(this.limitTpot, s.limitNs);
+      else if (s.metric === 'itl-max') this.limitItl = Math.min(this.limitItl, s.limitNs);
+      else this.limitE2e = Math.min(this.limitE2e, s.limitNs);
+    }
   }
-  let issued = 0;
-  let good = 0;
-  let goodTokens = 0;
-  for (const r of records) {
-    issued++;
-    if (r.error !== '' || (limitE2e !== Infinity && !(r.end - r.sent <= limitE2e))) continue;
+
+  /** null when no per-request SLO is given. */
+  static of(slos: readonly Slo[]): GoodputCounter | null {
+    const request = slos.filter((s): s is RequestSlo => s.kind === 'request');
+    return request.length === 0 ? null : new GoodputCounter(request);
+  }
+
+  /** The fields read: error, sent, firstToken, end, streaming, outputTokens, chunkTimes (with an itl-max SLO). */
+  add(r: RequestRecord): void {
+    const { limitTtft, limitTpot, limitItl, limitE2e } = this;
+    this.issued++;
+    if (r.error !== '' || (limitE2e !== Infinity && !(r.end - r.sent <= limitE2e))) return;
     const needsStream = limitTtft !== Infinity || limitTpot !== Infinity || limitItl !== Infinity;
-    if (needsStream && !(r.streaming && Number.isFinite(r.firstToken))) continue;
-    if (limitTtft !== Infinity && !(r.firstToken - r.sent <= limitTtft)) continue;
+    if (needsStream && !(r.streaming && Number.isFinite(r.firstToken))) return;
+    if (limitTtft !== Infinity && !(r.firstToken - r.sent <= limitTtft)) return;
     // vLLM: TPOT of a one-token answer is 0.
     if (
       limitTpot !== Infinity &&
       r.outputTokens >= 2 &&
       !((r.end - r.firstToken) / (r.outputTokens - 1) <= limitTpot)
     ) {
-      continue;
+      return;
     }
     if (limitItl !== Infinity) {
       const c = r.chunkTimes;
-      let ok = true;
-      for (let i = 1; ok && i < c.length; i++) ok = c[i] - c[i - 1] <= limitItl;
-      if (!ok) continue;
+      for (let i = 1; i < c.length; i++) if (!(c[i] - c[i - 1] <= limitItl)) return;
     }
-    good++;
-    goodTokens += r.outputTokens;
+    this.good++;
+    this.goodTokens += r.outputTokens;
   }
-  const seconds = durationNs / 1e9;
-  return {
-    slos: request.map((s) => s.text),
-    n_good: good,
-    fraction: issued > 0 ? good / issued : 0,
-    request_rate: seconds > 0 ? good / seconds : 0,
-    output_token_rate: seconds > 0 ? goodTokens / seconds : 0,
-  };
+
+  /** Whether `add` reads chunkTimes (an itl-max SLO). */
+  get readsChunkTimes(): boolean {
+    return this.limitItl !== Infinity;
+  }
+
+  result(durationNs: number): GoodputSummary {
+    const { issued, good } = this;
+    const seconds = durationNs / 1e9;
+    return {
+      slos: this.request.map((s) => s.text),
+      n_good: good,
+      fraction: issued > 0 ? good / issued : 0,
+      request_rate: seconds > 0 ? good / seconds : 0,
+      output_token_rate: seconds > 0 ? this.goodTokens / seconds : 0,
+    };
+  }
 }
 
 export interface SloCheck {

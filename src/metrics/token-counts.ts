@@ -168,6 +168,35 @@ export function* tokenLengthsPlan(
     { kind: 'series', values: inputLengths },
     { kind: 'series', values: outputLengths },
   ]) as SeriesSummary[];
+  const sources = { inputSources, outputSources, noUsageStreaming, compared, equal, pctSum, maxAbsPct };
+  return tokenLengthsOf(sources, input, inputSummary, outputSummary);
+}
+
+/** What tokenLengthsPlan counts over the completed requests beside the two series. */
+export interface TokenSourceCounts {
+  inputSources: Record<InputTokenSource, number>;
+  outputSources: Record<TokenCountSource, number>;
+  /** Streaming requests without usage.prompt_tokens. */
+  noUsageStreaming: number;
+  /** Requests with a usage and a tokenizer count; of which equal; the sum of their differences in %, and the largest. */
+  compared: number;
+  equal: number;
+  pctSum: number;
+  maxAbsPct: number;
+}
+
+/**
+ * ISL/OSL from their summarized series and the sources' counts: the summary over records in memory
+ * and the results store's bounded end (store/bounded-summary.ts) both end here.
+ */
+export function tokenLengthsOf(
+  c: TokenSourceCounts,
+  input: TokenCountInput | undefined,
+  inputSummary: SeriesSummary,
+  outputSummary: SeriesSummary,
+): TokenLengths {
+  const counts = input?.tokenizer;
+  const { inputSources, outputSources, compared } = c;
   return {
     input_sequence_lengths: inputSummary,
     output_sequence_lengths: outputSummary,
@@ -175,9 +204,9 @@ export function* tokenLengthsPlan(
       input: {
         sources: inputSources,
         tokenizer: counts?.tokenizer ?? null,
-        null_reason: inputSources.none === 0 ? null : inputNullReason(inputSources.none, noUsageStreaming, counts),
+        null_reason: inputSources.none === 0 ? null : inputNullReason(inputSources.none, c.noUsageStreaming, counts),
         usage_vs_tokenizer:
-          compared === 0 ? null : { compared, equal, mean_pct: pctSum / compared, max_abs_pct: maxAbsPct },
+          compared === 0 ? null : { compared, equal: c.equal, mean_pct: c.pctSum / compared, max_abs_pct: c.maxAbsPct },
       },
       output: {
         sources: outputSources,

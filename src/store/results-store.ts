@@ -320,6 +320,12 @@ export class ResultsStore {
   }
 
   /** The latest end time among a run's stored records (a killed run's end). */
+  /** How many records run `seq` has stored. */
+  async recordCount(seq: number): Promise<number> {
+    const r = await this.connection.runAndReadAll('SELECT count(*) FROM requests WHERE run = $1', [seq], [INTEGER]);
+    return Number(r.getRows()[0][0]);
+  }
+
   async latestRecordEnd(seq: number): Promise<number | null> {
     const r = await this.connection.runAndReadAll(
       `SELECT max(greatest("end", sent, scheduled)) FROM requests WHERE run = $1`,

@@ -23,6 +23,7 @@ import { StoreRecordSink } from './store-record-sink.js';
 import { readStoredBatches } from './stored-records.js';
 import { StoredRecordList } from './stored-record-list.js';
 import { readStoredRecords, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
+import { summarizeStoredRunBounded, takesBoundedEnd, type BoundedStoredRun } from './bounded-summary.js';
 import { formatSummaryCsv } from './summary-csv.js';
 
 /** A DuckDB error's first line: "IO Error: Could not write file …: File too large". */
@@ -89,6 +90,8 @@ export class RunStore {
     private readonly recordsMode: 'auto' | 'jsonl' | 'none',
     /** report.html's scatter seed (--seed), so the charts are made beside the summary with the page's options. */
     private readonly chartSeed: number,
+    /** The end walks the records (--multi-turn's conversation summary): never bounded. */
+    private readonly needsRecords: boolean,
   ) {}
 
   get id(): string {
@@ -135,7 +138,7 @@ export class RunStore {
     // The summary's version and git sha, read now (a git spawn: up to 1 s on a loaded host) rather than after the last response.
     versionInfo();
     const sink = await StoreRecordSink.create(await store.connect(), seq);
-    return new RunStore(store, seq, meta, sink, s.records, s.schedulerRandomSeed);
+    return new RunStore(store, seq, meta, sink, s.records, s.schedulerRandomSeed, s.multiTurn);
   }
 
   /** The schedule's start: stored at once, so a run killed from here on can be summarized. */
@@ -165,6 +168,13 @@ export class RunStore {
   async summarize(input: Omit<ResultSummaryInput, 'records'>): Promise<StoredResultSummary> {
     await this.finishWriting();
     if (this.sink.error === null) {
+      // A long run's end without its records in memory (bounded-summary.ts), unless they were read back already.
+      const bounded = { needsRecords: this.needsRecords };
+      if (this.readOnce === null && takesBoundedEnd(this.sink.count, input.tokens, bounded)) {
+        const end = await summarizeStoredRunBounded(this.store.connection, this.seq, input, this.sink.itlGaps);
+        this.bounded = end.run;
+        return end.summary;
+      }
       const records = await this.storedRecords();
       return summarizeStoredRun(this.store.connection, this.seq, input, records, this.sink.itlGaps, {
         startNs: input.startNs,
@@ -197,9 +207,10 @@ export class RunStore {
    * back from the store once, without chunk times (the summary adds report.html's ITL chart to
    * them: stored-record-list.ts), or the records in memory when the store failed.
    */
-  async chartRecords(): Promise<RecordBatchList | StoredRecordList> {
+  async chartRecords(): Promise<RecordBatchList | StoredRecordList | BoundedStoredRun> {
     await this.finishWriting();
     if (this.fallback !== null) return this.fallback;
+    if (this.bounded !== null) return this.bounded;
     // Not kept when the appends failed: summarize() then makes the fallback (stored + unstored).
     if (this.sink.error !== null) return readStoredRecords(this.store.connection, this.seq);
     return this.storedRecords();
@@ -211,6 +222,8 @@ export class RunStore {
     return this.readOnce;
   }
   private readOnce: Promise<StoredRecordList> | null = null;
+  /** The run for report.html when its end was bounded (no records held). */
+  private bounded: BoundedStoredRun | null = null;
 
   /** records.jsonl: from the store, or from memory when the store failed. */
   writeRecordsJsonl(

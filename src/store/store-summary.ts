@@ -19,6 +19,8 @@ import type { ChartDataOptions } from '../report/html/run-chart-data.js';
 import { EndOfRunThread } from './end-of-run-thread.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
+import { MAX_GAP_SQL } from './stored-columns.js';
+import { evaluateSlos } from '../metrics/slo.js';
 
 const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
 
@@ -120,6 +122,8 @@ export async function summarizeStoredRun(
   );
   records.itlDistribution = itl.chart;
   summary.itl = itl.series;
+  // The run SLOs again now that ITL is there (the records read back have no chunk times: p99(itl) saw none).
+  if (input.slos?.some((x) => x.kind === 'run')) summary.slo = evaluateSlos(summary, input.slos);
   summary.itl_method = {
     exact: !itl.histogram,
     values: itl.count,
@@ -142,12 +146,7 @@ export function itlMethodNote(summary: StoredResultSummary): string | null {
 /** Every record's largest token gap, NaN when it has fewer than two chunk times (record order, as read back). */
 async function storedMaxGaps(connection: DuckDBConnection, seq: number, count: number): Promise<Float64Array> {
   const out = new Float64Array(count).fill(NaN);
-  const result = await connection.stream(
-    `SELECT coalesce(list_max(list_transform(range(1, len(chunk_times)), i -> chunk_times[i + 1] - chunk_times[i])), 'NaN'::DOUBLE)
-     FROM requests WHERE run = $1`,
-    [seq],
-    [INTEGER],
-  );
+  const result = await connection.stream(`SELECT ${MAX_GAP_SQL} FROM requests WHERE run = $1`, [seq], [INTEGER]);
   let at = 0;
   for (;;) {
     const chunk = await result.fetchChunk();

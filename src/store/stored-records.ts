@@ -12,6 +12,8 @@ const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof
 type Vector = ReturnType<typeof duckdb.data_chunk_get_vector>;
 
 const ERROR_INDEX = new Map<string, number>(['', ...Object.values(RequestErrorCode)].map((c, i) => [c, i]));
+/** Error codes by their SQL code (ERROR_CODE_SQL): 0 is no error. */
+export const ERROR_CODES = [...ERROR_INDEX.keys()] as (RequestErrorCode | '')[];
 
 const INT_COLUMNS: [sql: string, slot: I][] = [
   ['id', I.id],
@@ -48,6 +50,8 @@ const ERROR_LIST = `[${[...ERROR_INDEX.keys()]
   .slice(1)
   .map((c) => `'${c}'`)
   .join(', ')}]`;
+/** A row's error as an INTEGER: its index in ERROR_CODES. */
+export const ERROR_CODE_SQL = `coalesce(list_position(${ERROR_LIST}, error), 0)`;
 
 /**
  * Low-cardinality strings come back as codes computed in SQL (list_position in a list of the
@@ -66,7 +70,7 @@ function selectList(withChunks: boolean, itl: boolean): string {
     // NULL (never reached) as NaN in SQL: no validity mask to test.
     `[${TIME_COLUMNS.map(([c]) => `coalesce(${c}, 'NaN'::DOUBLE)`).join(', ')}]::DOUBLE[${T.Size}]`,
     // Flags: error code << 4 | token source << 2 (streaming and reused are added from their columns).
-    `(coalesce(list_position(${ERROR_LIST}, error), 0) << 4) | (coalesce(list_position(['usage', 'chunks'], token_source), 0) << 2)`,
+    `(${ERROR_CODE_SQL} << 4) | (coalesce(list_position(['usage', 'chunks'], token_source), 0) << 2)`,
     'coalesce(list_position($2, source_ip), 0)',
     'coalesce(list_position($3, finish_reason), 0)',
     'error_message',

@@ -7,7 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunMode, RunState } from '../metrics/result-summary.js';
+import type { RunMode, RunState, SummaryContext } from '../metrics/result-summary.js';
 import { REPORT_FILES, summaryJson, writeTextAtomically } from '../report/report-files.js';
 import { formatReportText } from '../report/report-text.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
@@ -15,6 +15,7 @@ import type { ResultsStore, StoredRun } from './results-store.js';
 import { writeStoredRecordsJsonl, writeSummaryCsv } from './run-store.js';
 import { itlMethodNote, readStoredRecords, summarizeStoredRun, type StoredResultSummary } from './store-summary.js';
 import type { StoredRecordList } from './stored-record-list.js';
+import { summarizeStoredRunBounded, takesBoundedEnd, type BoundedStoredRun } from './bounded-summary.js';
 import { writeAccuracyReportHtml } from '../report/html/accuracy-page.js';
 import { writeRunReportHtml } from '../report/html/report-html.js';
 import { readStoredAccuracy, writeStoredAccuracyFiles, type StoredAccuracy } from './accuracy-store.js';
@@ -27,8 +28,8 @@ export interface StoredRunData {
   text: string;
   /** The accuracy phase's results (none when it had none). */
   accuracy: StoredAccuracy;
-  /** The records read back for the summary, kept for report.html when asked (`keepRecords`). */
-  records: StoredRecordList | null;
+  /** The records read back for the summary (or the bounded end's run), kept for report.html when asked (`keepRecords`). */
+  records: StoredRecordList | BoundedStoredRun | null;
   /** The run's window on its monotonic clock (a killed run's ends at its last stored record). */
   startNs: number;
   endNs: number;
@@ -38,7 +39,7 @@ export interface StoredRunData {
 export async function storedRunData(
   store: ResultsStore,
   run: StoredRun,
-  options: { keepRecords?: boolean } = {},
+  options: { keepRecords?: boolean; boundedMin?: number } = {},
 ): Promise<StoredRunData> {
   const killed = run.state === 'running';
   const state: RunState = run.state === 'running' ? 'incomplete' : run.state;
@@ -46,23 +47,26 @@ export async function storedRunData(
   const startNs = run.startNs ?? latest ?? 0;
   const endNs = killed || run.endNs === null ? Math.max(startNs, latest ?? startNs) : run.endNs;
   const loadPattern = run.loadPattern === null ? undefined : (run.loadPattern as LoadPatternName);
-  const records = await readStoredRecords(store.connection, run.seq);
-  const summary = await summarizeStoredRun(
-    store.connection,
-    run.seq,
-    {
-      state,
-      startNs,
-      endNs,
-      mode: run.mode as RunMode,
-      loadPattern,
-      offeredQps: run.targetQps ?? undefined,
-      portExhaustionEvents: run.portExhaustionEvents ?? undefined,
-      clientCpuNs: run.clientCpuNs ?? undefined,
-      shards: run.shards,
-    },
-    records,
-  );
+  const input: SummaryContext = {
+    state,
+    startNs,
+    endNs,
+    mode: run.mode as RunMode,
+    loadPattern,
+    offeredQps: run.targetQps ?? undefined,
+    portExhaustionEvents: run.portExhaustionEvents ?? undefined,
+    clientCpuNs: run.clientCpuNs ?? undefined,
+    shards: run.shards,
+  };
+  // A long run the way its own end went: without its records in memory (bounded-summary.ts).
+  let records: StoredRecordList | BoundedStoredRun;
+  let summary: StoredResultSummary;
+  if (takesBoundedEnd(await store.recordCount(run.seq), input.tokens, options)) {
+    ({ summary, run: records } = await summarizeStoredRunBounded(store.connection, run.seq, input));
+  } else {
+    records = await readStoredRecords(store.connection, run.seq);
+    summary = await summarizeStoredRun(store.connection, run.seq, input, records);
+  }
   if (killed) {
     await store.finishRun(run.seq, { state: 'incomplete', endNs, summary });
     run = { ...run, state: 'incomplete', endNs, summary };

@@ -146,7 +146,7 @@ class LogBins {
   }
 }
 
-function ttftOf(r: ChartRecord): number {
+function ttftOf(r: TimelineRecord): number {
   return r.error === '' && r.streaming ? r.firstToken - r.sent : NaN;
 }
 function tpotOf(r: ChartRecord): number {
@@ -205,8 +205,6 @@ export interface ChartRecords extends Iterable<ChartRecord> {
 export function extractRunChartData(records: ChartRecords, options: ChartDataOptions): RunChartData {
   const itlGiven = records.itlDistribution ?? null;
   const startNs = options.startNs;
-  const seed = options.seed ?? 0;
-  const cap = options.scatterCap ?? SCATTER_CAP;
   const ranges: Record<MetricKey, Range> = {
     ttft: new Range(),
     tpot: new Range(),
@@ -226,102 +224,150 @@ export function extractRunChartData(records: ChartRecords, options: ChartDataOpt
       for (let j = 1; j < c.length; j++) ranges.itl.add(c[j] - c[j - 1]);
     }
   }
-  const endNs = Math.max(options.endNs ?? lastEnd, startNs);
   const bins: Record<MetricKey, LogBins> = {
     ttft: new LogBins(ranges.ttft),
     tpot: new LogBins(ranges.tpot),
     itl: new LogBins(ranges.itl),
     latency: new LogBins(ranges.latency),
   };
-
-  const durationS = (endNs - startNs) / NS_PER_S;
-  const binS = timeBinS(durationS);
-  const binNs = binS * NS_PER_S;
-  const nBins = Math.max(1, Math.ceil((endNs - startNs) / binNs));
-  const completed = new Float64Array(nBins);
-  const tokens = new Float64Array(nBins);
-  const errors = new Float64Array(nBins);
-  // In flight as a step function: +1 at issue, −1 at the end; `partial` holds the share of the bin
-  // an event falls in, `steps` the whole bins after it (integrated below): O(1) per record.
-  const steps = new Float64Array(nBins + 1);
-  const partial = new Float64Array(nBins);
-  const binOf = (t: number) => Math.min(nBins - 1, Math.max(0, Math.floor((t - startNs) / binNs)));
-  const addStep = (t: number, sign: number) => {
-    const clamped = Math.min(Math.max(t, startNs), startNs + nBins * binNs);
-    const b = Math.min(nBins, Math.floor((clamped - startNs) / binNs));
-    if (b >= nBins) return;
-    partial[b] += (sign * (startNs + (b + 1) * binNs - clamped)) / binNs;
-    steps[b + 1] += sign;
-  };
-
-  const random = SeededRandom.derive(seed, 'report-html-scatter');
-  const sampleT = new Float64Array(Math.min(cap, ranges.ttft.count));
-  const sampleV = new Float64Array(sampleT.length);
-  let seen = 0;
+  const overTime = new TimelineAndScatter(options, lastEnd, ranges.ttft.count);
   for (const r of records) {
-    const ttft = ttftOf(r);
-    bins.ttft.add(ttft);
+    bins.ttft.add(ttftOf(r));
     bins.tpot.add(tpotOf(r));
     bins.latency.add(latencyOf(r));
     if (itlGiven === null && r.error === '' && r.streaming) {
       const c = r.chunkTimes;
       for (let j = 1; j < c.length; j++) bins.itl.add(c[j] - c[j - 1]);
     }
-    if (Number.isFinite(r.end)) {
-      const b = binOf(r.end);
-      if (r.error === '') {
-        completed[b]++;
-        tokens[b] += r.outputTokens;
-      } else errors[b]++;
-    }
-    const issued = Number.isFinite(r.dispatched) ? r.dispatched : r.sent;
-    if (Number.isFinite(issued) && Number.isFinite(r.end) && r.end > issued) {
-      addStep(issued, 1);
-      addStep(r.end, -1);
-    }
-    // Reservoir sampling (Vitter's algorithm R): every TTFT has the same chance to be drawn.
-    if (ttft >= 0 && sampleT.length > 0) {
-      const slot = seen < sampleT.length ? seen : random.nextIntBelow(seen + 1);
-      if (slot < sampleT.length) {
-        sampleT[slot] = (r.sent - startNs) / NS_PER_S;
-        sampleV[slot] = ttft / NS_PER_MS;
-      }
-      seen++;
-    }
+    overTime.add(r);
   }
-
-  const t: number[] = [];
-  const inFlight: number[] = [];
-  let level = 0;
-  for (let b = 0; b < nBins; b++) {
-    level += steps[b];
-    t.push(round4(b * binS));
-    inFlight.push(round4(Math.max(0, level + partial[b])));
-  }
-  const perS = (a: Float64Array) => Array.from(a, (v) => round4(v / binS));
-
-  const order = Array.from({ length: Math.min(seen, sampleT.length) }, (_, i) => i).sort(
-    (a, b) => sampleT[a] - sampleT[b],
-  );
   const distributions = {} as Record<MetricKey, MetricDistribution>;
   for (const key of METRICS) distributions[key] = bins[key].distribution(key);
   if (itlGiven !== null) distributions.itl = itlGiven;
-  return {
-    records: n,
-    distributions,
-    timeline: {
-      binS,
-      t,
-      completedPerS: perS(completed),
-      tokensPerS: perS(tokens),
-      errorsPerS: perS(errors),
-      inFlight,
-    },
-    ttftScatter: {
-      tS: order.map((i) => round4(sampleT[i])),
-      ttftMs: order.map((i) => round4(sampleV[i])),
-      total: seen,
-    },
-    reduction: { fineBins: FINE_BINS, scatterCap: cap, seed },
-  };
+  return overTime.finish(n, distributions);
+}
+
+/** The fields TimelineAndScatter reads (no chunk times). */
+export type TimelineRecord = Omit<ChartRecord, 'chunkTimes'>;
+
+/**
+ * The timeline and the TTFT scatter, one record at a time in the records' order (the sample and
+ * the in-flight sums depend on it): extractRunChartData's second pass, and the results store's
+ * bounded end, which streams the same fields past in the same order (store/bounded-summary.ts).
+ * `lastEnd`: the latest end (the end of the run without options.endNs); `ttftCount`: the TTFTs the
+ * sample is drawn from (the TTFT distribution's count).
+ */
+export class TimelineAndScatter {
+  private readonly startNs: number;
+  private readonly seed: number;
+  private readonly cap: number;
+  private readonly binS: number;
+  private readonly binNs: number;
+  private readonly nBins: number;
+  private readonly completed: Float64Array;
+  private readonly tokens: Float64Array;
+  private readonly errors: Float64Array;
+  // In flight as a step function: +1 at issue, −1 at the end; `partial` holds the share of the bin
+  // an event falls in, `steps` the whole bins after it (integrated below): O(1) per record.
+  private readonly steps: Float64Array;
+  private readonly partial: Float64Array;
+  private readonly random: SeededRandom;
+  private readonly sampleT: Float64Array;
+  private readonly sampleV: Float64Array;
+  private seen = 0;
+
+  constructor(options: ChartDataOptions, lastEnd: number, ttftCount: number) {
+    const startNs = options.startNs;
+    this.startNs = startNs;
+    this.seed = options.seed ?? 0;
+    this.cap = options.scatterCap ?? SCATTER_CAP;
+    const endNs = Math.max(options.endNs ?? lastEnd, startNs);
+    const durationS = (endNs - startNs) / NS_PER_S;
+    this.binS = timeBinS(durationS);
+    this.binNs = this.binS * NS_PER_S;
+    this.nBins = Math.max(1, Math.ceil((endNs - startNs) / this.binNs));
+    this.completed = new Float64Array(this.nBins);
+    this.tokens = new Float64Array(this.nBins);
+    this.errors = new Float64Array(this.nBins);
+    this.steps = new Float64Array(this.nBins + 1);
+    this.partial = new Float64Array(this.nBins);
+    this.random = SeededRandom.derive(this.seed, 'report-html-scatter');
+    this.sampleT = new Float64Array(Math.min(this.cap, ttftCount));
+    this.sampleV = new Float64Array(this.sampleT.length);
+  }
+
+  private binOf(t: number): number {
+    return Math.min(this.nBins - 1, Math.max(0, Math.floor((t - this.startNs) / this.binNs)));
+  }
+
+  private addStep(t: number, sign: number): void {
+    const { startNs, nBins, binNs } = this;
+    const clamped = Math.min(Math.max(t, startNs), startNs + nBins * binNs);
+    const b = Math.min(nBins, Math.floor((clamped - startNs) / binNs));
+    if (b >= nBins) return;
+    this.partial[b] += (sign * (startNs + (b + 1) * binNs - clamped)) / binNs;
+    this.steps[b + 1] += sign;
+  }
+
+  add(r: TimelineRecord): void {
+    if (Number.isFinite(r.end)) {
+      const b = this.binOf(r.end);
+      if (r.error === '') {
+        this.completed[b]++;
+        this.tokens[b] += r.outputTokens;
+      } else this.errors[b]++;
+    }
+    const issued = Number.isFinite(r.dispatched) ? r.dispatched : r.sent;
+    if (Number.isFinite(issued) && Number.isFinite(r.end) && r.end > issued) {
+      this.addStep(issued, 1);
+      this.addStep(r.end, -1);
+    }
+    // Reservoir sampling (Vitter's algorithm R): every TTFT has the same chance to be drawn.
+    const ttft = ttftOf(r);
+    const { sampleT, sampleV } = this;
+    if (ttft >= 0 && sampleT.length > 0) {
+      const seen = this.seen;
+      const slot = seen < sampleT.length ? seen : this.random.nextIntBelow(seen + 1);
+      if (slot < sampleT.length) {
+        sampleT[slot] = (r.sent - this.startNs) / NS_PER_S;
+        sampleV[slot] = ttft / NS_PER_MS;
+      }
+      this.seen++;
+    }
+  }
+
+  /** The chart data, with the run's record count and the four distributions. */
+  finish(records: number, distributions: Record<MetricKey, MetricDistribution>): RunChartData {
+    const { binS, nBins, steps, partial, sampleT, sampleV, seen } = this;
+    const t: number[] = [];
+    const inFlight: number[] = [];
+    let level = 0;
+    for (let b = 0; b < nBins; b++) {
+      level += steps[b];
+      t.push(round4(b * binS));
+      inFlight.push(round4(Math.max(0, level + partial[b])));
+    }
+    const perS = (a: Float64Array) => Array.from(a, (v) => round4(v / binS));
+    const order = Array.from({ length: Math.min(seen, sampleT.length) }, (_, i) => i).sort(
+      (a, b) => sampleT[a] - sampleT[b],
+    );
+    return {
+      records,
+      distributions,
+      timeline: {
+        binS,
+        t,
+        completedPerS: perS(this.completed),
+        tokensPerS: perS(this.tokens),
+        errorsPerS: perS(this.errors),
+        inFlight,
+      },
+      ttftScatter: {
+        tS: order.map((i) => round4(sampleT[i])),
+        ttftMs: order.map((i) => round4(sampleV[i])),
+        total: seen,
+      },
+      reduction: { fineBins: FINE_BINS, scatterCap: this.cap, seed: this.seed },
+    };
+  }
 }
