@@ -62,8 +62,16 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
    * record batch when the request finishes; the record's own chunkTimes stays empty in the shard.
    */
   readonly arrivals: ArrivalList = [];
-  private bodyParts: Buffer[] = [];
+  /** An error body's kept copies (null until one arrives). */
+  private bodyParts: Buffer[] | null = null;
   private bodyBytes = 0;
+  /**
+   * A JSON body that arrived whole in one read: a view of the shared read buffer by offsets, not a
+   * subarray in an array (~250 B of young-generation allocation per request at 5,000 req/s, of ~2 KB).
+   */
+  private wholeBody: Buffer | null = null;
+  private wholeStart = 0;
+  private wholeEnd = 0;
   /** A JSON body that arrived in several reads (null until one does). */
   private body: ByteAccumulator | null = null;
   /** The response's Content-Encoding ('' = identity). */
@@ -187,7 +195,9 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
           if (end - start === this.conn!.parser.head.contentLength) {
             // The whole body in this read: it is decoded before this read returns, so a view
             // into the shared read buffer is safe (no copy).
-            this.bodyParts.push(buf.subarray(start, end));
+            this.wholeBody = buf;
+            this.wholeStart = start;
+            this.wholeEnd = end;
             this.bodyBytes = end - start;
             break;
           }
@@ -222,9 +232,19 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
       return;
     }
     if (this.mode === BodyMode.Json) {
-      let body = this.body !== null ? this.body.buf.subarray(0, this.body.length) : (this.bodyParts[0] ?? EMPTY);
+      let body: Buffer = EMPTY;
+      let start = 0;
+      let stop = 0;
+      if (this.body !== null) {
+        body = this.body.buf;
+        stop = this.body.length;
+      } else if (this.wholeBody !== null) {
+        body = this.wholeBody;
+        start = this.wholeStart;
+        stop = this.wholeEnd;
+      }
       if (this.encoding !== '') {
-        const decoded = decodeBody(body, this.encoding, this.ctx.maxResponseBytes);
+        const decoded = decodeBody(body.subarray(start, stop), this.encoding, this.ctx.maxResponseBytes);
         if (decoded === null) {
           this.complete(end, RequestErrorCode.responseTooLarge, this.tooLargeMessage(-1));
           return;
@@ -234,8 +254,10 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
           return;
         }
         body = decoded;
+        start = 0;
+        stop = decoded.length;
       }
-      if (!st.applyJsonBodyBytes(body, 0, body.length)) {
+      if (!st.applyJsonBodyBytes(body, start, stop)) {
         this.complete(end, RequestErrorCode.malformedResponse, st.errorMessage);
         return;
       }
@@ -365,7 +387,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   }
 
   private completeErrorBody(end: number): void {
-    const body = errorBodyText(Buffer.concat(this.bodyParts), this.encoding);
+    const body = errorBodyText(Buffer.concat(this.bodyParts ?? []), this.encoding);
     this.complete(
       end,
       RequestErrorCode.httpStatus,
@@ -429,7 +451,7 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   private keepBody(buf: Buffer, start: number, end: number, limit: number): void {
     const room = limit - this.bodyBytes;
     // A copy: the read buffer is reused by the next read (client/http1-connection.ts).
-    if (room > 0) this.bodyParts.push(Buffer.from(buf.subarray(start, start + Math.min(room, end - start))));
+    if (room > 0) (this.bodyParts ??= []).push(Buffer.from(buf.subarray(start, start + Math.min(room, end - start))));
     this.bodyBytes += end - start;
   }
 
@@ -444,7 +466,8 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
     r.end = end;
     r.error = code;
     r.errorMessage = message;
-    this.bodyParts = [];
+    this.bodyParts = null;
+    this.wholeBody = null;
     this.body?.release();
     this.body = null;
     this.sse?.dispose();
