@@ -7,6 +7,7 @@
  */
 import { INTEGER, type DuckDBConnection } from '@duckdb/node-api';
 import { createRequire } from 'node:module';
+import { prefetchedChunks } from './prefetched-chunks.js';
 import { ITL_EXACT_MAX, itlAccumulator, type StoredItl } from './itl-accumulator.js';
 
 export { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, type StoredItl } from './itl-accumulator.js';
@@ -28,28 +29,18 @@ export async function storedItl(
   const count = gaps ?? (await countGaps(connection, seq));
   const itl = itlAccumulator(count, seq, exactMax);
   const result = await connection.stream(`SELECT chunk_times ${FROM}`, [seq], [INTEGER]);
-  // The next data chunk asked for before this one's gaps are taken: DuckDB's scan (its own thread) overlaps the JS.
-  let next = result.fetchChunk();
-  try {
-    for (;;) {
-      const chunk = await next;
-      if (chunk === null || chunk.rowCount === 0) break;
-      next = result.fetchChunk();
-      const n = chunk.rowCount;
-      const list = duckdb.data_chunk_get_vector(chunk.chunk, 0);
-      const size = duckdb.list_vector_get_size(list);
-      const eb = duckdb.vector_get_data(list, n * 16);
-      const cb = duckdb.vector_get_data(duckdb.list_vector_get_child(list), size * 8);
-      itl.add(
-        new Float64Array(cb.buffer, cb.byteOffset, size),
-        new Uint32Array(eb.buffer, eb.byteOffset, n * 4),
-        n,
-        null,
-      );
-    }
-  } finally {
-    // Left unawaited when a chunk throws: not an unhandled rejection.
-    next.catch(() => undefined);
+  for await (const chunk of prefetchedChunks(result)) {
+    const n = chunk.rowCount;
+    const list = duckdb.data_chunk_get_vector(chunk.chunk, 0);
+    const size = duckdb.list_vector_get_size(list);
+    const eb = duckdb.vector_get_data(list, n * 16);
+    const cb = duckdb.vector_get_data(duckdb.list_vector_get_child(list), size * 8);
+    itl.add(
+      new Float64Array(cb.buffer, cb.byteOffset, size),
+      new Uint32Array(eb.buffer, eb.byteOffset, n * 4),
+      n,
+      null,
+    );
   }
   return itl.finish();
 }

@@ -6,8 +6,10 @@
  */
 import { DOUBLE, INTEGER, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { createRequire } from 'node:module';
+import { prefetchedChunks } from './prefetched-chunks.js';
 import type { RequestRecord } from '../record/request-record.js';
 import { ERROR_CODES, ERROR_CODE_SQL } from './stored-records.js';
+import { cursorRecord } from './stored-record-list.js';
 
 const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
 
@@ -73,85 +75,42 @@ export async function streamRecordFields(
     [seq],
     [INTEGER],
   );
-  const r = placeholderRecord();
+  const r = cursorRecord();
   const gap = new Float64Array(2);
   let count = 0;
-  // The next data chunk asked for before this one is visited: DuckDB's scan overlaps the JS.
-  let next = result.fetchChunk();
-  try {
-    for (;;) {
-      const chunk = await next;
-      if (chunk === null || chunk.rowCount === 0) break;
-      next = result.fetchChunk();
-      const n = chunk.rowCount;
-      const raw = chunk.chunk;
-      const col = (i: number, bytes: number) => duckdb.vector_get_data(duckdb.data_chunk_get_vector(raw, i), n * bytes);
-      const f64 = (i: number) => {
-        const b = col(i, 8);
-        return new Float64Array(b.buffer, b.byteOffset, n);
-      };
-      const i32 = (i: number) => {
-        const b = col(i, 4);
-        return new Int32Array(b.buffer, b.byteOffset, n);
-      };
-      const [dispatched, sent, firstToken, end] = [f64(0), f64(1), f64(2), f64(3)];
-      const error = i32(4);
-      const streaming = col(5, 1);
-      const outputTokens = i32(6);
-      const maxGap = withMaxGap ? f64(7) : null;
-      for (let k = 0; k < n; k++) {
-        r.dispatched = dispatched[k];
-        r.sent = sent[k];
-        r.firstToken = firstToken[k];
-        r.end = end[k];
-        r.error = ERROR_CODES[error[k]];
-        r.streaming = streaming[k] !== 0;
-        r.outputTokens = outputTokens[k];
-        if (maxGap !== null) {
-          const g = maxGap[k];
-          gap[1] = g;
-          r.chunkTimes = g === g ? gap : NO_CHUNKS;
-        }
-        visit(r);
+  for await (const chunk of prefetchedChunks(result)) {
+    const n = chunk.rowCount;
+    const raw = chunk.chunk;
+    const col = (i: number, bytes: number) => duckdb.vector_get_data(duckdb.data_chunk_get_vector(raw, i), n * bytes);
+    const f64 = (i: number) => {
+      const b = col(i, 8);
+      return new Float64Array(b.buffer, b.byteOffset, n);
+    };
+    const i32 = (i: number) => {
+      const b = col(i, 4);
+      return new Int32Array(b.buffer, b.byteOffset, n);
+    };
+    const [dispatched, sent, firstToken, end] = [f64(0), f64(1), f64(2), f64(3)];
+    const error = i32(4);
+    const streaming = col(5, 1);
+    const outputTokens = i32(6);
+    const maxGap = withMaxGap ? f64(7) : null;
+    for (let k = 0; k < n; k++) {
+      r.dispatched = dispatched[k];
+      r.sent = sent[k];
+      r.firstToken = firstToken[k];
+      r.end = end[k];
+      r.error = ERROR_CODES[error[k]];
+      r.streaming = streaming[k] !== 0;
+      r.outputTokens = outputTokens[k];
+      if (maxGap !== null) {
+        const g = maxGap[k];
+        gap[1] = g;
+        r.chunkTimes = g === g ? gap : NO_CHUNKS;
       }
-      count += n;
+      visit(r);
     }
-  } finally {
-    // Left unawaited when a chunk throws: not an unhandled rejection.
-    next.catch(() => undefined);
+    count += n;
   }
   return count;
-}
-
-function placeholderRecord(): RequestRecord {
-  return {
-    id: 0,
-    sampleIndex: 0,
-    shard: 0,
-    endpoint: 0,
-    sourceIp: '',
-    streaming: false,
-    reused: false,
-    scheduled: NaN,
-    dispatched: NaN,
-    connectStart: NaN,
-    connected: NaN,
-    sent: NaN,
-    headers: NaN,
-    firstChunk: NaN,
-    firstToken: NaN,
-    end: NaN,
-    chunkTimes: NO_CHUNKS,
-    status: 0,
-    error: '',
-    errorMessage: '',
-    finishReason: '',
-    inputTokens: 0,
-    outputTokens: 0,
-    cachedTokens: -1,
-    retries: 0,
-    tokenSource: 'none',
-    conversation: -1,
-    turn: 0,
-  };
 }

@@ -4,6 +4,7 @@
  * in typed arrays (~130 bytes each without chunk times), not 1M objects.
  */
 import { createRequire } from 'node:module';
+import { prefetchedChunks } from './prefetched-chunks.js';
 import { INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import { I, T, type RecordBatch } from '../record/record-batch.js';
 import { RequestErrorCode } from '../record/request-record.js';
@@ -257,30 +258,21 @@ export async function* readStoredBatches(
   );
   const base = ['', ...ips, ...reasons];
   const memory = options.shared === undefined ? plainMemory : sharedArena(options.shared);
-  let next = result.fetchChunk();
-  try {
-    for (;;) {
-      const chunk = await next;
-      if (chunk === null || chunk.rowCount === 0) break;
-      next = result.fetchChunk();
-      if (itl !== undefined) {
-        const n = chunk.rowCount;
-        const col = chunk.columnCount - 2;
-        const list = duckdb.data_chunk_get_vector(chunk.chunk, col);
-        const size = duckdb.list_vector_get_size(list);
-        const eb = view(list, n * 16);
-        const cb = view(duckdb.list_vector_get_child(list), size * 8);
-        itl(
-          new Float64Array(cb.buffer, cb.byteOffset, size),
-          new Uint32Array(eb.buffer, eb.byteOffset, n * 4),
-          n,
-          view(duckdb.data_chunk_get_vector(chunk.chunk, col + 1), n),
-        );
-      }
-      yield toBatch(chunk, withChunks, base, ips.length, memory);
+  for await (const chunk of prefetchedChunks(result)) {
+    if (itl !== undefined) {
+      const n = chunk.rowCount;
+      const col = chunk.columnCount - 2;
+      const list = duckdb.data_chunk_get_vector(chunk.chunk, col);
+      const size = duckdb.list_vector_get_size(list);
+      const eb = view(list, n * 16);
+      const cb = view(duckdb.list_vector_get_child(list), size * 8);
+      itl(
+        new Float64Array(cb.buffer, cb.byteOffset, size),
+        new Uint32Array(eb.buffer, eb.byteOffset, n * 4),
+        n,
+        view(duckdb.data_chunk_get_vector(chunk.chunk, col + 1), n),
+      );
     }
-  } finally {
-    // Left unawaited when the consumer stops early or a chunk throws: not an unhandled rejection.
-    next.catch(() => undefined);
+    yield toBatch(chunk, withChunks, base, ips.length, memory);
   }
 }
