@@ -109,7 +109,7 @@ function unusable(file: string, why: string, cause?: unknown): BadInputError {
 /**
  * DuckDB's words for a file whose bytes it cannot trust: a block whose checksum does not match
  * ("Corrupt database file: computed checksum … in block at location …"), metadata cut short.
- * Seen here once in ~75 kills landing inside a checkpoint (test/store/store-kill-checkpoint.test.ts).
+ * Seen here once in ~330 kills landing inside a checkpoint (test/store/store-kill-checkpoint.test.ts).
  */
 const CORRUPT = /corrupt|MetadataReader/i;
 
@@ -319,13 +319,13 @@ export class ResultsStore {
     );
   }
 
-  /** The latest end time among a run's stored records (a killed run's end). */
   /** How many records run `seq` has stored. */
   async recordCount(seq: number): Promise<number> {
     const r = await this.connection.runAndReadAll('SELECT count(*) FROM requests WHERE run = $1', [seq], [INTEGER]);
     return Number(r.getRows()[0][0]);
   }
 
+  /** The latest end time among a run's stored records (a killed run's end). */
   async latestRecordEnd(seq: number): Promise<number | null> {
     const r = await this.connection.runAndReadAll(
       `SELECT max(greatest("end", sent, scheduled)) FROM requests WHERE run = $1`,

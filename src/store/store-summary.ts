@@ -6,7 +6,6 @@
  * equal); past ITL_EXACT_MAX gaps the ITL percentiles are the histogram's, and the summary says so.
  */
 import { INTEGER, type DuckDBConnection } from '@duckdb/node-api';
-import { createRequire } from 'node:module';
 import {
   buildResultSummary,
   buildResultSummaryAsync,
@@ -19,10 +18,8 @@ import type { ChartDataOptions } from '../report/html/run-chart-data.js';
 import { EndOfRunThread } from './end-of-run-thread.js';
 import { readStoredBatches } from './stored-records.js';
 import { ITL_EXACT_MAX, ITL_RELATIVE_ERROR, storedItl } from './store-itl.js';
-import { MAX_GAP_SQL } from './stored-columns.js';
+import { MAX_GAP_SQL, readDoubles } from './stored-columns.js';
 import { evaluateSlos } from '../metrics/slo.js';
-
-const duckdb = createRequire(import.meta.url)('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
 
 /** The summary plus how its ITL was computed (an extra key of result_summary.json). */
 export type StoredResultSummary = ResultSummary & {
@@ -145,17 +142,7 @@ export function itlMethodNote(summary: StoredResultSummary): string | null {
 
 /** Every record's largest token gap, NaN when it has fewer than two chunk times (record order, as read back). */
 async function storedMaxGaps(connection: DuckDBConnection, seq: number, count: number): Promise<Float64Array> {
-  const out = new Float64Array(count).fill(NaN);
-  const result = await connection.stream(`SELECT ${MAX_GAP_SQL} FROM requests WHERE run = $1`, [seq], [INTEGER]);
-  let at = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, 0), n * 8);
-    out.set(new Float64Array(bytes.buffer, bytes.byteOffset, n), at);
-    at += n;
-  }
-  if (at !== count) throw new Error(`read back ${at} of run ${seq}'s ${count} records' token gaps`);
+  const out = await readDoubles(connection, seq, MAX_GAP_SQL, 'true', new Float64Array(count));
+  if (out.length !== count) throw new Error(`read back ${out.length} of run ${seq}'s ${count} records' token gaps`);
   return out;
 }
