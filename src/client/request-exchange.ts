@@ -16,6 +16,7 @@ import type { ConnectionPool, PoolWaiter } from './connection-pool.js';
 import type { ConnectionUser, Http1Connection } from './http1-connection.js';
 import type { HttpParseError, ResponseHead } from './http1-response-parser.js';
 import { tlsAdvice } from './tls-trust.js';
+import type { ListNode } from './exchange-list.js';
 
 export interface ExchangeContext {
   pool: ConnectionPool;
@@ -50,7 +51,7 @@ const EMPTY = Buffer.alloc(0);
 /** Keep at most this much of a non-2xx body for the error message. */
 const ERROR_BODY_LIMIT = 2048;
 
-export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink {
+export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink, ListNode<RequestExchange> {
   readonly record: RequestRecord;
   private conn: Http1Connection | null = null;
   private finished = false;
@@ -83,6 +84,13 @@ export class RequestExchange implements PoolWaiter, ConnectionUser, SseEventSink
   private retryAfter = '';
   /** Absolute ns after which the request is abandoned (set and enforced by the shard: sent + --request-timeout). */
   deadline = Infinity;
+  // The shard's two lists of exchanges (exchange-list.ts): links on the exchange, nothing allocated.
+  prev0: RequestExchange | null = null;
+  next0: RequestExchange | null = null;
+  listed0 = false;
+  prev1: RequestExchange | null = null;
+  next1: RequestExchange | null = null;
+  listed1 = false;
 
   constructor(
     private readonly ctx: ExchangeContext,

@@ -26,6 +26,7 @@ import { warmDecodePath } from './decode-warmup.js';
 import { LiveTtftCounter } from '../run/live-view-histogram.js';
 import type { ShardPlan, ShardProgress, ShardSummary } from './shard-plan.js';
 import { startEventLoopDelay, type EventLoopDelayStats } from '../metrics/event-loop-delay.js';
+import { ExchangeList } from '../client/exchange-list.js';
 
 export interface ShardOutput {
   /** Finished records, packed (metrics/record-batch.ts; unpackRecords turns them back into objects). */
@@ -70,12 +71,12 @@ export class ShardRunner implements IssueTarget {
   private readonly schedule: Schedule;
   /** --multi-turn: the schedule, which also needs every finished turn (null otherwise). */
   private readonly conversations: ConversationSchedule | null = null;
-  private readonly inFlight = new Set<RequestExchange>();
+  private readonly inFlight = new ExchangeList<RequestExchange>(0);
   /**
    * Requests sent and not finished, in the order they were sent — which, with one --request-timeout
    * per shard, is deadline order: the queue the request timer works from (see expireRequests).
    */
-  private readonly sentOrder = new Set<RequestExchange>();
+  private readonly sentOrder = new ExchangeList<RequestExchange>(1);
   /** Scrubs the run's secrets from every record string as it is packed (a server may echo the key). */
   private readonly batch: RecordBatchBuilder;
   private seq = 0;
@@ -379,9 +380,8 @@ export class ShardRunner implements IssueTarget {
    */
   private onSent(ex: RequestExchange): void {
     ex.deadline = ex.record.sent + this.plan.requestTimeoutMs * 1e6;
-    // A resend (a stale connection) restarts it: delete first so it moves to the back.
-    this.sentOrder.delete(ex);
-    this.sentOrder.add(ex);
+    // A resend (a stale connection) restarts it: it moves to the back.
+    this.sentOrder.moveToBack(ex);
     this.requestTimer.arm(ex.deadline);
   }
 
