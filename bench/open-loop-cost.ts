@@ -44,7 +44,7 @@ const builds: { root: string; extra: string[] }[] =
     ? variants.map((extra) => ({ root: roots[0], extra }))
     : roots.map((root) => ({ root, extra: [] }));
 const port = Number(opt('port', '18311'));
-const clientCore = process.env.CLIENT_CORES ?? (os.availableParallelism() > 1 ? '1' : '0');
+export const clientCore = process.env.CLIENT_CORES ?? (os.availableParallelism() > 1 ? '1' : '0');
 
 export interface CostRun {
   issued: number;
