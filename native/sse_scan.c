@@ -3,7 +3,7 @@
  * `data: {json}\n\n` event in it and reports, in aggregate, what the measurement needs (events,
  * token-bearing events, [DONE], finish reason, usage with its cached prompt tokens). It mirrors src/api/openai-chunk-scanner.ts
  * exactly and stops — returning the offset — at anything it does not handle (a partial event,
- * another field, CR line endings, multi-line data, an error object, malformed JSON), where the JS
+ * another field, a CR anywhere in the line, multi-line data, an error object, malformed JSON), where the JS
  * decoder takes over. JS stays the reference: tests compare both paths at every byte split.
  *
  * Template events: consecutive chunks of one stream usually differ only in the text of their
@@ -257,7 +257,8 @@ static napi_value ScanSse(napi_env env, napi_callback_info info) {
     if (lf == NULL) break;
     size_t line_end = (size_t)(lf - buf);
     if (line_end + 1 >= end || buf[line_end + 1] != '\n') break; /* not "\n\n": partial or multi-line */
-    if (line_end > pos && buf[line_end - 1] == '\r') break;
+    /* A CR anywhere ends a line (CRLF, or a bare CR: the event-stream spec): the JS decoder's. */
+    if (memchr(buf + pos, '\r', line_end - pos) != NULL) break;
     size_t v = pos + 5;
     if (v < line_end && buf[v] == ' ') v++;
     if (line_end - v == 6 && memcmp(buf + v, "[DONE]", 6) == 0) {

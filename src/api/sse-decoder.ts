@@ -2,7 +2,8 @@
  * Incremental Server-Sent Events decoder (the WHATWG event-stream format) fed raw body bytes.
  *
  * Bytes may be split anywhere, including inside a line or a multi-byte UTF-8 character: a partial
- * line is carried to the next call. Lines end with LF or CRLF. Comment lines (":...") and the
+ * line is carried to the next call. Lines end with LF, CRLF or a bare CR (a CRLF split across two
+ * reads is one line ending). Comment lines (":...") and the
  * `id`/`retry` fields are ignored; `event:` names the event; several `data:` lines join with
  * "\n"; a blank line dispatches the event.
  *
@@ -70,6 +71,8 @@ export class SseDecoder {
    * stream is past its start. Matched byte by byte, so a BOM split across reads is dropped too.
    */
   private bomSeen = 0;
+  /** The last write ended on a CR that ended a line: an LF opening the next write is its other half. */
+  private afterCr = false;
 
   /**
    * `maxEventBytes` caps one line and one event's data (the stream fails with EventTooLarge
@@ -91,6 +94,7 @@ export class SseDecoder {
     this.clearEvent();
     this.failure = SseFailure.None;
     this.bomSeen = 0;
+    this.afterCr = false;
   }
 
   /** Give every kept byte back to the budget (the response is over, or abandoned). */
@@ -115,11 +119,18 @@ export class SseDecoder {
       }
       if (this.bomSeen === 3 || start < end) this.bomSeen = -1;
     }
+    if (this.afterCr && start < end) {
+      this.afterCr = false;
+      if (buf[start] === LF) start++;
+    }
     let pos = start;
     const carry = this.carry;
     if (carry.length > 0) {
-      const lf = buf.indexOf(LF, start);
-      const stop = lf < 0 || lf >= end ? end : lf;
+      let lf = buf.indexOf(LF, start);
+      if (lf < 0 || lf >= end) lf = end;
+      const cr = buf.indexOf(CR, start);
+      // The line ends at the first CR or LF (a CR just before the LF: CRLF, one ending).
+      const stop = cr >= 0 && cr < lf ? cr : lf;
       if (carry.length + (stop - start) > this.maxEventBytes) return this.fail(SseFailure.EventTooLarge);
       if (!carry.append(buf, start, stop)) return this.fail(SseFailure.BudgetExhausted);
       if (stop === end) return true;
@@ -128,9 +139,15 @@ export class SseDecoder {
       if (this.hasData && this.data === carry.buf) this.keepData();
       carry.clear();
       if (this.failure !== SseFailure.None) return false;
-      pos = lf + 1;
+      pos = stop + 1;
+      if (stop < lf) {
+        if (pos < end && buf[pos] === LF) pos++;
+        else if (pos === end) this.afterCr = true;
+      }
     }
     const native = this.sink.onSseBatch !== undefined ? nativeAddon() : null;
+    /** -2: not looked for yet in this write. */
+    let cr = -2;
     while (pos < end) {
       if (native !== null && !this.hasData && this.event === '') {
         // At an event boundary: let the native scanner take every clean event it can.
@@ -140,8 +157,23 @@ export class SseDecoder {
         pos = next;
         if (pos >= end) break;
       }
-      const lf = buf.indexOf(LF, pos);
-      if (lf < 0 || lf >= end) {
+      let lf = buf.indexOf(LF, pos);
+      if (lf >= end) lf = -1;
+      // The next CR, found once per write and again only once passed (-1: none left): an LF-only
+      // stream pays one scan per write, a CRLF stream one short scan per line.
+      if (cr !== -1 && cr < pos) {
+        cr = buf.indexOf(CR, pos);
+        if (cr >= end) cr = -1;
+      }
+      if (cr >= 0 && (lf < 0 || cr < lf - 1)) {
+        // A bare CR ends this line (one just before an LF is CRLF: line() drops it).
+        this.line(buf, pos, cr);
+        if (this.failure !== SseFailure.None) return false;
+        pos = cr + 1;
+        if (pos === end) this.afterCr = true;
+        continue;
+      }
+      if (lf < 0) {
         if (end - pos > this.maxEventBytes) return this.fail(SseFailure.EventTooLarge);
         if (!carry.append(buf, pos, end)) return this.fail(SseFailure.BudgetExhausted);
         break;
@@ -182,7 +214,7 @@ export class SseDecoder {
     return true;
   }
 
-  /** One line, buf[start, lf) with the LF removed (a CR before it is removed here). */
+  /** One line, buf[start, lf) without its ending (a CR before an LF is removed here). */
   private line(buf: Buffer, start: number, lf: number): void {
     if (lf - start > this.maxEventBytes) {
       this.fail(SseFailure.EventTooLarge);

@@ -662,7 +662,6 @@ const cases: HostileCase[] = [
     check: ({ records }) => {
       for (const r of records) assert.equal(r.text, GOOD_TEXT);
     },
-    todo: 'not in issue 14: a bare CR ends a line in SSE (WHATWG), the decoder only splits on LF',
   },
   {
     name: 'SSE comments and keep-alive lines between events',
