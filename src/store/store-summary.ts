@@ -7,12 +7,19 @@
  */
 import { INTEGER, type DuckDBConnection } from '@duckdb/node-api';
 import {
+  assembleResultSummary,
   buildResultSummary,
   buildResultSummaryAsync,
+  summaryJobsOf,
+  summarySeriesOf,
   type ResultSummary,
   type ResultSummaryInput,
 } from '../metrics/result-summary.js';
-import { sharedSeries } from '../metrics/series-jobs.js';
+import { sharedSeries, type SeriesJob, type SeriesJobResult } from '../metrics/series-jobs.js';
+import type { SeriesSummary } from '../metrics/series-summary.js';
+import { computeGoodput } from '../metrics/slo.js';
+import { tokenLengthsOf } from '../metrics/token-counts.js';
+import type { FilledSummary } from './stored-summary-fill.js';
 import { StoredRecordList } from './stored-record-list.js';
 import type { ChartDataOptions } from '../report/html/run-chart-data.js';
 import { EndOfRunThread } from './end-of-run-thread.js';
@@ -59,12 +66,14 @@ export async function readStoredRecords(
   const { itlGaps } = options;
   const thread = itlGaps !== undefined && (options.thread ?? want >= THREAD_MIN_RECORDS) ? new EndOfRunThread() : null;
   thread?.beginItl(itlGaps!, seq);
+  thread?.beginFill(want);
   try {
     // ITL on the same scan: against a second scan after the read-back (gaps to the worker too),
     // 2.44–3.09 s (median 2.66) against 2.31–3.52 s (2.82), five alternating runs at load 3.
     const read = thread === null ? {} : { shared: want, itl: thread.itlChunk.bind(thread) };
     for await (const batch of readStoredBatches(connection, seq, false, read)) {
       records.push(batch);
+      thread?.fillBatch(batch);
       const ready = thread?.ready();
       if (ready) await ready;
     }
@@ -77,6 +86,7 @@ export async function readStoredRecords(
   if (thread !== null) {
     records.thread = thread;
     records.itl = thread.endItl();
+    records.filling = true;
   }
   return records;
 }
@@ -101,16 +111,24 @@ export async function summarizeStoredRun(
   charts?: ChartDataOptions,
 ): Promise<StoredResultSummary> {
   records ??= await readStoredRecords(connection, seq, { itlGaps });
+  const thread = records.thread;
+  // Asked before the charts: the worker answers in order, and the fill is what this thread waits for.
+  const tokenizer = input.tokens?.tokenizer?.counts ?? null;
+  const filled = thread !== null && records.filling ? thread.endFill({ startNs: input.startNs, tokenizer }) : null;
+  records.filling = false;
+  filled?.catch(() => undefined);
   if (charts !== undefined) records.startCharts(charts);
   if (records.maxGaps === null && input.slos?.some((x) => x.kind === 'request' && x.metric === 'itl-max')) {
     records.maxGaps = await storedMaxGaps(connection, seq, records.count);
   }
-  const thread = records.thread;
-  // With the worker thread: the series' sorts on both cores (the same functions: the same numbers).
-  const summary: StoredResultSummary =
-    thread === null
-      ? buildResultSummary({ ...input, records })
-      : await buildResultSummaryAsync({ ...input, records }, (jobs) => thread.runJobs(jobs), sharedSeries);
+  // With the worker thread: the series it filled as the records were read, sorted on both cores
+  // (the same functions: the same numbers); the record passes here if it failed.
+  let summary: StoredResultSummary;
+  const fill = filled === null ? null : await filled.catch(() => null);
+  if (thread === null) summary = buildResultSummary({ ...input, records });
+  else if (fill === null)
+    summary = await buildResultSummaryAsync({ ...input, records }, (jobs) => thread.runJobs(jobs), sharedSeries);
+  else summary = await summaryOfFilled({ ...input, records }, fill, (jobs) => thread.runJobs(jobs));
   // Asked everything it will be: the thread ends once it has answered.
   thread?.close();
   // The worker's ITL, or (no worker, or it failed to run) the same computed here on a second scan.
@@ -128,6 +146,24 @@ export async function summarizeStoredRun(
     relative_error: itl.histogram ? ITL_RELATIVE_ERROR : null,
   };
   return summary;
+}
+
+/** The summary from the worker's fill: its series sorted by `run`, then as buildResultSummary ends. */
+async function summaryOfFilled(
+  input: ResultSummaryInput,
+  fill: FilledSummary,
+  run: (jobs: SeriesJob[]) => Promise<SeriesJobResult[]>,
+): Promise<ResultSummary> {
+  const jobs: SeriesJob[] = [
+    ...summaryJobsOf(fill.series),
+    { kind: 'series', values: fill.inputLengths },
+    { kind: 'series', values: fill.outputLengths },
+  ];
+  const done = await run(jobs);
+  const [isl, osl] = done.slice(jobs.length - 2) as SeriesSummary[];
+  const lengths = tokenLengthsOf(fill.sources, input.tokens, isl, osl);
+  const goodput = computeGoodput(input.records, input.slos ?? [], input.endNs - input.startNs);
+  return assembleResultSummary(input, fill.counts, summarySeriesOf(done, fill.series, lengths), goodput);
 }
 
 /** One line for report.txt when ITL came from the histogram; null when it is exact. */
