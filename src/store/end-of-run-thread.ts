@@ -11,15 +11,11 @@ import type { RecordBatch } from '../record/record-batch.js';
 import type { ChartDataOptions, RunChartData } from '../report/html/run-chart-data.js';
 import { summarizeSeriesJob, type SeriesJob, type SeriesJobResult } from '../metrics/series-jobs.js';
 import { ITL_EXACT_MAX, type StoredItl } from './itl-accumulator.js';
-import type { FillEnd, FilledSummary } from './stored-summary-fill.js';
 
 export type ToEndOfRunWorker =
   | { kind: 'itl'; count: number; seq: number; exactMax: number }
   | { kind: 'chunk'; slot: number; child: Float64Array; entries: Uint32Array; rows: number; keep: Uint8Array | null }
   | { kind: 'itl-end' }
-  | { kind: 'fill'; capacity: number }
-  | { kind: 'batch'; batch: RecordBatch }
-  | { kind: 'fill-end'; end: FillEnd }
   | { kind: 'charts'; batches: RecordBatch[]; options: ChartDataOptions }
   | { kind: 'jobs'; jobs: SeriesJob[] }
   | { kind: 'exit' };
@@ -27,7 +23,6 @@ export type ToEndOfRunWorker =
 type FromEndOfRunWorker =
   | { kind: 'taken'; slots: number[] }
   | { kind: 'itl'; result: StoredItl }
-  | { kind: 'fill'; result: FilledSummary }
   | { kind: 'charts'; result: RunChartData }
   | { kind: 'jobs'; result: SeriesJobResult[] }
   | { kind: 'error'; message: string };
@@ -75,22 +70,13 @@ function startWorker(): Worker {
   return new Worker(new URL('./end-of-run-worker.js', import.meta.url));
 }
 
-type Answer<K> = K extends 'itl'
-  ? StoredItl
-  : K extends 'fill'
-    ? FilledSummary
-    : K extends 'charts'
-      ? RunChartData
-      : SeriesJobResult[];
-
 export class EndOfRunThread {
   private readonly worker: Worker;
   private readonly waiting: {
     itl: Pending<StoredItl>[];
-    fill: Pending<FilledSummary>[];
     charts: Pending<RunChartData>[];
     jobs: Pending<SeriesJobResult[]>[];
-  } = { itl: [], fill: [], charts: [], jobs: [] };
+  } = { itl: [], charts: [], jobs: [] };
   private failure: Error | null = null;
   /** Chunks posted and not yet taken by the worker, and who waits for fewer. */
   private chunksAhead = 0;
@@ -110,7 +96,6 @@ export class EndOfRunThread {
         if (this.chunksAhead <= MAX_CHUNKS_AHEAD / 2) this.wake();
       } else if (m.kind === 'error') this.fail(new Error(m.message));
       else if (m.kind === 'itl') this.waiting.itl.shift()?.resolve(m.result);
-      else if (m.kind === 'fill') this.waiting.fill.shift()?.resolve(m.result);
       else if (m.kind === 'charts') this.waiting.charts.shift()?.resolve(m.result);
       else this.waiting.jobs.shift()?.resolve(m.result);
     });
@@ -127,10 +112,8 @@ export class EndOfRunThread {
   private fail(err: Error): void {
     this.failure ??= err;
     this.wake();
-    const { itl, fill, charts, jobs } = this.waiting;
-    for (const p of [...itl, ...fill, ...charts, ...jobs]) p.reject(this.failure);
+    for (const p of [...this.waiting.itl, ...this.waiting.charts, ...this.waiting.jobs]) p.reject(this.failure);
     this.waiting.itl.length = 0;
-    this.waiting.fill.length = 0;
     this.waiting.charts.length = 0;
     this.waiting.jobs.length = 0;
   }
@@ -176,25 +159,6 @@ export class EndOfRunThread {
 
   endItl(): Promise<StoredItl> {
     return this.request('itl', { kind: 'itl-end' });
-  }
-
-  /**
-   * The summary's record passes on this thread as the batches are read (stored-summary-fill.ts):
-   * `capacity` records expected, each batch then handed over as read (shared memory, not copied).
-   */
-  beginFill(capacity: number): void {
-    this.post({ kind: 'fill', capacity });
-  }
-
-  fillBatch(batch: RecordBatch): void {
-    const { count, times, ints, strings } = batch;
-    const none = new Float64Array(0);
-    this.post({ kind: 'batch', batch: { count, times, ints, strings, chunkRuns: none, texts: new Int32Array(0) } });
-  }
-
-  /** The filled series and counts, once the summary's input is known. */
-  endFill(end: FillEnd): Promise<FilledSummary> {
-    return this.request('fill', { kind: 'fill-end', end });
   }
 
   /** report.html's chart data (ITL from the gaps above); `batches` must be backed by SharedArrayBuffers. */
@@ -244,8 +208,11 @@ export class EndOfRunThread {
     this.post({ kind: 'exit' });
   }
 
-  private request<K extends 'itl' | 'fill' | 'charts' | 'jobs'>(kind: K, m: ToEndOfRunWorker): Promise<Answer<K>> {
-    type R = Answer<K>;
+  private request<K extends 'itl' | 'charts' | 'jobs'>(
+    kind: K,
+    m: ToEndOfRunWorker,
+  ): Promise<K extends 'itl' ? StoredItl : K extends 'charts' ? RunChartData : SeriesJobResult[]> {
+    type R = K extends 'itl' ? StoredItl : K extends 'charts' ? RunChartData : SeriesJobResult[];
     if (this.failure !== null) return Promise.reject(this.failure);
     const p = new Promise<R>((resolve, reject) => {
       (this.waiting[kind] as Pending<R>[]).push({ resolve, reject });

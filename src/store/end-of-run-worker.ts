@@ -1,23 +1,20 @@
 /**
  * The worker thread of end-of-run-thread.ts: takes the stored chunk times as the main thread
- * reads the run back (the ITL accumulator) and the read-back batches (the summary's record passes:
- * stored-summary-fill.ts), then report.html's chart pass over the read-back
+ * reads the run back (the ITL accumulator), then report.html's chart pass over the read-back
  * batches (their typed arrays are shared memory, not copies). Messages are handled in order.
  * Imports nothing of DuckDB: the main thread owns the database.
  */
 import { parentPort } from 'node:worker_threads';
-import { sharedSeries, summarizeSeriesJob } from '../metrics/series-jobs.js';
+import { summarizeSeriesJob } from '../metrics/series-jobs.js';
 import { extractRunChartData } from '../report/html/run-chart-data.js';
 import { itlAccumulator, type ItlAccumulator, type StoredItl } from './itl-accumulator.js';
 import { StoredRecordList } from './stored-record-list.js';
-import { StoredSummaryFill } from './stored-summary-fill.js';
 import type { ToEndOfRunWorker } from './end-of-run-thread.js';
 
 const port = parentPort!;
 let itl: ItlAccumulator | null = null;
 let itlResult: StoredItl | null = null;
 let taken: number[] = [];
-let fill: StoredSummaryFill | null = null;
 
 port.on('message', (m: ToEndOfRunWorker) => {
   try {
@@ -39,18 +36,6 @@ port.on('message', (m: ToEndOfRunWorker) => {
         itl = null;
         port.postMessage({ kind: 'itl', result: itlResult });
         break;
-      case 'fill':
-        fill = new StoredSummaryFill(m.capacity, sharedSeries);
-        break;
-      case 'batch':
-        fill!.add(m.batch);
-        break;
-      case 'fill-end': {
-        const result = fill!.finish(m.end);
-        fill = null;
-        port.postMessage({ kind: 'fill', result });
-        break;
-      }
       case 'charts': {
         const records = new StoredRecordList();
         for (const b of m.batches) records.push(b);
@@ -67,7 +52,6 @@ port.on('message', (m: ToEndOfRunWorker) => {
     }
   } catch (err) {
     itl = null;
-    fill = null;
     port.postMessage({ kind: 'error', message: String((err as Error)?.message ?? err) });
   }
 });

@@ -33,8 +33,6 @@ export class StoredRecordList implements Iterable<RequestRecord> {
   /** The worker thread that took the ITL rows on the read-back's scan (readStoredRecords with a gap count), and its answer. */
   thread: EndOfRunThread | null = null;
   itl: Promise<StoredItl> | null = null;
-  /** `thread` took every batch for the summary's record passes (stored-summary-fill.ts): its fill is still to be asked for. */
-  filling = false;
   /** report.html's chart data, computed by `thread` beside the summary, and for which options. */
   private charts: { options: ChartDataOptions; data: Promise<RunChartData> } | null = null;
 

@@ -36,7 +36,7 @@ function assertSame(got: object, want: object, what: string): void {
   assert.equal(JSON.stringify(got), JSON.stringify(want), `${what}: JSON`);
 }
 
-test("the worker thread's fill of the read-back (the summary's record passes as the batches arrive) gives the summary of the records in memory", async () => {
+test("the read-back's fill (the summary's record passes over the packed batches) gives the summary of the records in memory", async () => {
   const records = withGaps(variedRecords(20_000, 37));
   const { store, seq, itlGaps, cleanup } = await storeWith(records);
   try {
@@ -51,11 +51,10 @@ test("the worker thread's fill of the read-back (the summary's record passes as 
     ];
     for (const [i, input] of inputs.entries()) {
       const list = await readStoredRecords(store.connection, seq, { itlGaps, thread: true });
-      assert.ok(list.thread !== null && list.filling, 'the worker thread took the batches');
+      assert.ok(list.thread !== null, 'the worker thread took the run');
       const filled = await summarizeStoredRun(store.connection, seq, input, list, itlGaps);
-      assert.equal(list.filling, false, 'the fill was asked for');
       const alone = await summarizeStoredRun(store.connection, seq, input, undefined, itlGaps);
-      assertSame(filled, alone, `input ${i}: the worker's fill against the passes here`);
+      assertSame(filled, alone, `input ${i}: with the worker thread (shared series) against without`);
       const { itl_method, ...summary } = filled;
       assert.equal(itl_method?.exact, true);
       assertSame(summary, buildResultSummary({ ...input, records }), `input ${i}: against the records in memory`);
