@@ -304,6 +304,37 @@ export interface SummarySeries {
   lengths: TokenLengths;
 }
 
+/**
+ * The summarized series from the jobs' results (SUMMARY_SERIES' order) and the arrays they sorted:
+ * summaryPlan's, and the results store's read-back filled by its worker thread (store/stored-summary-fill.ts).
+ */
+export function summarySeriesOf(
+  done: readonly SeriesJobResult[],
+  filled: Record<SummarySeriesName, Float64Array>,
+  lengths: TokenLengths,
+): SummarySeries {
+  const [ttftS, tpotS, itlS, latencyS, clientWaitS, queueWaitS, lagS, connectS] = done as SeriesSummary[];
+  const [steadyWaitPercentiles, earlyLatencyPercentiles] = done.slice(8, 10) as Percentiles[];
+  return {
+    ttft: ttftS as LatencySeriesSummary,
+    tpot: tpotS as LatencySeriesSummary,
+    itl: itlS,
+    latency: latencyS as LatencySeriesSummary,
+    clientWait: clientWaitS,
+    queueWait: queueWaitS,
+    lag: lagS,
+    connectTime: connectS,
+    steadyWaitP99: filled.steadyWait.length > 0 ? steadyWaitPercentiles['99.0'] : null,
+    earlyLatencyMedian: filled.earlyLatency.length > 0 ? earlyLatencyPercentiles['50.0'] : null,
+    lengths,
+  };
+}
+
+/** The summary's series as jobs, in SUMMARY_SERIES' order (summarySeriesOf reads their results so). */
+export function summaryJobsOf(filled: Record<SummarySeriesName, Float64Array>): SeriesJob[] {
+  return SUMMARY_SERIES.map(([name, kind]) => ({ kind, values: filled[name] }));
+}
+
 /** The summary as a plan: the record passes, one batch of sort jobs (series-jobs.ts) yielded, then the rest. */
 function* summaryPlan(
   input: ResultSummaryInput,
@@ -442,12 +473,10 @@ function* summaryPlan(
   };
   const lengthsPlan = tokenLengthsPlan(records, input.tokens, alloc, completed);
   const lengthJobs = lengthsPlan.next(undefined as unknown as SeriesJobResult[]).value as SeriesJob[];
-  const jobs: SeriesJob[] = [...SUMMARY_SERIES.map(([name, kind]) => ({ kind, values: filled[name] })), ...lengthJobs];
+  const jobs: SeriesJob[] = [...summaryJobsOf(filled), ...lengthJobs];
   const done = yield jobs;
   const lengthsDone = lengthsPlan.next(done.slice(SUMMARY_SERIES.length));
   if (!lengthsDone.done) throw new Error('token lengths: one batch of jobs expected');
-  const [ttftS, tpotS, itlS, latencyS, clientWaitS, queueWaitS, lagS, connectS] = done as SeriesSummary[];
-  const [steadyWaitPercentiles, earlyLatencyPercentiles] = done.slice(8, 10) as Percentiles[];
   const counts: SummaryCounts = {
     issued: n,
     completed,
@@ -467,19 +496,7 @@ function* summaryPlan(
     chunkCountedStreaming,
     lateCompletions,
   };
-  const series: SummarySeries = {
-    ttft: ttftS as LatencySeriesSummary,
-    tpot: tpotS as LatencySeriesSummary,
-    itl: itlS,
-    latency: latencyS as LatencySeriesSummary,
-    clientWait: clientWaitS,
-    queueWait: queueWaitS,
-    lag: lagS,
-    connectTime: connectS,
-    steadyWaitP99: steadyWait.length > 0 ? steadyWaitPercentiles['99.0'] : null,
-    earlyLatencyMedian: earlyLatency.length > 0 ? earlyLatencyPercentiles['50.0'] : null,
-    lengths: lengthsDone.value,
-  };
+  const series = summarySeriesOf(done, filled, lengthsDone.value);
   return assembleResultSummary(
     input,
     counts,

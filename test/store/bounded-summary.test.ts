@@ -4,12 +4,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildResultSummary, type SummaryContext } from '../../src/metrics/result-summary.js';
 import { parseSlo, type Slo } from '../../src/metrics/slo.js';
-import { RequestErrorCode, type RequestRecord } from '../../src/record/request-record.js';
 import { extractRunChartData } from '../../src/report/html/run-chart-data.js';
 import { BoundedStoredRun, summarizeStoredRunBounded, takesBoundedEnd } from '../../src/store/bounded-summary.js';
 import { summarizeStoredRun } from '../../src/store/store-summary.js';
 import { storedRunData, writeStoredReport } from '../../src/store/stored-report.js';
-import { START_NS, makeRecords, seeded, storeWith } from './store-fixture.js';
+import { START_NS, storeWith, variedRecords } from './store-fixture.js';
 
 const INPUT: SummaryContext = {
   state: 'complete',
@@ -23,26 +22,6 @@ const INPUT: SummaryContext = {
 
 function slos(...texts: string[]): Slo[] {
   return texts.map((t) => parseSlo(t) as Slo);
-}
-
-/** The fixture's records with every shape the summary tells apart: error kinds, statuses, finish reasons, sources. */
-function variedRecords(n: number, seed: number): RequestRecord[] {
-  const rnd = seeded(seed * 7 + 1);
-  const reasons = ['stop', 'length', 'tool_calls', 'content_filter', 'something_else', ''];
-  return makeRecords(n, seed).map((r, i) => {
-    const u = rnd();
-    if (r.error !== '') {
-      if (u < 0.3) return { ...r, status: 429, errorMessage: `HTTP 429: slow down ${i % 3}` };
-      if (u < 0.5) return { ...r, error: RequestErrorCode.connectionReset, status: 0, errorMessage: '' };
-      if (u < 0.6) return { ...r, error: RequestErrorCode.connectRefused, status: 0, errorMessage: `refused ${i}` };
-      return r;
-    }
-    const out = { ...r, finishReason: reasons[Math.floor(rnd() * reasons.length)] };
-    // No usage: ISL unmeasured; a non-streaming answer without usage has no OSL either.
-    if (u < 0.05)
-      return { ...out, inputTokens: -1, tokenSource: r.streaming ? ('chunks' as const) : ('none' as const) };
-    return out;
-  });
 }
 
 /** The same figures (deepEqual), and the same result_summary.json text (key order too). */

@@ -126,3 +126,23 @@ export async function storeWith(
     },
   };
 }
+
+/** The fixture's records with every shape the summary tells apart: error kinds, statuses, finish reasons, sources. */
+export function variedRecords(n: number, seed: number): RequestRecord[] {
+  const rnd = seeded(seed * 7 + 1);
+  const reasons = ['stop', 'length', 'tool_calls', 'content_filter', 'something_else', ''];
+  return makeRecords(n, seed).map((r, i) => {
+    const u = rnd();
+    if (r.error !== '') {
+      if (u < 0.3) return { ...r, status: 429, errorMessage: `HTTP 429: slow down ${i % 3}` };
+      if (u < 0.5) return { ...r, error: RequestErrorCode.connectionReset, status: 0, errorMessage: '' };
+      if (u < 0.6) return { ...r, error: RequestErrorCode.connectRefused, status: 0, errorMessage: `refused ${i}` };
+      return r;
+    }
+    const out = { ...r, finishReason: reasons[Math.floor(rnd() * reasons.length)] };
+    // No usage: ISL unmeasured; a non-streaming answer without usage has no OSL either.
+    if (u < 0.05)
+      return { ...out, inputTokens: -1, tokenSource: r.streaming ? ('chunks' as const) : ('none' as const) };
+    return out;
+  });
+}
