@@ -14,15 +14,7 @@ import { assessClientHealth, clientHealthWarning, type ClientHealth, type ShardH
 import { countFinishReason, emptyFinishReasonCounts, type FinishReasonCounts } from './finish-reasons.js';
 import type { Percentiles } from './percentiles.js';
 import type { LatencySeriesSummary, SeriesSummary } from './series-summary.js';
-import {
-  plainSeries,
-  runPlan,
-  runPlanAsync,
-  type AsyncSeriesJobRunner,
-  type SeriesAllocator,
-  type SeriesJob,
-  type SeriesJobResult,
-} from './series-jobs.js';
+import { plainSeries, runPlan, type SeriesAllocator, type SeriesJob, type SeriesJobResult } from './series-jobs.js';
 import { computeGoodput, evaluateSlos, type GoodputSummary, type Slo, type SloEvaluation } from './slo.js';
 import { versionInfo } from './version-info.js';
 import {
@@ -209,19 +201,6 @@ const OVERLOAD_MIN_REQUESTS = 20;
 
 export function buildResultSummary(input: ResultSummaryInput): ResultSummary {
   return runPlan(summaryPlan(input, plainSeries));
-}
-
-/**
- * buildResultSummary with the series' sorts run by `run` (split between threads: the results
- * store's end of a run), their arrays made by `alloc` (shared memory for another thread). The same
- * passes and the same summarize functions: the same summary.
- */
-export function buildResultSummaryAsync(
-  input: ResultSummaryInput,
-  run: AsyncSeriesJobRunner,
-  alloc: SeriesAllocator,
-): Promise<ResultSummary> {
-  return runPlanAsync(summaryPlan(input, alloc), run);
 }
 
 /** The summary's input without its records: what assembleResultSummary takes beside the counts and series. */

@@ -36,7 +36,6 @@ export function summarizeSeriesJob(job: SeriesJob): SeriesJobResult {
 
 /** Runs a batch of jobs, results in the jobs' order (sync: here, one after another). */
 export type SeriesJobRunner = (jobs: SeriesJob[]) => SeriesJobResult[];
-export type AsyncSeriesJobRunner = (jobs: SeriesJob[]) => Promise<SeriesJobResult[]>;
 
 /** Makes a series' array: plain memory, or SharedArrayBuffer-backed when another thread sorts it. */
 export type SeriesAllocator = (length: number) => Float64Array;
@@ -50,15 +49,5 @@ export const runSeriesJobsHere: SeriesJobRunner = (jobs) => jobs.map(summarizeSe
 export function runPlan<T>(plan: Generator<SeriesJob[], T, SeriesJobResult[]>): T {
   let step = plan.next(undefined as unknown as SeriesJobResult[]);
   while (!step.done) step = plan.next(runSeriesJobsHere(step.value));
-  return step.value;
-}
-
-/** The same, with an asynchronous runner (jobs split between threads). */
-export async function runPlanAsync<T>(
-  plan: Generator<SeriesJob[], T, SeriesJobResult[]>,
-  run: AsyncSeriesJobRunner,
-): Promise<T> {
-  let step = plan.next(undefined as unknown as SeriesJobResult[]);
-  while (!step.done) step = plan.next(await run(step.value));
   return step.value;
 }
