@@ -74,8 +74,7 @@ export function sortFloat64InPlace(values: Float64Array): Float64Array {
       counts[base + d] = sum;
       sum += c;
     }
-    if (p < 2) scatterLo(src, dst, counts, base, (p % 2) * DIGIT_BITS, n);
-    else scatterHi(src, dst, counts, base, (p % 2) * DIGIT_BITS, n);
+    scatter(src, dst, counts, base, p >>> 1, (p % 2) * DIGIT_BITS, n);
     const t = src;
     src = dst;
     dst = t;
@@ -95,34 +94,21 @@ export function sortFloat64InPlace(values: Float64Array): Float64Array {
   return values;
 }
 
-/** One pass: each value to its place by the digit at `shift` of its low word (scatterHi: of its high word). */
-function scatterLo(
+/** One pass: each value (two words) to its place by the digit at `shift` of its word `word` (0 low, 1 high). */
+function scatter(
   src: Uint32Array,
   dst: Uint32Array,
   counts: Uint32Array,
   base: number,
+  word: number,
   shift: number,
   n: number,
 ): void {
   for (let i = 0; i < n; i++) {
     const lo = src[2 * i];
-    const at = counts[base + ((lo >>> shift) & MASK)]++;
-    dst[2 * at] = lo;
-    dst[2 * at + 1] = src[2 * i + 1];
-  }
-}
-function scatterHi(
-  src: Uint32Array,
-  dst: Uint32Array,
-  counts: Uint32Array,
-  base: number,
-  shift: number,
-  n: number,
-): void {
-  for (let i = 0; i < n; i++) {
     const hi = src[2 * i + 1];
-    const at = counts[base + ((hi >>> shift) & MASK)]++;
-    dst[2 * at] = src[2 * i];
+    const at = counts[base + (((word === 0 ? lo : hi) >>> shift) & MASK)]++;
+    dst[2 * at] = lo;
     dst[2 * at + 1] = hi;
   }
 }

@@ -8,17 +8,9 @@ import { extractRunChartData } from '../../src/report/html/run-chart-data.js';
 import { BoundedStoredRun, summarizeStoredRunBounded, takesBoundedEnd } from '../../src/store/bounded-summary.js';
 import { summarizeStoredRun } from '../../src/store/store-summary.js';
 import { storedRunData, writeStoredReport } from '../../src/store/stored-report.js';
-import { START_NS, storeWith, variedRecords } from './store-fixture.js';
+import { START_NS, storeWith, variedRecords, SUMMARY_INPUT } from './store-fixture.js';
 
-const INPUT: SummaryContext = {
-  state: 'complete',
-  startNs: START_NS,
-  endNs: START_NS + 1.2e10,
-  mode: 'online',
-  loadPattern: 'poisson',
-  offeredQps: 400,
-  shards: 2,
-};
+const INPUT = SUMMARY_INPUT;
 
 function slos(...texts: string[]): Slo[] {
   return texts.map((t) => parseSlo(t) as Slo);

@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { SummaryContext } from '../../src/metrics/result-summary.js';
 import { packRecords, type RecordBatch } from '../../src/record/record-batch.js';
 import { RequestErrorCode, type RequestRecord } from '../../src/record/request-record.js';
 import { ResultsStore, type RunMeta } from '../../src/store/results-store.js';
@@ -21,6 +22,17 @@ export function seeded(seed: number): () => number {
 }
 
 export const START_NS = 5e12;
+
+/** The summary input the store tests share: a 12 s online Poisson run at 400 req/s over two shards. */
+export const SUMMARY_INPUT: SummaryContext = {
+  state: 'complete',
+  startNs: START_NS,
+  endNs: START_NS + 1.2e10,
+  mode: 'online',
+  loadPattern: 'poisson',
+  offeredQps: 400,
+  shards: 2,
+};
 
 /** `n` records, about one in ten failed, some non-streaming; chunk times with repeats (reads of several tokens). */
 export function makeRecords(n: number, seed = 1): RequestRecord[] {

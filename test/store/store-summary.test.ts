@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildResultSummary, type ResultSummaryInput } from '../../src/metrics/result-summary.js';
+import { buildResultSummary } from '../../src/metrics/result-summary.js';
 import { computePercentiles } from '../../src/metrics/percentiles.js';
 import { unpackRecords } from '../../src/record/record-batch.js';
 import { readStoredBatches } from '../../src/store/stored-records.js';
@@ -8,17 +8,9 @@ import { ITL_RELATIVE_ERROR, storedItl } from '../../src/store/store-itl.js';
 import { readStoredRecords, summarizeStoredRun } from '../../src/store/store-summary.js';
 import { extractRunChartData } from '../../src/report/html/run-chart-data.js';
 import type { RequestRecord } from '../../src/record/request-record.js';
-import { START_NS, makeRecords, storeWith } from './store-fixture.js';
+import { START_NS, makeRecords, storeWith, SUMMARY_INPUT } from './store-fixture.js';
 
-const INPUT: Omit<ResultSummaryInput, 'records'> = {
-  state: 'complete',
-  startNs: START_NS,
-  endNs: START_NS + 1.2e10,
-  mode: 'online',
-  loadPattern: 'poisson',
-  offeredQps: 400,
-  shards: 2,
-};
+const INPUT = SUMMARY_INPUT;
 
 test('records come back from the store field for field (NaN times, failures, repeated chunk times)', async () => {
   const records = makeRecords(5000, 7);

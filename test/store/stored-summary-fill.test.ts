@@ -4,17 +4,9 @@ import { buildResultSummary, type SummaryContext } from '../../src/metrics/resul
 import { parseSlo, type Slo } from '../../src/metrics/slo.js';
 import { RequestErrorCode, type RequestRecord } from '../../src/record/request-record.js';
 import { readStoredRecords, summarizeStoredRun } from '../../src/store/store-summary.js';
-import { START_NS, storeWith, variedRecords } from './store-fixture.js';
+import { START_NS, storeWith, variedRecords, SUMMARY_INPUT } from './store-fixture.js';
 
-const INPUT: SummaryContext = {
-  state: 'complete',
-  startNs: START_NS,
-  endNs: START_NS + 1.2e10,
-  mode: 'online',
-  loadPattern: 'poisson',
-  offeredQps: 400,
-  shards: 2,
-};
+const INPUT = SUMMARY_INPUT;
 
 const LATER_START = START_NS + 3e9;
 
