@@ -82,6 +82,11 @@ export class ExchangeList<T extends ListNode<T>> implements Iterable<T> {
     this.add(x);
   }
 
+  /** The oldest node (null when empty). */
+  first(): T | null {
+    return this.head;
+  }
+
   /** In insertion order; the node being visited may be deleted (the walk has already read its successor). */
   *[Symbol.iterator](): Iterator<T> {
     let x = this.head;

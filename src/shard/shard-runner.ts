@@ -413,12 +413,15 @@ export class ShardRunner implements IssueTarget {
    * first request not yet due (requests sent while it runs are added behind, later still).
    */
   private expireRequests(now: number): number {
-    for (const ex of this.sentOrder) {
+    // From the head each time, not a walk: whatever an abort does to the rest of the list, nothing is skipped.
+    for (let ex = this.sentOrder.first(); ex !== null; ex = this.sentOrder.first()) {
       if (ex.deadline > now) return ex.deadline;
       ex.abort(
         RequestErrorCode.timeout,
         `no complete response within --request-timeout ${this.plan.requestTimeoutMs / 1000} s of sending`,
       );
+      // An abort ends the request (onFinished unlists it); one that did not must not stop the walk.
+      this.sentOrder.delete(ex);
     }
     return Infinity;
   }

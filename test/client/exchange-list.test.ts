@@ -47,6 +47,7 @@ test('two exchange lists on the same nodes behave as two insertion-ordered Sets'
             [...models[i]].map((x) => x.id),
           );
           assert.equal(lists[i].size, models[i].size);
+          assert.equal(lists[i].first(), models[i].values().next().value ?? null);
           for (const x of nodes) assert.equal(lists[i].has(x), models[i].has(x));
         }
       }
