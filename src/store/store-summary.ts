@@ -24,7 +24,7 @@ import {
 import type { SeriesSummary } from '../metrics/series-summary.js';
 import { computeGoodput } from '../metrics/slo.js';
 import { tokenLengthsOf } from '../metrics/token-counts.js';
-import { StoredSummaryFill, type FilledSummary } from './stored-summary-fill.js';
+import { fillStoredSummary, type FilledSummary } from './stored-summary-fill.js';
 import { StoredRecordList } from './stored-record-list.js';
 import type { ChartDataOptions } from '../report/html/run-chart-data.js';
 import { EndOfRunThread } from './end-of-run-thread.js';
@@ -123,12 +123,10 @@ export async function summarizeStoredRun(
   // same numbers). Not in the worker as the batches arrive: the read-back already keeps both cores
   // busy (DuckDB's scan, this thread, the ITL), and it ran ~0.12 s slower for the ~0.1 s it took.
   const tokenizer = input.tokens?.tokenizer?.counts ?? null;
-  const fill = new StoredSummaryFill(records.count, thread === null ? plainSeries : sharedSeries, {
+  const filled = fillStoredSummary(records.batchList(), records.count, thread === null ? plainSeries : sharedSeries, {
     startNs: input.startNs,
     tokenizer,
   });
-  for (const b of records.batchList()) fill.add(b);
-  const filled = fill.finish();
   const run =
     thread === null
       ? (jobs: SeriesJob[]) => Promise.resolve(runSeriesJobsHere(jobs))

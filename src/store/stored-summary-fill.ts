@@ -5,9 +5,10 @@
  * end (node --cpu-prof: summaryPlan, the cursor's next, tokenLengthsPlan); these take ~0.1 s.
  *
  * The same filters and the same arithmetic, record for record, in the same order: the series hold
- * the same values, so the same jobs give the same numbers (test/store/bounded-summary.test.ts and
- * test/store/store-summary.test.ts hold the summaries equal). The series are sized for every
- * record (what the summary's arrays are when every request succeeds) and cut to what was filled.
+ * the same values, so the same jobs give the same numbers (test/store/stored-summary-fill.test.ts,
+ * bounded-summary.test.ts and store-summary.test.ts hold the summaries equal). The series are sized
+ * for every record (what the summary's arrays are when every request succeeds) and cut to what was
+ * filled.
  * What depends on the window (early latency, late completions: the last scheduled time is known
  * only after every record) is taken at the end, by one more pass over the batches' arrays.
  */
@@ -41,77 +42,64 @@ export interface FilledSummary {
   sources: TokenSourceCounts;
 }
 
-export class StoredSummaryFill {
-  private readonly batches: RecordBatch[] = [];
-  private n = 0;
-  private completed = 0;
-  private outputTokenSum = 0;
-  private cachedReporting = 0;
-  private cachedSum = 0;
-  private cachedInputSum = 0;
-  private readonly finishReasonCounts = emptyFinishReasonCounts();
-  private readonly errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>> = {};
-  /** Completed records by token source, indexed as the flags' bits 2–3 (TOKEN_SOURCES). */
-  private readonly sourceCounts = [0, 0, 0];
-  private readonly inputSources: Record<InputTokenSource, number> = { usage: 0, tokenizer: 0, none: 0 };
-  private sentCount = 0;
-  private reused = 0;
-  private connectCount = 0;
-  private retried = 0;
-  private maxScheduled = -Infinity;
-  private maxSent = -Infinity;
-  private chunkCountedStreaming = 0;
-  private noUsageStreaming = 0;
-  private compared = 0;
-  private equal = 0;
-  private pctSum = 0;
-  private maxAbsPct = 0;
-  private readonly ttft: Float64Array;
-  private readonly tpot: Float64Array;
-  private readonly latency: Float64Array;
-  private readonly clientWait: Float64Array;
-  private readonly queueWait: Float64Array;
-  private readonly steadyWait: Float64Array;
-  private readonly lag: Float64Array;
+/**
+ * The passes over `batches` (every batch of the run, in stored order; `capacity`: how many records they
+ * hold), the series' memory from `alloc`. One function, its state in locals: the loop is the 1M-record
+ * end's hot part.
+ */
+export function fillStoredSummary(
+  batches: readonly RecordBatch[],
+  capacity: number,
+  alloc: SeriesAllocator,
+  { startNs, tokenizer }: FillEnd,
+): FilledSummary {
+  const ttft = alloc(capacity);
+  const tpot = alloc(capacity);
+  const latency = alloc(capacity);
+  const clientWait = alloc(capacity);
+  const queueWait = alloc(capacity);
+  const steadyWait = alloc(capacity);
+  const lag = alloc(capacity);
   /** Grown as needed: most runs reuse their connections (a few connects per million requests). */
-  private connectTime: Float64Array;
-  private readonly input: Float64Array;
-  private readonly output: Float64Array;
-  private at = { ttft: 0, tpot: 0, latency: 0, wait: 0, steady: 0, lag: 0, connect: 0, input: 0, output: 0 };
-
-  /** `capacity`: the records the run has (add throws past it); `alloc`: the series' memory. */
-  constructor(
-    readonly capacity: number,
-    private readonly alloc: SeriesAllocator,
-    private readonly end: FillEnd,
-  ) {
-    this.ttft = alloc(capacity);
-    this.tpot = alloc(capacity);
-    this.latency = alloc(capacity);
-    this.clientWait = alloc(capacity);
-    this.queueWait = alloc(capacity);
-    this.steadyWait = alloc(capacity);
-    this.lag = alloc(capacity);
-    this.connectTime = alloc(Math.min(capacity, 4096));
-    this.input = alloc(capacity);
-    this.output = alloc(capacity);
-  }
-
-  /** One batch, in stored order (summaryPlan's passes 1 and 2 for its records). Kept for finish(). */
-  add(b: RecordBatch): void {
-    if (this.n + b.count > this.capacity) throw new Error(`more than the ${this.capacity} records expected`);
-    this.batches.push(b);
+  let connectTime = alloc(Math.min(capacity, 4096));
+  const input = alloc(capacity);
+  const output = alloc(capacity);
+  const finishReasonCounts = emptyFinishReasonCounts();
+  const errors: Partial<Record<RequestErrorCode, ErrorCodeSummary>> = {};
+  /** Completed records by token source, indexed as the flags' bits 2–3 (TOKEN_SOURCES). */
+  const sourceCounts = [0, 0, 0];
+  const inputSources: Record<InputTokenSource, number> = { usage: 0, tokenizer: 0, none: 0 };
+  let ttftAt = 0,
+    tpotAt = 0,
+    latencyAt = 0,
+    waitAt = 0,
+    steadyAt = 0,
+    lagAt = 0,
+    connectAt = 0,
+    inAt = 0,
+    outAt = 0;
+  let n = 0,
+    completed = 0,
+    outputTokenSum = 0,
+    cachedReporting = 0,
+    cachedSum = 0,
+    cachedInputSum = 0;
+  let sentCount = 0,
+    reused = 0,
+    connectCount = 0,
+    retried = 0,
+    chunkCountedStreaming = 0,
+    noUsageStreaming = 0;
+  let maxScheduled = -Infinity,
+    maxSent = -Infinity;
+  let compared = 0,
+    equal = 0,
+    pctSum = 0,
+    maxAbsPct = 0;
+  for (const b of batches) {
+    n += b.count;
+    if (n > capacity) throw new Error(`more than the ${capacity} records expected`);
     const { times, ints, strings } = b;
-    const { startNs, tokenizer } = this.end;
-    const { ttft, tpot, latency, clientWait, queueWait, steadyWait, lag, input, output, errors } = this;
-    const { sourceCounts, inputSources } = this;
-    let connectTime = this.connectTime;
-    let { ttft: ttftAt, tpot: tpotAt, latency: latencyAt, wait: waitAt, steady: steadyAt } = this.at;
-    let { lag: lagAt, connect: connectAt, input: inAt, output: outAt } = this.at;
-    let { completed, outputTokenSum, cachedReporting, cachedSum, cachedInputSum, sentCount, reused } = this;
-    let { connectCount, retried, maxScheduled, maxSent, chunkCountedStreaming, noUsageStreaming } = this;
-    let { compared, equal, pctSum, maxAbsPct } = this;
-    // Completions by finish-reason string (its index in the batch's table), counted by name after the loop.
     const reasons = new Int32Array(strings.length);
     for (let k = 0; k < b.count; k++) {
       const t = k * T.Size;
@@ -140,7 +128,7 @@ export class StoredSummaryFill {
         if (hasConnect) {
           connectCount++;
           if (connectAt === connectTime.length) {
-            const grown = this.alloc(Math.min(this.capacity, 2 * connectTime.length));
+            const grown = alloc(Math.min(capacity, 2 * connectTime.length));
             grown.set(connectTime);
             connectTime = grown;
           }
@@ -209,94 +197,71 @@ export class StoredSummaryFill {
       // ITL: the read-back has no chunk times (the stored ITL replaces the series: store-summary.ts).
     }
     for (let c = 0; c < reasons.length; c++) {
-      if (reasons[c] > 0) countFinishReason(this.finishReasonCounts, strings[c], reasons[c]);
+      if (reasons[c] > 0) countFinishReason(finishReasonCounts, strings[c], reasons[c]);
     }
-    this.n += b.count;
-    this.connectTime = connectTime;
-    this.at = {
-      ttft: ttftAt,
-      tpot: tpotAt,
-      latency: latencyAt,
-      wait: waitAt,
-      steady: steadyAt,
-      lag: lagAt,
-      connect: connectAt,
-      input: inAt,
-      output: outAt,
-    };
-    Object.assign(this, { completed, outputTokenSum, cachedReporting, cachedSum, cachedInputSum, sentCount, reused });
-    Object.assign(this, { connectCount, retried, maxScheduled, maxSent, chunkCountedStreaming, noUsageStreaming });
-    Object.assign(this, { compared, equal, pctSum, maxAbsPct });
   }
-
-  /** The series and counts, with what depends on the window (see the file's comment). */
-  finish(): FilledSummary {
-    const { startNs } = this.end;
-    // summaryPlan starts both at the start and keeps a later one.
-    const lastScheduled = this.maxScheduled > startNs ? this.maxScheduled : startNs;
-    const lastSent = this.maxSent > startNs ? this.maxSent : startNs;
-    const { lateFrom, earlyUntil } = summaryWindow(startNs, lastScheduled);
-    const earlyRoom = this.alloc(this.at.latency);
-    let earlyAt = 0;
-    let lateCompletions = 0;
-    for (const b of this.batches) {
-      const { times, ints } = b;
-      for (let k = 0; k < b.count; k++) {
-        if (ints[k * I.Size + I.flags] >>> 4 !== 0) continue;
-        const t = k * T.Size;
-        const end = times[t + T.end];
-        const sent = times[t + T.sent];
-        if (end >= lateFrom && end <= lastScheduled) lateCompletions++;
-        if (finite(end) && finite(sent) && sent <= earlyUntil) earlyRoom[earlyAt++] = end - sent;
-      }
+  // summaryPlan starts both at the start and keeps a later one.
+  const lastScheduled = maxScheduled > startNs ? maxScheduled : startNs;
+  const lastSent = maxSent > startNs ? maxSent : startNs;
+  const { lateFrom, earlyUntil } = summaryWindow(startNs, lastScheduled);
+  const earlyRoom = alloc(latencyAt);
+  let earlyAt = 0;
+  let lateCompletions = 0;
+  for (const b of batches) {
+    const { times, ints } = b;
+    for (let k = 0; k < b.count; k++) {
+      if (ints[k * I.Size + I.flags] >>> 4 !== 0) continue;
+      const t = k * T.Size;
+      const end = times[t + T.end];
+      const sent = times[t + T.sent];
+      if (end >= lateFrom && end <= lastScheduled) lateCompletions++;
+      if (finite(end) && finite(sent) && sent <= earlyUntil) earlyRoom[earlyAt++] = end - sent;
     }
-    this.batches.length = 0;
-    const at = this.at;
-    const [none, usage, chunks] = this.sourceCounts;
-    const tokenCountSources: Record<TokenCountSource, number> = { usage, chunks, none };
-    return {
-      counts: {
-        issued: this.n,
-        completed: this.completed,
-        outputTokenSum: this.outputTokenSum,
-        cachedReporting: this.cachedReporting,
-        cachedSum: this.cachedSum,
-        cachedInputSum: this.cachedInputSum,
-        finishReasonCounts: this.finishReasonCounts,
-        errors: this.errors,
-        tokenCountSources,
-        sent: this.sentCount,
-        reused: this.reused,
-        connects: this.connectCount,
-        retried: this.retried,
-        lastScheduled,
-        lastSent,
-        chunkCountedStreaming: this.chunkCountedStreaming,
-        lateCompletions,
-      },
-      series: {
-        ttft: this.ttft.subarray(0, at.ttft),
-        tpot: this.tpot.subarray(0, at.tpot),
-        itl: this.alloc(0),
-        latency: this.latency.subarray(0, at.latency),
-        clientWait: this.clientWait.subarray(0, at.wait),
-        queueWait: this.queueWait.subarray(0, at.wait),
-        lag: this.lag.subarray(0, at.lag),
-        connectTime: this.connectTime.subarray(0, at.connect),
-        steadyWait: this.steadyWait.subarray(0, at.steady),
-        earlyLatency: earlyRoom.subarray(0, earlyAt),
-      },
-      inputLengths: this.input.subarray(0, at.input),
-      outputLengths: this.output.subarray(0, at.output),
-      sources: {
-        inputSources: this.inputSources,
-        outputSources: { ...tokenCountSources },
-        noUsageStreaming: this.noUsageStreaming,
-        compared: this.compared,
-        equal: this.equal,
-        pctSum: this.pctSum,
-        maxAbsPct: this.maxAbsPct,
-      },
-    };
   }
+  const [none, usage, chunks] = sourceCounts;
+  const tokenCountSources: Record<TokenCountSource, number> = { usage, chunks, none };
+  return {
+    counts: {
+      issued: n,
+      completed,
+      outputTokenSum,
+      cachedReporting,
+      cachedSum,
+      cachedInputSum,
+      finishReasonCounts,
+      errors,
+      tokenCountSources,
+      sent: sentCount,
+      reused,
+      connects: connectCount,
+      retried,
+      lastScheduled,
+      lastSent,
+      chunkCountedStreaming,
+      lateCompletions,
+    },
+    series: {
+      ttft: ttft.subarray(0, ttftAt),
+      tpot: tpot.subarray(0, tpotAt),
+      itl: alloc(0),
+      latency: latency.subarray(0, latencyAt),
+      clientWait: clientWait.subarray(0, waitAt),
+      queueWait: queueWait.subarray(0, waitAt),
+      lag: lag.subarray(0, lagAt),
+      connectTime: connectTime.subarray(0, connectAt),
+      steadyWait: steadyWait.subarray(0, steadyAt),
+      earlyLatency: earlyRoom.subarray(0, earlyAt),
+    },
+    inputLengths: input.subarray(0, inAt),
+    outputLengths: output.subarray(0, outAt),
+    sources: {
+      inputSources,
+      outputSources: { ...tokenCountSources },
+      noUsageStreaming,
+      compared,
+      equal,
+      pctSum,
+      maxAbsPct,
+    },
+  };
 }
