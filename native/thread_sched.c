@@ -1,16 +1,20 @@
 /*
- * Scheduling policy per thread, for the main process during a run (src/run/main-priority.ts):
- * SCHED_IDLE lets any normal thread on the core (a shard about to send) preempt it at once, where
- * a lower nice still lets it finish its slice first (EEVDF's run-to-parity): at 5,000 req/s,
- * main-process threads at nice 10 were still inside the shard's late sends (docs/PERFORMANCE.md,
- * "Session 7"). And a starvation guard: a thread made before the others are idled, so it keeps the
- * normal policy, that checks how long each of the process's threads waited for a core and puts
- * them all back to SCHED_OTHER when one waited most of the time (a saturated core: the main thread
- * must still see Ctrl-C and --max-duration, and the appends and checkpoints must keep up).
+ * Scheduling policy per thread, for the main process during a run (src/run/main-priority.ts) and
+ * for a shard's helper threads (src/shard/helper-priority.ts): SCHED_IDLE lets any normal thread on
+ * the core (a shard about to send) preempt it at once, where a lower nice or an equal one still lets
+ * it finish its slice first (EEVDF's run-to-parity; with HZ=250, up to a 4 ms tick): at 5,000 req/s,
+ * main-process threads at nice 10 and the shard's own V8 workers were inside most of the shard's late
+ * sends (docs/PERFORMANCE.md, "Session 7", "Session 10"). And a starvation guard: a thread made
+ * before the others are idled, so it keeps the normal policy, that checks how long each watched
+ * thread waited for a core and ran, and puts them all back to SCHED_OTHER for as long as one of
+ * them waits most of the time while they hardly run (a saturated core: the main thread must still see Ctrl-C and --max-duration,
+ * the appends and checkpoints must keep up, V8's compiler and GC helpers must still run), then idles
+ * them again once a period passes with none starved.
  *
  * setThreadIdle(tid) -> bool; setThreadNormal(tid) -> bool (SCHED_OTHER, its nice unchanged);
- * startStarvationGuard(pid, periodMs, maxWaitMs) -> guard; starvationGuardTid(guard) -> its tid;
- * stopStarvationGuard(guard) -> whether it fired.
+ * startStarvationGuard(pid, periodMs, maxWaitMs, minRunMs, exemptTid) -> guard (exemptTid: a
+ * thread neither idled nor watched, -1 none); starvationGuardTid(guard) -> its tid; stopStarvationGuard(guard) ->
+ * how many times it put the threads back.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -33,8 +37,8 @@ static int set_policy(int tid, int policy) {
 }
 
 static int tid_arg(napi_env env, napi_callback_info info, int32_t* out, size_t want, int32_t* more) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 5;
+  napi_value argv[5];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want ||
       napi_get_value_int32(env, argv[0], out) != napi_ok) {
     napi_throw_type_error(env, NULL, "expected a thread id");
@@ -73,15 +77,20 @@ typedef struct {
   pthread_cond_t cond;
   int pid;       /* watched: every thread of this process */
   int guard_tid; /* the guard's own */
+  int exempt_tid; /* never idled, not watched (a shard's JS thread); -1 none */
   int period_ms;
   long long max_wait_ns;
+  long long min_run_ns; /* the watched threads ran less than this in the period: starved */
   int stop;
-  int fired;
+  int boosts; /* times the threads were put back to SCHED_OTHER */
   int started;
 } guard_t;
 
-/* run_delay: ns the thread has waited on a run queue (/proc/.../schedstat, second field). */
-static long long run_delay(int pid, int tid) {
+/*
+ * /proc/.../schedstat: ns the thread has run on a core, and ns it has waited on a run queue; -1
+ * when it cannot be read (the thread ended).
+ */
+static long long schedstat(int pid, int tid, long long* ran) {
   char path[80], buf[128];
   snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", pid, tid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -92,6 +101,7 @@ static long long run_delay(int pid, int tid) {
   buf[n] = 0;
   unsigned long long run = 0, delay = 0;
   if (sscanf(buf, "%llu %llu", &run, &delay) != 2) return -1;
+  *ran = (long long)run;
   return (long long)delay;
 }
 
@@ -101,13 +111,14 @@ static long long run_delay(int pid, int tid) {
 typedef struct {
   int tid;
   long long delay;
+  long long ran;
 } seen_t;
 
 /*
  * The process's threads and their run delays now, into `now` (sorted by tid as listed); returns
  * how many, or -1 when the process's task list cannot be read.
  */
-static int list_threads(int pid, int skip, seen_t* now) {
+static int list_threads(int pid, int skip, int skip2, seen_t* now) {
   char path[48];
   snprintf(path, sizeof path, "/proc/%d/task", pid);
   DIR* dir = opendir(path);
@@ -116,22 +127,36 @@ static int list_threads(int pid, int skip, seen_t* now) {
   struct dirent* e;
   while ((e = readdir(dir)) != NULL && n < GUARD_MAX_THREADS) {
     int tid = atoi(e->d_name);
-    if (tid <= 0 || tid == skip) continue;
-    long long d = run_delay(pid, tid);
+    if (tid <= 0 || tid == skip || tid == skip2) continue;
+    long long ran = 0;
+    long long d = schedstat(pid, tid, &ran);
     if (d < 0) continue; /* ended meanwhile */
     now[n].tid = tid;
     now[n].delay = d;
+    now[n].ran = ran;
     n++;
   }
   closedir(dir);
   return n;
 }
 
+/* The thread's entry at the last look; NULL when it is new since (it counts from 0: it cannot have waited longer than it lived). */
+static const seen_t* seen_before(const seen_t* last, int n_last, int tid) {
+  for (int j = 0; j < n_last; j++)
+    if (last[j].tid == tid) return &last[j];
+  return NULL;
+}
+
 /*
- * Fires when ANY thread of the process (the JS thread, DuckDB's threads that a commit or checkpoint
- * waits for, libuv's) waited for a core more than max_wait_ns of one period: then every thread goes back
- * to SCHED_OTHER (at its lowered nice), so the appends, commits and checkpoints keep up and the JS
- * thread sees Ctrl-C. Watching only the JS thread missed a commit asleep on a starved worker thread.
+ * Each period: when ANY watched thread (the JS thread, DuckDB's threads that a commit or checkpoint
+ * waits for, libuv's, V8's) waited for a core more than max_wait_ns of it while the watched threads
+ * together ran less than min_run_ns, every watched thread goes back to SCHED_OTHER (at its lowered
+ * nice), so the appends, commits and checkpoints keep up and the JS thread sees Ctrl-C; once a
+ * period passes with none waiting that long, they are idled again. Watching only the JS thread missed a
+ * commit asleep on a starved worker thread. Waits alone are not starvation: four of V8's workers
+ * runnable on one core wait 3/4 of the time behind each other, and boosting them for that put them
+ * back inside the shard's first second for 16 ms at a time. Putting them back for the rest of the
+ * run (as until session 10) lost SCHED_IDLE in most runs.
  */
 static void* guard_main(void* arg) {
   guard_t* g = (guard_t*)arg;
@@ -141,7 +166,8 @@ static void* guard_main(void* arg) {
   g->guard_tid = (int)syscall(SYS_gettid);
   g->started = 1;
   pthread_cond_broadcast(&g->cond);
-  int n_last = last == NULL || now == NULL ? -1 : list_threads(g->pid, g->guard_tid, last);
+  int n_last = last == NULL || now == NULL ? -1 : list_threads(g->pid, g->guard_tid, g->exempt_tid, last);
+  int boosted = 0;
   while (!g->stop && n_last >= 0) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -151,25 +177,25 @@ static void* guard_main(void* arg) {
     while (!g->stop && pthread_cond_timedwait(&g->cond, &g->mu, &until) != ETIMEDOUT) {
     }
     if (g->stop) break;
-    int n_now = list_threads(g->pid, g->guard_tid, now);
+    int n_now = list_threads(g->pid, g->guard_tid, g->exempt_tid, now);
     if (n_now < 0) break;
-    int starved = 0;
-    for (int i = 0; i < n_now && !starved; i++) {
-      /* A thread new since the last look counts from 0: it cannot have waited longer than it lived. */
-      long long before = 0;
-      for (int j = 0; j < n_last; j++) {
-        if (last[j].tid == now[i].tid) {
-          before = last[j].delay;
-          break;
-        }
-      }
-      if (now[i].delay - before > g->max_wait_ns) starved = 1;
+    int waited = 0;
+    long long ran = 0;
+    for (int i = 0; i < n_now; i++) {
+      const seen_t* before = seen_before(last, n_last, now[i].tid);
+      if (now[i].delay - (before == NULL ? 0 : before->delay) > g->max_wait_ns) waited = 1;
+      ran += now[i].ran - (before == NULL ? 0 : before->ran);
     }
-    if (starved) {
-      int ok = 1;
-      for (int i = 0; i < n_now; i++) ok &= set_policy(now[i].tid, SCHED_OTHER);
-      g->fired = ok;
-      break;
+    /* Into SCHED_OTHER when starved; back to SCHED_IDLE once none waits long (not merely once they ran). */
+    int starved = boosted ? waited : waited && ran < g->min_run_ns;
+    if (starved != boosted) {
+      for (int i = 0; i < n_now; i++) set_policy(now[i].tid, starved ? SCHED_OTHER : SCHED_IDLE);
+      boosted = starved;
+      g->boosts += starved;
+    } else if (!boosted) {
+      /* A thread made since by a thread that is not idled (a shard's JS thread starts libuv's pool). */
+      for (int i = 0; i < n_now; i++)
+        if (seen_before(last, n_last, now[i].tid) == NULL) set_policy(now[i].tid, SCHED_IDLE);
     }
     seen_t* t = last;
     last = now;
@@ -198,8 +224,8 @@ static void finalize_guard(napi_env env, void* data, void* hint) {
 }
 
 static napi_value StartStarvationGuard(napi_env env, napi_callback_info info) {
-  int32_t tid, more[2];
-  if (!tid_arg(env, info, &tid, 3, more)) return NULL;
+  int32_t tid, more[4];
+  if (!tid_arg(env, info, &tid, 5, more)) return NULL;
   guard_t* g = calloc(1, sizeof *g);
   if (g == NULL) {
     napi_throw_error(env, NULL, "startStarvationGuard: out of memory");
@@ -208,6 +234,8 @@ static napi_value StartStarvationGuard(napi_env env, napi_callback_info info) {
   g->pid = tid;
   g->period_ms = more[0] > 0 ? more[0] : 1;
   g->max_wait_ns = (long long)more[1] * 1000000LL;
+  g->min_run_ns = (long long)more[2] * 1000000LL;
+  g->exempt_tid = more[3];
   pthread_mutex_init(&g->mu, NULL);
   pthread_cond_init(&g->cond, NULL);
   if (pthread_create(&g->thread, NULL, guard_main, g) != 0) {
@@ -246,7 +274,7 @@ static napi_value StarvationGuardTid(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* Stops the guard (joins its thread); returns whether it had put the thread back to SCHED_OTHER. */
+/* Stops the guard (joins its thread); returns how many times it put the threads back to SCHED_OTHER. */
 static napi_value StopStarvationGuard(napi_env env, napi_callback_info info) {
   guard_t* g = guard_arg(env, info);
   if (g == NULL) return NULL;
@@ -257,7 +285,9 @@ static napi_value StopStarvationGuard(napi_env env, napi_callback_info info) {
   pthread_mutex_unlock(&g->mu);
   if (joinable) pthread_join(g->thread, NULL);
   g->stop = 2; /* joined */
-  return boolean(env, g->fired);
+  napi_value r;
+  napi_create_int32(env, g->boosts, &r);
+  return r;
 }
 
 napi_value RegisterThreadSched(napi_env env, napi_value exports) {

@@ -15,6 +15,7 @@ import { isSecretHeader } from '../api/extra-headers.js';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES } from '../api/response-limits.js';
 import { sweepValues } from '../sweep/sweep-values.js';
 import { MAIN_SCHED_POLICIES } from '../run/main-priority.js';
+import { SHARD_HELPER_POLICIES } from '../shard/helper-priority.js';
 import { SEND_TIMERS } from '../schedule/send-timer.js';
 import { sloListSchema, type Slo } from '../metrics/slo-option.js';
 
@@ -916,6 +917,14 @@ export const BENCHMARK_OPTIONS = {
     choices: MAIN_SCHED_POLICIES,
     help: 'how the main process is lowered below its shards during a run: idle = SCHED_IDLE as well as --main-nice (a shard about to send preempts it at once; a guard thread puts its threads back to normal when one is starved of CPU, so Ctrl-C and --max-duration still act and the appends keep up; needs the addon, else as nice; --main-nice 0 turns both off), nice = --main-nice only',
     schema: z.enum(MAIN_SCHED_POLICIES).default('idle'),
+  }),
+  shardHelpers: option({
+    yaml: 'settings.client.shard_helpers',
+    flag: '--shard-helpers <policy>',
+    kind: 'choice',
+    choices: SHARD_HELPER_POLICIES,
+    help: "how a shard's helper threads (V8's compiler and GC workers, libuv's pool) run beside its JS thread during a run: idle = SCHED_IDLE, so a woken JS thread takes the core from them at once (a guard thread puts them back to normal while one is starved of CPU; Linux with the addon, and CAP_SYS_NICE or ulimit -e to put them back, else as normal), normal = as Node starts them",
+    schema: z.enum(SHARD_HELPER_POLICIES).default('idle'),
   }),
 
   // ── multi-host (issue 12) ──

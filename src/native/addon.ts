@@ -35,14 +35,15 @@ export interface NativeAddon {
   /** Back to SCHED_OTHER at the thread's nice: false when refused (needs CAP_SYS_NICE or RLIMIT_NICE). */
   setThreadNormal(tid: number): boolean;
   /**
-   * A normal-policy thread that puts every thread of process `pid` back to SCHED_OTHER once any of
-   * them waited > maxWaitMs for a core in a periodMs.
+   * A normal-policy thread that puts every thread of process `pid` (but itself and `exemptTid`, -1
+   * none) back to SCHED_OTHER once one of them waited > maxWaitMs for a core in a periodMs while
+   * together they ran < minRunMs, and idles them again after a period with none waiting that long.
    */
-  startStarvationGuard(pid: number, periodMs: number, maxWaitMs: number): object;
+  startStarvationGuard(pid: number, periodMs: number, maxWaitMs: number, minRunMs: number, exemptTid: number): object;
   /** The guard thread's own id (never to be idled). */
   starvationGuardTid(guard: object): number;
-  /** Stops the guard; whether it had put the threads back. */
-  stopStarvationGuard(guard: object): boolean;
+  /** Stops the guard; how many times it had put the threads back. */
+  stopStarvationGuard(guard: object): number;
   /** The slot table the addon was compiled with (native/slots.h), layout → slot name → index. */
   readonly slots: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }

@@ -24,28 +24,28 @@
  * then ran inside fewer of the shard's late sends (docs/PERFORMANCE.md, "Session 7"). An idle thread
  * gets ~0.3 % of a core its shards keep busy, and the main thread must still act on Ctrl-C and
  * --max-duration: a guard thread (native/thread_sched.c, made before the others are idled, so it
- * keeps the normal policy) puts every thread back to SCHED_OTHER (at the lowered nice) once one of
+ * keeps the normal policy) puts every thread back to SCHED_OTHER (at the lowered nice) while one of
  * them — the JS thread, or one of DuckDB's threads that a commit or checkpoint waits for —
- * waited for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS. Leaving SCHED_IDLE needs
- * the same permission as raising the nice back, so the same check covers both.
+ * waits for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS, and idles them again after a
+ * period with none starved (put back for good, SCHED_IDLE was lost in the first second of most
+ * runs: docs/PERFORMANCE.md, "Session 10"). Leaving SCHED_IDLE needs the same permission as raising
+ * the nice back, so the same check covers both.
  *
  * Never fails a run: any error leaves the priorities as they were. A no-op off Linux.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { nativeAddon, type NativeAddon } from '../native/addon.js';
+import {
+  GUARD_MAX_WAIT_MS,
+  GUARD_MIN_RUN_MS,
+  GUARD_PERIOD_MS,
+  thisProcessMayRestoreNice,
+  threadIds,
+} from '../native/thread-policy.js';
 
 /** How the main process's threads are lowered during a run (--main-sched). */
 export const MAIN_SCHED_POLICIES = ['idle', 'nice'] as const;
 export type MainSchedPolicy = (typeof MAIN_SCHED_POLICIES)[number];
-
-/** The guard reads every main-process thread's run-queue time every this many ms… */
-const GUARD_PERIOD_MS = 200;
-/** …and puts them all back to SCHED_OTHER when one of them waited for a core more than this of that time. */
-const GUARD_MAX_WAIT_MS = 100;
-
-/** Linux's capability number for raising a priority (lowering nice). */
-const CAP_SYS_NICE = 23n;
 
 /** Lowered threads and what to put back. */
 export interface MainPriority {
@@ -59,24 +59,6 @@ export interface MainPriority {
 
 /** Why lowering was skipped, once per process (for the verbose notice); null when it was not. */
 export type SkipReason = 'not-linux' | 'no-permission-to-restore' | 'failed';
-
-/**
- * Whether this process may set a thread back from a higher nice to `nice`: CAP_SYS_NICE in the
- * effective set, or RLIMIT_NICE's soft limit allowing `nice` (the lowest nice allowed is 20 − limit).
- * `status` and `limits` are /proc/self/status and /proc/self/limits.
- */
-export function mayRestoreNice(status: string, limits: string, nice: number): boolean {
-  const cap = /^CapEff:\s*([0-9a-f]+)$/im.exec(status);
-  if (cap !== null && (BigInt(`0x${cap[1]}`) >> CAP_SYS_NICE) & 1n) return true;
-  const limit = /^Max nice priority\s+(\d+|unlimited)/im.exec(limits);
-  if (limit === null) return false;
-  if (limit[1] === 'unlimited') return true;
-  return 20 - Number(limit[1]) <= nice;
-}
-
-function threadIds(): number[] {
-  return readdirSync('/proc/self/task').map(Number);
-}
 
 /**
  * Lowers every thread of this process by `by` nice levels (to at most 19), and with `policy` idle
@@ -97,13 +79,14 @@ export function lowerMainPriority(
   const before = new Map<number, number>();
   try {
     const base = os.getPriority(process.pid);
-    if (!mayRestoreNice(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/limits', 'utf8'), base)) {
+    if (!thisProcessMayRestoreNice(base)) {
       onSkip('no-permission-to-restore');
       return null;
     }
     const nice = Math.min(19, base + by);
     // The guard first: made by a normal thread, it stays normal (never idled, never lowered).
-    const guard = addon?.startStarvationGuard(process.pid, GUARD_PERIOD_MS, GUARD_MAX_WAIT_MS) ?? null;
+    const guard =
+      addon?.startStarvationGuard(process.pid, GUARD_PERIOD_MS, GUARD_MAX_WAIT_MS, GUARD_MIN_RUN_MS, -1) ?? null;
     const guardTid = guard === null ? -1 : addon!.starvationGuardTid(guard);
     const idle = addon === null ? null : { addon, guard: guard! };
     for (const tid of threadIds()) {

@@ -14,6 +14,7 @@ import type { ShardDatasetSource } from '../dataset/shard-dataset.js';
 import type { LoadPatternName } from '../schedule/schedule.js';
 import { shardArrivalPlan, type ArrivalPlan } from '../schedule/arrival-shape.js';
 import type { SendTimer } from '../schedule/send-timer.js';
+import type { ShardHelperPolicy } from './helper-priority.js';
 
 /** An endpoint with its address resolved once, before the run (so no DNS on the hot path). */
 export interface ResolvedEndpoint extends Endpoint {
@@ -52,6 +53,8 @@ export interface ShardPlan {
   arrivals?: ArrivalPlan;
   /** How poisson sending waits for each send time (--send-timer; absent = auto). */
   sendTimer?: SendTimer;
+  /** The shard's helper threads during the run (--shard-helpers; absent = normal). */
+  shardHelpers?: ShardHelperPolicy;
   /** This shard's share of the concurrency (concurrency). */
   concurrency: number;
   /** Requests this shard issues at most (Infinity = bounded by duration only). */
@@ -155,6 +158,7 @@ export function shardPlan(s: BenchmarkSettings, slot: ShardSlot): ShardPlan {
     qps: (s.targetQps ?? 0) / n,
     arrivals,
     sendTimer: s.sendTimer,
+    shardHelpers: s.shardHelpers,
     concurrency: shareOf(s.concurrency ?? 0, n, i),
     maxRequests: Math.min(shareOf(s.numSamples, n, i), traceCount),
     durationNs: s.duration * 1e6,

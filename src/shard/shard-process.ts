@@ -6,6 +6,7 @@
 import type { RunToShard, ShardToRun } from './shard-messages.js';
 import { shardPlanWithRows } from '../dataset/shard-dataset.js';
 import { ShardRunner } from './shard-runner.js';
+import { idleShardHelpers, type ShardHelperPolicy } from './helper-priority.js';
 
 function send(msg: ShardToRun, then?: () => void): void {
   if (process.connected) process.send!(msg, undefined, {}, then);
@@ -13,12 +14,14 @@ function send(msg: ShardToRun, then?: () => void): void {
 }
 
 let runner: ShardRunner | null = null;
+let helperPolicy: ShardHelperPolicy = 'normal';
 
 process.on('message', (raw: unknown) => {
   const msg = raw as RunToShard;
   try {
     switch (msg.type) {
       case 'plan': {
+        helperPolicy = msg.plan.shardHelpers ?? 'normal';
         // A large dataset is read here, keeping only this shard's rows (dataset/shard-dataset.ts).
         shardPlanWithRows(msg.plan)
           .then((plan) => {
@@ -40,7 +43,10 @@ process.on('message', (raw: unknown) => {
       }
       case 'start': {
         if (runner === null) throw new Error('start before plan');
+        // After the warm-up (connections, first compiles at the normal policy), for the run only.
+        const helpers = idleShardHelpers(helperPolicy);
         runner.run(msg.startNs).then((summary) => {
+          helpers?.restore();
           // Disconnect only once 'done' (and so every record batch before it) has been written:
           // closing the channel earlier drops whatever IPC still had queued.
           send({ type: 'done', summary }, () => process.disconnect?.());

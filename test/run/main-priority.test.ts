@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { lowerMainPriority, mayRestoreNice } from '../../src/run/main-priority.js';
+import { lowerMainPriority } from '../../src/run/main-priority.js';
+import { mayRestoreNice } from '../../src/native/thread-policy.js';
 import { nativeAddon } from '../../src/native/addon.js';
 import { runBenchmark } from '../../src/run/run-benchmark.js';
 import { makeTempDir } from '../cli/cli-process.js';
@@ -70,13 +71,13 @@ test(
       return;
     }
     let seen: { main: number[]; shards: number[][] } | null = null;
-    let sched: { main: [number, number][]; shards: [number, number][] } | null = null;
+    let sched: { main: [number, number][]; shards: [number, number][][] } | null = null;
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         // This handler runs in the main process, during the run: look at every thread of it and of its shards.
         seen ??= { main: threadNices(process.pid), shards: shardPids().map(threadNices) };
-        sched ??= { main: threadSched(process.pid), shards: shardPids().flatMap(threadSched) };
+        sched ??= { main: threadSched(process.pid), shards: shardPids().map(threadSched) };
         res.writeHead(200, { 'content-type': 'application/json' }).end(OK_CHAT_BODY);
       });
     });
@@ -108,7 +109,7 @@ test(
     const { main, shards } = seen as { main: number[]; shards: number[][] };
     assert.ok(main.length > 1, `main threads: ${main.join(',')}`);
     // --main-sched idle (the default) with the addon: one guard thread stays as it was, normal.
-    const s = sched as unknown as { main: [number, number][]; shards: [number, number][] };
+    const s = sched as unknown as { main: [number, number][]; shards: [number, number][][] };
     const idled = s.main.filter(([, policy]) => policy === SCHED_IDLE);
     const guard = nativeAddon() === null ? 0 : 1;
     assert.equal(idled.length, main.length - guard, `main threads [nice, policy]: ${JSON.stringify(s.main)}`);
@@ -117,7 +118,13 @@ test(
       guard === 1 ? [[base, 0]] : [],
       `the guard thread: ${JSON.stringify(s.main)}`,
     );
-    assert.deepEqual(new Set(s.shards.map(([, p]) => p)), new Set([0]), `shard policies: ${JSON.stringify(s.shards)}`);
+    // Each shard (--shard-helpers idle, the default, with the addon): its JS thread and its own guard
+    // normal, its helpers (V8's workers, libuv's) SCHED_IDLE; without the addon all normal.
+    for (const threads of s.shards) {
+      const normal = threads.filter(([, p]) => p === 0).length;
+      assert.equal(normal, guard === 1 ? 2 : threads.length, `shard policies: ${JSON.stringify(threads)}`);
+      assert.equal(threads.length - normal, threads.filter(([, p]) => p === SCHED_IDLE).length);
+    }
     assert.deepEqual(
       new Set(idled.map(([nice]) => nice)),
       new Set([base + 7]),
