@@ -24,10 +24,10 @@
  * then ran inside fewer of the shard's late sends (docs/PERFORMANCE.md, "Session 7"). An idle thread
  * gets ~0.3 % of a core its shards keep busy, and the main thread must still act on Ctrl-C and
  * --max-duration: a guard thread (native/thread_sched.c, made before the others are idled, so it
- * keeps the normal policy) puts every thread back to SCHED_OTHER (at the lowered nice) while one of
+ * keeps the normal policy) puts every thread back to SCHED_OTHER (at the lowered nice) when one of
  * them — the JS thread, or one of DuckDB's threads that a commit or checkpoint waits for —
- * waits for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS, and idles them again after a
- * period with none starved (put back for good, SCHED_IDLE was lost in the first second of most
+ * waited for a core more than GUARD_MAX_WAIT_MS of a GUARD_PERIOD_MS while together they ran less
+ * than GUARD_MIN_RUN_MS, and idles them again once none waits that long (put back for good, SCHED_IDLE was lost in the first second of most
  * runs: docs/PERFORMANCE.md, "Session 10"). Leaving SCHED_IDLE needs the same permission as raising
  * the nice back, so the same check covers both.
  *

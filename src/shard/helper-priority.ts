@@ -11,8 +11,8 @@
  *
  * A helper must still run on a core the JS thread keeps busy (a closed loop: V8's optimizing
  * compiler, its GC's concurrent marking): the starvation guard (native/thread_sched.c) puts them
- * back to SCHED_OTHER while one of them waits most of a period for a core, and idles them again
- * after. Leaving SCHED_IDLE needs CAP_SYS_NICE or RLIMIT_NICE: without it nothing is idled.
+ * back to SCHED_OTHER when one of them waited most of a period for a core while together they
+ * hardly ran, and idles them again once none waits that long. Leaving SCHED_IDLE needs CAP_SYS_NICE or RLIMIT_NICE: without it nothing is idled.
  *
  * Never fails a run: any error leaves the threads as they were. A no-op off Linux or without the addon.
  */
@@ -39,34 +39,30 @@ export interface IdledHelpers {
 export function idleShardHelpers(policy: ShardHelperPolicy = 'idle'): IdledHelpers | null {
   const addon = nativeAddon();
   if (policy !== 'idle' || process.platform !== 'linux' || addon === null) return null;
+  let guard: object | null = null;
+  const restore = (): number => {
+    const boosts = guard === null ? 0 : addon.stopStarvationGuard(guard);
+    for (const tid of threadIds()) {
+      try {
+        if (tid !== process.pid) addon.setThreadNormal(tid);
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    return boosts;
+  };
   try {
     if (!thisProcessMayRestoreNice(os.getPriority(process.pid))) return null;
     // The main thread's tid is the pid. The guard is made by it, so it starts (and stays) normal.
-    const guard = addon.startStarvationGuard(
-      process.pid,
-      GUARD_PERIOD_MS,
-      GUARD_MAX_WAIT_MS,
-      GUARD_MIN_RUN_MS,
-      process.pid,
-    );
+    guard = addon.startStarvationGuard(process.pid, GUARD_PERIOD_MS, GUARD_MAX_WAIT_MS, GUARD_MIN_RUN_MS, process.pid);
     const guardTid = addon.starvationGuardTid(guard);
     for (const tid of threadIds()) {
       if (tid !== process.pid && tid !== guardTid) addon.setThreadIdle(tid);
     }
-    return {
-      restore: () => {
-        const boosts = addon.stopStarvationGuard(guard);
-        for (const tid of threadIds()) {
-          try {
-            if (tid !== process.pid) addon.setThreadNormal(tid);
-          } catch {
-            // Ended meanwhile.
-          }
-        }
-        return boosts;
-      },
-    };
+    return { restore };
   } catch {
+    // Half done: stop the guard and put back whatever was idled.
+    if (guard !== null) restore();
     return null;
   }
 }
