@@ -903,6 +903,14 @@ export const BENCHMARK_OPTIONS = {
     modes: ['online'],
     schema: z.enum(SEND_TIMERS).default('auto'),
   }),
+  sendWindow: option({
+    yaml: 'settings.client.send_window_ms',
+    flag: '--send-window <ms>',
+    kind: 'number',
+    help: 'poisson sending wakes this long after a send time and sends everything due by then in one turn: fewer timer wakes per request (CPU) for up to this much added schedule lag, which the report shows; never early; 0 = wake at each send time',
+    modes: ['online'],
+    schema: z.number().min(0).max(100).default(0),
+  }),
   mainNice: option({
     yaml: 'settings.client.main_nice',
     flag: '--main-nice <n>',

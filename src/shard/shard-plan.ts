@@ -53,6 +53,8 @@ export interface ShardPlan {
   arrivals?: ArrivalPlan;
   /** How poisson sending waits for each send time (--send-timer; absent = auto). */
   sendTimer?: SendTimer;
+  /** Poisson sending wakes this long after each send time, ns (--send-window; absent = 0). */
+  sendWindowNs?: number;
   /** The shard's helper threads during the run (--shard-helpers; absent = normal). */
   shardHelpers?: ShardHelperPolicy;
   /** This shard's share of the concurrency (concurrency). */
@@ -158,6 +160,7 @@ export function shardPlan(s: BenchmarkSettings, slot: ShardSlot): ShardPlan {
     qps: (s.targetQps ?? 0) / n,
     arrivals,
     sendTimer: s.sendTimer,
+    sendWindowNs: (s.sendWindow ?? 0) * 1e6,
     shardHelpers: s.shardHelpers,
     concurrency: shareOf(s.concurrency ?? 0, n, i),
     maxRequests: Math.min(shareOf(s.numSamples, n, i), traceCount),

@@ -174,7 +174,7 @@ export class ShardRunner implements IssueTarget {
           plan.shardIndex,
           plan.shardCount,
         );
-        this.schedule = new PoissonSchedule(this, limits, arrivals, plan.sendTimer);
+        this.schedule = new PoissonSchedule(this, limits, arrivals, plan.sendTimer, plan.sendWindowNs);
         break;
       }
       case 'concurrency':

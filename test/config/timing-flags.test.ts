@@ -42,3 +42,12 @@ test('bad timing flags are exit-2 errors naming the flag', () => {
   assert.equal(resolve({ endpointDownTimeout: 0 }).endpointDownTimeout, 0);
   assert.equal(resolve({}).endpointDownTimeout, 10_000);
 });
+
+test('--send-window: ms, 0 by default, a negative one an exit-2 error naming the flag', () => {
+  assert.equal(resolve({}).sendWindow, 0);
+  assert.equal(resolve({ sendWindow: 0.25 }).sendWindow, 0.25);
+  assert.throws(
+    () => resolve({ sendWindow: -1 }),
+    (e: unknown) => e instanceof BadInputError && /--send-window/.test(e.message),
+  );
+});

@@ -79,6 +79,46 @@ test('poisson stops at maxRequests', async () => {
   assert.equal(n, 40);
 });
 
+test('poisson with a send window: one wake sends the window, each wake a window late, never early', async () => {
+  const windowNs = 5e6;
+  const scheduled: number[] = [];
+  const issuedAt: number[] = [];
+  const turnFirst: boolean[] = [];
+  let inTurn = false;
+  const s = new PoissonSchedule(
+    {
+      issue: (t) => {
+        scheduled.push(t);
+        issuedAt.push(monotonicNs());
+        turnFirst.push(!inTurn);
+        if (!inTurn) {
+          inTurn = true;
+          queueMicrotask(() => (inTurn = false));
+        }
+      },
+    },
+    { maxRequests: 400, durationNs: Infinity },
+    new RateArrivals(new ExponentialGaps(SeededRandom.derive(11, 0)), 2000, 0, 1),
+    'auto',
+    windowNs,
+  );
+  s.start(monotonicNs());
+  await waitExhausted(s, 5000);
+  assert.equal(scheduled.length, 400);
+  assert.ok(
+    issuedAt.every((t, i) => t >= scheduled[i]),
+    'never early',
+  );
+  // A 5 ms window at 2,000/s holds ~10 sends: far fewer wakes than sends (1 per send without it).
+  const turns = turnFirst.filter(Boolean).length;
+  assert.ok(turns < 400 / 3, `${turns} wakes for 400 sends`);
+  // The wake that opens a turn is armed a window after that turn's first deadline.
+  for (let i = 0; i < scheduled.length; i++) {
+    if (turnFirst[i])
+      assert.ok(issuedAt[i] - scheduled[i] >= windowNs, `send ${i} woke ${(issuedAt[i] - scheduled[i]) / 1e6} ms late`);
+  }
+});
+
 test('concurrency keeps exactly C in flight and never more', async () => {
   const C = 7;
   let inFlight = 0;
