@@ -160,7 +160,7 @@ export function shardPlan(s: BenchmarkSettings, slot: ShardSlot): ShardPlan {
     qps: (s.targetQps ?? 0) / n,
     arrivals,
     sendTimer: s.sendTimer,
-    sendWindowNs: (s.sendWindow ?? 0) * 1e6,
+    sendWindowNs: s.sendWindow * 1e6,
     shardHelpers: s.shardHelpers,
     concurrency: shareOf(s.concurrency ?? 0, n, i),
     maxRequests: Math.min(shareOf(s.numSamples, n, i), traceCount),
