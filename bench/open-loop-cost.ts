@@ -185,7 +185,7 @@ async function main(): Promise<void> {
           const k = key(b, load);
           runs.set(k, [...(runs.get(k) ?? []), r]);
           process.stderr.write(
-            `  round ${round + 1} build ${b} ${load}: ${r.issued} issued, shard ${r.cpuMsPerS.toFixed(2)} ms/s, ${r.cpuUsPerRequest.toFixed(1)} µs/req, loop delay p99 ${r.loopDelayP99Ms.toFixed(2)} ms\n`,
+            `  round ${round + 1} build ${b} ${load}: ${r.issued} issued, shard ${r.cpuMsPerS.toFixed(2)} ms/s, ${r.cpuUsPerRequest.toFixed(1)} µs/req, lag p99 ${r.lagP99Ms.toFixed(3)} ms, wait p99 ${r.waitP99Ms.toFixed(3)} ms, loop delay p99 ${r.loopDelayP99Ms.toFixed(2)} ms\n`,
           );
         }
       }
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     process.stdout.write(`build ${i}: ${b.root}${b.extra.length > 0 ? ` ${b.extra.join(' ')}` : ''}\n`),
   );
   process.stdout.write(
-    '\n| load | build | issued | shard CPU ms/s | shard CPU µs/request | fixed ms/s (idle) | marginal µs/request | × build 0 (µs/request) |\n|---|---|---|---|---|---|---|---|\n',
+    '\n| load | build | issued | shard CPU ms/s | shard CPU µs/request | fixed ms/s (idle) | marginal µs/request | × build 0 (µs/request) | lag p99 ms | wait p99 ms |\n|---|---|---|---|---|---|---|---|---|---|\n',
   );
   for (const load of loads) {
     builds.forEach((_, b) => {
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
       const base = median((runs.get(key(0, load)) ?? []).map((r) => r.cpuUsPerRequest));
       const f = (x: number, d = 1) => (Number.isNaN(x) ? '—' : x.toFixed(d));
       process.stdout.write(
-        `| ${load} | ${b} | ${median(rs.map((r) => r.issued)).toFixed(0)} | ${f(cpuS, 2)} | ${f(perReq)} | ${f(idle, 2)} | ${f(marginal)} | ${b === 0 ? '1.00' : f(perReq / base, 2)} |\n`,
+        `| ${load} | ${b} | ${median(rs.map((r) => r.issued)).toFixed(0)} | ${f(cpuS, 2)} | ${f(perReq)} | ${f(idle, 2)} | ${f(marginal)} | ${b === 0 ? '1.00' : f(perReq / base, 2)} | ${f(median(rs.map((r) => r.lagP99Ms)), 3)} | ${f(median(rs.map((r) => r.waitP99Ms)), 3)} |\n`,
       );
     });
   }

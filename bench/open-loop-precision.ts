@@ -56,7 +56,9 @@ async function main(): Promise<void> {
           const f = timerFloor(clientCore, Number(load.slice(6)), durationS);
           if (f !== null) timerFloors.set(load, [...(timerFloors.get(load) ?? []), f]);
           if (f !== null)
-            process.stderr.write(`  round ${round + 1} ${load}: bare C wake-ups late p99 ${f.p99_ms.toFixed(3)} ms\n`);
+            process.stderr.write(
+              `  round ${round + 1} ${load}: bare C wake-ups late p99 ${f.p99_ms.toFixed(3)} ms, ${f.cpu_us_per_wake.toFixed(1)} µs CPU per wake\n`,
+            );
           continue;
         }
         if (load.startsWith('floor-')) {
@@ -101,10 +103,13 @@ async function main(): Promise<void> {
     const cpu = m(load, (r) => r.cpuUsPerRequest);
     const timer = median((timerFloors.get(`timer-${rate}`) ?? []).map((f) => f.p99_ms));
     const nodeCpu = m(`floor-${rate}`, (r) => r.cpuUsPerRequest);
+    const wakeCpu = median((timerFloors.get(`timer-${rate}`) ?? []).map((f) => f.cpu_us_per_wake));
     const timerNote = Number.isNaN(timer) ? '' : `; bare C wake-ups on this core: p99 ${timer.toFixed(3)} ms late`;
-    const cpuNote = Number.isNaN(nodeCpu)
-      ? ''
-      : `; bare Node open loop ${nodeCpu.toFixed(1)} µs = ${(nodeCpu / closedCpu).toFixed(2)}×, ours ÷ it ${(cpu / nodeCpu).toFixed(2)}`;
+    const cpuNote =
+      (Number.isNaN(nodeCpu)
+        ? ''
+        : `; bare Node open loop ${nodeCpu.toFixed(1)} µs = ${(nodeCpu / closedCpu).toFixed(2)}×, ours ÷ it ${(cpu / nodeCpu).toFixed(2)}`) +
+      (Number.isNaN(wakeCpu) ? '' : `; a bare C wake-up alone ${wakeCpu.toFixed(1)} µs`);
     lines.push(
       row(
         `${rate}/s: achieved issue rate`,

@@ -16,6 +16,8 @@ export interface TimerFloor {
   p99_ms: number;
   p999_ms: number;
   max_ms: number;
+  /** This bare loop's own CPU per wake-up, µs: what waking costs on this machine before any work. */
+  cpu_us_per_wake: number;
 }
 
 const source = path.join(path.dirname(fileURLToPath(import.meta.url)), 'timer-floor.c');
