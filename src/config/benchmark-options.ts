@@ -907,9 +907,11 @@ export const BENCHMARK_OPTIONS = {
     yaml: 'settings.client.send_window_ms',
     flag: '--send-window <ms>',
     kind: 'number',
-    help: 'poisson sending wakes this long after a send time and sends everything due by then in one turn: fewer timer wakes per request (CPU) for up to this much added schedule lag, which the report shows; never early; 0 = wake at each send time',
+    help: 'poisson sending wakes this long after a send time and sends everything due by then in one turn: fewer timer wakes per request (CPU) for up to this much added schedule lag, which the report shows (TTFT and latency count from the actual send); never early; 0 = wake at each send time',
     modes: ['online'],
-    schema: z.number().min(0).max(100).default(0),
+    // 0.5 ms: shard CPU per request −47 % at 20,000 req/s, −44 % at 5,000, −33 % at 2,000, and
+    // schedule lag p99 0.61–0.71 ms, under the 1 ms client-health limit (docs/PERFORMANCE.md, "Session 13").
+    schema: z.number().min(0).max(100).default(0.5),
   }),
   mainNice: option({
     yaml: 'settings.client.main_nice',

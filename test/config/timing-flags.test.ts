@@ -43,8 +43,9 @@ test('bad timing flags are exit-2 errors naming the flag', () => {
   assert.equal(resolve({}).endpointDownTimeout, 10_000);
 });
 
-test('--send-window: ms, 0 by default, a negative one an exit-2 error naming the flag', () => {
-  assert.equal(resolve({}).sendWindow, 0);
+test('--send-window: ms, 0.5 by default, a negative one an exit-2 error naming the flag', () => {
+  assert.equal(resolve({}).sendWindow, 0.5);
+  assert.equal(resolve({ sendWindow: 0 }).sendWindow, 0);
   assert.equal(resolve({ sendWindow: 0.25 }).sendWindow, 0.25);
   assert.throws(
     () => resolve({ sendWindow: -1 }),
