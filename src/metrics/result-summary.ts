@@ -683,7 +683,7 @@ function overloadWarning(summary: ResultSummary, w: WarningInputs): string | nul
       : `arrivals at ${arrivalRate.toFixed(2)} req/s`;
   return (
     `overloaded: ${offered}, but requests completed at ${w.lateCompletionRate.toFixed(2)} req/s by the end of the ` +
-    `${windowS.toFixed(1)} s send window, and the run took ${toS(summary.duration_ns)} s (${toS(drainNs)} s to drain ` +
+    `${windowS.toFixed(1)} s of sending, and the run took ${toS(summary.duration_ns)} s (${toS(drainNs)} s to drain ` +
     `what was still queued). The server could not keep up: latency and TTFT include its queue, and qps ` +
     `${summary.qps.toFixed(2)} is its capacity, not the offered load. Lower --target-qps to measure below saturation.`
   );

@@ -148,7 +148,10 @@ export function clientHealthTable(summary: ResultSummary, shards?: number): stri
     rows.push(['client CPU', `${formatSeconds(summary.client_cpu_ns)} s${perRequest}${share}`]);
   }
   rows.push(['port exhaustion', `${summary.port_exhaustion_events} connects waited for a free local port`]);
-  rows.push(['send window, drain', `${formatSeconds(summary.send_window_ns)} s, ${formatSeconds(summary.drain_ns)} s`]);
+  rows.push([
+    'sending time, drain',
+    `${formatSeconds(summary.send_window_ns)} s, ${formatSeconds(summary.drain_ns)} s`,
+  ]);
   if (summary.cached_prompt_fraction !== null)
     rows.push(['cached prompt tokens', `${(summary.cached_prompt_fraction * 100).toFixed(1)} %`]);
   return table + metaList(rows);
