@@ -103,7 +103,7 @@ function formatMetricTables(summary: ResultSummary, context: ReportTextContext):
     {
       label: '  queued',
       series: summary.client_queue_wait,
-      definition: "client wait minus the request's own connect time (schedule lag, waiting for a connection)",
+      definition: 'client wait minus its connect time (schedule lag, --send-window included; a connection wait)',
     },
     {
       label: 'connect',
